@@ -1,0 +1,148 @@
+//! Diagnostics as plain data.
+
+use crate::text::TextRange;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    /// The lower-case name used by the CLI (`error`, `warning`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// A stable diagnostic code. The kebab-case names returned by
+/// [`DiagnosticCode::as_str`] are a public interface: users filter on them in
+/// CI and editors. Never rename one; add new codes instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DiagnosticCode {
+    /// The text does not parse.
+    Syntax,
+    /// Python syntax that Starlark does not have (`while`, `is`, f-strings, ...).
+    UnsupportedSyntax,
+    /// `def` in a BUILD or WORKSPACE file.
+    BuildFileDef,
+    /// A `for` statement in a BUILD or WORKSPACE file.
+    BuildFileFor,
+    /// An `if` statement in a BUILD or WORKSPACE file.
+    BuildFileIf,
+    /// `*args` or `**kwargs` in a call in a BUILD or WORKSPACE file.
+    BuildFileArgs,
+    /// `load` in a MODULE.bazel or REPO.bazel file.
+    ModuleFileLoad,
+    /// `def` in a MODULE.bazel or REPO.bazel file.
+    ModuleFileDef,
+    /// A `for` statement in a MODULE.bazel or REPO.bazel file.
+    ModuleFileFor,
+    /// An `if` statement in a MODULE.bazel or REPO.bazel file.
+    ModuleFileIf,
+    /// `*args` or `**kwargs` in a MODULE.bazel or REPO.bazel file.
+    ModuleFileArgs,
+    /// A `for` statement outside any function in a .bzl file.
+    ToplevelFor,
+    /// An `if` statement outside any function in a .bzl file.
+    ToplevelIf,
+}
+
+impl DiagnosticCode {
+    pub const ALL: &'static [DiagnosticCode] = &[
+        DiagnosticCode::Syntax,
+        DiagnosticCode::UnsupportedSyntax,
+        DiagnosticCode::BuildFileDef,
+        DiagnosticCode::BuildFileFor,
+        DiagnosticCode::BuildFileIf,
+        DiagnosticCode::BuildFileArgs,
+        DiagnosticCode::ModuleFileLoad,
+        DiagnosticCode::ModuleFileDef,
+        DiagnosticCode::ModuleFileFor,
+        DiagnosticCode::ModuleFileIf,
+        DiagnosticCode::ModuleFileArgs,
+        DiagnosticCode::ToplevelFor,
+        DiagnosticCode::ToplevelIf,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticCode::Syntax => "syntax",
+            DiagnosticCode::UnsupportedSyntax => "unsupported-syntax",
+            DiagnosticCode::BuildFileDef => "build-file-def",
+            DiagnosticCode::BuildFileFor => "build-file-for",
+            DiagnosticCode::BuildFileIf => "build-file-if",
+            DiagnosticCode::BuildFileArgs => "build-file-args",
+            DiagnosticCode::ModuleFileLoad => "module-file-load",
+            DiagnosticCode::ModuleFileDef => "module-file-def",
+            DiagnosticCode::ModuleFileFor => "module-file-for",
+            DiagnosticCode::ModuleFileIf => "module-file-if",
+            DiagnosticCode::ModuleFileArgs => "module-file-args",
+            DiagnosticCode::ToplevelFor => "toplevel-for",
+            DiagnosticCode::ToplevelIf => "toplevel-if",
+        }
+    }
+}
+
+/// Another place that explains a diagnostic (an unclosed bracket's opener).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// A problem found in one document.
+///
+/// Invariant: `range` and every `related` range lie within the text the
+/// diagnostic was computed for, on character boundaries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub range: TextRange,
+    pub severity: Severity,
+    pub code: DiagnosticCode,
+    pub message: String,
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    pub fn error(code: DiagnosticCode, range: TextRange, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            range,
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn with_related(mut self, range: TextRange, message: impl Into<String>) -> Diagnostic {
+        self.related.push(Related {
+            range,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Moves every range by `delta` bytes.
+    pub(crate) fn shifted(mut self, delta: isize) -> Diagnostic {
+        let shift = |r: TextRange| {
+            TextRange::new(
+                r.start.saturating_add_signed(delta),
+                r.end.saturating_add_signed(delta),
+            )
+        };
+        self.range = shift(self.range);
+        for related in &mut self.related {
+            related.range = shift(related.range);
+        }
+        self
+    }
+}

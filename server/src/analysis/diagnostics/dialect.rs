@@ -1,0 +1,245 @@
+//! The Bazel dialect rules for each file kind, and Python syntax that
+//! Starlark does not have.
+//!
+//! Sources: Bazel's "BUILD files" and "Starlark language" docs. BUILD and
+//! WORKSPACE files allow no `def`, no `for`/`if` statements and no
+//! `*args`/`**kwargs`; MODULE.bazel and REPO.bazel additionally allow no
+//! `load`; .bzl files allow `for`/`if` statements only inside functions.
+
+use ropey::Rope;
+use tree_sitter::Node;
+
+use crate::analysis::{Diagnostic, DiagnosticCode};
+use crate::syntax::{node_range, walk_preorder, FileKind};
+use crate::text::TextRange;
+
+/// Which rule family applies to a file kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// BUILD and WORKSPACE.
+    BuildLike,
+    /// MODULE.bazel and REPO.bazel.
+    ModuleLike,
+    /// .bzl.
+    Bzl,
+    /// .star and anything else: plain Starlark.
+    Plain,
+}
+
+fn family(kind: FileKind) -> Family {
+    match kind {
+        FileKind::Build | FileKind::Workspace => Family::BuildLike,
+        FileKind::Module | FileKind::Repo => Family::ModuleLike,
+        FileKind::Bzl => Family::Bzl,
+        FileKind::Star | FileKind::Bazelrc => Family::Plain,
+    }
+}
+
+/// Dialect diagnostics for one top-level statement.
+pub fn statement_rules(kind: FileKind, stmt: Node<'_>, rope: &Rope, out: &mut Vec<Diagnostic>) {
+    let fam = family(kind);
+    let files = kind.display_name();
+    match stmt.kind() {
+        "function_definition" | "decorated_definition" => {
+            let code = match fam {
+                Family::BuildLike => Some(DiagnosticCode::BuildFileDef),
+                Family::ModuleLike => Some(DiagnosticCode::ModuleFileDef),
+                _ => None,
+            };
+            if let Some(code) = code {
+                let def = definition_of(stmt);
+                out.push(Diagnostic::error(
+                    code,
+                    head_range(def, "name"),
+                    format!(
+                        "function definitions are not allowed in {files}. You may move the function to a .bzl file and load it."
+                    ),
+                ));
+            }
+        }
+        "for_statement" => {
+            let (code, message) = match fam {
+                Family::BuildLike => (
+                    DiagnosticCode::BuildFileFor,
+                    format!("for statements are not allowed in {files}. You may inline the loop, move it to a function definition (in a .bzl file), or as a last resort use a list comprehension."),
+                ),
+                Family::ModuleLike => (
+                    DiagnosticCode::ModuleFileFor,
+                    format!("for statements are not allowed in {files}. You may inline the loop or use a list comprehension."),
+                ),
+                Family::Bzl => (
+                    DiagnosticCode::ToplevelFor,
+                    "for loops are not allowed at the top level. You may move it inside a function or use a comprehension, [f(x) for x in sequence].".to_owned(),
+                ),
+                Family::Plain => return check_nested(fam, files, stmt, rope, out),
+            };
+            out.push(Diagnostic::error(code, keyword_range(stmt), message));
+        }
+        "if_statement" => {
+            let (code, message) = match fam {
+                Family::BuildLike => (
+                    DiagnosticCode::BuildFileIf,
+                    format!("if statements are not allowed in {files}. You may use an if expression for simple cases (x if condition else y)."),
+                ),
+                Family::ModuleLike => (
+                    DiagnosticCode::ModuleFileIf,
+                    format!("if statements are not allowed in {files}. You may use an if expression for simple cases (x if condition else y)."),
+                ),
+                Family::Bzl => (
+                    DiagnosticCode::ToplevelIf,
+                    "if statements are not allowed at the top level. You may move it inside a function or use an if expression (x if condition else y).".to_owned(),
+                ),
+                Family::Plain => return check_nested(fam, files, stmt, rope, out),
+            };
+            out.push(Diagnostic::error(code, keyword_range(stmt), message));
+        }
+        "expression_statement" if fam == Family::ModuleLike => {
+            if let Some(call) = stmt.named_child(0).filter(|c| c.kind() == "call") {
+                if callee_name(call, rope).as_deref() == Some("load") {
+                    let range = call
+                        .child_by_field_name("function")
+                        .map_or(node_range(call), node_range);
+                    out.push(Diagnostic::error(
+                        DiagnosticCode::ModuleFileLoad,
+                        range,
+                        format!("load statements are not allowed in {files}. Use use_extension() and use_repo() to bring in repositories."),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    check_nested(fam, files, stmt, rope, out);
+}
+
+/// Rules that apply anywhere inside a statement.
+fn check_nested(fam: Family, files: &str, stmt: Node<'_>, rope: &Rope, out: &mut Vec<Diagnostic>) {
+    walk_preorder(stmt, |node| {
+        if node.is_error() || node.is_missing() {
+            return false;
+        }
+        match node.kind() {
+            "list_splat" | "dictionary_splat"
+                if matches!(fam, Family::BuildLike | Family::ModuleLike)
+                    && node.parent().is_some_and(|p| p.kind() == "argument_list") =>
+            {
+                let code = if fam == Family::BuildLike {
+                    DiagnosticCode::BuildFileArgs
+                } else {
+                    DiagnosticCode::ModuleFileArgs
+                };
+                let what = if node.kind() == "list_splat" { "*args" } else { "**kwargs" };
+                out.push(Diagnostic::error(
+                    code,
+                    node_range(node),
+                    format!("{what} arguments are not allowed in {files}. Pass the arguments in explicitly."),
+                ));
+            }
+            _ => {
+                if let Some(message) = unsupported(node, rope) {
+                    out.push(Diagnostic::error(
+                        DiagnosticCode::UnsupportedSyntax,
+                        unsupported_range(node),
+                        message,
+                    ));
+                }
+            }
+        }
+        true
+    });
+}
+
+/// Python syntax that tree-sitter accepts but Starlark rejects.
+fn unsupported(node: Node<'_>, rope: &Rope) -> Option<String> {
+    let message = match node.kind() {
+        "while_statement" => "Starlark has no `while` loops; use `for` over a range, inside a function".to_owned(),
+        "with_statement" => "Starlark has no `with` statement".to_owned(),
+        "match_statement" => "Starlark has no `match` statement".to_owned(),
+        "delete_statement" => "Starlark has no `del` statement".to_owned(),
+        "print_statement" => "`print` is a function in Starlark: write print(...)".to_owned(),
+        "exec_statement" => "Starlark has no `exec` statement".to_owned(),
+        "assert_statement" => "Starlark has no `assert` statement; use fail() in an if".to_owned(),
+        "decorator" => "Starlark has no decorators".to_owned(),
+        "set" | "set_comprehension" => "Starlark has no set literals; use a dict or set() where available".to_owned(),
+        "named_expression" => "Starlark has no `:=` assignment expressions".to_owned(),
+        "ellipsis" => "Starlark has no `...` (Ellipsis)".to_owned(),
+        "concatenated_string" => "implicit string concatenation is not allowed in Starlark; use the `+` operator (or is a `,` missing?)".to_owned(),
+        "typed_parameter" | "typed_default_parameter" => "Bazel's Starlark does not accept type annotations".to_owned(),
+        "interpolation" => "Bazel's Starlark has no f-strings; use \"...\".format(...) or %".to_owned(),
+        "comparison_operator" => {
+            let ops: Vec<&str> = operators(node);
+            if ops.iter().any(|op| *op == "is" || *op == "is not") {
+                "Starlark has no `is` operator; use `==`".to_owned()
+            } else if ops.len() > 1 {
+                "Starlark does not chain comparisons; write `a < b and b < c`".to_owned()
+            } else if ops.iter().any(|op| *op == "<>") {
+                "`<>` is not an operator; use `!=`".to_owned()
+            } else {
+                return None;
+            }
+        }
+        "binary_operator" => match node.child_by_field_name("operator").map(|o| o.kind()) {
+            Some("**") => "Starlark has no `**` operator".to_owned(),
+            Some("@") => "Starlark has no `@` operator".to_owned(),
+            _ => return None,
+        },
+        "augmented_assignment" => match node.child_by_field_name("operator").map(|o| o.kind()) {
+            Some("**=") => "Starlark has no `**=` operator".to_owned(),
+            Some("@=") => "Starlark has no `@=` operator".to_owned(),
+            _ => return None,
+        },
+        "return_statement" | "break_statement" | "continue_statement" | "pass_statement"
+        | "function_definition" | "lambda" => return None,
+        _ => return None,
+    };
+    let _ = rope;
+    Some(message)
+}
+
+fn operators<'t>(node: Node<'t>) -> Vec<&'t str> {
+    let mut ops = Vec::new();
+    let mut cursor = node.walk();
+    for (i, child) in node.children(&mut cursor).enumerate() {
+        if node.field_name_for_child(i as u32) == Some("operators") {
+            ops.push(child.kind());
+        }
+    }
+    ops
+}
+
+/// Where to put an unsupported-syntax squiggle: the keyword of a statement,
+/// or the whole node for expressions.
+fn unsupported_range(node: Node<'_>) -> TextRange {
+    if node.kind().ends_with("_statement") {
+        keyword_range(node)
+    } else {
+        node_range(node)
+    }
+}
+
+/// The range of a statement's leading keyword.
+fn keyword_range(stmt: Node<'_>) -> TextRange {
+    stmt.child(0).map_or(node_range(stmt), node_range)
+}
+
+/// `def name` for a definition: from its start through its name field.
+fn head_range(def: Node<'_>, field: &str) -> TextRange {
+    match def.child_by_field_name(field) {
+        Some(name) => TextRange::new(def.start_byte(), name.end_byte()),
+        None => keyword_range(def),
+    }
+}
+
+fn definition_of(stmt: Node<'_>) -> Node<'_> {
+    if stmt.kind() == "decorated_definition" {
+        stmt.child_by_field_name("definition").unwrap_or(stmt)
+    } else {
+        stmt
+    }
+}
+
+/// The name of a call's function when it is a plain identifier.
+pub fn callee_name(call: Node<'_>, rope: &Rope) -> Option<String> {
+    let function = call.child_by_field_name("function")?;
+    (function.kind() == "identifier").then(|| rope.byte_slice(function.byte_range()).to_string())
+}

@@ -1,0 +1,280 @@
+use expect_test::{expect, Expect};
+
+use crate::analysis::diagnostics::check_text;
+use crate::fixture::render_diagnostics;
+use crate::syntax::FileKind;
+
+fn check(kind: FileKind, text: &str, expect: Expect) {
+    let diagnostics = check_text(kind, "test", text);
+    expect.assert_eq(&render_diagnostics(text, &diagnostics));
+}
+
+#[test]
+fn clean_build_file_has_no_diagnostics() {
+    check(
+        FileKind::Build,
+        r#"load("//tools:defs.bzl", "my_macro")
+
+COPTS = ["-O2"]
+
+cc_library(
+    name = "lib",
+    srcs = glob(["*.cc"]) + select({
+        "//conditions:default": [],
+    }),
+    copts = COPTS + [c for c in ["-Wall"] if c],
+    visibility = ["//visibility:public"],
+)
+
+my_macro(name = "x", tags = ["a"] if True else [])
+"#,
+        expect![[r#"
+            load("//tools:defs.bzl", "my_macro")
+
+            COPTS = ["-O2"]
+
+            cc_library(
+                name = "lib",
+                srcs = glob(["*.cc"]) + select({
+                    "//conditions:default": [],
+                }),
+                copts = COPTS + [c for c in ["-Wall"] if c],
+                visibility = ["//visibility:public"],
+            )
+
+            my_macro(name = "x", tags = ["a"] if True else [])
+        "#]],
+    );
+}
+
+#[test]
+fn build_file_dialect_rules() {
+    check(
+        FileKind::Build,
+        r#"def helper():
+    pass
+
+for x in ["a"]:
+    pass
+
+if True:
+    y = 1
+
+cc_library(name = "a", *args, **kwargs)
+"#,
+        expect![[r#"
+            def helper():
+            ^^^^^^^^^^ error[build-file-def]: function definitions are not allowed in BUILD files. You may move the function to a .bzl file and load it.
+                pass
+
+            for x in ["a"]:
+            ^^^ error[build-file-for]: for statements are not allowed in BUILD files. You may inline the loop, move it to a function definition (in a .bzl file), or as a last resort use a list comprehension.
+                pass
+
+            if True:
+            ^^ error[build-file-if]: if statements are not allowed in BUILD files. You may use an if expression for simple cases (x if condition else y).
+                y = 1
+
+            cc_library(name = "a", *args, **kwargs)
+            #                      ^^^^^ error[build-file-args]: *args arguments are not allowed in BUILD files. Pass the arguments in explicitly.
+            #                             ^^^^^^^^ error[build-file-args]: **kwargs arguments are not allowed in BUILD files. Pass the arguments in explicitly.
+        "#]],
+    );
+}
+
+#[test]
+fn workspace_files_follow_build_rules() {
+    check(
+        FileKind::Workspace,
+        "def f():\n    pass\n",
+        expect![[r#"
+            def f():
+            ^^^^^ error[build-file-def]: function definitions are not allowed in WORKSPACE files. You may move the function to a .bzl file and load it.
+                pass
+        "#]],
+    );
+}
+
+#[test]
+fn module_file_rules() {
+    check(
+        FileKind::Module,
+        r#"load("@x//:y.bzl", "z")
+module(name = "m", version = "1.0")
+bazel_dep(name = "rules_cc", version = "0.1", **extra)
+if True:
+    pass
+"#,
+        expect![[r#"
+            load("@x//:y.bzl", "z")
+            ^^^^ error[module-file-load]: load statements are not allowed in MODULE.bazel files. Use use_extension() and use_repo() to bring in repositories.
+            module(name = "m", version = "1.0")
+            bazel_dep(name = "rules_cc", version = "0.1", **extra)
+            #                                             ^^^^^^^ error[module-file-args]: **kwargs arguments are not allowed in MODULE.bazel files. Pass the arguments in explicitly.
+            if True:
+            ^^ error[module-file-if]: if statements are not allowed in MODULE.bazel files. You may use an if expression for simple cases (x if condition else y).
+                pass
+        "#]],
+    );
+}
+
+#[test]
+fn bzl_files_allow_loops_only_in_functions() {
+    check(
+        FileKind::Bzl,
+        r#"def f(xs, *args, **kwargs):
+    for x in xs:
+        if x:
+            return x
+    return f(*args, **kwargs)
+
+for y in []:
+    pass
+if True:
+    pass
+"#,
+        expect![[r#"
+            def f(xs, *args, **kwargs):
+                for x in xs:
+                    if x:
+                        return x
+                return f(*args, **kwargs)
+
+            for y in []:
+            ^^^ error[toplevel-for]: for loops are not allowed at the top level. You may move it inside a function or use a comprehension, [f(x) for x in sequence].
+                pass
+            if True:
+            ^^ error[toplevel-if]: if statements are not allowed at the top level. You may move it inside a function or use an if expression (x if condition else y).
+                pass
+        "#]],
+    );
+}
+
+#[test]
+fn star_files_are_plain_starlark() {
+    check(FileKind::Star, "for x in []:\n    pass\n", expect![[r#"
+        for x in []:
+            pass
+    "#]]);
+}
+
+#[test]
+fn readable_syntax_errors() {
+    check(
+        FileKind::Build,
+        r#"cc_library(
+    name = "a",
+    srcs = ["a.cc" "b.cc"],
+    deps = [":x" ":y"],
+)
+foo(a b)
+x = "unterminated
+y = [1, 2
+"#,
+        expect![[r#"
+            cc_library(
+                name = "a",
+                srcs = ["a.cc" "b.cc"],
+            #           ^^^^^^ error[syntax]: expected `,` between items in a list
+                deps = [":x" ":y"],
+            #           ^^^^ error[syntax]: expected `,` between items in a list
+            )
+            foo(a b)
+            #     ^ error[syntax]: expected `,` between items in the arguments of `foo`
+            x = "unterminated
+            #   ^^^^^^^^^^^^^ error[syntax]: unterminated string literal
+            y = [1, 2
+            #   ^ error[syntax]: `[` is never closed; expected `]`
+        "#]],
+    );
+}
+
+#[test]
+fn unclosed_call_points_at_its_opener() {
+    let text = "cc_binary(\n    name = \"bin\",\n    deps = [\":lib\"\n)\n";
+    let diagnostics = check_text(FileKind::Build, "BUILD", text);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let d = &diagnostics[0];
+    assert!(d.message.starts_with("expected `]` to close this `[`"), "{}", d.message);
+    assert_eq!(d.related.len(), 1);
+    assert_eq!(&text[d.related[0].range.start..d.related[0].range.end], "[");
+}
+
+#[test]
+fn python_only_syntax() {
+    check(
+        FileKind::Bzl,
+        r#"def f(x):
+    while x:
+        pass
+    if x is None:
+        pass
+    y = 2 ** 3
+    return 1 < x < 3
+"#,
+        expect![[r#"
+            def f(x):
+                while x:
+            #   ^^^^^ error[unsupported-syntax]: Starlark has no `while` loops; use `for` over a range, inside a function
+                    pass
+                if x is None:
+            #        ^^ error[unsupported-syntax]: Starlark has no `is` operator; use `==`
+                    pass
+                y = 2 ** 3
+            #       ^^^^^^ error[unsupported-syntax]: Starlark has no `**` operator
+                return 1 < x < 3
+            #          ^^^^^^^^^ error[unsupported-syntax]: Starlark does not chain comparisons; write `a < b and b < c`
+        "#]],
+    );
+}
+
+#[test]
+fn starlark_reports_what_tree_sitter_accepts() {
+    // tree-sitter's grammar accepts a `return` at the top level; Starlark's
+    // parser does not.
+    let diagnostics = check_text(FileKind::Bzl, "x.bzl", "return 1\n");
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code.as_str(), "syntax");
+    assert!(diagnostics[0].message.to_lowercase().contains("return"), "{}", diagnostics[0].message);
+}
+
+#[test]
+fn garbage_and_binary_text_never_panic() {
+    for text in [
+        "\0\0\0\u{1}\u{2}",
+        "((((((((",
+        ")))]]]}}}",
+        "def def def",
+        "\"\"\"",
+        "x = '''\n\n",
+        "\u{feff}cc_library(name = 'a')",
+        "🎉🎉🎉 = 构建",
+        "\r\r\r\n\n\r",
+        "\\\n\\\n",
+    ] {
+        for kind in [FileKind::Build, FileKind::Bzl, FileKind::Module, FileKind::Star] {
+            let _ = check_text(kind, "t", text);
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_is_handled() {
+    let depth = 10_000;
+    let text = format!("x = {}1{}\n", "(".repeat(depth), ")".repeat(depth));
+    let worker = std::thread::Builder::new()
+        .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
+        .spawn(move || check_text(FileKind::Bzl, "deep.bzl", &text))
+        .expect("spawn");
+    let diagnostics = worker.join().expect("no overflow or panic");
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    // Unbalanced, and deep prefix operators, are refused before
+    // starlark_syntax recurses; tree-sitter still reports what it sees.
+    for text in [format!("x = {}\n", "[".repeat(depth)), format!("x = {}1\n", "not ".repeat(depth))] {
+        let worker = std::thread::Builder::new()
+            .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
+            .spawn(move || check_text(FileKind::Build, "BUILD", &text))
+            .expect("spawn");
+        let _ = worker.join().expect("no overflow or panic");
+    }
+}

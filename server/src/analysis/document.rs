@@ -1,0 +1,319 @@
+//! A document being edited: its rope, its incrementally maintained tree, and
+//! its syntax diagnostics, recomputed per top-level statement.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ropey::Rope;
+use starlark_syntax::syntax::AstModule;
+use tree_sitter::Tree;
+
+use crate::analysis::diagnostics::{starlark_diagnostic, statement_diagnostics};
+use crate::analysis::Diagnostic;
+use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse};
+use crate::syntax::{input_edit, node_range, parse_rope, FileKind};
+use crate::text::{apply_change, AppliedEdit, Clamp, PositionEncoding, TextChange, TextRange};
+
+/// Something odd about a client's edit that was repaired; worth a log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditAnomaly {
+    Clamped(Clamp),
+    InvertedRange,
+}
+
+/// Diagnostics of one top-level statement, valid while its text and
+/// structure are unchanged.
+#[derive(Clone, Debug)]
+struct StatementDiagnostics {
+    range: TextRange,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Starlark's own verdict on one generation of the text.
+#[derive(Clone, Debug)]
+struct StarlarkVerdict {
+    generation: u64,
+    diagnostic: Option<Diagnostic>,
+}
+
+struct StarlarkState {
+    tree: Tree,
+    /// Sorted by range; one entry per top-level node of `tree`.
+    statements: Vec<StatementDiagnostics>,
+    verdict: Option<StarlarkVerdict>,
+    last_good_ast: Option<Arc<AstModule>>,
+}
+
+/// An open document.
+///
+/// Invariants:
+/// - For Starlark kinds, `tree` is always the parse of exactly `rope`'s
+///   text, kept up to date by `Tree::edit` plus an incremental reparse.
+/// - `generation` increases with every change, whatever version the client
+///   sends, so results computed for an older text can be recognised.
+pub struct Document {
+    kind: FileKind,
+    version: i32,
+    generation: u64,
+    rope: Rope,
+    starlark: Option<StarlarkState>,
+}
+
+/// An immutable view of a document, cheap to clone (the rope and the tree
+/// are reference counted) and safe to use on another thread.
+#[derive(Clone)]
+pub struct DocumentSnapshot {
+    pub kind: FileKind,
+    pub version: i32,
+    pub generation: u64,
+    pub rope: Rope,
+    pub tree: Option<Tree>,
+}
+
+/// The result of running starlark_syntax on a snapshot, to hand back to
+/// [`Document::accept_starlark_pass`].
+pub struct StarlarkPassOutcome {
+    generation: u64,
+    parse: StarlarkParse,
+}
+
+impl Document {
+    pub fn new(kind: FileKind, version: i32, text: &str) -> Document {
+        let rope = Rope::from_str(text);
+        let starlark = kind.is_starlark().then(|| {
+            let tree = parse_rope(&rope, None);
+            let mut state = StarlarkState {
+                tree,
+                statements: Vec::new(),
+                verdict: None,
+                last_good_ast: None,
+            };
+            state.statements = fresh_statements(kind, &state.tree, &rope, &[], &HashMap::new());
+            state
+        });
+        Document {
+            kind,
+            version,
+            generation: 0,
+            rope,
+            starlark,
+        }
+    }
+
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    pub fn version(&self) -> i32 {
+        self.version
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn rope(&self) -> &Rope {
+        &self.rope
+    }
+
+    pub fn tree(&self) -> Option<&Tree> {
+        self.starlark.as_ref().map(|s| &s.tree)
+    }
+
+    /// The AST of the most recent text that starlark_syntax parsed.
+    pub fn last_good_ast(&self) -> Option<&Arc<AstModule>> {
+        self.starlark.as_ref()?.last_good_ast.as_ref()
+    }
+
+    /// Applies the client's changes in order, edits the tree to match, and
+    /// reparses once, incrementally. Diagnostics of statements the changes
+    /// did not touch are kept; the rest are recomputed.
+    pub fn apply_changes(
+        &mut self,
+        version: i32,
+        changes: &[TextChange],
+        encoding: PositionEncoding,
+    ) -> Vec<EditAnomaly> {
+        let mut anomalies = Vec::new();
+        let mut edits: Vec<AppliedEdit> = Vec::with_capacity(changes.len());
+        for change in changes {
+            let edit = apply_change(&mut self.rope, change, encoding);
+            anomalies.extend(edit.clamped.iter().copied().map(EditAnomaly::Clamped));
+            if edit.inverted {
+                anomalies.push(EditAnomaly::InvertedRange);
+            }
+            if let Some(state) = &mut self.starlark {
+                state.tree.edit(&input_edit(&edit));
+                shift_statements(&mut state.statements, &edit);
+            }
+            edits.push(edit);
+        }
+        self.version = version;
+        self.generation += 1;
+        if let Some(state) = &mut self.starlark {
+            let new_tree = parse_rope(&self.rope, Some(&state.tree));
+            let changed: Vec<TextRange> = state
+                .tree
+                .changed_ranges(&new_tree)
+                .map(|r| TextRange::new(r.start_byte, r.end_byte))
+                .collect();
+            let reusable: HashMap<TextRange, Vec<Diagnostic>> = std::mem::take(&mut state.statements)
+                .into_iter()
+                .map(|s| (s.range, s.diagnostics))
+                .collect();
+            state.statements = fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
+            state.tree = new_tree;
+        }
+        anomalies
+    }
+
+    /// The current syntax diagnostics, sorted by position: the per-statement
+    /// ones, plus Starlark's own verdict when it is for the current text.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let Some(state) = &self.starlark else {
+            return Vec::new();
+        };
+        let mut out: Vec<Diagnostic> = state
+            .statements
+            .iter()
+            .flat_map(|s| s.diagnostics.iter().cloned())
+            .collect();
+        if let Some(verdict) = &state.verdict {
+            if verdict.generation == self.generation {
+                out.extend(verdict.diagnostic.iter().cloned());
+            }
+        }
+        out.sort_by_key(|d| (d.range.start, d.range.end));
+        out
+    }
+
+    /// Whether Starlark's verdict for the current text is still missing.
+    pub fn needs_starlark_pass(&self) -> bool {
+        self.starlark
+            .as_ref()
+            .is_some_and(|s| s.verdict.as_ref().is_none_or(|v| v.generation != self.generation))
+    }
+
+    pub fn snapshot(&self) -> DocumentSnapshot {
+        DocumentSnapshot {
+            kind: self.kind,
+            version: self.version,
+            generation: self.generation,
+            rope: self.rope.clone(),
+            tree: self.tree().cloned(),
+        }
+    }
+
+    /// Stores the outcome of a background starlark_syntax run. Returns false,
+    /// and stores nothing, when the text changed since the snapshot.
+    pub fn accept_starlark_pass(&mut self, outcome: StarlarkPassOutcome) -> bool {
+        if outcome.generation != self.generation {
+            return false;
+        }
+        let Some(state) = &mut self.starlark else {
+            return false;
+        };
+        let diagnostic = match outcome.parse {
+            StarlarkParse::Parsed(ast) => {
+                state.last_good_ast = Some(ast);
+                None
+            }
+            StarlarkParse::Error(error) => {
+                let fast: Vec<Diagnostic> = state
+                    .statements
+                    .iter()
+                    .flat_map(|s| s.diagnostics.iter().cloned())
+                    .collect();
+                starlark_diagnostic(&error, &self.rope, &fast)
+            }
+            StarlarkParse::TooDeep { depth } => {
+                tracing::debug!(depth, "skipping starlark_syntax: nesting too deep");
+                None
+            }
+        };
+        state.verdict = Some(StarlarkVerdict {
+            generation: self.generation,
+            diagnostic,
+        });
+        true
+    }
+
+    /// Runs starlark_syntax on this thread and stores its verdict.
+    pub fn run_starlark_pass(&mut self, file_name: &str) {
+        let outcome = self.snapshot().starlark_pass(file_name);
+        self.accept_starlark_pass(outcome);
+    }
+}
+
+impl DocumentSnapshot {
+    /// Runs starlark_syntax on the snapshot's text. Needs a thread with
+    /// [`crate::syntax::starlark_ast::STARLARK_STACK_SIZE`] of stack.
+    pub fn starlark_pass(&self, file_name: &str) -> StarlarkPassOutcome {
+        let parse = match &self.tree {
+            Some(tree) => parse_starlark(file_name, &self.rope.to_string(), tree),
+            None => StarlarkParse::TooDeep { depth: 0 },
+        };
+        StarlarkPassOutcome {
+            generation: self.generation,
+            parse,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        self.rope.to_string()
+    }
+}
+
+/// Moves cached statement ranges across one edit, dropping the statements
+/// the edit touched.
+fn shift_statements(statements: &mut Vec<StatementDiagnostics>, edit: &AppliedEdit) {
+    let delta = edit.new_end as isize - edit.old_end as isize;
+    statements.retain_mut(|s| {
+        if s.range.end <= edit.start {
+            true
+        } else if s.range.start >= edit.old_end {
+            s.range = TextRange::new(
+                s.range.start.saturating_add_signed(delta),
+                s.range.end.saturating_add_signed(delta),
+            );
+            s.diagnostics = std::mem::take(&mut s.diagnostics)
+                .into_iter()
+                .map(|d| d.shifted(delta))
+                .collect();
+            true
+        } else {
+            false
+        }
+    });
+}
+
+/// Diagnostics for every top-level node of `tree`, reusing `reusable`
+/// entries whose range is unchanged and untouched by `changed`.
+fn fresh_statements(
+    kind: FileKind,
+    tree: &Tree,
+    rope: &Rope,
+    changed: &[TextRange],
+    reusable: &HashMap<TextRange, Vec<Diagnostic>>,
+) -> Vec<StatementDiagnostics> {
+    let root = tree.root_node();
+    if root.is_error() {
+        // The whole text failed to parse as a module: one unit.
+        return vec![StatementDiagnostics {
+            range: node_range(root),
+            diagnostics: statement_diagnostics(kind, root, rope),
+        }];
+    }
+    let mut cursor = root.walk();
+    let mut out = Vec::with_capacity(root.child_count());
+    for stmt in root.children(&mut cursor) {
+        let range = node_range(stmt);
+        let untouched = !changed.iter().any(|c| c.touches(range));
+        let diagnostics = match reusable.get(&range) {
+            Some(cached) if untouched => cached.clone(),
+            _ => statement_diagnostics(kind, stmt, rope),
+        };
+        out.push(StatementDiagnostics { range, diagnostics });
+    }
+    out
+}

@@ -1,0 +1,109 @@
+//! Folding ranges for calls, lists, dicts, functions, blocks and comment runs.
+
+use tree_sitter::Node;
+
+use crate::analysis::DocumentSnapshot;
+use crate::syntax::{node_range, walk_preorder};
+use crate::text::TextRange;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoldKind {
+    Region,
+    Comment,
+    Imports,
+}
+
+/// A foldable region. The LSP layer turns it into lines; a fold that does
+/// not span two lines is never produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fold {
+    pub range: TextRange,
+    pub kind: FoldKind,
+}
+
+fn foldable(kind: &str) -> bool {
+    matches!(
+        kind,
+        "argument_list"
+            | "list"
+            | "dictionary"
+            | "tuple"
+            | "parameters"
+            | "list_comprehension"
+            | "dictionary_comprehension"
+            | "parenthesized_expression"
+            | "function_definition"
+            | "if_statement"
+            | "for_statement"
+            | "string"
+    )
+}
+
+/// The folds of a Starlark document, in document order.
+pub fn folding_ranges(snapshot: &DocumentSnapshot) -> Vec<Fold> {
+    let Some(tree) = &snapshot.tree else {
+        return Vec::new();
+    };
+    let rope = &snapshot.rope;
+    let multi_line = |r: TextRange| rope.byte_to_line(r.start) < rope.byte_to_line(r.end);
+    let mut out = Vec::new();
+    let root = tree.root_node();
+    walk_preorder(root, |node| {
+        if foldable(node.kind()) && multi_line(node_range(node)) {
+            out.push(Fold {
+                range: node_range(node),
+                kind: FoldKind::Region,
+            });
+        }
+        true
+    });
+    fold_runs(root, rope, &mut out);
+    out.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
+    out
+}
+
+/// Runs of consecutive top-level comments and of `load` statements.
+fn fold_runs(root: Node<'_>, rope: &ropey::Rope, out: &mut Vec<Fold>) {
+    let mut cursor = root.walk();
+    let mut run: Option<(FoldKind, TextRange, usize)> = None;
+    let flush = |run: &mut Option<(FoldKind, TextRange, usize)>, out: &mut Vec<Fold>| {
+        if let Some((kind, range, count)) = run.take() {
+            if count > 1 && rope.byte_to_line(range.start) < rope.byte_to_line(range.end) {
+                out.push(Fold { range, kind });
+            }
+        }
+    };
+    for node in root.children(&mut cursor) {
+        let kind = if node.kind() == "comment" {
+            Some(FoldKind::Comment)
+        } else if is_load(node, rope) {
+            Some(FoldKind::Imports)
+        } else {
+            None
+        };
+        let range = node_range(node);
+        match (&mut run, kind) {
+            (Some((run_kind, run_range, count)), Some(kind))
+                if *run_kind == kind
+                    && rope.byte_to_line(range.start) <= rope.byte_to_line(run_range.end) + 1 =>
+            {
+                run_range.end = range.end;
+                *count += 1;
+            }
+            (_, kind) => {
+                flush(&mut run, out);
+                run = kind.map(|k| (k, range, 1));
+            }
+        }
+    }
+    flush(&mut run, out);
+}
+
+fn is_load(stmt: Node<'_>, rope: &ropey::Rope) -> bool {
+    stmt.kind() == "expression_statement"
+        && stmt
+            .named_child(0)
+            .filter(|c| c.kind() == "call")
+            .and_then(|c| crate::analysis::diagnostics::callee_name(c, rope))
+            .is_some_and(|n| n == "load")
+}

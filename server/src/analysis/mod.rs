@@ -1,0 +1,16 @@
+//! The analysis core: documents, and IDE features computed from a snapshot.
+//!
+//! Invariants:
+//! - No I/O and no protocol types: inputs are texts, outputs plain data in
+//!   byte offsets ([`crate::text::TextRange`]).
+//! - Features take a [`DocumentSnapshot`], which is immutable and cheap to
+//!   clone, so they can run on any thread while edits continue.
+
+mod diagnostic;
+pub mod diagnostics;
+mod document;
+pub mod folding;
+pub mod symbols;
+
+pub use diagnostic::{Diagnostic, DiagnosticCode, Related, Severity};
+pub use document::{Document, DocumentSnapshot, EditAnomaly};

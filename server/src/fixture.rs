@@ -1,0 +1,73 @@
+//! Test fixtures, rust-analyzer style: `$0` marks a cursor, and `//- /path`
+//! lines start a new file in a multi-file fixture.
+
+use crate::analysis::Diagnostic;
+use ropey::Rope;
+
+pub const CURSOR: &str = "$0";
+
+/// A single-file fixture: the text without its `$0` marker, and the byte
+/// offset where the marker was.
+pub fn cursor(fixture: &str) -> (String, usize) {
+    let offset = fixture.find(CURSOR).unwrap_or_else(|| panic!("fixture has no {CURSOR}"));
+    let mut text = fixture.to_owned();
+    text.replace_range(offset..offset + CURSOR.len(), "");
+    assert!(!text.contains(CURSOR), "fixture has more than one {CURSOR}");
+    (text, offset)
+}
+
+/// Splits a multi-file fixture into `(path, text)` pairs.
+pub fn files(fixture: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in fixture.split_inclusive('\n') {
+        if let Some(path) = line.trim_end().strip_prefix("//- ") {
+            out.push((path.trim().to_owned(), String::new()));
+        } else if let Some((_, text)) = out.last_mut() {
+            text.push_str(line);
+        } else if !line.trim().is_empty() {
+            panic!("fixture text before the first `//- /path` line");
+        }
+    }
+    out
+}
+
+/// Renders `text` with each diagnostic drawn under the line it starts on:
+///
+/// ```text
+/// foo(a b)
+/// #   ^ error[syntax]: expected `,` between items ...
+/// ```
+pub fn render_diagnostics(text: &str, diagnostics: &[Diagnostic]) -> String {
+    let rope = Rope::from_str(text);
+    let mut out = String::new();
+    for line in 0..rope.len_lines() {
+        let line_text = rope.line(line).to_string();
+        let trimmed = line_text.trim_end_matches(['\n', '\r']);
+        if line + 1 == rope.len_lines() && trimmed.is_empty() {
+            break;
+        }
+        out.push_str(trimmed);
+        out.push('\n');
+        for d in diagnostics {
+            if rope.byte_to_line(d.range.start) != line {
+                continue;
+            }
+            let line_start = rope.line_to_char(line);
+            let col = rope.byte_to_char(d.range.start) - line_start;
+            let end_char = rope.byte_to_char(d.range.end);
+            let line_end = line_start + trimmed.chars().count();
+            let width = end_char.min(line_end).saturating_sub(line_start + col).max(1);
+            let mut marker = " ".repeat(col) + &"^".repeat(width);
+            if col > 0 {
+                marker.replace_range(0..1, "#");
+            }
+            out.push_str(&format!(
+                "{marker} {}[{}]: {}\n",
+                d.severity.as_str(),
+                d.code.as_str(),
+                d.message
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,14 @@
+//! bzls: a language server for Bazel files.
+//!
+//! Layers, from the bottom up (see ARCHITECTURE.md): [`text`] (ropes and
+//! positions), [`syntax`] (trees), [`analysis`] (features on snapshots,
+//! plain data), [`lsp`] (the protocol), [`cli`].
+
+pub mod analysis;
+pub mod cli;
+pub mod lsp;
+pub mod syntax;
+pub mod text;
+
+#[cfg(test)]
+mod fixture;

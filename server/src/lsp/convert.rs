@@ -1,0 +1,68 @@
+//! Conversions between bzls's plain data and lsp-types (to_proto and
+//! from_proto in one place).
+
+use ropey::Rope;
+use tower_lsp::lsp_types as lsp;
+
+use crate::analysis::{Diagnostic, Severity};
+use crate::text::{line_col_of, LineCol, PositionEncoding, TextChange, TextRange};
+
+pub fn position(rope: &Rope, offset: usize, encoding: PositionEncoding) -> lsp::Position {
+    let lc = line_col_of(rope, offset, encoding);
+    lsp::Position::new(lc.line, lc.col)
+}
+
+pub fn range(rope: &Rope, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
+    lsp::Range::new(
+        position(rope, range.start, encoding),
+        position(rope, range.end, encoding),
+    )
+}
+
+pub fn line_col(pos: lsp::Position) -> LineCol {
+    LineCol::new(pos.line, pos.character)
+}
+
+pub fn text_change(change: lsp::TextDocumentContentChangeEvent) -> TextChange {
+    TextChange {
+        range: change.range.map(|r| (line_col(r.start), line_col(r.end))),
+        text: change.text,
+    }
+}
+
+pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
+    match severity {
+        Severity::Error => lsp::DiagnosticSeverity::ERROR,
+        Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+        Severity::Information => lsp::DiagnosticSeverity::INFORMATION,
+        Severity::Hint => lsp::DiagnosticSeverity::HINT,
+    }
+}
+
+pub fn diagnostic(
+    uri: &lsp::Url,
+    rope: &Rope,
+    d: &Diagnostic,
+    encoding: PositionEncoding,
+) -> lsp::Diagnostic {
+    let related = (!d.related.is_empty()).then(|| {
+        d.related
+            .iter()
+            .map(|r| lsp::DiagnosticRelatedInformation {
+                location: lsp::Location::new(uri.clone(), range(rope, r.range, encoding)),
+                message: r.message.clone(),
+            })
+            .collect()
+    });
+    lsp::Diagnostic {
+        range: range(rope, d.range, encoding),
+        severity: Some(severity(d.severity)),
+        code: Some(lsp::NumberOrString::String(d.code.as_str().to_owned())),
+        code_description: None,
+        source: Some("bzls".to_owned()),
+        message: d.message.clone(),
+        related_information: related,
+        tags: None,
+        data: None,
+    }
+}

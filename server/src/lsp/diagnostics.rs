@@ -1,0 +1,109 @@
+//! Publishing diagnostics, and Starlark's background pass.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tower_lsp::lsp_types::Url;
+use tower_lsp::Client;
+
+use super::convert;
+use super::state::{lock, SharedState};
+
+/// How long to wait after the last change before running starlark_syntax.
+pub const STARLARK_PASS_DELAY: Duration = Duration::from_millis(150);
+
+/// Asks the publishing task to send a document's current diagnostics.
+///
+/// Invariant: one task publishes, in request order, and reads the state at
+/// publishing time, so the client never sees an older set after a newer one.
+#[derive(Clone)]
+pub struct Publisher {
+    tx: mpsc::UnboundedSender<Url>,
+}
+
+impl Publisher {
+    pub fn spawn(client: Client, state: SharedState) -> Publisher {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(client, state, rx));
+        Publisher { tx }
+    }
+
+    pub fn refresh(&self, uri: Url) {
+        // The receiver lives as long as the runtime; a send can only fail
+        // during shutdown, when nothing needs publishing.
+        let _ = self.tx.send(uri);
+    }
+}
+
+async fn run(client: Client, state: SharedState, mut rx: mpsc::UnboundedReceiver<Url>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            if !batch.contains(&more) {
+                batch.push(more);
+            }
+        }
+        for uri in batch {
+            let (diagnostics, version) = {
+                let state = lock(&state);
+                match state.documents.get(&uri) {
+                    Some(open) => {
+                        let rope = open.doc.rope();
+                        let list = open
+                            .doc
+                            .diagnostics()
+                            .iter()
+                            .map(|d| convert::diagnostic(&uri, rope, d, state.encoding))
+                            .collect();
+                        (list, Some(open.doc.version()))
+                    }
+                    None => (Vec::new(), None),
+                }
+            };
+            client.publish_diagnostics(uri, diagnostics, version).await;
+        }
+    }
+}
+
+/// After `delay`, if the document is still at `generation`, runs
+/// starlark_syntax on it in the background and publishes the result.
+pub fn schedule_starlark_pass(
+    state: SharedState,
+    publisher: Publisher,
+    uri: Url,
+    generation: u64,
+    delay: Duration,
+) {
+    tokio::spawn(async move {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let (snapshot, file_name) = {
+            let state = lock(&state);
+            let Some(open) = state.documents.get(&uri) else {
+                return;
+            };
+            if open.doc.generation() != generation || !open.doc.needs_starlark_pass() {
+                return;
+            }
+            (open.doc.snapshot(), open.file_name.clone())
+        };
+        let outcome = match tokio::task::spawn_blocking(move || snapshot.starlark_pass(&file_name)).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                tracing::error!(%uri, %err, "starlark_syntax pass failed");
+                return;
+            }
+        };
+        let accepted = {
+            let mut state = lock(&state);
+            state
+                .documents
+                .get_mut(&uri)
+                .is_some_and(|open| open.doc.accept_starlark_pass(outcome))
+        };
+        if accepted {
+            publisher.refresh(uri);
+        }
+    });
+}

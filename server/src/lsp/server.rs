@@ -1,0 +1,188 @@
+//! The tower-lsp service: capabilities, and dispatch to one file per feature.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::*;
+use tower_lsp::{LanguageServer, LspService, Server};
+
+use super::blocking::run_blocking;
+use super::catch_panic::CatchPanic;
+use super::diagnostics::{schedule_starlark_pass, Publisher, STARLARK_PASS_DELAY};
+use super::state::{content_modified, is_current, lock, request_snapshot, SharedState, State};
+use super::{document_symbol, folding_range, text_sync};
+use crate::text::PositionEncoding;
+
+pub struct Backend {
+    state: SharedState,
+    publisher: Publisher,
+}
+
+/// Environment variable that enables test-only requests (`bzls/debug/panic`).
+pub const TEST_HOOKS_ENV: &str = "BZLS_TEST_HOOKS";
+
+impl Backend {
+    fn followup(&self, followup: Option<text_sync::Followup>, delay: std::time::Duration) {
+        let Some(followup) = followup else { return };
+        self.publisher.refresh(followup.uri.clone());
+        if let Some(generation) = followup.starlark_pass {
+            schedule_starlark_pass(
+                self.state.clone(),
+                self.publisher.clone(),
+                followup.uri,
+                generation,
+                delay,
+            );
+        }
+    }
+
+    /// `bzls/debug/panic`: panics, to test that the server survives it.
+    async fn debug_panic(&self, params: Value) -> Result<Value> {
+        if params.get("inBlocking").and_then(Value::as_bool) == Some(true) {
+            return run_blocking("bzls/debug/panic", || -> Value {
+                panic!("requested panic on the blocking pool")
+            })
+            .await;
+        }
+        panic!("requested panic in the handler");
+    }
+}
+
+fn negotiate_encoding(params: &InitializeParams) -> PositionEncoding {
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref());
+    match offered {
+        Some(list) if list.contains(&PositionEncodingKind::UTF8) => PositionEncoding::Utf8,
+        _ => PositionEncoding::Utf16,
+    }
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = negotiate_encoding(&params);
+        lock(&self.state).encoding = encoding;
+        tracing::info!(?encoding, "initialize");
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(match encoding {
+                    PositionEncoding::Utf8 => PositionEncodingKind::UTF8,
+                    PositionEncoding::Utf16 => PositionEncodingKind::UTF16,
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        will_save: None,
+                        will_save_wait_until: None,
+                        save: None,
+                    },
+                )),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "bzls".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        tracing::info!("initialized");
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        tracing::info!("shutdown");
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let followup = tokio::task::block_in_place(|| {
+            text_sync::did_open(&mut lock(&self.state), params)
+        });
+        self.followup(followup, std::time::Duration::ZERO);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let followup = tokio::task::block_in_place(|| {
+            text_sync::did_change(&mut lock(&self.state), params)
+        });
+        self.followup(followup, STARLARK_PASS_DELAY);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = text_sync::did_close(&mut lock(&self.state), params);
+        // Publishing for a closed document clears its diagnostics.
+        self.publisher.refresh(uri);
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let uri = params.text_document.uri;
+        let state = self.state.clone();
+        let req_uri = uri.clone();
+        let req = run_blocking("textDocument/documentSymbol", move || {
+            request_snapshot(&state, &req_uri)
+        })
+        .await??;
+        let generation = req.snapshot.generation;
+        let open = req.open;
+        let answer = run_blocking("textDocument/documentSymbol", move || {
+            document_symbol::document_symbol(&req)
+        })
+        .await?;
+        if open && !is_current(&self.state, &uri, generation) {
+            return Err(content_modified());
+        }
+        Ok(Some(answer))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let uri = params.text_document.uri;
+        let state = self.state.clone();
+        let req_uri = uri.clone();
+        let req = run_blocking("textDocument/foldingRange", move || {
+            request_snapshot(&state, &req_uri)
+        })
+        .await??;
+        let generation = req.snapshot.generation;
+        let open = req.open;
+        let answer = run_blocking("textDocument/foldingRange", move || {
+            folding_range::folding_range(&req)
+        })
+        .await?;
+        if open && !is_current(&self.state, &uri, generation) {
+            return Err(content_modified());
+        }
+        Ok(Some(answer))
+    }
+}
+
+/// Runs the server on stdin/stdout until the client says `exit` or closes
+/// the input.
+pub async fn serve_stdio() {
+    let state: SharedState = Arc::new(std::sync::Mutex::new(State::default()));
+    let test_hooks = std::env::var_os(TEST_HOOKS_ENV).is_some_and(|v| v == "1");
+    let mut builder = LspService::build(|client| Backend {
+        publisher: Publisher::spawn(client, state.clone()),
+        state: state.clone(),
+    });
+    if test_hooks {
+        builder = builder.custom_method("bzls/debug/panic", Backend::debug_panic);
+    }
+    let (service, socket) = builder.finish();
+    let stdin = tokio::io::stdin();
+    let stdout = tokio::io::stdout();
+    Server::new(stdin, stdout, socket)
+        .concurrency_level(8)
+        .serve(CatchPanic(service))
+        .await;
+}

@@ -1,0 +1,98 @@
+//! The server's mutable state: open documents and negotiated settings.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tower_lsp::jsonrpc;
+use tower_lsp::lsp_types::Url;
+
+use crate::analysis::{Document, DocumentSnapshot};
+use crate::syntax::FileKind;
+use crate::text::PositionEncoding;
+
+/// Files larger than this are not analysed.
+pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+pub struct OpenDocument {
+    pub doc: Document,
+    /// The file name, for messages from starlark_syntax.
+    pub file_name: String,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub encoding: PositionEncoding,
+    pub documents: HashMap<Url, OpenDocument>,
+}
+
+pub type SharedState = Arc<Mutex<State>>;
+
+/// Locks the state. A panic while the lock was held leaves it poisoned; the
+/// state itself is still consistent (documents are repaired where they
+/// change, see `text_sync`), so the poison is ignored.
+pub fn lock(state: &SharedState) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A snapshot of `uri` to compute a request on, and whether it came from an
+/// open document (whose changes make the answer stale).
+pub struct RequestSnapshot {
+    pub snapshot: DocumentSnapshot,
+    pub encoding: PositionEncoding,
+    pub open: bool,
+}
+
+/// The snapshot of an open document, or else the file read from disk.
+pub fn request_snapshot(state: &SharedState, uri: &Url) -> jsonrpc::Result<RequestSnapshot> {
+    {
+        let state = lock(state);
+        if let Some(open) = state.documents.get(uri) {
+            return Ok(RequestSnapshot {
+                snapshot: open.doc.snapshot(),
+                encoding: state.encoding,
+                open: true,
+            });
+        }
+    }
+    let encoding = lock(state).encoding;
+    let doc = read_unopened(uri).map_err(|why| jsonrpc::Error {
+        code: jsonrpc::ErrorCode::InvalidParams,
+        message: format!("bzls: unknown document {uri}: {why}").into(),
+        data: None,
+    })?;
+    Ok(RequestSnapshot {
+        snapshot: doc.snapshot(),
+        encoding,
+        open: false,
+    })
+}
+
+fn read_unopened(uri: &Url) -> Result<Document, String> {
+    let path = uri
+        .to_file_path()
+        .map_err(|()| "it is not open and is not a file: URI".to_owned())?;
+    let kind = FileKind::from_path(&path).ok_or("it is not open and is not a Bazel file")?;
+    let meta = std::fs::metadata(&path).map_err(|e| format!("it is not open and cannot be read: {e}"))?;
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(format!("it is not open and is larger than {MAX_FILE_SIZE} bytes"));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| format!("it is not open and cannot be read: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| "it is not open and is not UTF-8".to_owned())?;
+    Ok(Document::new(kind, 0, &text))
+}
+
+/// True when the document at `uri` is still at `generation` (or closed).
+pub fn is_current(state: &SharedState, uri: &Url, generation: u64) -> bool {
+    lock(state)
+        .documents
+        .get(uri)
+        .is_none_or(|open| open.doc.generation() == generation)
+}
+
+pub fn content_modified() -> jsonrpc::Error {
+    jsonrpc::Error {
+        code: jsonrpc::ErrorCode::ContentModified,
+        message: "bzls: the document changed while the request was computed".into(),
+        data: None,
+    }
+}

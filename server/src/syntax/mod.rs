@@ -1,0 +1,47 @@
+//! Syntax: file kinds, tree-sitter trees of Starlark, and starlark_syntax ASTs.
+//!
+//! Invariants:
+//! - Parsing never fails: every text yields a tree, with ERROR and MISSING
+//!   nodes where the text is broken.
+//! - Nothing here knows about LSP or does I/O.
+//! - Tree walks are iterative (tree cursors), so a deeply nested text cannot
+//!   overflow the stack.
+
+mod file_kind;
+mod parse;
+pub mod starlark_ast;
+
+pub use file_kind::FileKind;
+pub use parse::{input_edit, parse_rope, parse_str, sexp, starlark_language};
+
+use tree_sitter::Node;
+
+use crate::text::TextRange;
+
+/// The byte range of a node.
+pub fn node_range(node: Node<'_>) -> TextRange {
+    TextRange::new(node.start_byte(), node.end_byte())
+}
+
+/// Calls `visit` on `root` and its descendants in document order, without
+/// recursion. `visit` returns whether to descend into the node's children.
+pub fn walk_preorder<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    let mut cursor = root.walk();
+    loop {
+        let descend = visit(cursor.node());
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == root {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
