@@ -9,7 +9,9 @@ pub const CURSOR: &str = "$0";
 /// A single-file fixture: the text without its `$0` marker, and the byte
 /// offset where the marker was.
 pub fn cursor(fixture: &str) -> (String, usize) {
-    let offset = fixture.find(CURSOR).unwrap_or_else(|| panic!("fixture has no {CURSOR}"));
+    let offset = fixture
+        .find(CURSOR)
+        .unwrap_or_else(|| panic!("fixture has no {CURSOR}"));
     let mut text = fixture.to_owned();
     text.replace_range(offset..offset + CURSOR.len(), "");
     assert!(!text.contains(CURSOR), "fixture has more than one {CURSOR}");
@@ -56,7 +58,10 @@ pub fn render_diagnostics(text: &str, diagnostics: &[Diagnostic]) -> String {
             let col = rope.byte_to_char(d.range.start) - line_start;
             let end_char = rope.byte_to_char(d.range.end);
             let line_end = line_start + trimmed.chars().count();
-            let width = end_char.min(line_end).saturating_sub(line_start + col).max(1);
+            let width = end_char
+                .min(line_end)
+                .saturating_sub(line_start + col)
+                .max(1);
             let mut marker = " ".repeat(col) + &"^".repeat(width);
             if col > 0 {
                 marker.replace_range(0..1, "#");
@@ -70,4 +75,28 @@ pub fn render_diagnostics(text: &str, diagnostics: &[Diagnostic]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn multi_file_fixtures_split_on_headers() {
+        let files =
+            super::files("//- /pkg/BUILD\ncc_library(name = \"a\")\n//- /defs.bzl\nX = 1\n");
+        assert_eq!(
+            files,
+            [
+                (
+                    "/pkg/BUILD".to_owned(),
+                    "cc_library(name = \"a\")\n".to_owned()
+                ),
+                ("/defs.bzl".to_owned(), "X = 1\n".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn cursor_is_removed() {
+        assert_eq!(super::cursor("ab$0c"), ("abc".to_owned(), 2));
+    }
 }

@@ -24,9 +24,31 @@ pub enum EditAnomaly {
 /// Diagnostics of one top-level statement, valid while its text and
 /// structure are unchanged.
 #[derive(Clone, Debug)]
-struct StatementDiagnostics {
+pub struct StatementDiagnostics {
     range: TextRange,
+    shape: Shape,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// A cheap structural fingerprint of a statement's subtree. A cached entry is
+/// reused only when the new tree's node has the same one, in addition to
+/// being outside every edit and every changed range: tree-sitter's changed
+/// ranges can miss zero-width MISSING nodes appearing at a statement's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shape {
+    kind: u16,
+    has_error: bool,
+    descendants: usize,
+}
+
+impl Shape {
+    fn of(node: tree_sitter::Node<'_>) -> Shape {
+        Shape {
+            kind: node.kind_id(),
+            has_error: node.has_error(),
+            descendants: node.descendant_count(),
+        }
+    }
 }
 
 /// Starlark's own verdict on one generation of the text.
@@ -70,11 +92,14 @@ pub struct DocumentSnapshot {
     pub tree: Option<Tree>,
 }
 
-/// The result of running starlark_syntax on a snapshot, to hand back to
-/// [`Document::accept_starlark_pass`].
-pub struct StarlarkPassOutcome {
+/// The result of [`DocumentSnapshot::background_pass`], to hand back to
+/// [`Document::accept_background_pass`].
+pub struct BackgroundOutcome {
     generation: u64,
     parse: StarlarkParse,
+    /// A fresh parse and its diagnostics, when the incremental tree had
+    /// errors (see [`DocumentSnapshot::background_pass`]).
+    reparsed: Option<(Tree, Vec<StatementDiagnostics>)>,
 }
 
 impl Document {
@@ -157,11 +182,13 @@ impl Document {
                 .changed_ranges(&new_tree)
                 .map(|r| TextRange::new(r.start_byte, r.end_byte))
                 .collect();
-            let reusable: HashMap<TextRange, Vec<Diagnostic>> = std::mem::take(&mut state.statements)
-                .into_iter()
-                .map(|s| (s.range, s.diagnostics))
-                .collect();
-            state.statements = fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
+            let reusable: HashMap<TextRange, (Shape, Vec<Diagnostic>)> =
+                std::mem::take(&mut state.statements)
+                    .into_iter()
+                    .map(|s| (s.range, (s.shape, s.diagnostics)))
+                    .collect();
+            state.statements =
+                fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
             state.tree = new_tree;
         }
         anomalies
@@ -187,11 +214,13 @@ impl Document {
         out
     }
 
-    /// Whether Starlark's verdict for the current text is still missing.
-    pub fn needs_starlark_pass(&self) -> bool {
-        self.starlark
-            .as_ref()
-            .is_some_and(|s| s.verdict.as_ref().is_none_or(|v| v.generation != self.generation))
+    /// Whether the background pass for the current text is still missing.
+    pub fn needs_background_pass(&self) -> bool {
+        self.starlark.as_ref().is_some_and(|s| {
+            s.verdict
+                .as_ref()
+                .is_none_or(|v| v.generation != self.generation)
+        })
     }
 
     pub fn snapshot(&self) -> DocumentSnapshot {
@@ -204,15 +233,19 @@ impl Document {
         }
     }
 
-    /// Stores the outcome of a background starlark_syntax run. Returns false,
-    /// and stores nothing, when the text changed since the snapshot.
-    pub fn accept_starlark_pass(&mut self, outcome: StarlarkPassOutcome) -> bool {
+    /// Stores the outcome of a background pass. Returns false, and stores
+    /// nothing, when the text changed since the snapshot.
+    pub fn accept_background_pass(&mut self, outcome: BackgroundOutcome) -> bool {
         if outcome.generation != self.generation {
             return false;
         }
         let Some(state) = &mut self.starlark else {
             return false;
         };
+        if let Some((tree, statements)) = outcome.reparsed {
+            state.tree = tree;
+            state.statements = statements;
+        }
         let diagnostic = match outcome.parse {
             StarlarkParse::Parsed(ast) => {
                 state.last_good_ast = Some(ast);
@@ -238,24 +271,43 @@ impl Document {
         true
     }
 
-    /// Runs starlark_syntax on this thread and stores its verdict.
-    pub fn run_starlark_pass(&mut self, file_name: &str) {
-        let outcome = self.snapshot().starlark_pass(file_name);
-        self.accept_starlark_pass(outcome);
+    /// Runs the background pass on this thread and stores its outcome.
+    pub fn settle(&mut self, file_name: &str) {
+        let outcome = self.snapshot().background_pass(file_name);
+        self.accept_background_pass(outcome);
     }
 }
 
 impl DocumentSnapshot {
-    /// Runs starlark_syntax on the snapshot's text. Needs a thread with
-    /// [`crate::syntax::starlark_ast::STARLARK_STACK_SIZE`] of stack.
-    pub fn starlark_pass(&self, file_name: &str) -> StarlarkPassOutcome {
-        let parse = match &self.tree {
-            Some(tree) => parse_starlark(file_name, &self.rope.to_string(), tree),
-            None => StarlarkParse::TooDeep { depth: 0 },
+    /// The work that waits until typing pauses:
+    ///
+    /// - starlark_syntax, for Starlark's own messages and the last good AST;
+    /// - when the incremental tree has errors, a fresh parse. tree-sitter's
+    ///   incremental reparse equals a fresh parse for valid text, but its
+    ///   error recovery can differ when old subtrees are reused, so a broken
+    ///   text is reparsed from scratch once typing pauses and the fresh tree
+    ///   (with its diagnostics) replaces the incremental one.
+    ///
+    /// Needs a thread with [`crate::syntax::starlark_ast::STARLARK_STACK_SIZE`]
+    /// of stack.
+    pub fn background_pass(&self, file_name: &str) -> BackgroundOutcome {
+        let Some(tree) = &self.tree else {
+            return BackgroundOutcome {
+                generation: self.generation,
+                parse: StarlarkParse::TooDeep { depth: 0 },
+                reparsed: None,
+            };
         };
-        StarlarkPassOutcome {
+        let reparsed = tree.root_node().has_error().then(|| {
+            let fresh = parse_rope(&self.rope, None);
+            let statements = fresh_statements(self.kind, &fresh, &self.rope, &[], &HashMap::new());
+            (fresh, statements)
+        });
+        let tree = reparsed.as_ref().map_or(tree, |(fresh, _)| fresh);
+        BackgroundOutcome {
             generation: self.generation,
-            parse,
+            parse: parse_starlark(file_name, &self.rope.to_string(), tree),
+            reparsed,
         }
     }
 
@@ -265,11 +317,12 @@ impl DocumentSnapshot {
 }
 
 /// Moves cached statement ranges across one edit, dropping the statements
-/// the edit touched.
+/// the edit touched, including one the edit starts right after (text typed
+/// at a statement's end can change how it parses).
 fn shift_statements(statements: &mut Vec<StatementDiagnostics>, edit: &AppliedEdit) {
     let delta = edit.new_end as isize - edit.old_end as isize;
     statements.retain_mut(|s| {
-        if s.range.end <= edit.start {
+        if s.range.end < edit.start {
             true
         } else if s.range.start >= edit.old_end {
             s.range = TextRange::new(
@@ -294,26 +347,32 @@ fn fresh_statements(
     tree: &Tree,
     rope: &Rope,
     changed: &[TextRange],
-    reusable: &HashMap<TextRange, Vec<Diagnostic>>,
+    reusable: &HashMap<TextRange, (Shape, Vec<Diagnostic>)>,
 ) -> Vec<StatementDiagnostics> {
     let root = tree.root_node();
     if root.is_error() {
         // The whole text failed to parse as a module: one unit.
         return vec![StatementDiagnostics {
             range: node_range(root),
+            shape: Shape::of(root),
             diagnostics: statement_diagnostics(kind, root, rope),
         }];
     }
     let mut cursor = root.walk();
-    let mut out = Vec::with_capacity(root.child_count());
+    let mut out = Vec::with_capacity(root.child_count() as usize);
     for stmt in root.children(&mut cursor) {
         let range = node_range(stmt);
+        let shape = Shape::of(stmt);
         let untouched = !changed.iter().any(|c| c.touches(range));
         let diagnostics = match reusable.get(&range) {
-            Some(cached) if untouched => cached.clone(),
+            Some((cached_shape, cached)) if untouched && *cached_shape == shape => cached.clone(),
             _ => statement_diagnostics(kind, stmt, rope),
         };
-        out.push(StatementDiagnostics { range, diagnostics });
+        out.push(StatementDiagnostics {
+            range,
+            shape,
+            diagnostics,
+        });
     }
     out
 }

@@ -13,4 +13,7 @@ pub mod folding;
 pub mod symbols;
 
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, Severity};
-pub use document::{Document, DocumentSnapshot, EditAnomaly};
+pub use document::{BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly};
+
+#[cfg(test)]
+mod tests;

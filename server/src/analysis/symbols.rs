@@ -104,7 +104,9 @@ fn collapse_whitespace(s: &str) -> String {
             last_space = false;
         }
     }
-    out.replace("( ", "(").replace(" )", ")").replace(", )", ")")
+    out.replace("( ", "(")
+        .replace(" )", ")")
+        .replace(", )", ")")
 }
 
 /// Globals bound by a top-level assignment (`X = ...`, `A, B = ...`).
@@ -123,7 +125,15 @@ fn global_symbols(assign: Node<'_>, stmt: Node<'_>, rope: &Rope, out: &mut Vec<S
             });
             return false;
         }
-        matches!(node.kind(), "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "parenthesized_expression")
+        matches!(
+            node.kind(),
+            "pattern_list"
+                | "tuple_pattern"
+                | "list_pattern"
+                | "tuple"
+                | "list"
+                | "parenthesized_expression"
+        )
     });
 }
 
@@ -140,8 +150,46 @@ fn target_symbols(stmt: Node<'_>, rope: &Rope, out: &mut Vec<Symbol>) {
                 return false;
             }
         }
+        if node.is_error() {
+            broken_call_symbols(node, rope, out);
+        }
         true
     });
+}
+
+/// Targets in a call that is still being typed: tree-sitter leaves
+/// `rule(` `name = "x"` ... as loose children of an ERROR node.
+fn broken_call_symbols(error: Node<'_>, rope: &Rope, out: &mut Vec<Symbol>) {
+    let mut cursor = error.walk();
+    let children: Vec<Node<'_>> = error.children(&mut cursor).collect();
+    let mut callee: Option<Node<'_>> = None;
+    for (i, child) in children.iter().enumerate() {
+        let opens_call = children.get(i + 1).is_some_and(|next| next.kind() == "(");
+        if matches!(child.kind(), "identifier" | "attribute") && opens_call {
+            callee = Some(*child);
+            continue;
+        }
+        if child.kind() != "keyword_argument" {
+            continue;
+        }
+        let Some(function) = callee else { continue };
+        let is_name = child
+            .child_by_field_name("name")
+            .is_some_and(|k| text(rope, k) == "name");
+        let value = child.child_by_field_name("value");
+        if let (true, Some(value)) = (is_name, value) {
+            if let Some(name) = string_literal_value(value, rope) {
+                out.push(Symbol {
+                    name,
+                    detail: Some(text(rope, function)),
+                    kind: SymbolKind::Target,
+                    range: TextRange::new(function.start_byte(), error.end_byte()),
+                    selection: node_range(value),
+                });
+                callee = None;
+            }
+        }
+    }
 }
 
 fn target_symbol(call: Node<'_>, rope: &Rope) -> Option<Symbol> {

@@ -43,7 +43,9 @@ pub struct CheckOutcome {
 
 impl CheckOutcome {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -117,7 +119,9 @@ fn check_files(root: &Path, files: &[(PathBuf, FileKind)]) -> Vec<FileResult> {
                         let mut done = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some((path, kind)) = files.get(i) else { break };
+                            let Some((path, kind)) = files.get(i) else {
+                                break;
+                            };
                             done.push((i, check_file(root, path, *kind)));
                         }
                         done
@@ -171,7 +175,11 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_SIZE => {
             return skipped(
-                format!("skipped: {} bytes is over the {} MB limit", meta.len(), MAX_FILE_SIZE / (1024 * 1024)),
+                format!(
+                    "skipped: {} bytes is over the {} MB limit",
+                    meta.len(),
+                    MAX_FILE_SIZE / (1024 * 1024)
+                ),
                 false,
             )
         }
@@ -186,7 +194,10 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
         Ok(text) => text,
         Err(err) => {
             return skipped(
-                format!("skipped: not valid UTF-8 (byte offset {})", err.utf8_error().valid_up_to()),
+                format!(
+                    "skipped: not valid UTF-8 (byte offset {})",
+                    err.utf8_error().valid_up_to()
+                ),
                 false,
             )
         }
@@ -194,7 +205,10 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
     if !kind.is_starlark() {
         return FileResult::Checked(Vec::new());
     }
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let diagnostics = match std::panic::catch_unwind(|| check_text(kind, &file_name, &text)) {
         Ok(diagnostics) => diagnostics,
         Err(_) => return skipped("internal error while checking this file".to_owned(), true),
@@ -260,16 +274,26 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let anchor_dir = if anchor.is_dir() {
         anchor.clone()
     } else {
-        anchor.parent().map_or_else(|| cwd.clone(), Path::to_path_buf)
+        anchor
+            .parent()
+            .map_or_else(|| cwd.clone(), Path::to_path_buf)
     };
     let root = find_workspace_root(&anchor_dir).unwrap_or(anchor_dir);
-    let paths = if paths.is_empty() { vec![root.clone()] } else { paths };
+    let paths = if paths.is_empty() {
+        vec![root.clone()]
+    } else {
+        paths
+    };
     let outcome = check_paths(&root, &paths);
 
     let mut problems = outcome.problems.clone();
     problems.sort_by(|a, b| a.path.cmp(&b.path));
     for problem in &problems {
-        eprintln!("bzls: warning: {}: {}", problem.path.display(), problem.message);
+        eprintln!(
+            "bzls: warning: {}: {}",
+            problem.path.display(),
+            problem.message
+        );
     }
     let mut out = std::io::stdout().lock();
     let written = match args.format {

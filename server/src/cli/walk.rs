@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::syntax::FileKind;
 
 /// Files that mark a workspace root.
-pub const WORKSPACE_MARKERS: &[&str] = &["MODULE.bazel", "REPO.bazel", "WORKSPACE", "WORKSPACE.bazel"];
+pub const WORKSPACE_MARKERS: &[&str] =
+    &["MODULE.bazel", "REPO.bazel", "WORKSPACE", "WORKSPACE.bazel"];
 
 /// The nearest ancestor of `start` (inclusive) that holds a workspace marker.
 pub fn find_workspace_root(start: &Path) -> Option<PathBuf> {
@@ -72,7 +73,9 @@ pub fn walk(dir: &Path, ignored: &[PathBuf], walk: &mut Walk) {
             let path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let Ok(file_type) = entry.file_type() else { continue };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
             if file_type.is_symlink() && name.starts_with("bazel-") {
                 continue;
             }

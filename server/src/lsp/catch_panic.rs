@@ -31,6 +31,7 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        let req = without_null_params(req);
         let id = req.id().cloned();
         let method = req.method().to_owned();
         let fut = match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.call(req))) {
@@ -53,5 +54,19 @@ where
                 }
             }
         })
+    }
+}
+
+/// Drops `"params": null`. Some clients send it for `shutdown` and `exit`,
+/// whose params are void; tower-lsp would reject it as invalid params.
+fn without_null_params(req: Request) -> Request {
+    if req.params() != Some(&serde_json::Value::Null) {
+        return req;
+    }
+    let (method, id, _) = req.into_parts();
+    let builder = Request::build(method);
+    match id {
+        Some(id) => builder.id(id).finish(),
+        None => builder.finish(),
     }
 }

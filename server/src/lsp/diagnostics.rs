@@ -9,8 +9,8 @@ use tower_lsp::Client;
 use super::convert;
 use super::state::{lock, SharedState};
 
-/// How long to wait after the last change before running starlark_syntax.
-pub const STARLARK_PASS_DELAY: Duration = Duration::from_millis(150);
+/// How long to wait after the last change before the background pass.
+pub const BACKGROUND_PASS_DELAY: Duration = Duration::from_millis(150);
 
 /// Asks the publishing task to send a document's current diagnostics.
 ///
@@ -65,9 +65,10 @@ async fn run(client: Client, state: SharedState, mut rx: mpsc::UnboundedReceiver
     }
 }
 
-/// After `delay`, if the document is still at `generation`, runs
-/// starlark_syntax on it in the background and publishes the result.
-pub fn schedule_starlark_pass(
+/// After `delay`, if the document is still at `generation`, runs its
+/// background pass (starlark_syntax, and a fresh parse of broken text) on
+/// the blocking pool and publishes the result.
+pub fn schedule_background_pass(
     state: SharedState,
     publisher: Publisher,
     uri: Url,
@@ -83,24 +84,25 @@ pub fn schedule_starlark_pass(
             let Some(open) = state.documents.get(&uri) else {
                 return;
             };
-            if open.doc.generation() != generation || !open.doc.needs_starlark_pass() {
+            if open.doc.generation() != generation || !open.doc.needs_background_pass() {
                 return;
             }
             (open.doc.snapshot(), open.file_name.clone())
         };
-        let outcome = match tokio::task::spawn_blocking(move || snapshot.starlark_pass(&file_name)).await {
-            Ok(outcome) => outcome,
-            Err(err) => {
-                tracing::error!(%uri, %err, "starlark_syntax pass failed");
-                return;
-            }
-        };
+        let outcome =
+            match tokio::task::spawn_blocking(move || snapshot.background_pass(&file_name)).await {
+                Ok(outcome) => outcome,
+                Err(err) => {
+                    tracing::error!(%uri, %err, "background pass failed");
+                    return;
+                }
+            };
         let accepted = {
             let mut state = lock(&state);
             state
                 .documents
                 .get_mut(&uri)
-                .is_some_and(|open| open.doc.accept_starlark_pass(outcome))
+                .is_some_and(|open| open.doc.accept_background_pass(outcome))
         };
         if accepted {
             publisher.refresh(uri);

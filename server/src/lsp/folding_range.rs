@@ -14,7 +14,10 @@ pub fn folding_range(req: &RequestSnapshot) -> Vec<lsp::FoldingRange> {
         // Keep a closing bracket that starts its own line visible.
         let end_line_start = rope.line_to_byte(end_line);
         let before_end = rope.byte_slice(end_line_start..fold.range.end).to_string();
-        if fold.kind == FoldKind::Region && before_end.trim().len() <= 1 && end_line > start_line + 1 {
+        if fold.kind == FoldKind::Region
+            && before_end.trim().len() <= 1
+            && end_line > start_line + 1
+        {
             end_line -= 1;
         }
         if end_line <= start_line {

@@ -9,7 +9,7 @@ use tower_lsp::{LanguageServer, LspService, Server};
 
 use super::blocking::run_blocking;
 use super::catch_panic::CatchPanic;
-use super::diagnostics::{schedule_starlark_pass, Publisher, STARLARK_PASS_DELAY};
+use super::diagnostics::{schedule_background_pass, Publisher, BACKGROUND_PASS_DELAY};
 use super::state::{content_modified, is_current, lock, request_snapshot, SharedState, State};
 use super::{document_symbol, folding_range, text_sync};
 use crate::text::PositionEncoding;
@@ -26,8 +26,8 @@ impl Backend {
     fn followup(&self, followup: Option<text_sync::Followup>, delay: std::time::Duration) {
         let Some(followup) = followup else { return };
         self.publisher.refresh(followup.uri.clone());
-        if let Some(generation) = followup.starlark_pass {
-            schedule_starlark_pass(
+        if let Some(generation) = followup.background_pass {
+            schedule_background_pass(
                 self.state.clone(),
                 self.publisher.clone(),
                 followup.uri,
@@ -103,17 +103,15 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let followup = tokio::task::block_in_place(|| {
-            text_sync::did_open(&mut lock(&self.state), params)
-        });
+        let followup =
+            tokio::task::block_in_place(|| text_sync::did_open(&mut lock(&self.state), params));
         self.followup(followup, std::time::Duration::ZERO);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let followup = tokio::task::block_in_place(|| {
-            text_sync::did_change(&mut lock(&self.state), params)
-        });
-        self.followup(followup, STARLARK_PASS_DELAY);
+        let followup =
+            tokio::task::block_in_place(|| text_sync::did_change(&mut lock(&self.state), params));
+        self.followup(followup, BACKGROUND_PASS_DELAY);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {

@@ -31,7 +31,9 @@ pub type SharedState = Arc<Mutex<State>>;
 /// state itself is still consistent (documents are repaired where they
 /// change, see `text_sync`), so the poison is ignored.
 pub fn lock(state: &SharedState) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A snapshot of `uri` to compute a request on, and whether it came from an
@@ -72,12 +74,17 @@ fn read_unopened(uri: &Url) -> Result<Document, String> {
         .to_file_path()
         .map_err(|()| "it is not open and is not a file: URI".to_owned())?;
     let kind = FileKind::from_path(&path).ok_or("it is not open and is not a Bazel file")?;
-    let meta = std::fs::metadata(&path).map_err(|e| format!("it is not open and cannot be read: {e}"))?;
+    let meta =
+        std::fs::metadata(&path).map_err(|e| format!("it is not open and cannot be read: {e}"))?;
     if meta.len() > MAX_FILE_SIZE {
-        return Err(format!("it is not open and is larger than {MAX_FILE_SIZE} bytes"));
+        return Err(format!(
+            "it is not open and is larger than {MAX_FILE_SIZE} bytes"
+        ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| format!("it is not open and cannot be read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| "it is not open and is not UTF-8".to_owned())?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| format!("it is not open and cannot be read: {e}"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| "it is not open and is not UTF-8".to_owned())?;
     Ok(Document::new(kind, 0, &text))
 }
 

@@ -17,8 +17,8 @@ use crate::syntax::FileKind;
 /// What a text-sync notification asks of the caller afterwards.
 pub struct Followup {
     pub uri: Url,
-    /// Generation to run starlark_syntax for, if the document is Starlark.
-    pub starlark_pass: Option<u64>,
+    /// Generation to run the background pass for, if the document is Starlark.
+    pub background_pass: Option<u64>,
 }
 
 fn file_name(uri: &Url) -> String {
@@ -43,7 +43,7 @@ pub fn did_open(state: &mut State, params: DidOpenTextDocumentParams) -> Option<
         .insert(item.uri.clone(), OpenDocument { doc, file_name });
     Some(Followup {
         uri: item.uri,
-        starlark_pass: kind.is_starlark().then_some(generation),
+        background_pass: kind.is_starlark().then_some(generation),
     })
 }
 
@@ -54,7 +54,11 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
         tracing::warn!(%uri, "didChange for a document that is not open; ignored");
         return None;
     };
-    let changes: Vec<_> = params.content_changes.into_iter().map(convert::text_change).collect();
+    let changes: Vec<_> = params
+        .content_changes
+        .into_iter()
+        .map(convert::text_change)
+        .collect();
     let version = params.text_document.version;
     let doc = &mut open.doc;
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -77,7 +81,7 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
     let generation = open.doc.generation();
     Some(Followup {
         uri,
-        starlark_pass: open.doc.kind().is_starlark().then_some(generation),
+        background_pass: open.doc.kind().is_starlark().then_some(generation),
     })
 }
 

@@ -123,10 +123,19 @@ mod tests {
     #[test]
     fn language_id_is_a_fallback() {
         use std::path::Path;
-        assert_eq!(FileKind::for_document(Some(Path::new("/x/BUILD")), "plaintext"), Some(Build));
-        assert_eq!(FileKind::for_document(Some(Path::new("/x/untitled")), "starlark"), Some(Star));
+        assert_eq!(
+            FileKind::for_document(Some(Path::new("/x/BUILD")), "plaintext"),
+            Some(Build)
+        );
+        assert_eq!(
+            FileKind::for_document(Some(Path::new("/x/untitled")), "starlark"),
+            Some(Star)
+        );
         assert_eq!(FileKind::for_document(None, "bzl"), Some(Star));
         assert_eq!(FileKind::for_document(None, "bazelrc"), Some(Bazelrc));
-        assert_eq!(FileKind::for_document(Some(Path::new("/x/a.py")), "python"), None);
+        assert_eq!(
+            FileKind::for_document(Some(Path::new("/x/a.py")), "python"),
+            None
+        );
     }
 }

@@ -50,7 +50,11 @@ fn point_of(rope: &Rope, offset: usize) -> TextPoint {
 ///
 /// Positions are resolved with [`offset_of`]'s clamping, and an inverted
 /// range is swapped, as VS Code does. This never panics.
-pub fn apply_change(rope: &mut Rope, change: &TextChange, encoding: PositionEncoding) -> AppliedEdit {
+pub fn apply_change(
+    rope: &mut Rope,
+    change: &TextChange,
+    encoding: PositionEncoding,
+) -> AppliedEdit {
     let mut clamped = Vec::new();
     let mut inverted = false;
     let (start, old_end) = match change.range {

@@ -7,9 +7,20 @@ use crate::fixture::cursor;
 fn check_roundtrip(fixture: &str, encoding: PositionEncoding, line: u32, col: u32) {
     let (text, offset) = cursor(fixture);
     let rope = Rope::from_str(&text);
-    assert_eq!(line_col_of(&rope, offset, encoding), LineCol::new(line, col), "{fixture:?}");
+    assert_eq!(
+        line_col_of(&rope, offset, encoding),
+        LineCol::new(line, col),
+        "{fixture:?}"
+    );
     let back = offset_of(&rope, LineCol::new(line, col), encoding);
-    assert_eq!(back, ResolvedOffset { offset, clamped: None }, "{fixture:?}");
+    assert_eq!(
+        back,
+        ResolvedOffset {
+            offset,
+            clamped: None
+        },
+        "{fixture:?}"
+    );
 }
 
 #[test]
@@ -52,7 +63,13 @@ fn crlf_and_lone_cr_end_lines() {
     // A column past the end of a CRLF line stops before the CR.
     let rope = Rope::from_str("ab\r\ncd");
     let r = offset_of(&rope, LineCol::new(0, 10), PositionEncoding::Utf16);
-    assert_eq!(r, ResolvedOffset { offset: 2, clamped: Some(Clamp::ColumnPastEnd) });
+    assert_eq!(
+        r,
+        ResolvedOffset {
+            offset: 2,
+            clamped: Some(Clamp::ColumnPastEnd)
+        }
+    );
 }
 
 #[test]
@@ -62,22 +79,34 @@ fn positions_are_clamped_like_vscode() {
     // Line past the end: the end of the text.
     assert_eq!(
         offset_of(&rope, LineCol::new(99, 0), utf16),
-        ResolvedOffset { offset: rope.len_bytes(), clamped: Some(Clamp::LinePastEnd) }
+        ResolvedOffset {
+            offset: rope.len_bytes(),
+            clamped: Some(Clamp::LinePastEnd)
+        }
     );
     // Column past the end of the line: the end of the line.
     assert_eq!(
         offset_of(&rope, LineCol::new(0, 99), utf16),
-        ResolvedOffset { offset: 2, clamped: Some(Clamp::ColumnPastEnd) }
+        ResolvedOffset {
+            offset: 2,
+            clamped: Some(Clamp::ColumnPastEnd)
+        }
     );
     // Inside the surrogate pair: before it.
     assert_eq!(
         offset_of(&rope, LineCol::new(1, 1), utf16),
-        ResolvedOffset { offset: 3, clamped: Some(Clamp::InsideCharacter) }
+        ResolvedOffset {
+            offset: 3,
+            clamped: Some(Clamp::InsideCharacter)
+        }
     );
     // Inside a UTF-8 sequence: before it.
     assert_eq!(
         offset_of(&rope, LineCol::new(1, 2), PositionEncoding::Utf8),
-        ResolvedOffset { offset: 3, clamped: Some(Clamp::InsideCharacter) }
+        ResolvedOffset {
+            offset: 3,
+            clamped: Some(Clamp::InsideCharacter)
+        }
     );
     // Offsets past the end convert to the end.
     assert_eq!(line_col_of(&rope, 1000, utf16), LineCol::new(2, 0));
@@ -109,10 +138,20 @@ fn changes_apply_with_clamping_and_swapping() {
         PositionEncoding::Utf16,
     );
     assert_eq!(rope.to_string(), "ax🎉b");
-    assert_eq!(edit.clamped, vec![Clamp::InsideCharacter, Clamp::InsideCharacter]);
+    assert_eq!(
+        edit.clamped,
+        vec![Clamp::InsideCharacter, Clamp::InsideCharacter]
+    );
 
     // A full-text change replaces everything.
-    let edit = apply_change(&mut rope, &TextChange { range: None, text: "new".to_owned() }, PositionEncoding::Utf8);
+    let edit = apply_change(
+        &mut rope,
+        &TextChange {
+            range: None,
+            text: "new".to_owned(),
+        },
+        PositionEncoding::Utf8,
+    );
     assert_eq!(rope.to_string(), "new");
     assert_eq!((edit.start, edit.new_end), (0, 3));
 }

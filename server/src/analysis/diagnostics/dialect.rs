@@ -71,7 +71,7 @@ pub fn statement_rules(kind: FileKind, stmt: Node<'_>, rope: &Rope, out: &mut Ve
                     DiagnosticCode::ToplevelFor,
                     "for loops are not allowed at the top level. You may move it inside a function or use a comprehension, [f(x) for x in sequence].".to_owned(),
                 ),
-                Family::Plain => return check_nested(fam, files, stmt, rope, out),
+                Family::Plain => return check_nested(fam, files, stmt, out),
             };
             out.push(Diagnostic::error(code, keyword_range(stmt), message));
         }
@@ -89,7 +89,7 @@ pub fn statement_rules(kind: FileKind, stmt: Node<'_>, rope: &Rope, out: &mut Ve
                     DiagnosticCode::ToplevelIf,
                     "if statements are not allowed at the top level. You may move it inside a function or use an if expression (x if condition else y).".to_owned(),
                 ),
-                Family::Plain => return check_nested(fam, files, stmt, rope, out),
+                Family::Plain => return check_nested(fam, files, stmt, out),
             };
             out.push(Diagnostic::error(code, keyword_range(stmt), message));
         }
@@ -109,11 +109,11 @@ pub fn statement_rules(kind: FileKind, stmt: Node<'_>, rope: &Rope, out: &mut Ve
         }
         _ => {}
     }
-    check_nested(fam, files, stmt, rope, out);
+    check_nested(fam, files, stmt, out);
 }
 
 /// Rules that apply anywhere inside a statement.
-fn check_nested(fam: Family, files: &str, stmt: Node<'_>, rope: &Rope, out: &mut Vec<Diagnostic>) {
+fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnostic>) {
     walk_preorder(stmt, |node| {
         if node.is_error() || node.is_missing() {
             return false;
@@ -128,7 +128,11 @@ fn check_nested(fam: Family, files: &str, stmt: Node<'_>, rope: &Rope, out: &mut
                 } else {
                     DiagnosticCode::ModuleFileArgs
                 };
-                let what = if node.kind() == "list_splat" { "*args" } else { "**kwargs" };
+                let what = if node.kind() == "list_splat" {
+                    "*args"
+                } else {
+                    "**kwargs"
+                };
                 out.push(Diagnostic::error(
                     code,
                     node_range(node),
@@ -136,7 +140,7 @@ fn check_nested(fam: Family, files: &str, stmt: Node<'_>, rope: &Rope, out: &mut
                 ));
             }
             _ => {
-                if let Some(message) = unsupported(node, rope) {
+                if let Some(message) = unsupported(node) {
                     out.push(Diagnostic::error(
                         DiagnosticCode::UnsupportedSyntax,
                         unsupported_range(node),
@@ -150,7 +154,7 @@ fn check_nested(fam: Family, files: &str, stmt: Node<'_>, rope: &Rope, out: &mut
 }
 
 /// Python syntax that tree-sitter accepts but Starlark rejects.
-fn unsupported(node: Node<'_>, rope: &Rope) -> Option<String> {
+fn unsupported(node: Node<'_>) -> Option<String> {
     let message = match node.kind() {
         "while_statement" => "Starlark has no `while` loops; use `for` over a range, inside a function".to_owned(),
         "with_statement" => "Starlark has no `with` statement".to_owned(),
@@ -172,7 +176,7 @@ fn unsupported(node: Node<'_>, rope: &Rope) -> Option<String> {
                 "Starlark has no `is` operator; use `==`".to_owned()
             } else if ops.len() > 1 {
                 "Starlark does not chain comparisons; write `a < b and b < c`".to_owned()
-            } else if ops.iter().any(|op| *op == "<>") {
+            } else if ops.contains(&"<>") {
                 "`<>` is not an operator; use `!=`".to_owned()
             } else {
                 return None;
@@ -188,11 +192,8 @@ fn unsupported(node: Node<'_>, rope: &Rope) -> Option<String> {
             Some("@=") => "Starlark has no `@=` operator".to_owned(),
             _ => return None,
         },
-        "return_statement" | "break_statement" | "continue_statement" | "pass_statement"
-        | "function_definition" | "lambda" => return None,
         _ => return None,
     };
-    let _ = rope;
     Some(message)
 }
 

@@ -34,14 +34,20 @@ pub fn statement_diagnostics(kind: FileKind, stmt: Node<'_>, rope: &Rope) -> Vec
 /// The diagnostic for Starlark's own first error, unless the tree-sitter
 /// diagnostics already report a syntax error on that line or before it
 /// (Starlark stops at its first error, so a later one is a consequence).
-pub fn starlark_diagnostic(error: &StarlarkError, rope: &Rope, fast: &[Diagnostic]) -> Option<Diagnostic> {
+pub fn starlark_diagnostic(
+    error: &StarlarkError,
+    rope: &Rope,
+    fast: &[Diagnostic],
+) -> Option<Diagnostic> {
     let len = rope.len_bytes();
     let range = error.range.unwrap_or(TextRange::empty(0));
     let range = TextRange::new(range.start.min(len), range.end.min(len));
     let line = rope.byte_to_line(range.start);
     let duplicate = fast.iter().any(|d| {
-        matches!(d.code, DiagnosticCode::Syntax | DiagnosticCode::UnsupportedSyntax)
-            && rope.byte_to_line(d.range.start.min(len)) <= line
+        matches!(
+            d.code,
+            DiagnosticCode::Syntax | DiagnosticCode::UnsupportedSyntax
+        ) && rope.byte_to_line(d.range.start.min(len)) <= line
     });
     if duplicate {
         return None;
@@ -62,7 +68,7 @@ pub fn starlark_diagnostic(error: &StarlarkError, rope: &Rope, fast: &[Diagnosti
 /// which needs [`crate::syntax::starlark_ast::STARLARK_STACK_SIZE`] of stack.
 pub fn check_text(kind: FileKind, file_name: &str, text: &str) -> Vec<Diagnostic> {
     let mut doc = Document::new(kind, 0, text);
-    doc.run_starlark_pass(file_name);
+    doc.settle(file_name);
     doc.diagnostics()
 }
 

@@ -37,7 +37,10 @@ fn missing_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
             return Diagnostic::error(
                 DiagnosticCode::Syntax,
                 range,
-                format!("expected `{kind}` to close this `{open}`{}", context(node, rope)),
+                format!(
+                    "expected `{kind}` to close this `{open}`{}",
+                    context(node, rope)
+                ),
             )
             .with_related(node_range(opener), format!("the unclosed `{open}`"));
         }
@@ -57,16 +60,22 @@ fn missing_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
 fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
     let leaves = leaf_tokens(node);
     if let Some((token, message)) = python_keyword(&leaves, rope) {
-        return Diagnostic::error(DiagnosticCode::UnsupportedSyntax, node_range(token), message);
+        return Diagnostic::error(
+            DiagnosticCode::UnsupportedSyntax,
+            node_range(token),
+            message,
+        );
     }
     if let Some(start) = leaves
         .iter()
         .find(|t| t.kind() == "string_start" && t.parent().is_some_and(|p| p.kind() != "string"))
     {
-        let line = line_content_end(rope, start.start_byte());
+        // To the end of its line, but never past the statement: diagnostics
+        // of a statement depend on its own text only.
+        let end = line_content_end(rope, start.start_byte()).min(statement_end(node));
         return Diagnostic::error(
             DiagnosticCode::Syntax,
-            TextRange::new(start.start_byte(), line.max(start.end_byte())),
+            TextRange::new(start.start_byte(), end.max(start.end_byte())),
             "unterminated string literal",
         );
     }
@@ -75,7 +84,11 @@ fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
         return Diagnostic::error(
             DiagnosticCode::Syntax,
             node_range(opener),
-            format!("`{}` is never closed; expected `{close}`{}", opener.kind(), context(node, rope)),
+            format!(
+                "`{}` is never closed; expected `{close}`{}",
+                opener.kind(),
+                context(node, rope)
+            ),
         );
     }
     let first = first_token(node);
@@ -102,7 +115,9 @@ fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
         None => "end of input".to_owned(),
     };
     let mut message = format!("unexpected {what}{}", context(node, rope));
-    if first.is_some_and(|f| f.kind() == "=") && node.parent().is_some_and(|p| p.kind() == "argument_list") {
+    if first.is_some_and(|f| f.kind() == "=")
+        && node.parent().is_some_and(|p| p.kind() == "argument_list")
+    {
         message.push_str("; a keyword argument needs a name before `=`");
     }
     Diagnostic::error(DiagnosticCode::Syntax, range, message)
@@ -130,10 +145,16 @@ fn python_keyword<'t>(leaves: &[Node<'t>], rope: &Rope) -> Option<(Node<'t>, Str
         let message = match text.as_str() {
             "is" => "Starlark has no `is` operator; use `==`",
             "class" => "Starlark has no classes; use a struct, a provider, or a dict",
-            "import" | "from" => "Starlark has no `import`; use load(\"//pkg:file.bzl\", \"symbol\")",
-            "try" | "except" | "finally" | "raise" => "Starlark has no exceptions; call fail(\"message\") to stop with an error",
+            "import" | "from" => {
+                "Starlark has no `import`; use load(\"//pkg:file.bzl\", \"symbol\")"
+            }
+            "try" | "except" | "finally" | "raise" => {
+                "Starlark has no exceptions; call fail(\"message\") to stop with an error"
+            }
             "yield" => "Starlark has no generators (`yield`)",
-            "global" | "nonlocal" => "Starlark has no `global`/`nonlocal`; globals are frozen after a file loads",
+            "global" | "nonlocal" => {
+                "Starlark has no `global`/`nonlocal`; globals are frozen after a file loads"
+            }
             "async" | "await" => "Starlark has no `async`/`await`",
             _ => return None,
         };
@@ -158,19 +179,43 @@ fn unclosed_opener<'t>(leaves: &[Node<'t>]) -> Option<Node<'t>> {
 
 /// An ERROR between two items of a list, call or dict, with no comma.
 fn missing_comma(node: Node<'_>) -> bool {
-    let Some(parent) = node.parent() else { return false };
-    if !matches!(parent.kind(), "list" | "argument_list" | "dictionary" | "tuple" | "set" | "parameters") {
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    if !matches!(
+        parent.kind(),
+        "list" | "argument_list" | "dictionary" | "tuple" | "set" | "parameters"
+    ) {
         return false;
     }
     let is_item = |n: Option<Node<'_>>| {
         n.is_some_and(|n| {
-            !n.is_extra() && !matches!(n.kind(), "," | "(" | "[" | "{" | ")" | "]" | "}" | ":" | "=")
+            !n.is_extra()
+                && !matches!(
+                    n.kind(),
+                    "," | "(" | "[" | "{" | ")" | "]" | "}" | ":" | "="
+                )
         })
     };
     let first_is_item = first_token(node).is_some_and(|f| {
-        matches!(f.kind(), "identifier" | "integer" | "float" | "true" | "false" | "none" | "string")
+        matches!(
+            f.kind(),
+            "identifier" | "integer" | "float" | "true" | "false" | "none" | "string"
+        )
     });
     first_is_item && (is_item(node.prev_sibling()) || is_item(node.next_sibling()))
+}
+
+/// The end of the top-level statement that contains `node`.
+fn statement_end(node: Node<'_>) -> usize {
+    let mut top = node;
+    while let Some(parent) = top.parent() {
+        if parent.parent().is_none() {
+            break;
+        }
+        top = parent;
+    }
+    top.end_byte()
 }
 
 fn line_content_end(rope: &Rope, offset: usize) -> usize {
@@ -219,10 +264,39 @@ fn describe_token(token: Node<'_>, rope: &Rope) -> String {
 fn is_keyword(kind: &str) -> bool {
     matches!(
         kind,
-        "def" | "if" | "elif" | "else" | "for" | "in" | "return" | "load" | "lambda" | "and" | "or"
-            | "not" | "pass" | "break" | "continue" | "while" | "class" | "import" | "from"
-            | "try" | "except" | "finally" | "raise" | "with" | "as" | "yield" | "global"
-            | "nonlocal" | "is" | "del" | "assert" | "async" | "await"
+        "def"
+            | "if"
+            | "elif"
+            | "else"
+            | "for"
+            | "in"
+            | "return"
+            | "load"
+            | "lambda"
+            | "and"
+            | "or"
+            | "not"
+            | "pass"
+            | "break"
+            | "continue"
+            | "while"
+            | "class"
+            | "import"
+            | "from"
+            | "try"
+            | "except"
+            | "finally"
+            | "raise"
+            | "with"
+            | "as"
+            | "yield"
+            | "global"
+            | "nonlocal"
+            | "is"
+            | "del"
+            | "assert"
+            | "async"
+            | "await"
     )
 }
 

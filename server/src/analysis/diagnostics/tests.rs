@@ -152,10 +152,14 @@ if True:
 
 #[test]
 fn star_files_are_plain_starlark() {
-    check(FileKind::Star, "for x in []:\n    pass\n", expect![[r#"
+    check(
+        FileKind::Star,
+        "for x in []:\n    pass\n",
+        expect![[r#"
         for x in []:
             pass
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -195,7 +199,11 @@ fn unclosed_call_points_at_its_opener() {
     let diagnostics = check_text(FileKind::Build, "BUILD", text);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
     let d = &diagnostics[0];
-    assert!(d.message.starts_with("expected `]` to close this `[`"), "{}", d.message);
+    assert!(
+        d.message.starts_with("expected `]` to close this `[`"),
+        "{}",
+        d.message
+    );
     assert_eq!(d.related.len(), 1);
     assert_eq!(&text[d.related[0].range.start..d.related[0].range.end], "[");
 }
@@ -235,7 +243,11 @@ fn starlark_reports_what_tree_sitter_accepts() {
     let diagnostics = check_text(FileKind::Bzl, "x.bzl", "return 1\n");
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
     assert_eq!(diagnostics[0].code.as_str(), "syntax");
-    assert!(diagnostics[0].message.to_lowercase().contains("return"), "{}", diagnostics[0].message);
+    assert!(
+        diagnostics[0].message.to_lowercase().contains("return"),
+        "{}",
+        diagnostics[0].message
+    );
 }
 
 #[test]
@@ -252,7 +264,12 @@ fn garbage_and_binary_text_never_panic() {
         "\r\r\r\n\n\r",
         "\\\n\\\n",
     ] {
-        for kind in [FileKind::Build, FileKind::Bzl, FileKind::Module, FileKind::Star] {
+        for kind in [
+            FileKind::Build,
+            FileKind::Bzl,
+            FileKind::Module,
+            FileKind::Star,
+        ] {
             let _ = check_text(kind, "t", text);
         }
     }
@@ -270,7 +287,10 @@ fn deep_nesting_is_handled() {
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     // Unbalanced, and deep prefix operators, are refused before
     // starlark_syntax recurses; tree-sitter still reports what it sees.
-    for text in [format!("x = {}\n", "[".repeat(depth)), format!("x = {}1\n", "not ".repeat(depth))] {
+    for text in [
+        format!("x = {}\n", "[".repeat(depth)),
+        format!("x = {}1\n", "not ".repeat(depth)),
+    ] {
         let worker = std::thread::Builder::new()
             .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
             .spawn(move || check_text(FileKind::Build, "BUILD", &text))

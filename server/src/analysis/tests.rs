@@ -1,0 +1,142 @@
+//! Fixture tests for symbols and folding.
+
+use expect_test::{expect, Expect};
+
+use crate::analysis::folding::folding_ranges;
+use crate::analysis::symbols::document_symbols;
+use crate::analysis::Document;
+use crate::syntax::FileKind;
+
+fn check_symbols(kind: FileKind, text: &str, expect: Expect) {
+    let snapshot = Document::new(kind, 0, text).snapshot();
+    let rendered: Vec<String> = document_symbols(&snapshot)
+        .into_iter()
+        .map(|s| {
+            format!(
+                "{:?} {} ({}) selection={:?}",
+                s.kind,
+                s.name,
+                s.detail.unwrap_or_default(),
+                &text[s.selection.start..s.selection.end]
+            )
+        })
+        .collect();
+    expect.assert_eq(&rendered.join("\n"));
+}
+
+fn check_folds(text: &str, expect: Expect) {
+    let snapshot = Document::new(FileKind::Bzl, 0, text).snapshot();
+    let rope = &snapshot.rope;
+    let rendered: Vec<String> = folding_ranges(&snapshot)
+        .into_iter()
+        .map(|f| {
+            format!(
+                "{:?} lines {}..{}",
+                f.kind,
+                rope.byte_to_line(f.range.start),
+                rope.byte_to_line(f.range.end)
+            )
+        })
+        .collect();
+    expect.assert_eq(&rendered.join("\n"));
+}
+
+#[test]
+fn build_file_symbols_are_targets() {
+    check_symbols(
+        FileKind::Build,
+        r#"load("//:defs.bzl", "my_test")
+
+COPTS = ["-O2"]
+
+cc_library(
+    name = "lib",
+    srcs = ["lib.cc"],
+)
+
+my_test(name = "lib_test", deps = [":lib"])
+
+native.genrule(name = "gen", outs = ["x"], cmd = "")
+
+[sh_test(name = n) for n in ["a", "b"]]
+
+unnamed_call(srcs = [])
+"#,
+        expect![[r#"
+            Variable COPTS () selection="COPTS"
+            Target lib (cc_library) selection="\"lib\""
+            Target lib_test (my_test) selection="\"lib_test\""
+            Target gen (native.genrule) selection="\"gen\"""#]],
+    );
+}
+
+#[test]
+fn bzl_symbols_are_functions_and_globals() {
+    check_symbols(
+        FileKind::Bzl,
+        r#"_PRIVATE = 1
+A, B = 1, 2
+
+def my_macro(name, srcs = [], **kwargs):
+    native.cc_library(name = name, srcs = srcs, **kwargs)
+
+my_rule = rule(implementation = _impl)
+"#,
+        expect![[r#"
+            Variable _PRIVATE () selection="_PRIVATE"
+            Variable A () selection="A"
+            Variable B () selection="B"
+            Function my_macro (def my_macro(name, srcs = [], **kwargs)) selection="my_macro"
+            Variable my_rule () selection="my_rule""#]],
+    );
+}
+
+#[test]
+fn module_file_symbols_name_dependencies() {
+    check_symbols(
+        FileKind::Module,
+        "module(name = \"m\", version = \"1\")\nbazel_dep(name = \"rules_cc\", version = \"0.1\")\n",
+        expect![[r#"
+            Target m (module) selection="\"m\""
+            Target rules_cc (bazel_dep) selection="\"rules_cc\"""#]],
+    );
+}
+
+#[test]
+fn symbols_survive_broken_text() {
+    check_symbols(
+        FileKind::Build,
+        "cc_library(\n    name = \"a\",\n    srcs = [\n\ncc_binary(name = \"b\")\n",
+        expect![[r#"
+            Target a (cc_library) selection="\"a\""
+            Target b (cc_binary) selection="\"b\"""#]],
+    );
+}
+
+#[test]
+fn folds_for_calls_lists_dicts_functions_and_comments() {
+    check_folds(
+        r#"# Copyright
+# header
+load("//a:a.bzl", "a")
+load("//b:b.bzl", "b")
+
+def f(
+        x):
+    return {
+        "k": [
+            1,
+        ],
+    }
+
+one_line = [1, 2]
+"#,
+        expect![[r#"
+            Comment lines 0..1
+            Imports lines 2..3
+            Region lines 5..11
+            Region lines 5..6
+            Region lines 7..11
+            Region lines 8..10"#]],
+    );
+}

@@ -1,0 +1,254 @@
+//! The server over stdio, as an editor drives it.
+
+use std::time::Duration;
+
+use bzls_e2e::{uri, TempDir, TestServer};
+use serde_json::{json, Value};
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn advertises_only_what_it_implements() {
+    let (_server, result) = TestServer::initialized(json!({}));
+    let caps = &result["capabilities"];
+    assert_eq!(caps["positionEncoding"], "utf-16");
+    assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+    assert_eq!(caps["textDocumentSync"]["openClose"], true);
+    assert_eq!(caps["documentSymbolProvider"], true);
+    assert_eq!(caps["foldingRangeProvider"], true);
+    let mut advertised: Vec<&str> = caps
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    advertised.sort_unstable();
+    assert_eq!(
+        advertised,
+        [
+            "documentSymbolProvider",
+            "foldingRangeProvider",
+            "positionEncoding",
+            "textDocumentSync"
+        ]
+    );
+    assert_eq!(result["serverInfo"]["name"], "bzls");
+}
+
+#[test]
+fn negotiates_utf8_when_offered() {
+    let (mut server, result) =
+        TestServer::initialized(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}));
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+    // In UTF-8, the 🎉 before the error takes 4 columns.
+    let u = "file:///ws/pkg/BUILD";
+    server.open(u, "starlark", 1, "x = \"🎉\" + [1 2]\n");
+    let diagnostics = server.diagnostics_where(u, Some(1), |d| !d.is_empty());
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 0, "character": 16})
+    );
+}
+
+#[test]
+fn utf16_columns_count_surrogate_pairs() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/pkg/BUILD";
+    server.open(u, "starlark", 1, "x = \"🎉\" + [1 2]\n");
+    let diagnostics = server.diagnostics_where(u, Some(1), |d| !d.is_empty());
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 0, "character": 14})
+    );
+}
+
+#[test]
+fn live_diagnostics_follow_incremental_edits() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/pkg/BUILD";
+    let text = "cc_library(\n    name = \"lib\",\n    srcs = [\"a.cc\"],\n)\n";
+    server.open(u, "starlark", 1, text);
+    assert_eq!(server.diagnostics(u, 1), Vec::<Value>::new());
+
+    // Type a second string without a comma.
+    server.change(u, 2, (2, 18), (2, 18), " \"b.cc\"");
+    let d = server.diagnostics_where(u, Some(2), |d| !d.is_empty());
+    assert_eq!(codes(&d), ["syntax"]);
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("expected `,`"),
+        "{d:?}"
+    );
+    assert_eq!(d[0]["source"], "bzls");
+
+    // Fix it.
+    server.change(u, 3, (2, 18), (2, 18), ",");
+    let d = server.diagnostics(u, 3);
+    assert_eq!(d, Vec::<Value>::new());
+
+    // A dialect rule.
+    server.change(u, 4, (4, 0), (4, 0), "def f():\n    pass\n");
+    let d = server.diagnostics_where(u, Some(4), |d| !d.is_empty());
+    assert_eq!(codes(&d), ["build-file-def"]);
+    assert_eq!(d[0]["range"]["start"], json!({"line": 4, "character": 0}));
+}
+
+#[test]
+fn several_changes_in_one_notification_apply_in_order() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/x.bzl";
+    server.open(u, "starlark", 1, "a = 1\n");
+    server.diagnostics(u, 1);
+    server.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": u, "version": 2},
+            "contentChanges": [
+                {"range": {"start": {"line": 0, "character": 5}, "end": {"line": 0, "character": 5}}, "text": "\nb = (2"},
+                {"range": {"start": {"line": 1, "character": 6}, "end": {"line": 1, "character": 6}}, "text": ")\nc = 3"},
+                {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "text": "zz"}
+            ]
+        }),
+    );
+    assert_eq!(server.diagnostics(u, 2), Vec::<Value>::new());
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["zz", "b", "c"]);
+}
+
+#[test]
+fn starlark_own_errors_arrive_in_the_background() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/x.bzl";
+    // tree-sitter accepts a top-level `return`; Starlark does not.
+    server.open(u, "starlark", 1, "return 1\n");
+    let d = server.diagnostics_where(u, Some(1), |d| !d.is_empty());
+    assert_eq!(codes(&d), ["syntax"]);
+}
+
+#[test]
+fn symbols_and_folding_ranges() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/pkg/BUILD.bazel";
+    let text = "cc_library(\n    name = \"lib\",\n    srcs = [\n        \"a.cc\",\n    ],\n)\n\ncc_test(name = \"t\")\n";
+    server.open(u, "starlark", 1, text);
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let symbols = symbols["result"].as_array().expect("array").clone();
+    assert_eq!(symbols.len(), 2);
+    assert_eq!(symbols[0]["name"], "lib");
+    assert_eq!(symbols[0]["detail"], "cc_library");
+    assert_eq!(
+        symbols[0]["range"],
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 5, "character": 1}})
+    );
+    assert_eq!(
+        symbols[0]["selectionRange"],
+        json!({"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 16}})
+    );
+    assert_eq!(symbols[1]["name"], "t");
+
+    let folds = server.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let folds: Vec<(u64, u64)> = folds["result"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|f| {
+            (
+                f["startLine"].as_u64().unwrap_or(99),
+                f["endLine"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(folds, [(0, 4), (2, 3)]);
+}
+
+#[test]
+fn closing_clears_diagnostics_and_bazelrc_is_kept_in_sync() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/BUILD";
+    server.open(u, "starlark", 1, "x = [\n");
+    server.diagnostics_where(u, Some(1), |d| !d.is_empty());
+    server.notify("textDocument/didClose", json!({"textDocument": {"uri": u}}));
+    let cleared = server.take("cleared diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == u
+            && m["params"]["version"].is_null()
+    });
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+
+    let rc = "file:///ws/.bazelrc";
+    server.open(rc, "bazelrc", 1, "build --config=x\n");
+    assert_eq!(server.diagnostics(rc, 1), Vec::<Value>::new());
+    server.change(rc, 2, (0, 0), (0, 0), "# comment\n");
+    assert_eq!(server.diagnostics(rc, 2), Vec::<Value>::new());
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": rc}}),
+    );
+    assert_eq!(symbols["result"], json!([]));
+}
+
+#[test]
+fn unopened_files_are_read_from_disk() {
+    let dir = TempDir::new("unopened");
+    let path = dir.write("pkg/BUILD", "cc_library(name = \"on_disk\")\n");
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&path)}}),
+    );
+    assert_eq!(symbols["result"][0]["name"], "on_disk");
+}
+
+#[test]
+fn typing_a_large_file_keeps_up() {
+    // 2,000 targets, commented 200 times without waiting: the last version's
+    // diagnostics must arrive and be correct.
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "cc_library(\n    name = \"t{i}\",\n    deps = [\":d{i}\"],\n)\n\n"
+        ));
+    }
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/big/BUILD";
+    server.open(u, "starlark", 1, &text);
+    for v in 2..=201 {
+        // Every fifth line is blank: comment it.
+        let line = (v as u32 * 5 * 37) % 10_000 + 4;
+        server.change(u, v, (line, 0), (line, 0), "#");
+    }
+    let d = server.diagnostics(u, 201);
+    assert_eq!(d, Vec::<Value>::new());
+    // No stale set may follow the final one.
+    server.clear_backlog();
+    let late = server.arrives_within(Duration::from_millis(500), |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["version"].as_i64().is_some_and(|v| v < 201)
+    });
+    assert!(
+        late.is_none(),
+        "stale diagnostics after the final version: {late:?}"
+    );
+}
