@@ -85,8 +85,13 @@ fn serve() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    runtime.block_on(crate::lsp::serve_stdio());
+    let clean = runtime.block_on(crate::lsp::serve_stdio());
     // Do not wait for blocking tasks of a client that has gone.
     runtime.shutdown_background();
-    ExitCode::SUCCESS
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        tracing::warn!("exiting without a shutdown request");
+        ExitCode::from(1)
+    }
 }

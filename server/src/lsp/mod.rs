@@ -19,5 +19,6 @@ mod folding_range;
 mod server;
 mod state;
 mod text_sync;
+mod transport;
 
 pub use server::serve_stdio;

@@ -11,7 +11,7 @@ use super::blocking::run_blocking;
 use super::catch_panic::CatchPanic;
 use super::diagnostics::{schedule_background_pass, Publisher, BACKGROUND_PASS_DELAY};
 use super::state::{content_modified, is_current, lock, request_snapshot, SharedState, State};
-use super::{document_symbol, folding_range, text_sync};
+use super::{document_symbol, folding_range, text_sync, transport};
 use crate::text::PositionEncoding;
 
 pub struct Backend {
@@ -46,6 +46,40 @@ impl Backend {
             .await;
         }
         panic!("requested panic in the handler");
+    }
+
+    /// `bzls/debug/document`: the server's view of an open document (text,
+    /// version, and whether its tree matches a fresh parse), so tests can
+    /// check that the rope and the tree stay consistent.
+    async fn debug_document(&self, params: Value) -> Result<Value> {
+        let uri = params
+            .get("uri")
+            .and_then(Value::as_str)
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or_else(|| {
+                tower_lsp::jsonrpc::Error::invalid_params("expected {\"uri\": string}")
+            })?;
+        let snapshot = {
+            let state = lock(&self.state);
+            let open = state.documents.get(&uri).ok_or_else(|| {
+                tower_lsp::jsonrpc::Error::invalid_params(format!("{uri} is not open"))
+            })?;
+            open.doc.snapshot()
+        };
+        run_blocking("bzls/debug/document", move || {
+            let text = snapshot.text();
+            let tree = snapshot.tree.as_ref().map(crate::syntax::sexp);
+            let fresh = tree
+                .as_ref()
+                .map(|_| crate::syntax::sexp(&crate::syntax::parse_str(&text)));
+            serde_json::json!({
+                "version": snapshot.version,
+                "text": text,
+                "tree": tree,
+                "treeMatchesFreshParse": tree == fresh,
+            })
+        })
+        .await
     }
 }
 
@@ -99,6 +133,7 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> Result<()> {
         tracing::info!("shutdown");
+        lock(&self.state).shutdown_requested = true;
         Ok(())
     }
 
@@ -165,8 +200,9 @@ impl LanguageServer for Backend {
 }
 
 /// Runs the server on stdin/stdout until the client says `exit` or closes
-/// the input.
-pub async fn serve_stdio() {
+/// the input. Returns whether `shutdown` came first (LSP asks for exit
+/// status 0 then, and 1 otherwise).
+pub async fn serve_stdio() -> bool {
     let state: SharedState = Arc::new(std::sync::Mutex::new(State::default()));
     let test_hooks = std::env::var_os(TEST_HOOKS_ENV).is_some_and(|v| v == "1");
     let mut builder = LspService::build(|client| Backend {
@@ -174,13 +210,18 @@ pub async fn serve_stdio() {
         state: state.clone(),
     });
     if test_hooks {
-        builder = builder.custom_method("bzls/debug/panic", Backend::debug_panic);
+        builder = builder
+            .custom_method("bzls/debug/panic", Backend::debug_panic)
+            .custom_method("bzls/debug/document", Backend::debug_document);
     }
     let (service, socket) = builder.finish();
-    let stdin = tokio::io::stdin();
-    let stdout = tokio::io::stdout();
-    Server::new(stdin, stdout, socket)
+    let transport = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
+    Server::new(transport.server_in, transport.server_out, socket)
         .concurrency_level(8)
         .serve(CatchPanic(service))
         .await;
+    // Let the last responses reach stdout.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), transport.writer).await;
+    let clean = lock(&state).shutdown_requested;
+    clean
 }

@@ -23,6 +23,8 @@ pub struct OpenDocument {
 pub struct State {
     pub encoding: PositionEncoding,
     pub documents: HashMap<Url, OpenDocument>,
+    /// The client sent `shutdown`.
+    pub shutdown_requested: bool,
 }
 
 pub type SharedState = Arc<Mutex<State>>;

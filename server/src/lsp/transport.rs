@@ -1,0 +1,313 @@
+//! The stdio transport: LSP base-protocol framing, with a gate that only
+//! lets well-formed JSON-RPC through to tower-lsp.
+//!
+//! tower-lsp stops serving on some malformed input (a JSON object that is
+//! neither a request nor a response is taken for a response, and its
+//! handling ends the read loop). So bzls frames stdin itself, answers
+//! malformed messages with JSON-RPC errors, and hands tower-lsp only valid
+//! messages through an in-memory pipe. Its output and the gate's error
+//! responses are written to stdout whole, one frame at a time.
+
+use serde_json::{json, Value};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+    DuplexStream,
+};
+use tokio::sync::mpsc;
+
+/// Largest message body accepted; larger ones are skipped with an error.
+pub const MAX_BODY: usize = 512 * 1024 * 1024;
+/// Longest header line accepted.
+const MAX_HEADER_LINE: usize = 8 * 1024;
+const PIPE_CAPACITY: usize = 1 << 20;
+
+/// One frame read from a stream.
+#[derive(Debug, PartialEq)]
+pub enum Frame {
+    Body(Vec<u8>),
+    /// The header block had no usable `Content-Length`, or the body was too
+    /// large (and was skipped).
+    BadHeader(String),
+}
+
+/// Reads one base-protocol frame, or `None` at end of input.
+pub async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<Option<Frame>> {
+    let mut length: Option<Result<usize, String>> = None;
+    let mut saw_header = false;
+    loop {
+        let mut line = Vec::new();
+        let n = (&mut *reader)
+            .take(MAX_HEADER_LINE as u64)
+            .read_until(b'\n', &mut line)
+            .await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if !line.ends_with(b"\n") && n >= MAX_HEADER_LINE {
+            // Drain the rest of an overlong line.
+            let mut rest = Vec::new();
+            reader.read_until(b'\n', &mut rest).await?;
+            length = Some(Err("a header line is too long".to_owned()));
+            saw_header = true;
+            continue;
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        if text.is_empty() {
+            if saw_header {
+                break;
+            }
+            continue;
+        }
+        saw_header = true;
+        if let Some((name, value)) = text.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                length = Some(
+                    value
+                        .trim()
+                        .parse::<usize>()
+                        .map_err(|_| format!("invalid Content-Length {:?}", value.trim())),
+                );
+            }
+        }
+    }
+    let length = match length {
+        Some(Ok(length)) => length,
+        Some(Err(why)) => return Ok(Some(Frame::BadHeader(why))),
+        None => {
+            return Ok(Some(Frame::BadHeader(
+                "missing Content-Length header".to_owned(),
+            )))
+        }
+    };
+    if length > MAX_BODY {
+        tokio::io::copy(
+            &mut (&mut *reader).take(length as u64),
+            &mut tokio::io::sink(),
+        )
+        .await?;
+        return Ok(Some(Frame::BadHeader(format!(
+            "message of {length} bytes is over the {MAX_BODY}-byte limit"
+        ))));
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await?;
+    Ok(Some(Frame::Body(body)))
+}
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn error_response(id: Value, code: i64, message: String) -> Vec<u8> {
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+    frame(body.to_string().as_bytes())
+}
+
+fn valid_id(id: &Value) -> bool {
+    id.is_string() || id.is_i64() || id.is_u64()
+}
+
+/// Checks one message body. `Ok` means it is a JSON-RPC 2.0 request,
+/// notification or response that tower-lsp can take; `Err` is the error
+/// response to send instead (`None` when there is nobody to answer).
+pub fn check_message(body: &[u8]) -> Result<(), Option<Vec<u8>>> {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(err) => {
+            return Err(Some(error_response(
+                Value::Null,
+                -32700,
+                format!("Parse error: {err}"),
+            )))
+        }
+    };
+    let Some(object) = value.as_object() else {
+        return Err(Some(error_response(
+            Value::Null,
+            -32600,
+            "Invalid request: a message must be a JSON object (batches are not part of LSP)"
+                .to_owned(),
+        )));
+    };
+    let id = object.get("id");
+    let reply_id = id.filter(|id| valid_id(id)).cloned().unwrap_or(Value::Null);
+    let invalid = |why: &str| {
+        Err(Some(error_response(
+            reply_id.clone(),
+            -32600,
+            format!("Invalid request: {why}"),
+        )))
+    };
+    if object.get("jsonrpc") != Some(&json!("2.0")) {
+        return invalid("\"jsonrpc\" must be \"2.0\"");
+    }
+    if id.is_some_and(|id| !valid_id(id) && !id.is_null()) {
+        return invalid("\"id\" must be a number or a string");
+    }
+    match object.get("method") {
+        Some(Value::String(_)) => {
+            let params = object.get("params");
+            if params.is_some_and(|p| !(p.is_object() || p.is_array() || p.is_null())) {
+                return invalid("\"params\" must be an object or an array");
+            }
+            Ok(())
+        }
+        Some(_) => invalid("\"method\" must be a string"),
+        None if object.contains_key("result") || object.contains_key("error") => {
+            if id.is_none() {
+                // A response without an id answers nothing we sent.
+                tracing::warn!("dropping a response without an id");
+                return Err(None);
+            }
+            Ok(())
+        }
+        None => {
+            invalid("a message needs a \"method\" (request) or a \"result\"/\"error\" (response)")
+        }
+    }
+}
+
+/// The server's ends of the transport, and the task that writes to stdout.
+pub struct Transport {
+    /// Where the server reads messages.
+    pub server_in: DuplexStream,
+    /// Where the server writes messages.
+    pub server_out: DuplexStream,
+    /// Ends once the server's output is closed and fully written.
+    pub writer: tokio::task::JoinHandle<()>,
+}
+
+/// Connects `stdin`/`stdout` to a server through the gate.
+pub fn spawn<I, O>(stdin: I, stdout: O) -> Transport
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    let (server_in, mut to_server) = tokio::io::duplex(PIPE_CAPACITY);
+    let (from_server, server_out) = tokio::io::duplex(PIPE_CAPACITY);
+    let (errors_tx, errors_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(stdin);
+        loop {
+            match read_frame(&mut reader).await {
+                Ok(Some(Frame::Body(body))) => match check_message(&body) {
+                    Ok(()) => {
+                        if to_server.write_all(&frame(&body)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(reply) => {
+                        let shown =
+                            String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+                        tracing::warn!(body = shown, "malformed message");
+                        if let Some(reply) = reply {
+                            let _ = errors_tx.send(reply);
+                        }
+                    }
+                },
+                Ok(Some(Frame::BadHeader(why))) => {
+                    tracing::warn!(why, "bad message header");
+                    let _ = errors_tx.send(error_response(
+                        Value::Null,
+                        -32700,
+                        format!("Parse error: {why}"),
+                    ));
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    tracing::warn!(%err, "cannot read stdin");
+                    break;
+                }
+            }
+        }
+        // End of input: let the server see it.
+        let _ = to_server.shutdown().await;
+    });
+
+    let writer = tokio::spawn(write_out(from_server, errors_rx, stdout));
+    Transport {
+        server_in,
+        server_out,
+        writer,
+    }
+}
+
+/// Writes the server's frames and the gate's error responses to `stdout`,
+/// each frame whole, until the server's output closes.
+async fn write_out<O: AsyncWrite + Unpin>(
+    from_server: DuplexStream,
+    mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut stdout: O,
+) {
+    let mut server = BufReader::new(from_server);
+    loop {
+        let out = tokio::select! {
+            frame_read = read_frame(&mut server) => match frame_read {
+                Ok(Some(Frame::Body(body))) => frame(&body),
+                Ok(Some(Frame::BadHeader(why))) => {
+                    tracing::error!(why, "the server wrote a bad frame");
+                    continue;
+                }
+                Ok(None) | Err(_) => break,
+            },
+            Some(reply) = errors.recv() => reply,
+        };
+        if stdout.write_all(&out).await.is_err() || stdout.flush().await.is_err() {
+            break;
+        }
+    }
+    let _ = stdout.flush().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn frames(input: &[u8]) -> Vec<Frame> {
+        let mut reader = BufReader::new(input);
+        let mut out = Vec::new();
+        while let Ok(Some(frame)) = read_frame(&mut reader).await {
+            out.push(frame);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn framing() {
+        let input = b"Content-Length: 2\r\n\r\n{}content-length:3\r\nContent-Type: x\r\n\r\n[1]Foo: bar\r\n\r\nContent-Length: zz\r\n\r\n";
+        assert_eq!(
+            frames(input).await,
+            [
+                Frame::Body(b"{}".to_vec()),
+                Frame::Body(b"[1]".to_vec()),
+                Frame::BadHeader("missing Content-Length header".to_owned()),
+                Frame::BadHeader("invalid Content-Length \"zz\"".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn message_checks() {
+        let ok = |s: &str| check_message(s.as_bytes()).is_ok();
+        assert!(ok(
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#
+        ));
+        assert!(ok(r#"{"jsonrpc":"2.0","method":"exit"}"#));
+        assert!(ok(r#"{"jsonrpc":"2.0","id":"a","result":null}"#));
+        assert!(!ok(r#"{"hello":"world"}"#));
+        assert!(!ok(r#"[{"jsonrpc":"2.0","method":"exit"}]"#));
+        assert!(!ok(r#"{"jsonrpc":"1.0","method":"exit"}"#));
+        assert!(!ok(r#"{"jsonrpc":"2.0","id":{},"method":"x"}"#));
+        assert!(!ok(r#"{"jsonrpc":"2.0","method":5}"#));
+        assert!(!ok(r#"{"jsonrpc":"2.0","method":"x","params":5}"#));
+        assert!(!ok("not json"));
+        let reply = check_message(br#"{"jsonrpc":"2.0","id":7,"method":5}"#)
+            .unwrap_err()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&reply).contains(r#""id":7"#));
+    }
+}
