@@ -1,0 +1,228 @@
+//! `bzls check`, `--version`, `--help`, as CI and users run them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use bzls_e2e::{bzls_bin, TempDir};
+use serde_json::{json, Value};
+
+fn bzls(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(bzls_bin())
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run bzls")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A small workspace with one broken BUILD file.
+fn workspace() -> TempDir {
+    let ws = TempDir::new("cli");
+    ws.write("MODULE.bazel", "module(name = \"ws\")\n");
+    ws.write(
+        "pkg/BUILD.bazel",
+        "cc_library(\n    name = \"a\",\n    srcs = [\"🎉.cc\" \"b.cc\"],\n)\n",
+    );
+    ws.write(
+        "pkg/defs.bzl",
+        "def m(name):\n    native.cc_library(name = name)\n",
+    );
+    ws.write("ok/BUILD", "cc_library(name = \"ok\")\n");
+    ws
+}
+
+#[test]
+fn version_and_help() {
+    let dir = TempDir::new("version");
+    let out = bzls(dir.path(), &["--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("bzls {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = bzls(dir.path(), &["--help"]);
+    assert!(out.status.success());
+    let help = stdout(&out);
+    assert!(help.contains("serve") && help.contains("check"), "{help}");
+    let out = bzls(dir.path(), &["--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = bzls(dir.path(), &["check", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn text_output_is_compiler_style() {
+    let ws = workspace();
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "pkg/BUILD.bazel:3:13: error[syntax]: expected `,` between items in a list\n"
+    );
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let ws = workspace();
+    let out = bzls(&ws.path().join("ok"), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        report,
+        json!([{
+            "file": "pkg/BUILD.bazel",
+            "range": {"start": {"line": 2, "character": 12}, "end": {"line": 2, "character": 19}},
+            "severity": "error",
+            "code": "syntax",
+            "message": "expected `,` between items in a list"
+        }])
+    );
+}
+
+#[test]
+fn clean_paths_exit_0() {
+    let ws = workspace();
+    let out = bzls(ws.path(), &["check", "ok", "pkg/defs.bzl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+    let out = bzls(ws.path(), &["check", "--format", "json", "ok"]);
+    assert_eq!(stdout(&out).trim(), "[]");
+}
+
+#[test]
+fn missing_paths_are_usage_errors() {
+    let ws = workspace();
+    let out = bzls(ws.path(), &["check", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no/such/dir"), "{}", stderr(&out));
+}
+
+#[test]
+fn walks_skip_output_symlinks_ignored_dirs_and_loops() {
+    let ws = workspace();
+    // bazel-* convenience symlinks point into the output base: never followed.
+    let out_base = TempDir::new("outbase");
+    out_base.write("external/BUILD", "def broken(:\n");
+    std::os::unix::fs::symlink(out_base.path(), ws.path().join("bazel-ws")).expect("symlink");
+    // .bazelignore'd directories are skipped.
+    ws.write("ignored/BUILD", "def broken(:\n");
+    ws.write(".bazelignore", "# comment\nignored\n");
+    // A symlink loop is reported and the walk goes on.
+    std::os::unix::fs::symlink("..", ws.path().join("ok/loop")).expect("symlink");
+    std::os::unix::fs::symlink("self", ws.path().join("ok/self")).expect("symlink");
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "pkg/BUILD.bazel:3:13: error[syntax]: expected `,` between items in a list\n"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("ok/loop") && err.contains("symlink"), "{err}");
+    assert!(
+        err.contains("ok/self") && err.contains("symlink loop"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unusable_files_are_reported_and_the_check_goes_on() {
+    let ws = workspace();
+    ws.write("latin1/BUILD", b"# caf\xe9\ncc_library(name = \"x\")\n");
+    ws.write("huge/BUILD", vec![b'#'; 11 * 1024 * 1024]);
+    let out = bzls(ws.path(), &["check"]);
+    // Skipped files are warnings; the broken BUILD file still fails the check.
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("latin1/BUILD") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("huge/BUILD") && err.contains("10 MB limit"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("pkg/BUILD.bazel:3:13"));
+}
+
+#[test]
+fn read_failures_exit_2() {
+    let ws = workspace();
+    // Reading /proc/self/mem from offset 0 fails with EIO, even for root.
+    std::os::unix::fs::symlink("/proc/self/mem", ws.path().join("ok/BUILD.bazel"))
+        .expect("symlink");
+    let out = bzls(ws.path(), &["check", "ok"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+    // The other file in the directory was still checked.
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("pkg/BUILD.bazel:3:13"));
+}
+
+#[test]
+fn unreadable_directories_are_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = workspace();
+    let locked = ws.path().join("locked");
+    std::fs::create_dir(&locked).expect("mkdir");
+    ws.write("locked/BUILD", "x = 1\n");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let readable_anyway = std::fs::read_dir(&locked).is_ok();
+    let out = bzls(ws.path(), &["check"]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    if readable_anyway {
+        // Running with CAP_DAC_OVERRIDE (root): permissions do not apply, so
+        // the directory is simply checked.
+        assert_eq!(out.status.code(), Some(1));
+    } else {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("cannot read directory"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(stdout(&out).contains("pkg/BUILD.bazel:3:13"));
+}
+
+#[test]
+fn check_agrees_with_the_server() {
+    // The same text through the CLI and through the server gives the same
+    // diagnostics.
+    let ws = workspace();
+    let text = "def f():\n    pass\nx = [1 2]\ny = \"🎉\" + z is w\nreturn 5\n";
+    let path = ws.write("same/BUILD", text);
+    let out = bzls(ws.path(), &["check", "--format", "json", "same"]);
+    let cli: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+
+    let (mut server, _) = bzls_e2e::TestServer::initialized(json!({}));
+    let u = bzls_e2e::uri(&path);
+    server.open(&u, "starlark", 1, text);
+    // Wait for the set that includes Starlark's own verdict.
+    let lsp = server.diagnostics_where(&u, Some(1), |d| {
+        d.len() == cli.as_array().map_or(0, Vec::len)
+    });
+    let simplify = |d: &Value| (d["range"].clone(), d["code"].clone(), d["message"].clone());
+    let cli: Vec<_> = cli
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(simplify)
+        .collect();
+    let lsp: Vec<_> = lsp.iter().map(simplify).collect();
+    assert_eq!(cli, lsp);
+    assert!(cli.len() >= 3, "{cli:?}");
+}
