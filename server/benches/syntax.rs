@@ -1,1 +1,97 @@
-fn main() {}
+//! Benchmarks for the keystroke path and for `bzls check`.
+//!
+//! Corpus: a generated 5,000-line BUILD file (see [`generate_build_file`]),
+//! the shape of a large real package: rules with lists, selects, globs and
+//! comments. Run with `cargo bench -p bzls --bench syntax`.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use bzls::analysis::diagnostics::check_text;
+use bzls::analysis::Document;
+use bzls::cli::check_paths;
+use bzls::syntax::{parse_str, FileKind};
+use bzls::text::{LineCol, PositionEncoding, TextChange};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+/// A BUILD file of at least `lines` lines.
+fn generate_build_file(lines: usize) -> String {
+    let mut out = String::from(
+        "load(\"@rules_cc//cc:defs.bzl\", \"cc_library\", \"cc_test\")\nload(\"//tools:macros.bzl\", \"my_macro\")\n\npackage(default_visibility = [\"//visibility:public\"])\n\n",
+    );
+    let mut i: usize = 0;
+    while out.lines().count() < lines {
+        out.push_str(&format!(
+            "# Target {i}: a library with platform-specific sources.\n\
+cc_library(\n    name = \"lib{i}\",\n    srcs = [\n        \"lib{i}.cc\",\n        \"lib{i}_impl.cc\",\n    ] + select({{\n        \"//conditions:linux\": [\"lib{i}_linux.cc\"],\n        \"//conditions:default\": [],\n    }}),\n    hdrs = glob([\"include/lib{i}/**/*.h\"]),\n    copts = [\"-Wall\", \"-DLIB={i}\"],\n    deps = [\n        \":lib{}\",\n        \"//base:core\",\n        \"@com_google_absl//absl/strings\",\n    ],\n)\n\n\
+cc_test(\n    name = \"lib{i}_test\",\n    size = \"small\",\n    srcs = [\"lib{i}_test.cc\"],\n    deps = [\":lib{i}\", \"@googletest//:gtest_main\"],\n)\n\n",
+            i.saturating_sub(1)
+        ));
+        i += 1;
+    }
+    out
+}
+
+fn bench_parse(c: &mut Criterion) {
+    let text = generate_build_file(5_000);
+    c.bench_function("full parse, 5,000-line BUILD (tree-sitter)", |b| {
+        b.iter(|| parse_str(black_box(&text)))
+    });
+    c.bench_function("open: full parse + syntax diagnostics, 5,000-line BUILD", |b| {
+        b.iter(|| Document::new(FileKind::Build, 0, black_box(&text)).diagnostics())
+    });
+}
+
+fn bench_keystroke(c: &mut Criterion) {
+    let text = generate_build_file(5_000);
+    let mut doc = Document::new(FileKind::Build, 0, &text);
+    // Type and delete one character inside a string in the middle of the
+    // file, alternately, so the text does not grow.
+    let line = 2_500;
+    let insert = [TextChange {
+        range: Some((LineCol::new(line, 9), LineCol::new(line, 9))),
+        text: "x".to_owned(),
+    }];
+    let delete = [TextChange {
+        range: Some((LineCol::new(line, 9), LineCol::new(line, 10))),
+        text: String::new(),
+    }];
+    let mut version = 0;
+    c.bench_function("keystroke: 1-char edit + incremental reparse + diagnostics, 5,000-line BUILD", |b| {
+        b.iter(|| {
+            version += 1;
+            let change = if version % 2 == 0 { &delete } else { &insert };
+            doc.apply_changes(version, change, PositionEncoding::Utf16);
+            black_box(doc.diagnostics())
+        })
+    });
+}
+
+fn bench_check(c: &mut Criterion) {
+    let text = generate_build_file(5_000);
+    c.bench_function("check: one 5,000-line BUILD file (all diagnostics, incl. starlark_syntax)", |b| {
+        b.iter(|| check_text(FileKind::Build, "BUILD", black_box(&text)))
+    });
+
+    let dir = std::env::temp_dir().join(format!("bzls-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("MODULE.bazel"), "module(name = \"bench\")\n").expect("write");
+    for i in 0..20 {
+        let pkg = dir.join(format!("pkg{i}"));
+        std::fs::create_dir_all(&pkg).expect("mkdir");
+        std::fs::write(pkg.join("BUILD.bazel"), &text).expect("write");
+    }
+    let paths: Vec<PathBuf> = vec![dir.clone()];
+    c.bench_function("bzls check: directory of 20 x 5,000-line BUILD files", |b| {
+        b.iter(|| {
+            let outcome = check_paths(&dir, &paths);
+            assert_eq!(outcome.files_checked, 21);
+            outcome
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench_parse, bench_keystroke, bench_check);
+criterion_main!(benches);
