@@ -37,41 +37,94 @@ fn bench_parse(c: &mut Criterion) {
     c.bench_function("full parse, 5,000-line BUILD (tree-sitter)", |b| {
         b.iter(|| parse_str(black_box(&text)))
     });
-    c.bench_function("open: full parse + syntax diagnostics, 5,000-line BUILD", |b| {
-        b.iter(|| Document::new(FileKind::Build, 0, black_box(&text)).diagnostics())
-    });
+    c.bench_function(
+        "open: full parse + syntax diagnostics, 5,000-line BUILD",
+        |b| b.iter(|| Document::new(FileKind::Build, 0, black_box(&text)).diagnostics()),
+    );
 }
 
 fn bench_keystroke(c: &mut Criterion) {
     let text = generate_build_file(5_000);
     let mut doc = Document::new(FileKind::Build, 0, &text);
-    // Type and delete one character inside a string in the middle of the
-    // file, alternately, so the text does not grow.
-    let line = 2_500;
+    // Type and delete one character inside a target's name in the middle of
+    // the file, alternately, so the text does not grow.
+    let line = text
+        .lines()
+        .enumerate()
+        .skip(2_500)
+        .find(|(_, l)| l.starts_with("    name = \""))
+        .map(|(i, _)| i as u32)
+        .expect("a name line");
     let insert = [TextChange {
-        range: Some((LineCol::new(line, 9), LineCol::new(line, 9))),
+        range: Some((LineCol::new(line, 14), LineCol::new(line, 14))),
         text: "x".to_owned(),
     }];
     let delete = [TextChange {
-        range: Some((LineCol::new(line, 9), LineCol::new(line, 10))),
+        range: Some((LineCol::new(line, 14), LineCol::new(line, 15))),
         text: String::new(),
     }];
     let mut version = 0;
-    c.bench_function("keystroke: 1-char edit + incremental reparse + diagnostics, 5,000-line BUILD", |b| {
-        b.iter(|| {
-            version += 1;
-            let change = if version % 2 == 0 { &delete } else { &insert };
-            doc.apply_changes(version, change, PositionEncoding::Utf16);
-            black_box(doc.diagnostics())
-        })
-    });
+    // What a keystroke costs before its diagnostics can be published: the
+    // statement-level fast path (the whole-tree reparse is deferred).
+    c.bench_function(
+        "keystroke: 1-char edit -> diagnostics, 5,000-line BUILD",
+        |b| {
+            b.iter(|| {
+                version += 1;
+                let change = if version % 2 == 0 { &delete } else { &insert };
+                doc.apply_changes(version, change, PositionEncoding::Utf16);
+                assert!(doc.reparse_pending(), "the fast path was taken");
+                black_box(doc.diagnostics())
+            })
+        },
+    );
+    // The same, plus the whole-tree incremental reparse that the fast path
+    // defers until the tree is needed or typing pauses.
+    c.bench_function(
+        "keystroke + whole-tree incremental reparse + diagnostics, 5,000-line BUILD",
+        |b| {
+            b.iter(|| {
+                version += 1;
+                let change = if version % 2 == 0 { &delete } else { &insert };
+                doc.apply_changes(version, change, PositionEncoding::Utf16);
+                doc.flush_reparse();
+                black_box(doc.diagnostics())
+            })
+        },
+    );
+    // An edit the fast path cannot take: an unbalanced `(` typed and
+    // deleted again (the text is broken in between).
+    let boundary = [TextChange {
+        range: Some((LineCol::new(line + 1, 0), LineCol::new(line + 1, 0))),
+        text: "(".to_owned(),
+    }];
+    let unboundary = [TextChange {
+        range: Some((LineCol::new(line + 1, 0), LineCol::new(line + 1, 1))),
+        text: String::new(),
+    }];
+    c.bench_function(
+        "syntax-breaking edit -> incremental reparse + diagnostics, 5,000-line BUILD",
+        |b| {
+            b.iter(|| {
+                version += 1;
+                let change = if version % 2 == 0 {
+                    &unboundary
+                } else {
+                    &boundary
+                };
+                doc.apply_changes(version, change, PositionEncoding::Utf16);
+                black_box(doc.diagnostics())
+            })
+        },
+    );
 }
 
 fn bench_check(c: &mut Criterion) {
     let text = generate_build_file(5_000);
-    c.bench_function("check: one 5,000-line BUILD file (all diagnostics, incl. starlark_syntax)", |b| {
-        b.iter(|| check_text(FileKind::Build, "BUILD", black_box(&text)))
-    });
+    c.bench_function(
+        "check: one 5,000-line BUILD file (all diagnostics, incl. starlark_syntax)",
+        |b| b.iter(|| check_text(FileKind::Build, "BUILD", black_box(&text))),
+    );
 
     let dir = std::env::temp_dir().join(format!("bzls-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -83,13 +136,16 @@ fn bench_check(c: &mut Criterion) {
         std::fs::write(pkg.join("BUILD.bazel"), &text).expect("write");
     }
     let paths: Vec<PathBuf> = vec![dir.clone()];
-    c.bench_function("bzls check: directory of 20 x 5,000-line BUILD files", |b| {
-        b.iter(|| {
-            let outcome = check_paths(&dir, &paths);
-            assert_eq!(outcome.files_checked, 21);
-            outcome
-        })
-    });
+    c.bench_function(
+        "bzls check: directory of 20 x 5,000-line BUILD files",
+        |b| {
+            b.iter(|| {
+                let outcome = check_paths(&dir, &paths);
+                assert_eq!(outcome.files_checked, 21);
+                outcome
+            })
+        },
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -173,6 +173,38 @@ fn random_change(rng: &mut Rng, text: &str, encoding: PositionEncoding) -> TextC
     }
 }
 
+/// A change that typing usually makes: a letter inserted between two
+/// alphanumeric characters (inside a name, a string or a number), or such a
+/// letter deleted. These mostly keep the text valid, which exercises the
+/// statement-level fast path of `apply_changes`.
+fn typing_change(rng: &mut Rng, text: &str, encoding: PositionEncoding) -> Option<TextChange> {
+    let bytes = text.as_bytes();
+    let candidates: Vec<usize> = (1..bytes.len())
+        .filter(|&i| bytes[i - 1].is_ascii_alphanumeric() && bytes[i].is_ascii_alphanumeric())
+        .collect();
+    let &offset = candidates.get(rng.below(candidates.len()))?;
+    let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line = text[..line_start].matches('\n').count() + text[..line_start].matches('\r').count()
+        - text[..line_start].matches("\r\n").count();
+    let col = match encoding {
+        PositionEncoding::Utf8 => offset - line_start,
+        PositionEncoding::Utf16 => utf16_len(&text[line_start..offset]),
+    };
+    let at = LineCol::new(line as u32, col as u32);
+    Some(if rng.below(3) == 0 {
+        TextChange {
+            range: Some((at, LineCol::new(at.line, at.col + 1))),
+            text: String::new(),
+        }
+    } else {
+        let letter = (b'a' + rng.below(26) as u8) as char;
+        TextChange {
+            range: Some((at, at)),
+            text: letter.to_string(),
+        }
+    })
+}
+
 fn apply_reference(text: &mut String, change: &TextChange, encoding: PositionEncoding) {
     match change.range {
         None => *text = change.text.clone(),
@@ -185,9 +217,21 @@ fn apply_reference(text: &mut String, change: &TextChange, encoding: PositionEnc
     }
 }
 
-/// Runs one sequence; `Ok(true)` when the immediate incremental tree of
-/// broken text differed from a fresh parse (until the background pass).
-fn run_case(seed: u64) -> Result<bool, String> {
+/// What one sequence showed besides success.
+#[derive(Default)]
+struct CaseStats {
+    /// The immediate incremental tree of broken text differed from a fresh
+    /// parse (until the background pass).
+    diverged: bool,
+    /// Batches that took the statement-level fast path.
+    fast_batches: usize,
+}
+
+/// Runs one sequence. Odd seeds type like a person (mostly valid edits);
+/// even seeds edit at random.
+fn run_case(seed: u64) -> Result<CaseStats, String> {
+    let mut stats = CaseStats::default();
+    let typing = seed % 2 == 1;
     let mut rng = Rng::new(seed);
     let kind = *rng.pick(&[
         FileKind::Build,
@@ -203,13 +247,21 @@ fn run_case(seed: u64) -> Result<bool, String> {
     for version in 1..=(rng.below(25) as i32 + 1) {
         let batch: Vec<TextChange> = (0..rng.below(3) + 1)
             .map(|_| {
-                let change = random_change(&mut rng, &reference, encoding);
+                let change = if typing && rng.below(8) != 0 {
+                    typing_change(&mut rng, &reference, encoding)
+                        .unwrap_or_else(|| random_change(&mut rng, &reference, encoding))
+                } else {
+                    random_change(&mut rng, &reference, encoding)
+                };
                 apply_reference(&mut reference, &change, encoding);
                 change
             })
             .collect();
         log.push(batch.clone());
         doc.apply_changes(version, &batch, encoding);
+        if doc.reparse_pending() {
+            stats.fast_batches += 1;
+        }
     }
     let text = doc.rope().to_string();
     let fail = |what: &str| {
@@ -221,6 +273,16 @@ fn run_case(seed: u64) -> Result<bool, String> {
         return fail(&format!("text differs from the reference {reference:?}"));
     }
     let fresh = parse_str(&text);
+    // The fast path's diagnostics, before any deferred reparse, are exact
+    // for valid text.
+    let mut fresh_doc = Document::new(kind, 0, &text);
+    if !fresh.root_node().has_error() && doc.diagnostics() != fresh_doc.diagnostics() {
+        return fail(&format!(
+            "diagnostics before the deferred reparse differ:\nincremental {:#?}\nfresh {:#?}",
+            doc.diagnostics(),
+            fresh_doc.diagnostics()
+        ));
+    }
     let incremental = doc.tree().map(sexp).unwrap_or_default();
     let diverged = incremental != sexp(&fresh);
     // On valid text the incremental tree is the fresh tree, immediately.
@@ -239,7 +301,6 @@ fn run_case(seed: u64) -> Result<bool, String> {
             sexp(&fresh)
         ));
     }
-    let mut fresh_doc = Document::new(kind, 0, &text);
     fresh_doc.settle("t");
     if doc.diagnostics() != fresh_doc.diagnostics() {
         return fail(&format!(
@@ -248,7 +309,8 @@ fn run_case(seed: u64) -> Result<bool, String> {
             fresh_doc.diagnostics()
         ));
     }
-    Ok(diverged)
+    stats.diverged = diverged;
+    Ok(stats)
 }
 
 #[test]
@@ -258,7 +320,10 @@ fn incremental_equals_fresh_parse() {
         .and_then(|s| s.parse().ok())
     {
         match run_case(seed) {
-            Ok(diverged) => eprintln!("seed {seed}: ok (diverged before settling: {diverged})"),
+            Ok(stats) => eprintln!(
+                "seed {seed}: ok (diverged before settling: {}, fast-path batches: {})",
+                stats.diverged, stats.fast_batches
+            ),
             Err(report) => panic!("{report}"),
         }
         return;
@@ -269,15 +334,19 @@ fn incremental_equals_fresh_parse() {
         .unwrap_or(3000);
     let mut failures = Vec::new();
     let mut diverged = 0;
+    let mut fast_batches = 0;
     for seed in 1..=cases {
         match run_case(seed) {
-            Ok(true) => diverged += 1,
-            Ok(false) => {}
+            Ok(stats) => {
+                diverged += usize::from(stats.diverged);
+                fast_batches += stats.fast_batches;
+            }
             Err(report) => failures.push(report),
         }
     }
     eprintln!(
-        "{cases} sequences; {diverged} broken texts diverged from a fresh parse until settled"
+        "{cases} sequences; {fast_batches} batches took the fast path; \
+         {diverged} broken texts diverged from a fresh parse until settled"
     );
     if let Some(first) = failures.first() {
         panic!(
@@ -285,4 +354,5 @@ fn incremental_equals_fresh_parse() {
             failures.len()
         );
     }
+    assert!(fast_batches > cases as usize, "the fast path is exercised");
 }

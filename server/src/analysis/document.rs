@@ -59,8 +59,11 @@ struct StarlarkVerdict {
 }
 
 struct StarlarkState {
+    /// The tree. While `reparse_pending`, it has been `Tree::edit`ed for
+    /// the latest changes but not reparsed yet.
     tree: Tree,
-    /// Sorted by range; one entry per top-level node of `tree`.
+    reparse_pending: bool,
+    /// Sorted by range; one entry per top-level statement of the text.
     statements: Vec<StatementDiagnostics>,
     verdict: Option<StarlarkVerdict>,
     last_good_ast: Option<Arc<AstModule>>,
@@ -69,8 +72,10 @@ struct StarlarkState {
 /// An open document.
 ///
 /// Invariants:
-/// - For Starlark kinds, `tree` is always the parse of exactly `rope`'s
-///   text, kept up to date by `Tree::edit` plus an incremental reparse.
+/// - For Starlark kinds, the tree is the parse of exactly `rope`'s text
+///   whenever it is handed out ([`Document::snapshot`], [`Document::tree`]);
+///   between keystrokes it may lag (see [`Document::apply_changes`]).
+/// - `statements` always describes the current text.
 /// - `generation` increases with every change, whatever version the client
 ///   sends, so results computed for an older text can be recognised.
 pub struct Document {
@@ -109,6 +114,7 @@ impl Document {
             let tree = parse_rope(&rope, None);
             let mut state = StarlarkState {
                 tree,
+                reparse_pending: false,
                 statements: Vec::new(),
                 verdict: None,
                 last_good_ast: None,
@@ -141,7 +147,9 @@ impl Document {
         &self.rope
     }
 
-    pub fn tree(&self) -> Option<&Tree> {
+    /// The tree of the current text, reparsing first if edits are pending.
+    pub fn tree(&mut self) -> Option<&Tree> {
+        self.flush_reparse();
         self.starlark.as_ref().map(|s| &s.tree)
     }
 
@@ -150,9 +158,19 @@ impl Document {
         self.starlark.as_ref()?.last_good_ast.as_ref()
     }
 
-    /// Applies the client's changes in order, edits the tree to match, and
-    /// reparses once, incrementally. Diagnostics of statements the changes
-    /// did not touch are kept; the rest are recomputed.
+    /// Applies the client's changes in order and brings the diagnostics up
+    /// to date.
+    ///
+    /// The fast path: a change strictly inside one error-free top-level
+    /// statement, whose new text still parses on its own as one error-free
+    /// statement of the same kind, only reparses that statement's text (a
+    /// top-level statement between complete statements parses the same alone
+    /// as in the file). The whole tree is then edited (`Tree::edit`) but its
+    /// incremental reparse, whose cost grows with the number of top-level
+    /// statements, is deferred until the tree is needed
+    /// ([`Document::snapshot`]) or typing pauses ([`Document::flush_reparse`]).
+    ///
+    /// Any other change edits the tree and reparses it incrementally at once.
     pub fn apply_changes(
         &mut self,
         version: i32,
@@ -160,7 +178,7 @@ impl Document {
         encoding: PositionEncoding,
     ) -> Vec<EditAnomaly> {
         let mut anomalies = Vec::new();
-        let mut edits: Vec<AppliedEdit> = Vec::with_capacity(changes.len());
+        let mut fast = true;
         for change in changes {
             let edit = apply_change(&mut self.rope, change, encoding);
             anomalies.extend(edit.clamped.iter().copied().map(EditAnomaly::Clamped));
@@ -169,29 +187,60 @@ impl Document {
             }
             if let Some(state) = &mut self.starlark {
                 state.tree.edit(&input_edit(&edit));
-                shift_statements(&mut state.statements, &edit);
+                state.reparse_pending = true;
+                fast = fast
+                    && change.range.is_some()
+                    && reparse_statement(self.kind, state, &self.rope, &edit);
+                if !fast {
+                    shift_statements(&mut state.statements, &edit);
+                }
             }
-            edits.push(edit);
         }
         self.version = version;
         self.generation += 1;
-        if let Some(state) = &mut self.starlark {
-            let new_tree = parse_rope(&self.rope, Some(&state.tree));
-            let changed: Vec<TextRange> = state
-                .tree
-                .changed_ranges(&new_tree)
-                .map(|r| TextRange::new(r.start_byte, r.end_byte))
-                .collect();
-            let reusable: HashMap<TextRange, (Shape, Vec<Diagnostic>)> =
-                std::mem::take(&mut state.statements)
-                    .into_iter()
-                    .map(|s| (s.range, (s.shape, s.diagnostics)))
-                    .collect();
-            state.statements =
-                fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
-            state.tree = new_tree;
+        if !fast {
+            self.flush_reparse();
         }
         anomalies
+    }
+
+    /// Whether the last changes took the fast path and the whole-tree
+    /// reparse is still pending.
+    pub fn reparse_pending(&self) -> bool {
+        self.starlark.as_ref().is_some_and(|s| s.reparse_pending)
+    }
+
+    /// Performs a deferred incremental reparse, if one is pending, and
+    /// refreshes the diagnostics of every statement it shows changed.
+    /// Returns whether the diagnostics changed.
+    pub fn flush_reparse(&mut self) -> bool {
+        let Some(state) = &mut self.starlark else {
+            return false;
+        };
+        if !state.reparse_pending {
+            return false;
+        }
+        let before: Vec<(TextRange, Vec<Diagnostic>)> = state
+            .statements
+            .iter()
+            .map(|s| (s.range, s.diagnostics.clone()))
+            .collect();
+        let new_tree = parse_rope(&self.rope, Some(&state.tree));
+        let changed: Vec<TextRange> = state
+            .tree
+            .changed_ranges(&new_tree)
+            .map(|r| TextRange::new(r.start_byte, r.end_byte))
+            .collect();
+        let reusable: HashMap<TextRange, (Shape, Vec<Diagnostic>)> =
+            std::mem::take(&mut state.statements)
+                .into_iter()
+                .map(|s| (s.range, (s.shape, s.diagnostics)))
+                .collect();
+        state.statements = fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
+        state.tree = new_tree;
+        state.reparse_pending = false;
+        let after = state.statements.iter().map(|s| (s.range, &s.diagnostics));
+        !before.iter().map(|(r, d)| (*r, d)).eq(after)
     }
 
     /// The current syntax diagnostics, sorted by position: the per-statement
@@ -223,13 +272,16 @@ impl Document {
         })
     }
 
-    pub fn snapshot(&self) -> DocumentSnapshot {
+    /// A snapshot of the current text and its tree (reparsing first if
+    /// edits are pending).
+    pub fn snapshot(&mut self) -> DocumentSnapshot {
+        let tree = self.tree().cloned();
         DocumentSnapshot {
             kind: self.kind,
             version: self.version,
             generation: self.generation,
             rope: self.rope.clone(),
-            tree: self.tree().cloned(),
+            tree,
         }
     }
 
@@ -244,6 +296,7 @@ impl Document {
         };
         if let Some((tree, statements)) = outcome.reparsed {
             state.tree = tree;
+            state.reparse_pending = false;
             state.statements = statements;
         }
         let diagnostic = match outcome.parse {
@@ -315,6 +368,74 @@ impl DocumentSnapshot {
         self.rope.to_string()
     }
 }
+
+/// The fast path of [`Document::apply_changes`] for one applied edit: if it
+/// lies strictly inside one error-free statement that still parses alone as
+/// one error-free statement of the same kind, recomputes that statement's
+/// diagnostics from the standalone parse, shifts the statements after it,
+/// and returns true. Otherwise changes nothing and returns false.
+fn reparse_statement(
+    kind: FileKind,
+    state: &mut StarlarkState,
+    rope: &Rope,
+    edit: &AppliedEdit,
+) -> bool {
+    let index = state
+        .statements
+        .partition_point(|s| s.range.end <= edit.start);
+    let Some(entry) = state.statements.get(index) else {
+        return false;
+    };
+    if !(entry.range.start < edit.start && edit.old_end < entry.range.end) || entry.shape.has_error
+    {
+        return false;
+    }
+    let delta = edit.new_end as isize - edit.old_end as isize;
+    let new_range = TextRange::new(
+        entry.range.start,
+        entry.range.end.saturating_add_signed(delta),
+    );
+    if new_range.end > rope.len_bytes() || new_range.len() > MAX_FAST_STATEMENT {
+        return false;
+    }
+    let text = rope.byte_slice(new_range.start..new_range.end).to_string();
+    let tree = crate::syntax::parse_str(&text);
+    let root = tree.root_node();
+    if root.has_error() || root.named_child_count() != 1 {
+        return false;
+    }
+    let Some(stmt) = root.named_child(0) else {
+        return false;
+    };
+    if stmt.start_byte() != 0 || stmt.end_byte() != text.len() || stmt.kind_id() != entry.shape.kind
+    {
+        return false;
+    }
+    let local = Rope::from_str(&text);
+    let diagnostics = statement_diagnostics(kind, stmt, &local)
+        .into_iter()
+        .map(|d| d.shifted(new_range.start as isize))
+        .collect();
+    state.statements[index] = StatementDiagnostics {
+        range: new_range,
+        shape: Shape::of(stmt),
+        diagnostics,
+    };
+    for later in &mut state.statements[index + 1..] {
+        later.range = TextRange::new(
+            later.range.start.saturating_add_signed(delta),
+            later.range.end.saturating_add_signed(delta),
+        );
+        later.diagnostics = std::mem::take(&mut later.diagnostics)
+            .into_iter()
+            .map(|d| d.shifted(delta))
+            .collect();
+    }
+    true
+}
+
+/// Statements longer than this always take the whole-tree path.
+const MAX_FAST_STATEMENT: usize = 64 * 1024;
 
 /// Moves cached statement ranges across one edit, dropping the statements
 /// the edit touched, including one the edit starts right after (text typed

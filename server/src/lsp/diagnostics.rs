@@ -80,11 +80,19 @@ pub fn schedule_background_pass(
             tokio::time::sleep(delay).await;
         }
         let (snapshot, file_name) = {
-            let state = lock(&state);
-            let Some(open) = state.documents.get(&uri) else {
+            let mut state = lock(&state);
+            let Some(open) = state.documents.get_mut(&uri) else {
                 return;
             };
-            if open.doc.generation() != generation || !open.doc.needs_background_pass() {
+            if open.doc.generation() != generation {
+                return;
+            }
+            // Catch up on a reparse the keystroke path deferred; its
+            // diagnostics may differ from the fast path's.
+            if open.doc.flush_reparse() {
+                publisher.refresh(uri.clone());
+            }
+            if !open.doc.needs_background_pass() {
                 return;
             }
             (open.doc.snapshot(), open.file_name.clone())

@@ -60,8 +60,8 @@ impl Backend {
                 tower_lsp::jsonrpc::Error::invalid_params("expected {\"uri\": string}")
             })?;
         let snapshot = {
-            let state = lock(&self.state);
-            let open = state.documents.get(&uri).ok_or_else(|| {
+            let mut state = lock(&self.state);
+            let open = state.documents.get_mut(&uri).ok_or_else(|| {
                 tower_lsp::jsonrpc::Error::invalid_params(format!("{uri} is not open"))
             })?;
             open.doc.snapshot()

@@ -49,17 +49,18 @@ pub struct RequestSnapshot {
 /// The snapshot of an open document, or else the file read from disk.
 pub fn request_snapshot(state: &SharedState, uri: &Url) -> jsonrpc::Result<RequestSnapshot> {
     {
-        let state = lock(state);
-        if let Some(open) = state.documents.get(uri) {
+        let mut state = lock(state);
+        let encoding = state.encoding;
+        if let Some(open) = state.documents.get_mut(uri) {
             return Ok(RequestSnapshot {
                 snapshot: open.doc.snapshot(),
-                encoding: state.encoding,
+                encoding,
                 open: true,
             });
         }
     }
     let encoding = lock(state).encoding;
-    let doc = read_unopened(uri).map_err(|why| jsonrpc::Error {
+    let mut doc = read_unopened(uri).map_err(|why| jsonrpc::Error {
         code: jsonrpc::ErrorCode::InvalidParams,
         message: format!("bzls: unknown document {uri}: {why}").into(),
         data: None,

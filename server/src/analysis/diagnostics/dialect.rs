@@ -10,7 +10,9 @@ use ropey::Rope;
 use tree_sitter::Node;
 
 use crate::analysis::{Diagnostic, DiagnosticCode};
-use crate::syntax::{node_range, walk_preorder, FileKind};
+use std::sync::OnceLock;
+
+use crate::syntax::{node_range, starlark_language, walk_preorder, FileKind};
 use crate::text::TextRange;
 
 /// Which rule family applies to a file kind.
@@ -118,6 +120,9 @@ fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnost
         if node.is_error() || node.is_missing() {
             return false;
         }
+        if !checked_kind(node) {
+            return true;
+        }
         match node.kind() {
             "list_splat" | "dictionary_splat"
                 if matches!(fam, Family::BuildLike | Family::ModuleLike)
@@ -151,6 +156,52 @@ fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnost
         }
         true
     });
+}
+
+/// Node kinds that [`check_nested`] has a rule for.
+const CHECKED_KINDS: &[&str] = &[
+    "list_splat",
+    "dictionary_splat",
+    "while_statement",
+    "with_statement",
+    "match_statement",
+    "delete_statement",
+    "print_statement",
+    "exec_statement",
+    "assert_statement",
+    "decorator",
+    "set",
+    "set_comprehension",
+    "named_expression",
+    "ellipsis",
+    "concatenated_string",
+    "typed_parameter",
+    "typed_default_parameter",
+    "interpolation",
+    "comparison_operator",
+    "binary_operator",
+    "augmented_assignment",
+];
+
+/// Whether `node`'s kind is in [`CHECKED_KINDS`], by a table indexed by
+/// kind id (most nodes are not, and string matching on each is slow).
+fn checked_kind(node: Node<'_>) -> bool {
+    static TABLE: OnceLock<Vec<bool>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let language = starlark_language();
+        (0..language.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id))
+                    .is_some_and(|kind| CHECKED_KINDS.contains(&kind))
+            })
+            .collect()
+    });
+    table
+        .get(usize::from(node.kind_id()))
+        .copied()
+        .unwrap_or(false)
 }
 
 /// Python syntax that tree-sitter accepts but Starlark rejects.
