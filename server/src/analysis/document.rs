@@ -9,7 +9,7 @@ use starlark_syntax::syntax::AstModule;
 use tree_sitter::Tree;
 
 use crate::analysis::diagnostics::{starlark_diagnostic, statement_diagnostics};
-use crate::analysis::Diagnostic;
+use crate::analysis::{Diagnostic, DiagnosticCode};
 use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse};
 use crate::syntax::{input_edit, node_range, parse_rope, FileKind};
 use crate::text::{apply_change, AppliedEdit, Clamp, PositionEncoding, TextChange, TextRange};
@@ -55,6 +55,10 @@ impl Shape {
 #[derive(Clone, Debug)]
 struct StarlarkVerdict {
     generation: u64,
+    /// starlark_syntax parsed the text: tree-sitter's `syntax` errors are
+    /// then artifacts of its Python-derived grammar (`match(...)` read as a
+    /// match statement, say) and are not shown.
+    parsed: bool,
     diagnostic: Option<Diagnostic>,
 }
 
@@ -249,15 +253,20 @@ impl Document {
         let Some(state) = &self.starlark else {
             return Vec::new();
         };
+        let verdict = state
+            .verdict
+            .as_ref()
+            .filter(|v| v.generation == self.generation);
+        let starlark_parsed = verdict.is_some_and(|v| v.parsed);
         let mut out: Vec<Diagnostic> = state
             .statements
             .iter()
-            .flat_map(|s| s.diagnostics.iter().cloned())
+            .flat_map(|s| s.diagnostics.iter())
+            .filter(|d| !(starlark_parsed && d.code == DiagnosticCode::Syntax))
+            .cloned()
             .collect();
-        if let Some(verdict) = &state.verdict {
-            if verdict.generation == self.generation {
-                out.extend(verdict.diagnostic.iter().cloned());
-            }
+        if let Some(verdict) = verdict {
+            out.extend(verdict.diagnostic.iter().cloned());
         }
         out.sort_by_key(|d| (d.range.start, d.range.end));
         out
@@ -299,6 +308,7 @@ impl Document {
             state.reparse_pending = false;
             state.statements = statements;
         }
+        let parsed = matches!(outcome.parse, StarlarkParse::Parsed(_));
         let diagnostic = match outcome.parse {
             StarlarkParse::Parsed(ast) => {
                 state.last_good_ast = Some(ast);
@@ -319,6 +329,7 @@ impl Document {
         };
         state.verdict = Some(StarlarkVerdict {
             generation: self.generation,
+            parsed,
             diagnostic,
         });
         true

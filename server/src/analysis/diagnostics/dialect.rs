@@ -222,7 +222,7 @@ fn unsupported(node: Node<'_>) -> Option<String> {
         "typed_parameter" | "typed_default_parameter" => "Bazel's Starlark does not accept type annotations".to_owned(),
         "interpolation" => "Bazel's Starlark has no f-strings; use \"...\".format(...) or %".to_owned(),
         "comparison_operator" => {
-            let ops: Vec<&str> = operators(node);
+            let ops = operators(node);
             if ops.iter().any(|op| *op == "is" || *op == "is not") {
                 "Starlark has no `is` operator; use `==`".to_owned()
             } else if ops.len() > 1 {
@@ -248,12 +248,51 @@ fn unsupported(node: Node<'_>) -> Option<String> {
     Some(message)
 }
 
-fn operators<'t>(node: Node<'t>) -> Vec<&'t str> {
-    let mut ops = Vec::new();
+/// The comparison operators of a `comparison_operator` node, with the
+/// two-token operators `not in` and `is not` joined.
+fn operators(node: Node<'_>) -> Vec<&'static str> {
+    let mut tokens = Vec::new();
     let mut cursor = node.walk();
     for (i, child) in node.children(&mut cursor).enumerate() {
-        if node.field_name_for_child(i as u32) == Some("operators") {
-            ops.push(child.kind());
+        let is_operator = u32::try_from(i)
+            .ok()
+            .and_then(|i| node.field_name_for_child(i))
+            == Some("operators");
+        if is_operator {
+            tokens.push(child.kind());
+        }
+    }
+    let mut ops = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        match (tokens[i], tokens.get(i + 1).copied()) {
+            // tree-sitter gives each of the two tokens the aliased kind.
+            ("not in", Some("not in")) | ("not", Some("in")) => {
+                ops.push("not in");
+                i += 2;
+            }
+            ("is not", Some("is not")) | ("is", Some("not")) => {
+                ops.push("is not");
+                i += 2;
+            }
+            (op, _) => {
+                ops.push(match op {
+                    "<" => "<",
+                    ">" => ">",
+                    "<=" => "<=",
+                    ">=" => ">=",
+                    "==" => "==",
+                    "!=" => "!=",
+                    "in" => "in",
+                    "is" => "is",
+                    "<>" => "<>",
+                    // Aliased two-token operators.
+                    "not in" => "not in",
+                    "is not" => "is not",
+                    _ => "?",
+                });
+                i += 1;
+            }
         }
     }
     ops

@@ -22,11 +22,26 @@ pub fn syntax_errors(root: Node<'_>, rope: &Rope, out: &mut Vec<Diagnostic>) {
             return false;
         }
         if node.is_error() {
-            out.push(error_node(node, rope));
+            if !starts_with_soft_keyword(node, rope) {
+                out.push(error_node(node, rope));
+            }
             return false;
         }
         node.has_error()
     });
+}
+
+/// Python's soft keywords, which Starlark code uses as plain names
+/// (`match(env, ...)`). tree-sitter's Python-derived grammar may read them as
+/// the start of a statement Starlark does not have and report an error;
+/// such an error is left to Starlark's own parser, which knows better.
+const SOFT_KEYWORDS: &[&str] = &["match", "case", "type", "print", "exec"];
+
+fn starts_with_soft_keyword(node: Node<'_>, rope: &Rope) -> bool {
+    first_token(node).is_some_and(|t| {
+        let text = rope.byte_slice(t.byte_range()).to_string();
+        SOFT_KEYWORDS.contains(&text.as_str())
+    })
 }
 
 fn missing_node(node: Node<'_>, rope: &Rope) -> Diagnostic {

@@ -298,3 +298,37 @@ fn deep_nesting_is_handled() {
         let _ = worker.join().expect("no overflow or panic");
     }
 }
+
+#[test]
+fn valid_starlark_that_python_grammar_misreads() {
+    // `not in` is one operator, not a chain; `match` is a plain name in
+    // Starlark (tree-sitter's grammar reads `match(` as a match statement).
+    check(
+        FileKind::Bzl,
+        r#"def f(env, kinds, expectations):
+    if kinds not in expectations:
+        fail("no")
+    for kind in kinds:
+        if kind in expectations:
+            match(
+                env,
+                kind = kind,
+            )
+    type = "x"
+    print(type)
+"#,
+        expect![[r#"
+            def f(env, kinds, expectations):
+                if kinds not in expectations:
+                    fail("no")
+                for kind in kinds:
+                    if kind in expectations:
+                        match(
+                            env,
+                            kind = kind,
+                        )
+                type = "x"
+                print(type)
+        "#]],
+    );
+}
