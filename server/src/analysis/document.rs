@@ -28,6 +28,8 @@ pub struct StatementDiagnostics {
     range: TextRange,
     shape: Shape,
     diagnostics: Vec<Diagnostic>,
+    /// The statement's [`crate::syntax::Nesting`] estimate.
+    nesting: usize,
 }
 
 /// A cheap structural fingerprint of a statement's subtree. A cached entry is
@@ -99,6 +101,8 @@ pub struct DocumentSnapshot {
     pub generation: u64,
     pub rope: Rope,
     pub tree: Option<Tree>,
+    /// How deeply the text nests (see [`crate::syntax::Nesting`]).
+    pub nesting: usize,
 }
 
 /// The result of [`DocumentSnapshot::background_pass`], to hand back to
@@ -235,10 +239,10 @@ impl Document {
             .changed_ranges(&new_tree)
             .map(|r| TextRange::new(r.start_byte, r.end_byte))
             .collect();
-        let reusable: HashMap<TextRange, (Shape, Vec<Diagnostic>)> =
+        let reusable: HashMap<TextRange, (Shape, Vec<Diagnostic>, usize)> =
             std::mem::take(&mut state.statements)
                 .into_iter()
-                .map(|s| (s.range, (s.shape, s.diagnostics)))
+                .map(|s| (s.range, (s.shape, s.diagnostics, s.nesting)))
                 .collect();
         state.statements = fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
         state.tree = new_tree;
@@ -285,12 +289,17 @@ impl Document {
     /// edits are pending).
     pub fn snapshot(&mut self) -> DocumentSnapshot {
         let tree = self.tree().cloned();
+        let nesting = self
+            .starlark
+            .as_ref()
+            .map_or(0, |s| max_nesting(&s.statements));
         DocumentSnapshot {
             kind: self.kind,
             version: self.version,
             generation: self.generation,
             rope: self.rope.clone(),
             tree,
+            nesting,
         }
     }
 
@@ -367,10 +376,12 @@ impl DocumentSnapshot {
             let statements = fresh_statements(self.kind, &fresh, &self.rope, &[], &HashMap::new());
             (fresh, statements)
         });
-        let tree = reparsed.as_ref().map_or(tree, |(fresh, _)| fresh);
+        let nesting = reparsed
+            .as_ref()
+            .map_or(self.nesting, |(_, statements)| max_nesting(statements));
         BackgroundOutcome {
             generation: self.generation,
-            parse: parse_starlark(file_name, &self.rope.to_string(), tree),
+            parse: parse_starlark(file_name, &self.rope.to_string(), nesting),
             reparsed,
         }
     }
@@ -423,7 +434,8 @@ fn reparse_statement(
         return false;
     }
     let local = Rope::from_str(&text);
-    let diagnostics = statement_diagnostics(kind, stmt, &local)
+    let (diagnostics, nesting) = statement_diagnostics(kind, stmt, &local);
+    let diagnostics = diagnostics
         .into_iter()
         .map(|d| d.shifted(new_range.start as isize))
         .collect();
@@ -431,6 +443,7 @@ fn reparse_statement(
         range: new_range,
         shape: Shape::of(stmt),
         diagnostics,
+        nesting,
     };
     for later in &mut state.statements[index + 1..] {
         later.range = TextRange::new(
@@ -443,6 +456,11 @@ fn reparse_statement(
             .collect();
     }
     true
+}
+
+/// The nesting of a whole text: its deepest statement, one level down.
+fn max_nesting(statements: &[StatementDiagnostics]) -> usize {
+    statements.iter().map(|s| s.nesting + 1).max().unwrap_or(0)
 }
 
 /// Statements longer than this always take the whole-tree path.
@@ -479,15 +497,17 @@ fn fresh_statements(
     tree: &Tree,
     rope: &Rope,
     changed: &[TextRange],
-    reusable: &HashMap<TextRange, (Shape, Vec<Diagnostic>)>,
+    reusable: &HashMap<TextRange, (Shape, Vec<Diagnostic>, usize)>,
 ) -> Vec<StatementDiagnostics> {
     let root = tree.root_node();
     if root.is_error() {
         // The whole text failed to parse as a module: one unit.
+        let (diagnostics, nesting) = statement_diagnostics(kind, root, rope);
         return vec![StatementDiagnostics {
             range: node_range(root),
             shape: Shape::of(root),
-            diagnostics: statement_diagnostics(kind, root, rope),
+            diagnostics,
+            nesting,
         }];
     }
     let mut cursor = root.walk();
@@ -496,14 +516,17 @@ fn fresh_statements(
         let range = node_range(stmt);
         let shape = Shape::of(stmt);
         let untouched = !changed.iter().any(|c| c.touches(range));
-        let diagnostics = match reusable.get(&range) {
-            Some((cached_shape, cached)) if untouched && *cached_shape == shape => cached.clone(),
+        let (diagnostics, nesting) = match reusable.get(&range) {
+            Some((cached_shape, cached, nesting)) if untouched && *cached_shape == shape => {
+                (cached.clone(), *nesting)
+            }
             _ => statement_diagnostics(kind, stmt, rope),
         };
         out.push(StatementDiagnostics {
             range,
             shape,
             diagnostics,
+            nesting,
         });
     }
     out

@@ -13,6 +13,7 @@ pub mod starlark_ast;
 
 pub use file_kind::FileKind;
 pub use parse::{input_edit, parse_rope, parse_str, sexp, starlark_language};
+pub use starlark_ast::Nesting;
 
 use tree_sitter::Node;
 
@@ -26,14 +27,21 @@ pub fn node_range(node: Node<'_>) -> TextRange {
 /// Calls `visit` on `root` and its descendants in document order, without
 /// recursion. `visit` returns whether to descend into the node's children.
 pub fn walk_preorder<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    walk_preorder_depth(root, |node, _| visit(node));
+}
+
+/// Like [`walk_preorder`], also passing each node's depth below `root`.
+pub fn walk_preorder_depth<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, usize) -> bool) {
     let mut cursor = root.walk();
+    let mut depth = 0usize;
     loop {
-        let descend = visit(cursor.node());
+        let descend = visit(cursor.node(), depth);
         if descend && cursor.goto_first_child() {
+            depth += 1;
             continue;
         }
         loop {
-            if cursor.node() == root {
+            if depth == 0 {
                 return;
             }
             if cursor.goto_next_sibling() {
@@ -42,6 +50,7 @@ pub fn walk_preorder<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool
             if !cursor.goto_parent() {
                 return;
             }
+            depth -= 1;
         }
     }
 }

@@ -8,10 +8,10 @@
 //! called on a thread with a large stack ([`STARLARK_STACK_SIZE`]), and it
 //! refuses trees nested deeper than [`MAX_STARLARK_DEPTH`].
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use starlark_syntax::syntax::{AstModule, Dialect};
-use tree_sitter::Tree;
+use tree_sitter::Node;
 
 use crate::text::TextRange;
 
@@ -51,50 +51,94 @@ pub struct StarlarkError {
 }
 
 /// An upper estimate of how deeply a recursive-descent parser would nest on
-/// this text: the tree's depth, the deepest bracket nesting among its tokens
-/// (an unclosed `[[[[` is flat in an ERROR node but deep to a parser), and the
-/// longest run of prefix operators. Computed without recursion.
-pub fn nesting_estimate(tree: &Tree) -> usize {
-    let mut cursor = tree.walk();
-    let mut depth = 0usize;
-    let mut max = 0usize;
-    let mut brackets = 0usize;
-    let mut prefix_run = 0usize;
-    loop {
-        let node = cursor.node();
-        if node.child_count() == 0 {
-            match node.kind() {
-                "(" | "[" | "{" => brackets += 1,
-                ")" | "]" | "}" => brackets = brackets.saturating_sub(1),
-                _ => {}
+/// some text, accumulated over a walk of its tree: the tree's depth, the
+/// deepest bracket nesting among its tokens (an unclosed `[[[[` is flat in an
+/// ERROR node but deep to a parser), and the longest run of prefix
+/// operators.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Nesting {
+    max: usize,
+    brackets: usize,
+    prefix_run: usize,
+}
+
+impl Nesting {
+    /// Records one node of the walk, at `depth` below the walk's root.
+    pub fn visit(&mut self, node: Node<'_>, depth: usize) {
+        self.max = self.max.max(depth);
+        match token_class(node.kind_id()) {
+            TokenClass::Open => self.brackets += 1,
+            TokenClass::Close => self.brackets = self.brackets.saturating_sub(1),
+            TokenClass::Prefix => {
+                self.prefix_run += 1;
+                self.max = self.max.max(self.prefix_run);
+                return;
             }
-            prefix_run = match node.kind() {
-                "not" | "-" | "+" | "~" | "lambda" => prefix_run + 1,
-                _ => 0,
-            };
-            max = max.max(brackets).max(prefix_run);
-        }
-        if cursor.goto_first_child() {
-            depth += 1;
-            max = max.max(depth);
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
+            TokenClass::Other => {
+                // Any other node breaks a run: nested prefix operators in a
+                // well-formed tree count through the tree's depth, and flat
+                // runs in ERROR nodes through `prefix_run`.
+                self.prefix_run = 0;
+                return;
             }
-            if !cursor.goto_parent() {
-                return max;
-            }
-            depth -= 1;
         }
+        self.prefix_run = 0;
+        self.max = self.max.max(self.brackets);
+    }
+
+    /// The estimate for everything visited so far.
+    pub fn value(self) -> usize {
+        self.max
+    }
+
+    /// The estimate for a whole subtree.
+    pub fn of(root: Node<'_>) -> usize {
+        let mut nesting = Nesting::default();
+        crate::syntax::walk_preorder_depth(root, |node, depth| {
+            nesting.visit(node, depth);
+            true
+        });
+        nesting.value()
     }
 }
 
-/// Parses `text` with starlark_syntax. `tree` is the tree-sitter tree of the
-/// same text, used to refuse pathological nesting before recursing.
-pub fn parse_starlark(file_name: &str, text: &str, tree: &Tree) -> StarlarkParse {
-    let depth = nesting_estimate(tree);
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TokenClass {
+    Open,
+    Close,
+    Prefix,
+    Other,
+}
+
+/// The class of a node kind, by a table indexed by kind id.
+fn token_class(kind_id: u16) -> TokenClass {
+    static TABLE: OnceLock<Vec<TokenClass>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let language = crate::syntax::starlark_language();
+        (0..language.node_kind_count())
+            .map(|id| {
+                let kind = u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id));
+                match kind {
+                    Some("(" | "[" | "{") => TokenClass::Open,
+                    Some(")" | "]" | "}") => TokenClass::Close,
+                    Some("not" | "-" | "+" | "~" | "lambda") => TokenClass::Prefix,
+                    _ => TokenClass::Other,
+                }
+            })
+            .collect()
+    });
+    table
+        .get(usize::from(kind_id))
+        .copied()
+        .unwrap_or(TokenClass::Other)
+}
+
+/// Parses `text` with starlark_syntax. `depth` is the text's [`Nesting`]
+/// estimate (plus one for the module), used to refuse pathological nesting
+/// before recursing.
+pub fn parse_starlark(file_name: &str, text: &str, depth: usize) -> StarlarkParse {
     if depth > MAX_STARLARK_DEPTH {
         return StarlarkParse::TooDeep { depth };
     }

@@ -12,7 +12,7 @@ use tree_sitter::Node;
 use crate::analysis::{Diagnostic, DiagnosticCode};
 use std::sync::OnceLock;
 
-use crate::syntax::{node_range, starlark_language, walk_preorder, FileKind};
+use crate::syntax::{node_range, starlark_language, walk_preorder_depth, FileKind, Nesting};
 use crate::text::TextRange;
 
 /// Which rule family applies to a file kind.
@@ -37,8 +37,14 @@ fn family(kind: FileKind) -> Family {
     }
 }
 
-/// Dialect diagnostics for one top-level statement.
-pub fn statement_rules(kind: FileKind, stmt: Node<'_>, rope: &Rope, out: &mut Vec<Diagnostic>) {
+/// Dialect diagnostics for one top-level statement. Returns the statement's
+/// [`Nesting`] estimate, gathered on the same walk.
+pub fn statement_rules(
+    kind: FileKind,
+    stmt: Node<'_>,
+    rope: &Rope,
+    out: &mut Vec<Diagnostic>,
+) -> usize {
     let fam = family(kind);
     let files = kind.display_name();
     match stmt.kind() {
@@ -111,17 +117,21 @@ pub fn statement_rules(kind: FileKind, stmt: Node<'_>, rope: &Rope, out: &mut Ve
         }
         _ => {}
     }
-    check_nested(fam, files, stmt, out);
+    check_nested(fam, files, stmt, out)
 }
 
-/// Rules that apply anywhere inside a statement.
-fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnostic>) {
-    walk_preorder(stmt, |node| {
-        if node.is_error() || node.is_missing() {
-            return false;
-        }
+/// Rules that apply anywhere inside a statement; returns its nesting.
+fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnostic>) -> usize {
+    let mut nesting = Nesting::default();
+    walk_preorder_depth(stmt, |node, depth| {
+        nesting.visit(node, depth);
+        // One kind-id lookup decides for most nodes; ERROR nodes are left to
+        // the syntax diagnostics and MISSING nodes are leaves.
         if !checked_kind(node) {
-            return true;
+            return !node.is_error();
+        }
+        if node.is_missing() {
+            return false;
         }
         match node.kind() {
             "list_splat" | "dictionary_splat"
@@ -156,6 +166,7 @@ fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnost
         }
         true
     });
+    nesting.value()
 }
 
 /// Node kinds that [`check_nested`] has a rule for.

@@ -11,7 +11,7 @@ use tree_sitter::Node;
 
 use crate::analysis::{Diagnostic, DiagnosticCode, Document};
 use crate::syntax::starlark_ast::StarlarkError;
-use crate::syntax::FileKind;
+use crate::syntax::{FileKind, Nesting};
 use crate::text::TextRange;
 
 /// Every diagnostic that depends only on one top-level statement: syntax
@@ -20,15 +20,24 @@ use crate::text::TextRange;
 /// Invariant: the result is a function of the statement's text alone (plus
 /// the file kind), with ranges inside the statement. That is what lets
 /// [`Document`] reuse it after edits elsewhere.
-pub fn statement_diagnostics(kind: FileKind, stmt: Node<'_>, rope: &Rope) -> Vec<Diagnostic> {
+///
+/// Also returns the statement's [`Nesting`] estimate, gathered on the same
+/// walk.
+pub fn statement_diagnostics(
+    kind: FileKind,
+    stmt: Node<'_>,
+    rope: &Rope,
+) -> (Vec<Diagnostic>, usize) {
     let mut out = Vec::new();
     if stmt.is_error() || stmt.is_missing() || stmt.has_error() {
         syntax_errors::syntax_errors(stmt, rope, &mut out);
     }
-    if !stmt.is_error() && !stmt.is_missing() {
-        dialect::statement_rules(kind, stmt, rope, &mut out);
-    }
-    out
+    let nesting = if !stmt.is_error() && !stmt.is_missing() {
+        dialect::statement_rules(kind, stmt, rope, &mut out)
+    } else {
+        Nesting::of(stmt)
+    };
+    (out, nesting)
 }
 
 /// The diagnostic for Starlark's own first error, unless the tree-sitter
