@@ -79,13 +79,13 @@ pub fn schedule_background_pass(
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let (snapshot, file_name) = {
+        // The deferred whole-tree reparse can take milliseconds on a large
+        // file: keep it off the async worker's hot loop.
+        let prepared = tokio::task::block_in_place(|| {
             let mut state = lock(&state);
-            let Some(open) = state.documents.get_mut(&uri) else {
-                return;
-            };
+            let open = state.documents.get_mut(&uri)?;
             if open.doc.generation() != generation {
-                return;
+                return None;
             }
             // Catch up on a reparse the keystroke path deferred; its
             // diagnostics may differ from the fast path's.
@@ -93,9 +93,12 @@ pub fn schedule_background_pass(
                 publisher.refresh(uri.clone());
             }
             if !open.doc.needs_background_pass() {
-                return;
+                return None;
             }
-            (open.doc.snapshot(), open.file_name.clone())
+            Some((open.doc.snapshot(), open.file_name.clone()))
+        });
+        let Some((snapshot, file_name)) = prepared else {
+            return;
         };
         let outcome =
             match tokio::task::spawn_blocking(move || snapshot.background_pass(&file_name)).await {
