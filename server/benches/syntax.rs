@@ -121,9 +121,23 @@ fn bench_keystroke(c: &mut Criterion) {
 
 fn bench_check(c: &mut Criterion) {
     let text = generate_build_file(5_000);
+    // A valid file: starlark_syntax parses it, and the dialect rules run on
+    // its AST.
+    c.bench_function("check: one 5,000-line BUILD file (valid: AST path)", |b| {
+        b.iter(|| check_text(FileKind::Build, "BUILD", black_box(&text)))
+    });
+    // A broken file: starlark_syntax fails, so the file goes through the
+    // tree-sitter path as in the server.
+    let broken = format!("{text}x = [\n");
     c.bench_function(
-        "check: one 5,000-line BUILD file (all diagnostics, incl. starlark_syntax)",
-        |b| b.iter(|| check_text(FileKind::Build, "BUILD", black_box(&text))),
+        "check: one 5,000-line BUILD file (syntax error: tree path)",
+        |b| {
+            b.iter(|| {
+                let diagnostics = check_text(FileKind::Build, "BUILD", black_box(&broken));
+                assert!(!diagnostics.is_empty());
+                diagnostics
+            })
+        },
     );
 
     let dir = std::env::temp_dir().join(format!("bzls-bench-{}", std::process::id()));

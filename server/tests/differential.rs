@@ -15,6 +15,7 @@
 //! Reproduce a failure with `BZLS_DIFF_SEED=<seed> cargo test -p bzls --test differential`.
 //! `BZLS_DIFF_CASES=<n>` changes the number of sequences (default 3000).
 
+use bzls::analysis::diagnostics::check_text;
 use bzls::analysis::Document;
 use bzls::syntax::{parse_str, sexp, FileKind};
 use bzls::text::{LineCol, PositionEncoding, TextChange};
@@ -225,6 +226,9 @@ struct CaseStats {
     diverged: bool,
     /// Batches that took the statement-level fast path.
     fast_batches: usize,
+    /// starlark_syntax parsed the final text (so `bzls check` took its AST
+    /// path).
+    starlark_parsed: bool,
 }
 
 /// Runs one sequence. Odd seeds type like a person (mostly valid edits);
@@ -302,6 +306,16 @@ fn run_case(seed: u64) -> Result<CaseStats, String> {
         ));
     }
     fresh_doc.settle("t");
+    // `bzls check` takes the AST path for texts Starlark parses: it must
+    // agree with the server's settled diagnostics.
+    let checked = check_text(kind, "t", &text);
+    if checked != fresh_doc.diagnostics() {
+        return fail(&format!(
+            "bzls check differs from the server:\ncheck {checked:#?}\nserver {:#?}",
+            fresh_doc.diagnostics()
+        ));
+    }
+    stats.starlark_parsed = fresh_doc.last_good_ast().is_some();
     if doc.diagnostics() != fresh_doc.diagnostics() {
         return fail(&format!(
             "diagnostics differ:\nincremental {:#?}\nfresh {:#?}",
@@ -335,18 +349,25 @@ fn incremental_equals_fresh_parse() {
     let mut failures = Vec::new();
     let mut diverged = 0;
     let mut fast_batches = 0;
+    let mut parsed = 0;
     for seed in 1..=cases {
         match run_case(seed) {
             Ok(stats) => {
                 diverged += usize::from(stats.diverged);
                 fast_batches += stats.fast_batches;
+                parsed += usize::from(stats.starlark_parsed);
             }
             Err(report) => failures.push(report),
         }
     }
     eprintln!(
         "{cases} sequences; {fast_batches} batches took the fast path; \
-         {diverged} broken texts diverged from a fresh parse until settled"
+         {diverged} broken texts diverged from a fresh parse until settled; \
+         {parsed} final texts parsed as Starlark (check's AST path)"
+    );
+    assert!(
+        parsed > cases as usize / 10,
+        "the AST path of bzls check is exercised"
     );
     if let Some(first) = failures.first() {
         panic!(

@@ -69,6 +69,9 @@ struct StarlarkState {
     /// the latest changes but not reparsed yet.
     tree: Tree,
     reparse_pending: bool,
+    /// `tree` came from an incremental reparse, not a parse from scratch
+    /// (see [`DocumentSnapshot::background_pass`]).
+    incremental: bool,
     /// Sorted by range; one entry per top-level statement of the text.
     statements: Vec<StatementDiagnostics>,
     verdict: Option<StarlarkVerdict>,
@@ -103,6 +106,8 @@ pub struct DocumentSnapshot {
     pub tree: Option<Tree>,
     /// How deeply the text nests (see [`crate::syntax::Nesting`]).
     pub nesting: usize,
+    /// The tree came from an incremental reparse.
+    pub incremental: bool,
 }
 
 /// The result of [`DocumentSnapshot::background_pass`], to hand back to
@@ -123,6 +128,7 @@ impl Document {
             let mut state = StarlarkState {
                 tree,
                 reparse_pending: false,
+                incremental: false,
                 statements: Vec::new(),
                 verdict: None,
                 last_good_ast: None,
@@ -247,6 +253,7 @@ impl Document {
         state.statements = fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
         state.tree = new_tree;
         state.reparse_pending = false;
+        state.incremental = true;
         let after = state.statements.iter().map(|s| (s.range, &s.diagnostics));
         !before.iter().map(|(r, d)| (*r, d)).eq(after)
     }
@@ -293,6 +300,7 @@ impl Document {
             .starlark
             .as_ref()
             .map_or(0, |s| max_nesting(&s.statements));
+        let incremental = self.starlark.as_ref().is_some_and(|s| s.incremental);
         DocumentSnapshot {
             kind: self.kind,
             version: self.version,
@@ -300,6 +308,7 @@ impl Document {
             rope: self.rope.clone(),
             tree,
             nesting,
+            incremental,
         }
     }
 
@@ -315,6 +324,7 @@ impl Document {
         if let Some((tree, statements)) = outcome.reparsed {
             state.tree = tree;
             state.reparse_pending = false;
+            state.incremental = false;
             state.statements = statements;
         }
         let parsed = matches!(outcome.parse, StarlarkParse::Parsed(_));
@@ -371,7 +381,7 @@ impl DocumentSnapshot {
                 reparsed: None,
             };
         };
-        let reparsed = tree.root_node().has_error().then(|| {
+        let reparsed = (self.incremental && tree.root_node().has_error()).then(|| {
             let fresh = parse_rope(&self.rope, None);
             let statements = fresh_statements(self.kind, &fresh, &self.rope, &[], &HashMap::new());
             (fresh, statements)

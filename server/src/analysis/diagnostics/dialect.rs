@@ -37,6 +37,70 @@ fn family(kind: FileKind) -> Family {
     }
 }
 
+/// A construct that a dialect rule restricts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Construct {
+    /// A top-level `def`.
+    Def,
+    /// A top-level `for` statement.
+    For,
+    /// A top-level `if` statement.
+    If,
+    /// A top-level `load`.
+    Load,
+    /// `*args` in a call, anywhere.
+    StarArgs,
+    /// `**kwargs` in a call, anywhere.
+    StarStarKwargs,
+}
+
+/// The rule `kind`'s files apply to `construct`: its code and message, or
+/// `None` when the construct is allowed. The one table of the dialect rules,
+/// shared by the tree-sitter walk here and the AST walk in `ast_rules`.
+pub fn rule(kind: FileKind, construct: Construct) -> Option<(DiagnosticCode, String)> {
+    let fam = family(kind);
+    let files = kind.display_name();
+    let rule = match (construct, fam) {
+        (Construct::Def, Family::BuildLike | Family::ModuleLike) => (
+            if fam == Family::BuildLike { DiagnosticCode::BuildFileDef } else { DiagnosticCode::ModuleFileDef },
+            format!("function definitions are not allowed in {files}. You may move the function to a .bzl file and load it."),
+        ),
+        (Construct::For, Family::BuildLike) => (
+            DiagnosticCode::BuildFileFor,
+            format!("for statements are not allowed in {files}. You may inline the loop, move it to a function definition (in a .bzl file), or as a last resort use a list comprehension."),
+        ),
+        (Construct::For, Family::ModuleLike) => (
+            DiagnosticCode::ModuleFileFor,
+            format!("for statements are not allowed in {files}. You may inline the loop or use a list comprehension."),
+        ),
+        (Construct::For, Family::Bzl) => (
+            DiagnosticCode::ToplevelFor,
+            "for loops are not allowed at the top level. You may move it inside a function or use a comprehension, [f(x) for x in sequence].".to_owned(),
+        ),
+        (Construct::If, Family::BuildLike | Family::ModuleLike) => (
+            if fam == Family::BuildLike { DiagnosticCode::BuildFileIf } else { DiagnosticCode::ModuleFileIf },
+            format!("if statements are not allowed in {files}. You may use an if expression for simple cases (x if condition else y)."),
+        ),
+        (Construct::If, Family::Bzl) => (
+            DiagnosticCode::ToplevelIf,
+            "if statements are not allowed at the top level. You may move it inside a function or use an if expression (x if condition else y).".to_owned(),
+        ),
+        (Construct::Load, Family::ModuleLike) => (
+            DiagnosticCode::ModuleFileLoad,
+            format!("load statements are not allowed in {files}. Use use_extension() and use_repo() to bring in repositories."),
+        ),
+        (Construct::StarArgs | Construct::StarStarKwargs, Family::BuildLike | Family::ModuleLike) => {
+            let what = if construct == Construct::StarArgs { "*args" } else { "**kwargs" };
+            (
+                if fam == Family::BuildLike { DiagnosticCode::BuildFileArgs } else { DiagnosticCode::ModuleFileArgs },
+                format!("{what} arguments are not allowed in {files}. Pass the arguments in explicitly."),
+            )
+        }
+        _ => return None,
+    };
+    Some(rule)
+}
+
 /// Dialect diagnostics for one top-level statement. Returns the statement's
 /// [`Nesting`] estimate, gathered on the same walk.
 pub fn statement_rules(
@@ -45,83 +109,29 @@ pub fn statement_rules(
     rope: &Rope,
     out: &mut Vec<Diagnostic>,
 ) -> usize {
-    let fam = family(kind);
-    let files = kind.display_name();
-    match stmt.kind() {
+    let top_level = match stmt.kind() {
         "function_definition" | "decorated_definition" => {
-            let code = match fam {
-                Family::BuildLike => Some(DiagnosticCode::BuildFileDef),
-                Family::ModuleLike => Some(DiagnosticCode::ModuleFileDef),
-                _ => None,
-            };
-            if let Some(code) = code {
-                let def = definition_of(stmt);
-                out.push(Diagnostic::error(
-                    code,
-                    head_range(def, "name"),
-                    format!(
-                        "function definitions are not allowed in {files}. You may move the function to a .bzl file and load it."
-                    ),
-                ));
-            }
+            Some((Construct::Def, head_range(definition_of(stmt), "name")))
         }
-        "for_statement" => {
-            let (code, message) = match fam {
-                Family::BuildLike => (
-                    DiagnosticCode::BuildFileFor,
-                    format!("for statements are not allowed in {files}. You may inline the loop, move it to a function definition (in a .bzl file), or as a last resort use a list comprehension."),
-                ),
-                Family::ModuleLike => (
-                    DiagnosticCode::ModuleFileFor,
-                    format!("for statements are not allowed in {files}. You may inline the loop or use a list comprehension."),
-                ),
-                Family::Bzl => (
-                    DiagnosticCode::ToplevelFor,
-                    "for loops are not allowed at the top level. You may move it inside a function or use a comprehension, [f(x) for x in sequence].".to_owned(),
-                ),
-                Family::Plain => return check_nested(fam, files, stmt, out),
-            };
-            out.push(Diagnostic::error(code, keyword_range(stmt), message));
+        "for_statement" => Some((Construct::For, keyword_range(stmt))),
+        "if_statement" => Some((Construct::If, keyword_range(stmt))),
+        "expression_statement" => stmt
+            .named_child(0)
+            .filter(|c| c.kind() == "call" && callee_name(*c, rope).as_deref() == Some("load"))
+            .and_then(|call| call.child_by_field_name("function"))
+            .map(|function| (Construct::Load, node_range(function))),
+        _ => None,
+    };
+    if let Some((construct, range)) = top_level {
+        if let Some((code, message)) = rule(kind, construct) {
+            out.push(Diagnostic::error(code, range, message));
         }
-        "if_statement" => {
-            let (code, message) = match fam {
-                Family::BuildLike => (
-                    DiagnosticCode::BuildFileIf,
-                    format!("if statements are not allowed in {files}. You may use an if expression for simple cases (x if condition else y)."),
-                ),
-                Family::ModuleLike => (
-                    DiagnosticCode::ModuleFileIf,
-                    format!("if statements are not allowed in {files}. You may use an if expression for simple cases (x if condition else y)."),
-                ),
-                Family::Bzl => (
-                    DiagnosticCode::ToplevelIf,
-                    "if statements are not allowed at the top level. You may move it inside a function or use an if expression (x if condition else y).".to_owned(),
-                ),
-                Family::Plain => return check_nested(fam, files, stmt, out),
-            };
-            out.push(Diagnostic::error(code, keyword_range(stmt), message));
-        }
-        "expression_statement" if fam == Family::ModuleLike => {
-            if let Some(call) = stmt.named_child(0).filter(|c| c.kind() == "call") {
-                if callee_name(call, rope).as_deref() == Some("load") {
-                    let range = call
-                        .child_by_field_name("function")
-                        .map_or(node_range(call), node_range);
-                    out.push(Diagnostic::error(
-                        DiagnosticCode::ModuleFileLoad,
-                        range,
-                        format!("load statements are not allowed in {files}. Use use_extension() and use_repo() to bring in repositories."),
-                    ));
-                }
-            }
-        }
-        _ => {}
     }
-    check_nested(fam, files, stmt, out)
+    check_nested(kind, stmt, out)
 }
 
 /// Rules that apply anywhere inside a statement; returns its nesting.
-fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnostic>) -> usize {
+fn check_nested(kind: FileKind, stmt: Node<'_>, out: &mut Vec<Diagnostic>) -> usize {
     let mut nesting = Nesting::default();
     walk_preorder_depth(stmt, |node, depth| {
         nesting.visit(node, depth);
@@ -135,24 +145,16 @@ fn check_nested(fam: Family, files: &str, stmt: Node<'_>, out: &mut Vec<Diagnost
         }
         match node.kind() {
             "list_splat" | "dictionary_splat"
-                if matches!(fam, Family::BuildLike | Family::ModuleLike)
-                    && node.parent().is_some_and(|p| p.kind() == "argument_list") =>
+                if node.parent().is_some_and(|p| p.kind() == "argument_list") =>
             {
-                let code = if fam == Family::BuildLike {
-                    DiagnosticCode::BuildFileArgs
+                let construct = if node.kind() == "list_splat" {
+                    Construct::StarArgs
                 } else {
-                    DiagnosticCode::ModuleFileArgs
+                    Construct::StarStarKwargs
                 };
-                let what = if node.kind() == "list_splat" {
-                    "*args"
-                } else {
-                    "**kwargs"
-                };
-                out.push(Diagnostic::error(
-                    code,
-                    node_range(node),
-                    format!("{what} arguments are not allowed in {files}. Pass the arguments in explicitly."),
-                ));
+                if let Some((code, message)) = rule(kind, construct) {
+                    out.push(Diagnostic::error(code, node_range(node), message));
+                }
             }
             _ => {
                 if let Some(message) = unsupported(node) {

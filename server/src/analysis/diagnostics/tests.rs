@@ -332,3 +332,36 @@ fn valid_starlark_that_python_grammar_misreads() {
         "#]],
     );
 }
+
+#[test]
+fn check_ast_path_agrees_with_the_tree_path() {
+    use crate::analysis::diagnostics::check_text_with_tree;
+    let texts = [
+        "def f():\n    pass\n",
+        "def f(a, *args, **kwargs):\n    return g(*args, **kwargs)\n",
+        "for x in []:\n    pass\n",
+        "if True:\n    pass\nelif False:\n    pass\nelse:\n    pass\n",
+        "load(\"//:a.bzl\", \"b\")\nb(name = \"x\", *a, **k)\nc(d(e(**f)))\n",
+        "x = [f(*a) for a in b if g(**a)]\n",
+        "x = lambda *a, **k: f(*a, **k)\n",
+        "cc_library(\n    name = \"a\",  # comment\n    srcs = glob([\"*.cc\"]) + select({\"//c:x\": [\"x.cc\"]}),\n)\n",
+        "\n\n  \n# only comments\n",
+        "",
+    ];
+    for text in texts {
+        for kind in [
+            FileKind::Build,
+            FileKind::Workspace,
+            FileKind::Bzl,
+            FileKind::Module,
+            FileKind::Repo,
+            FileKind::Star,
+        ] {
+            assert_eq!(
+                check_text(kind, "t", text),
+                check_text_with_tree(kind, "t", text),
+                "{kind:?}: {text:?}"
+            );
+        }
+    }
+}
