@@ -132,17 +132,10 @@ impl Diagnostic {
     }
 
     /// Moves every range by `delta` bytes.
-    pub(crate) fn shifted(mut self, delta: isize) -> Diagnostic {
-        let shift = |r: TextRange| {
-            TextRange::new(
-                r.start.saturating_add_signed(delta),
-                r.end.saturating_add_signed(delta),
-            )
-        };
-        self.range = shift(self.range);
+    pub(crate) fn shift(&mut self, delta: isize) {
+        self.range = self.range.shifted(delta);
         for related in &mut self.related {
-            related.range = shift(related.range);
+            related.range = related.range.shifted(delta);
         }
-        self
     }
 }

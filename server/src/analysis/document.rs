@@ -32,6 +32,16 @@ pub struct StatementDiagnostics {
     nesting: usize,
 }
 
+impl StatementDiagnostics {
+    /// Moves the statement and its diagnostics by `delta` bytes.
+    fn shift(&mut self, delta: isize) {
+        self.range = self.range.shifted(delta);
+        for diagnostic in &mut self.diagnostics {
+            diagnostic.shift(delta);
+        }
+    }
+}
+
 /// A cheap structural fingerprint of a statement's subtree. A cached entry is
 /// reused only when the new tree's node has the same one, in addition to
 /// being outside every edit and every changed range: tree-sitter's changed
@@ -447,7 +457,10 @@ fn reparse_statement(
     let (diagnostics, nesting) = statement_diagnostics(kind, stmt, &local);
     let diagnostics = diagnostics
         .into_iter()
-        .map(|d| d.shifted(new_range.start as isize))
+        .map(|mut d| {
+            d.shift(new_range.start as isize);
+            d
+        })
         .collect();
     state.statements[index] = StatementDiagnostics {
         range: new_range,
@@ -456,14 +469,7 @@ fn reparse_statement(
         nesting,
     };
     for later in &mut state.statements[index + 1..] {
-        later.range = TextRange::new(
-            later.range.start.saturating_add_signed(delta),
-            later.range.end.saturating_add_signed(delta),
-        );
-        later.diagnostics = std::mem::take(&mut later.diagnostics)
-            .into_iter()
-            .map(|d| d.shifted(delta))
-            .collect();
+        later.shift(delta);
     }
     true
 }
@@ -485,14 +491,7 @@ fn shift_statements(statements: &mut Vec<StatementDiagnostics>, edit: &AppliedEd
         if s.range.end < edit.start {
             true
         } else if s.range.start >= edit.old_end {
-            s.range = TextRange::new(
-                s.range.start.saturating_add_signed(delta),
-                s.range.end.saturating_add_signed(delta),
-            );
-            s.diagnostics = std::mem::take(&mut s.diagnostics)
-                .into_iter()
-                .map(|d| d.shifted(delta))
-                .collect();
+            s.shift(delta);
             true
         } else {
             false

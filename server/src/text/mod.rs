@@ -48,6 +48,14 @@ impl TextRange {
         self.start <= other.end && other.start <= self.end
     }
 
+    /// The range moved by `delta` bytes (saturating at 0).
+    pub fn shifted(self, delta: isize) -> TextRange {
+        TextRange::new(
+            self.start.saturating_add_signed(delta),
+            self.end.saturating_add_signed(delta),
+        )
+    }
+
     pub fn contains_offset(self, offset: usize) -> bool {
         self.start <= offset && offset <= self.end
     }
