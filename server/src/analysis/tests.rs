@@ -140,3 +140,108 @@ one_line = [1, 2]
             Region lines 8..10"#]],
     );
 }
+
+/// Types `typed` at the `$0` of `fixture`, as one incremental change, and
+/// renders the diagnostics; also says whether the statement-level fast path
+/// took it, and checks the result against a fresh document.
+fn check_edit(kind: FileKind, fixture: &str, typed: &str, expect: Expect) {
+    use crate::fixture::{cursor, render_diagnostics};
+    use crate::text::{line_col_of, PositionEncoding, TextChange};
+    let (text, offset) = cursor(fixture);
+    let mut doc = Document::new(kind, 0, &text);
+    let at = line_col_of(doc.rope(), offset, PositionEncoding::Utf16);
+    doc.apply_changes(
+        1,
+        &[TextChange {
+            range: Some((at, at)),
+            text: typed.to_owned(),
+        }],
+        PositionEncoding::Utf16,
+    );
+    let fast = doc.reparse_pending();
+    let diagnostics = doc.diagnostics();
+    let new_text = doc.rope().to_string();
+    assert_eq!(
+        diagnostics,
+        Document::new(kind, 0, &new_text).diagnostics(),
+        "differs from a fresh document"
+    );
+    let path = if fast {
+        "fast path"
+    } else {
+        "whole-tree reparse"
+    };
+    expect.assert_eq(&format!(
+        "{path}\n{}",
+        render_diagnostics(&new_text, &diagnostics)
+    ));
+}
+
+#[test]
+fn typing_inside_a_target_takes_the_fast_path() {
+    check_edit(
+        FileKind::Build,
+        "cc_library(\n    name = \"li$0\",\n)\n\ncc_binary(name = \"b\", **kw)\n",
+        "b",
+        expect![[r#"
+            fast path
+            cc_library(
+                name = "lib",
+            )
+
+            cc_binary(name = "b", **kw)
+            #                     ^^^^ error[build-file-args]: **kwargs arguments are not allowed in BUILD files. Pass the arguments in explicitly.
+        "#]],
+    );
+}
+
+#[test]
+fn typing_a_dialect_violation_inside_a_statement() {
+    check_edit(
+        FileKind::Build,
+        "cc_library(\n    name = \"lib\",\n    $0\n)\n",
+        "*args,",
+        expect![[r#"
+            fast path
+            cc_library(
+                name = "lib",
+                *args,
+            #   ^^^^^ error[build-file-args]: *args arguments are not allowed in BUILD files. Pass the arguments in explicitly.
+            )
+        "#]],
+    );
+}
+
+#[test]
+fn breaking_a_statement_reparses_the_tree() {
+    check_edit(
+        FileKind::Build,
+        "cc_library(\n    name = \"lib\",\n    srcs = [$0],\n)\n\ncc_test(name = \"t\")\n",
+        "\"a.cc\" \"b.cc\"",
+        expect![[r#"
+            whole-tree reparse
+            cc_library(
+                name = "lib",
+                srcs = ["a.cc" "b.cc"],
+            #           ^^^^^^ error[syntax]: expected `,` between items in a list
+            )
+
+            cc_test(name = "t")
+        "#]],
+    );
+}
+
+#[test]
+fn typing_at_a_statement_boundary_reparses_the_tree() {
+    check_edit(
+        FileKind::Bzl,
+        "x = 1$0\ny = 2\n",
+        " +",
+        expect![[r#"
+            whole-tree reparse
+            x = 1 +
+            #     ^ error[syntax]: expected an expression after `+`
+            y = 2
+        "#]],
+    );
+}

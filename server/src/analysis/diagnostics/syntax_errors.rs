@@ -106,6 +106,24 @@ fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
             ),
         );
     }
+    // An operator with nothing after it on its line: `x = 1 +`.
+    let dangling = leaves.iter().enumerate().find(|(i, t)| {
+        is_binary_operator(t.kind())
+            && leaves.get(i + 1).is_none_or(|next| {
+                rope.byte_to_line(next.start_byte()) > rope.byte_to_line(t.end_byte())
+            })
+    });
+    if let Some((_, op)) = dangling {
+        return Diagnostic::error(
+            DiagnosticCode::Syntax,
+            node_range(*op),
+            format!(
+                "expected an expression after `{}`{}",
+                op.kind(),
+                context(node, rope)
+            ),
+        );
+    }
     let first = first_token(node);
     let range = match first {
         Some(token) if spans_lines(rope, node_range(node)) => node_range(token),
@@ -136,6 +154,43 @@ fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
         message.push_str("; a keyword argument needs a name before `=`");
     }
     Diagnostic::error(DiagnosticCode::Syntax, range, message)
+}
+
+fn is_binary_operator(kind: &str) -> bool {
+    matches!(
+        kind,
+        "+" | "-"
+            | "*"
+            | "/"
+            | "//"
+            | "%"
+            | "|"
+            | "&"
+            | "^"
+            | "<<"
+            | ">>"
+            | "=="
+            | "!="
+            | "<"
+            | "<="
+            | ">"
+            | ">="
+            | "and"
+            | "or"
+            | "in"
+            | "="
+            | "+="
+            | "-="
+            | "*="
+            | "/="
+            | "//="
+            | "%="
+            | "|="
+            | "&="
+            | "^="
+            | "<<="
+            | ">>="
+    )
 }
 
 /// The leaves under `node`, in order, skipping comments.
