@@ -292,3 +292,25 @@ fn requests_after_shutdown_are_refused() {
     assert!(server.wait_exit().success());
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn huge_documents_are_kept_in_sync_but_not_analysed() {
+    let mut server = hooked();
+    let u = "file:///ws/huge/BUILD";
+    let huge = "# filler line\n".repeat(800_000);
+    server.open(u, "starlark", 1, &huge);
+    let d = server.diagnostics(u, 1);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "file-too-large");
+    assert_eq!(d[0]["severity"], 2);
+    assert_serving(&mut server);
+    // Edits still apply; shrinking it below the limit brings analysis back.
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": "x = [\n"}]}),
+    );
+    let d = server.diagnostics(u, 2);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "syntax");
+    assert_eq!(document(&mut server, u)["text"], "x = [\n");
+}

@@ -54,6 +54,8 @@ pub enum DiagnosticCode {
     ToplevelFor,
     /// An `if` statement outside any function in a .bzl file.
     ToplevelIf,
+    /// An open document too large to analyse (a warning).
+    FileTooLarge,
 }
 
 impl DiagnosticCode {
@@ -71,6 +73,7 @@ impl DiagnosticCode {
         DiagnosticCode::ModuleFileArgs,
         DiagnosticCode::ToplevelFor,
         DiagnosticCode::ToplevelIf,
+        DiagnosticCode::FileTooLarge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +91,7 @@ impl DiagnosticCode {
             DiagnosticCode::ModuleFileArgs => "module-file-args",
             DiagnosticCode::ToplevelFor => "toplevel-for",
             DiagnosticCode::ToplevelIf => "toplevel-if",
+            DiagnosticCode::FileTooLarge => "file-too-large",
         }
     }
 }

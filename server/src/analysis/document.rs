@@ -32,6 +32,30 @@ pub struct StatementDiagnostics {
     nesting: usize,
 }
 
+impl StarlarkState {
+    /// A fresh parse of `rope`, for Starlark kinds of analysable size.
+    fn analysed(kind: FileKind, rope: &Rope) -> Option<StarlarkState> {
+        if !kind.is_starlark() || rope.len_bytes() > MAX_ANALYSED_SIZE {
+            return None;
+        }
+        let tree = parse_rope(rope, None);
+        let statements = fresh_statements(kind, &tree, rope, &[], &HashMap::new());
+        Some(StarlarkState {
+            tree,
+            reparse_pending: false,
+            incremental: false,
+            statements,
+            verdict: None,
+            last_good_ast: None,
+        })
+    }
+}
+
+/// Starlark documents larger than this are kept in sync but not parsed or
+/// analysed (the same limit as `bzls check`'s): parsing one would hold up
+/// every other request for seconds.
+pub const MAX_ANALYSED_SIZE: usize = 10 * 1024 * 1024;
+
 impl StatementDiagnostics {
     /// Moves the statement and its diagnostics by `delta` bytes.
     fn shift(&mut self, delta: isize) {
@@ -133,19 +157,7 @@ pub struct BackgroundOutcome {
 impl Document {
     pub fn new(kind: FileKind, version: i32, text: &str) -> Document {
         let rope = Rope::from_str(text);
-        let starlark = kind.is_starlark().then(|| {
-            let tree = parse_rope(&rope, None);
-            let mut state = StarlarkState {
-                tree,
-                reparse_pending: false,
-                incremental: false,
-                statements: Vec::new(),
-                verdict: None,
-                last_good_ast: None,
-            };
-            state.statements = fresh_statements(kind, &state.tree, &rope, &[], &HashMap::new());
-            state
-        });
+        let starlark = StarlarkState::analysed(kind, &rope);
         Document {
             kind,
             version,
@@ -222,7 +234,11 @@ impl Document {
         }
         self.version = version;
         self.generation += 1;
-        if !fast {
+        let too_large = self.rope.len_bytes() > MAX_ANALYSED_SIZE;
+        if self.kind.is_starlark() && (too_large == self.starlark.is_some()) {
+            // The text crossed the size limit: drop or rebuild the analysis.
+            self.starlark = StarlarkState::analysed(self.kind, &self.rope);
+        } else if !fast {
             self.flush_reparse();
         }
         anomalies
@@ -272,6 +288,19 @@ impl Document {
     /// ones, plus Starlark's own verdict when it is for the current text.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let Some(state) = &self.starlark else {
+            if self.kind.is_starlark() {
+                return vec![Diagnostic {
+                    range: TextRange::empty(0),
+                    severity: crate::analysis::Severity::Warning,
+                    code: DiagnosticCode::FileTooLarge,
+                    message: format!(
+                        "this file is {} bytes, over the {} MB that bzls analyses; it is not checked",
+                        self.rope.len_bytes(),
+                        MAX_ANALYSED_SIZE / (1024 * 1024)
+                    ),
+                    related: Vec::new(),
+                }];
+            }
             return Vec::new();
         };
         let verdict = state
