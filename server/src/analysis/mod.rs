@@ -13,7 +13,7 @@ pub mod folding;
 pub mod symbols;
 
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, Severity};
-pub use document::{BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly};
+pub use document::{BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly, MAX_ANALYSED_SIZE};
 
 #[cfg(test)]
 mod tests;

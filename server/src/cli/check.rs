@@ -11,13 +11,10 @@ use serde::Serialize;
 use super::walk::{find_workspace_root, read_bazelignore, walk, Problem, Walk};
 use super::{CheckArgs, Format};
 use crate::analysis::diagnostics::check_text;
-use crate::analysis::Severity;
+use crate::analysis::{Severity, MAX_ANALYSED_SIZE};
 use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
 use crate::syntax::FileKind;
 use crate::text::{human_line_col, line_col_of, PositionEncoding};
-
-/// Files larger than this are skipped.
-pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 /// One diagnostic, located for output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,12 +170,12 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
         })
     };
     match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_FILE_SIZE => {
+        Ok(meta) if meta.len() > MAX_ANALYSED_SIZE as u64 => {
             return skipped(
                 format!(
                     "skipped: {} bytes is over the {} MB limit",
                     meta.len(),
-                    MAX_FILE_SIZE / (1024 * 1024)
+                    MAX_ANALYSED_SIZE / (1024 * 1024)
                 ),
                 false,
             )

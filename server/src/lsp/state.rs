@@ -6,12 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tower_lsp::jsonrpc;
 use tower_lsp::lsp_types::Url;
 
-use crate::analysis::{Document, DocumentSnapshot};
+use crate::analysis::{Document, DocumentSnapshot, MAX_ANALYSED_SIZE};
 use crate::syntax::FileKind;
 use crate::text::PositionEncoding;
-
-/// Files larger than this are not analysed.
-pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 pub struct OpenDocument {
     pub doc: Document,
@@ -79,9 +76,9 @@ fn read_unopened(uri: &Url) -> Result<Document, String> {
     let kind = FileKind::from_path(&path).ok_or("it is not open and is not a Bazel file")?;
     let meta =
         std::fs::metadata(&path).map_err(|e| format!("it is not open and cannot be read: {e}"))?;
-    if meta.len() > MAX_FILE_SIZE {
+    if meta.len() > MAX_ANALYSED_SIZE as u64 {
         return Err(format!(
-            "it is not open and is larger than {MAX_FILE_SIZE} bytes"
+            "it is not open and is larger than {MAX_ANALYSED_SIZE} bytes"
         ));
     }
     let bytes =
