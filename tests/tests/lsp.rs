@@ -252,3 +252,22 @@ fn typing_a_large_file_keeps_up() {
         "stale diagnostics after the final version: {late:?}"
     );
 }
+
+#[test]
+fn starlark_messages_do_not_flicker_while_typing_elsewhere() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let u = "file:///ws/flicker.bzl";
+    server.open(u, "starlark", 1, "x = 1\n\nreturn 1\n");
+    let d = server.diagnostics_where(u, Some(1), |d| !d.is_empty());
+    assert_eq!(d[0]["range"]["start"], json!({"line": 2, "character": 0}));
+    // Typing above it: the message stays, moved down a line, in the very
+    // first publication for the new version.
+    server.change(u, 2, (0, 0), (0, 0), "y = 2\n");
+    let d = server.diagnostics(u, 2);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["range"]["start"], json!({"line": 3, "character": 0}));
+    // Editing the statement itself drops it at once.
+    server.change(u, 3, (3, 0), (3, 6), "z =");
+    let d = server.diagnostics(u, 3);
+    assert_eq!(d, Vec::<Value>::new());
+}

@@ -8,7 +8,7 @@ use ropey::Rope;
 use starlark_syntax::syntax::AstModule;
 use tree_sitter::Tree;
 
-use crate::analysis::diagnostics::{starlark_diagnostic, statement_diagnostics};
+use crate::analysis::diagnostics::{starlark_diagnostic, statement_diagnostics, superseded};
 use crate::analysis::{Diagnostic, DiagnosticCode};
 use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse};
 use crate::syntax::{input_edit, node_range, parse_rope, FileKind};
@@ -84,6 +84,24 @@ impl Shape {
             has_error: node.has_error(),
             descendants: node.descendant_count(),
         }
+    }
+}
+
+impl StarlarkVerdict {
+    /// Moves the verdict's diagnostic across an edit, dropping it if the
+    /// edit touched it.
+    fn carry_over(&mut self, edit: &AppliedEdit) {
+        let Some(d) = &mut self.diagnostic else {
+            return;
+        };
+        if d.range.end < edit.start {
+            return;
+        }
+        if d.range.start > edit.old_end {
+            d.shift(edit.new_end as isize - edit.old_end as isize);
+            return;
+        }
+        self.diagnostic = None;
     }
 }
 
@@ -222,6 +240,9 @@ impl Document {
                 anomalies.push(EditAnomaly::InvertedRange);
             }
             if let Some(state) = &mut self.starlark {
+                if let Some(verdict) = &mut state.verdict {
+                    verdict.carry_over(&edit);
+                }
                 state.tree.edit(&input_edit(&edit));
                 state.reparse_pending = true;
                 fast = fast
@@ -303,11 +324,9 @@ impl Document {
             }
             return Vec::new();
         };
-        let verdict = state
-            .verdict
-            .as_ref()
-            .filter(|v| v.generation == self.generation);
-        let starlark_parsed = verdict.is_some_and(|v| v.parsed);
+        let verdict = state.verdict.as_ref();
+        let current = verdict.is_some_and(|v| v.generation == self.generation);
+        let starlark_parsed = current && verdict.is_some_and(|v| v.parsed);
         let mut out: Vec<Diagnostic> = state
             .statements
             .iter()
@@ -315,8 +334,14 @@ impl Document {
             .filter(|d| !(starlark_parsed && d.code == DiagnosticCode::Syntax))
             .cloned()
             .collect();
-        if let Some(verdict) = verdict {
-            out.extend(verdict.diagnostic.iter().cloned());
+        // A verdict for an older text still shows its message (moved with
+        // the edits) until the next pass, unless an edit touched it or
+        // tree-sitter now reports an error at or before it: no flicker while
+        // typing elsewhere.
+        if let Some(d) = verdict.and_then(|v| v.diagnostic.as_ref()) {
+            if current || !superseded(d, &out, &self.rope) {
+                out.push(d.clone());
+            }
         }
         out.sort_by_key(|d| (d.range.start, d.range.end));
         out

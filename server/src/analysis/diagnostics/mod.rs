@@ -41,9 +41,8 @@ pub fn statement_diagnostics(
     (out, nesting)
 }
 
-/// The diagnostic for Starlark's own first error, unless the tree-sitter
-/// diagnostics already report a syntax error on that line or before it
-/// (Starlark stops at its first error, so a later one is a consequence).
+/// The diagnostic for Starlark's own first error, unless it is
+/// [`superseded`] by the tree-sitter diagnostics.
 pub fn starlark_diagnostic(
     error: &StarlarkError,
     rope: &Rope,
@@ -52,25 +51,30 @@ pub fn starlark_diagnostic(
     let len = rope.len_bytes();
     let range = error.range.unwrap_or(TextRange::empty(0));
     let range = TextRange::new(range.start.min(len), range.end.min(len));
-    let line = rope.byte_to_line(range.start);
-    let duplicate = fast.iter().any(|d| {
-        matches!(
-            d.code,
-            DiagnosticCode::Syntax | DiagnosticCode::UnsupportedSyntax
-        ) && rope.byte_to_line(d.range.start.min(len)) <= line
-    });
-    if duplicate {
-        return None;
-    }
     // Snap to character boundaries; starlark_syntax offsets are byte offsets
     // into the same text, but be defensive.
     let start = rope.char_to_byte(rope.byte_to_char(range.start));
     let end = rope.char_to_byte(rope.byte_to_char(range.end)).max(start);
-    Some(Diagnostic::error(
+    let diagnostic = Diagnostic::error(
         DiagnosticCode::Syntax,
         TextRange::new(start, end),
         error.message.clone(),
-    ))
+    );
+    (!superseded(&diagnostic, fast, rope)).then_some(diagnostic)
+}
+
+/// Whether tree-sitter's diagnostics `fast` already report a syntax error on
+/// the line of Starlark's diagnostic `d`, or before it: Starlark stops at its
+/// first error, so a later one is a consequence of the earlier.
+pub fn superseded(d: &Diagnostic, fast: &[Diagnostic], rope: &Rope) -> bool {
+    let len = rope.len_bytes();
+    let line = rope.byte_to_line(d.range.start.min(len));
+    fast.iter().any(|f| {
+        matches!(
+            f.code,
+            DiagnosticCode::Syntax | DiagnosticCode::UnsupportedSyntax
+        ) && rope.byte_to_line(f.range.start.min(len)) <= line
+    })
 }
 
 /// All syntax diagnostics for a whole text, as the server would publish them
