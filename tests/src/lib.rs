@@ -318,7 +318,8 @@ impl TestServer {
         );
     }
 
-    /// `shutdown` then `exit`; returns the exit status.
+    /// `shutdown` then `exit`; returns the exit status. Stdin stays open, as
+    /// editors keep it: the server must end by itself.
     pub fn shutdown(&mut self) -> ExitStatus {
         let response = self.request("shutdown", Value::Null);
         assert!(
@@ -326,13 +327,18 @@ impl TestServer {
             "shutdown failed: {response}"
         );
         self.notify("exit", Value::Null);
-        self.stdin.take();
-        self.wait_exit()
+        self.wait_exit_with_stdin_open()
     }
 
+    /// Waits for the process to end after closing its stdin.
     pub fn wait_exit(&mut self) -> ExitStatus {
-        self.finished = true;
         self.stdin.take();
+        self.wait_exit_with_stdin_open()
+    }
+
+    /// Waits for the process to end without closing its stdin.
+    pub fn wait_exit_with_stdin_open(&mut self) -> ExitStatus {
+        self.finished = true;
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {

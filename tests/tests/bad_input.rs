@@ -256,7 +256,7 @@ fn null_params_on_shutdown_and_exit() {
     let response = server.response(77);
     assert!(response.get("error").is_none(), "{response}");
     server.send(&json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
-    let status = server.wait_exit();
+    let status = server.wait_exit_with_stdin_open();
     assert!(status.success(), "{status}");
 }
 
@@ -264,7 +264,7 @@ fn null_params_on_shutdown_and_exit() {
 fn exit_without_shutdown_is_status_1() {
     let mut server = TestServer::initialized(json!({})).0;
     server.notify("exit", Value::Null);
-    let status = server.wait_exit();
+    let status = server.wait_exit_with_stdin_open();
     assert_eq!(status.code(), Some(1));
 }
 
@@ -289,7 +289,7 @@ fn requests_after_shutdown_are_refused() {
     );
     assert_eq!(error_code(&response), -32600);
     server.notify("exit", Value::Null);
-    assert!(server.wait_exit().success());
+    assert!(server.wait_exit_with_stdin_open().success());
     let _ = Duration::ZERO;
 }
 

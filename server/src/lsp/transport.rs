@@ -106,6 +106,13 @@ fn error_response(id: Value, code: i64, message: String) -> Vec<u8> {
     frame(body.to_string().as_bytes())
 }
 
+/// Whether a (valid) message is the `exit` notification.
+fn is_exit(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .is_some_and(|v| v.get("method") == Some(&json!("exit")) && v.get("id").is_none())
+}
+
 fn valid_id(id: &Value) -> bool {
     id.is_string() || id.is_i64() || id.is_u64()
 }
@@ -197,6 +204,11 @@ where
                 Ok(Some(Frame::Body(body))) => match check_message(&body) {
                     Ok(()) => {
                         if to_server.write_all(&frame(&body)).await.is_err() {
+                            break;
+                        }
+                        // After `exit`, read nothing more: the server ends
+                        // even if the client keeps stdin open (Neovim does).
+                        if is_exit(&body) {
                             break;
                         }
                     }
