@@ -89,6 +89,8 @@ const FRAGMENTS: &[&str] = &[
     "*a",
     "select({})",
     "\0",
+    "module(name = \"m\")\n",
+    "bazel_dep(name = \"d\")\n",
 ];
 
 fn utf16_len(s: &str) -> usize {

@@ -56,6 +56,8 @@ pub enum DiagnosticCode {
     ToplevelIf,
     /// An open document too large to analyse (a warning).
     FileTooLarge,
+    /// `module()` called twice, or after another MODULE.bazel directive.
+    ModuleFileOrder,
 }
 
 impl DiagnosticCode {
@@ -74,6 +76,7 @@ impl DiagnosticCode {
         DiagnosticCode::ToplevelFor,
         DiagnosticCode::ToplevelIf,
         DiagnosticCode::FileTooLarge,
+        DiagnosticCode::ModuleFileOrder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +95,7 @@ impl DiagnosticCode {
             DiagnosticCode::ToplevelFor => "toplevel-for",
             DiagnosticCode::ToplevelIf => "toplevel-if",
             DiagnosticCode::FileTooLarge => "file-too-large",
+            DiagnosticCode::ModuleFileOrder => "module-file-order",
         }
     }
 }

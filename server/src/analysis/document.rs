@@ -8,7 +8,9 @@ use ropey::Rope;
 use starlark_syntax::syntax::AstModule;
 use tree_sitter::Tree;
 
-use crate::analysis::diagnostics::{starlark_diagnostic, statement_diagnostics, superseded};
+use crate::analysis::diagnostics::{
+    module_order, starlark_diagnostic, statement_diagnostics, superseded, StatementFacts,
+};
 use crate::analysis::{Diagnostic, DiagnosticCode};
 use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse};
 use crate::syntax::{input_edit, node_range, parse_rope, FileKind};
@@ -28,8 +30,8 @@ pub struct StatementDiagnostics {
     range: TextRange,
     shape: Shape,
     diagnostics: Vec<Diagnostic>,
-    /// The statement's [`crate::syntax::Nesting`] estimate.
-    nesting: usize,
+    /// What file-level rules and the nesting guard need to know.
+    facts: StatementFacts,
 }
 
 impl StarlarkState {
@@ -60,6 +62,7 @@ impl StatementDiagnostics {
     /// Moves the statement and its diagnostics by `delta` bytes.
     fn shift(&mut self, delta: isize) {
         self.range = self.range.shifted(delta);
+        self.facts.shift(delta);
         for diagnostic in &mut self.diagnostics {
             diagnostic.shift(delta);
         }
@@ -109,9 +112,10 @@ impl StarlarkVerdict {
 #[derive(Clone, Debug)]
 struct StarlarkVerdict {
     generation: u64,
-    /// starlark_syntax parsed the text: tree-sitter's `syntax` errors are
-    /// then artifacts of its Python-derived grammar (`match(...)` read as a
-    /// match statement, say) and are not shown.
+    /// starlark_syntax parsed the text: tree-sitter's `syntax` and
+    /// `unsupported-syntax` errors are then artifacts of its Python-derived
+    /// grammar (`match(...)` read as a match statement; a NUL byte in a
+    /// comment taken for the end of the comment) and are not shown.
     parsed: bool,
     diagnostic: Option<Diagnostic>,
 }
@@ -292,10 +296,10 @@ impl Document {
             .changed_ranges(&new_tree)
             .map(|r| TextRange::new(r.start_byte, r.end_byte))
             .collect();
-        let reusable: HashMap<TextRange, (Shape, Vec<Diagnostic>, usize)> =
+        let reusable: HashMap<TextRange, (Shape, Vec<Diagnostic>, StatementFacts)> =
             std::mem::take(&mut state.statements)
                 .into_iter()
-                .map(|s| (s.range, (s.shape, s.diagnostics, s.nesting)))
+                .map(|s| (s.range, (s.shape, s.diagnostics, s.facts)))
                 .collect();
         state.statements = fresh_statements(self.kind, &new_tree, &self.rope, &changed, &reusable);
         state.tree = new_tree;
@@ -331,9 +335,19 @@ impl Document {
             .statements
             .iter()
             .flat_map(|s| s.diagnostics.iter())
-            .filter(|d| !(starlark_parsed && d.code == DiagnosticCode::Syntax))
+            .filter(|d| {
+                !(starlark_parsed
+                    && matches!(
+                        d.code,
+                        DiagnosticCode::Syntax | DiagnosticCode::UnsupportedSyntax
+                    ))
+            })
             .cloned()
             .collect();
+        out.extend(module_order(
+            self.kind,
+            state.statements.iter().map(|s| s.facts.directive),
+        ));
         // A verdict for an older text still shows its message (moved with
         // the edits) until the next pass, unless an edit touched it or
         // tree-sitter now reports an error at or before it: no flicker while
@@ -508,7 +522,8 @@ fn reparse_statement(
         return false;
     }
     let local = Rope::from_str(&text);
-    let (diagnostics, nesting) = statement_diagnostics(kind, stmt, &local);
+    let (diagnostics, mut facts) = statement_diagnostics(kind, stmt, &local);
+    facts.shift(new_range.start as isize);
     let diagnostics = diagnostics
         .into_iter()
         .map(|mut d| {
@@ -520,7 +535,7 @@ fn reparse_statement(
         range: new_range,
         shape: Shape::of(stmt),
         diagnostics,
-        nesting,
+        facts,
     };
     for later in &mut state.statements[index + 1..] {
         later.shift(delta);
@@ -530,7 +545,11 @@ fn reparse_statement(
 
 /// The nesting of a whole text: its deepest statement, one level down.
 fn max_nesting(statements: &[StatementDiagnostics]) -> usize {
-    statements.iter().map(|s| s.nesting + 1).max().unwrap_or(0)
+    statements
+        .iter()
+        .map(|s| s.facts.nesting + 1)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Statements longer than this always take the whole-tree path.
@@ -560,17 +579,17 @@ fn fresh_statements(
     tree: &Tree,
     rope: &Rope,
     changed: &[TextRange],
-    reusable: &HashMap<TextRange, (Shape, Vec<Diagnostic>, usize)>,
+    reusable: &HashMap<TextRange, (Shape, Vec<Diagnostic>, StatementFacts)>,
 ) -> Vec<StatementDiagnostics> {
     let root = tree.root_node();
     if root.is_error() {
         // The whole text failed to parse as a module: one unit.
-        let (diagnostics, nesting) = statement_diagnostics(kind, root, rope);
+        let (diagnostics, facts) = statement_diagnostics(kind, root, rope);
         return vec![StatementDiagnostics {
             range: node_range(root),
             shape: Shape::of(root),
             diagnostics,
-            nesting,
+            facts,
         }];
     }
     let mut cursor = root.walk();
@@ -579,9 +598,9 @@ fn fresh_statements(
         let range = node_range(stmt);
         let shape = Shape::of(stmt);
         let untouched = !changed.iter().any(|c| c.touches(range));
-        let (diagnostics, nesting) = match reusable.get(&range) {
-            Some((cached_shape, cached, nesting)) if untouched && *cached_shape == shape => {
-                (cached.clone(), *nesting)
+        let (diagnostics, facts) = match reusable.get(&range) {
+            Some((cached_shape, cached, facts)) if untouched && *cached_shape == shape => {
+                (cached.clone(), *facts)
             }
             _ => statement_diagnostics(kind, stmt, rope),
         };
@@ -589,7 +608,7 @@ fn fresh_statements(
             range,
             shape,
             diagnostics,
-            nesting,
+            facts,
         });
     }
     out

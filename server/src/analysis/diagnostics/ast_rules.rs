@@ -1,19 +1,20 @@
 //! The dialect rules over starlark_syntax's AST, for `bzls check`.
 //!
 //! When Starlark's own parser accepts a file, the server shows no `syntax`
-//! diagnostics for it, and tree-sitter's Python-only constructs cannot occur
-//! (Starlark's parser rejects them), so its diagnostics are exactly the
-//! dialect rules. `bzls check` then applies them to the AST and skips the
+//! or `unsupported-syntax` diagnostics for it (Starlark's parser rejects
+//! every Python-only construct, so tree-sitter's are artifacts), so its
+//! diagnostics are exactly the dialect rules. `bzls check` then applies them to the AST and skips the
 //! tree-sitter parse, which costs several times more. The rule table is
 //! shared with the tree walk ([`super::dialect::rule`]); a differential test
 //! checks that both walks agree.
 
 use starlark_syntax::codemap::Span;
-use starlark_syntax::syntax::ast::{ArgumentP, AstStmt, StmtP};
+use starlark_syntax::syntax::ast::{ArgumentP, AstStmt, ExprP, StmtP};
 use starlark_syntax::syntax::uniplate::Visit;
 use starlark_syntax::syntax::AstModule;
 
 use super::dialect::{rule, Construct};
+use super::{module_order, Directive, MODULE_DIRECTIVES};
 use crate::analysis::Diagnostic;
 use crate::syntax::FileKind;
 use crate::text::TextRange;
@@ -66,7 +67,7 @@ pub fn ast_rules(kind: FileKind, ast: &AstModule) -> Vec<Diagnostic> {
     let mut stack = vec![Visit::Stmt(ast.statement())];
     while let Some(visit) = stack.pop() {
         if let Visit::Expr(expr) = &visit {
-            if let starlark_syntax::syntax::ast::ExprP::Call(_, args) = &expr.node {
+            if let ExprP::Call(_, args) = &expr.node {
                 for arg in &args.args {
                     match &arg.node {
                         ArgumentP::Args(_) => push(Construct::StarArgs, range(arg.span)),
@@ -78,6 +79,35 @@ pub fn ast_rules(kind: FileKind, ast: &AstModule) -> Vec<Diagnostic> {
         }
         visit.visit_children(|child| stack.push(child));
     }
+    out.extend(module_order(
+        kind,
+        top_level(ast.statement()).into_iter().map(first_directive),
+    ));
     out.sort_by_key(|d| (d.range.start, d.range.end));
     out
+}
+
+/// The first call of a MODULE.bazel directive in a statement, in document
+/// order, as the tree walk finds it.
+fn first_directive(stmt: &AstStmt) -> Option<Directive> {
+    let mut stack = vec![Visit::Stmt(stmt)];
+    while let Some(visit) = stack.pop() {
+        if let Visit::Expr(expr) = &visit {
+            if let ExprP::Call(callee, _) = &expr.node {
+                if let ExprP::Identifier(ident) = &callee.node {
+                    let name = ident.node.ident.as_str();
+                    if name == "module" {
+                        return Some(Directive::Module(range(callee.span)));
+                    }
+                    if MODULE_DIRECTIVES.contains(&name) {
+                        return Some(Directive::Other);
+                    }
+                }
+            }
+        }
+        let mut children = Vec::new();
+        visit.visit_children(|child| children.push(child));
+        stack.extend(children.into_iter().rev());
+    }
+    None
 }

@@ -9,6 +9,7 @@
 use ropey::Rope;
 use tree_sitter::Node;
 
+use crate::analysis::diagnostics::{Directive, StatementFacts, MODULE_DIRECTIVES};
 use crate::analysis::{Diagnostic, DiagnosticCode};
 use std::sync::OnceLock;
 
@@ -102,13 +103,13 @@ pub fn rule(kind: FileKind, construct: Construct) -> Option<(DiagnosticCode, Str
 }
 
 /// Dialect diagnostics for one top-level statement. Returns the statement's
-/// [`Nesting`] estimate, gathered on the same walk.
+/// [`StatementFacts`], gathered on the same walk.
 pub fn statement_rules(
     kind: FileKind,
     stmt: Node<'_>,
     rope: &Rope,
     out: &mut Vec<Diagnostic>,
-) -> usize {
+) -> StatementFacts {
     let top_level = match stmt.kind() {
         "function_definition" | "decorated_definition" => {
             Some((Construct::Def, head_range(definition_of(stmt), "name")))
@@ -127,7 +128,35 @@ pub fn statement_rules(
             out.push(Diagnostic::error(code, range, message));
         }
     }
-    check_nested(kind, stmt, out)
+    let nesting = check_nested(kind, stmt, out);
+    let directive = if kind == FileKind::Module {
+        first_directive(stmt, rope)
+    } else {
+        None
+    };
+    StatementFacts { nesting, directive }
+}
+
+/// The first call of a MODULE.bazel directive in a statement.
+fn first_directive(stmt: Node<'_>, rope: &Rope) -> Option<Directive> {
+    let mut found = None;
+    walk_preorder_depth(stmt, |node, _| {
+        if found.is_some() {
+            return false;
+        }
+        if node.kind() == "call" {
+            if let Some(name) = callee_name(node, rope) {
+                if name == "module" {
+                    let function = node.child_by_field_name("function").unwrap_or(node);
+                    found = Some(Directive::Module(node_range(function)));
+                } else if MODULE_DIRECTIVES.contains(&name.as_str()) {
+                    found = Some(Directive::Other);
+                }
+            }
+        }
+        found.is_none()
+    });
+    found
 }
 
 /// Rules that apply anywhere inside a statement; returns its nesting.

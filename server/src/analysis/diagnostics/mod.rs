@@ -22,23 +22,107 @@ use crate::text::TextRange;
 /// the file kind), with ranges inside the statement. That is what lets
 /// [`Document`] reuse it after edits elsewhere.
 ///
-/// Also returns the statement's [`Nesting`] estimate, gathered on the same
+/// Also returns the statement's [`StatementFacts`], gathered on the same
 /// walk.
 pub fn statement_diagnostics(
     kind: FileKind,
     stmt: Node<'_>,
     rope: &Rope,
-) -> (Vec<Diagnostic>, usize) {
+) -> (Vec<Diagnostic>, StatementFacts) {
     let mut out = Vec::new();
     if stmt.is_error() || stmt.is_missing() || stmt.has_error() {
         syntax_errors::syntax_errors(stmt, rope, &mut out);
     }
-    let nesting = if !stmt.is_error() && !stmt.is_missing() {
+    let facts = if !stmt.is_error() && !stmt.is_missing() {
         dialect::statement_rules(kind, stmt, rope, &mut out)
     } else {
-        Nesting::of(stmt)
+        StatementFacts {
+            nesting: Nesting::of(stmt),
+            directive: None,
+        }
     };
-    (out, nesting)
+    (out, facts)
+}
+
+/// What file-level rules need to know about one top-level statement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatementFacts {
+    /// The statement's [`Nesting`] estimate.
+    pub nesting: usize,
+    /// In MODULE.bazel: the first MODULE.bazel directive the statement calls.
+    pub directive: Option<Directive>,
+}
+
+/// A call of a MODULE.bazel directive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Directive {
+    /// `module(...)`, with the range of its name.
+    Module(TextRange),
+    /// Any other directive (`bazel_dep`, `use_extension`, ...).
+    Other,
+}
+
+impl StatementFacts {
+    pub(crate) fn shift(&mut self, delta: isize) {
+        if let Some(Directive::Module(range)) = &mut self.directive {
+            *range = range.shifted(delta);
+        }
+    }
+}
+
+/// MODULE.bazel's directives, which `module()` must precede.
+pub const MODULE_DIRECTIVES: &[&str] = &[
+    "archive_override",
+    "bazel_dep",
+    "flag_alias",
+    "git_override",
+    "include",
+    "inject_repo",
+    "local_path_override",
+    "multiple_version_override",
+    "override_repo",
+    "register_execution_platforms",
+    "register_toolchains",
+    "single_version_override",
+    "use_extension",
+    "use_repo",
+    "use_repo_rule",
+];
+
+/// The file-level rule of MODULE.bazel files: `module()` is called at most
+/// once and, if called, before any other directive. `directives` are the
+/// top-level statements' directives, in order.
+pub fn module_order(
+    kind: FileKind,
+    directives: impl Iterator<Item = Option<Directive>>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if kind != FileKind::Module {
+        return out;
+    }
+    let (mut other_seen, mut module_seen) = (false, false);
+    for directive in directives.flatten() {
+        match directive {
+            Directive::Other => other_seen = true,
+            Directive::Module(range) => {
+                if module_seen {
+                    out.push(Diagnostic::error(
+                        DiagnosticCode::ModuleFileOrder,
+                        range,
+                        "the module() directive can only be called once",
+                    ));
+                } else if other_seen {
+                    out.push(Diagnostic::error(
+                        DiagnosticCode::ModuleFileOrder,
+                        range,
+                        "if module() is called, it must be called before any other functions",
+                    ));
+                }
+                module_seen = true;
+            }
+        }
+    }
+    out
 }
 
 /// The diagnostic for Starlark's own first error, unless it is

@@ -347,6 +347,9 @@ fn check_ast_path_agrees_with_the_tree_path() {
         "cc_library(\n    name = \"a\",  # comment\n    srcs = glob([\"*.cc\"]) + select({\"//c:x\": [\"x.cc\"]}),\n)\n",
         "\n\n  \n# only comments\n",
         "",
+        "bazel_dep(name = \"a\")\nmodule(name = \"m\")\nmodule(name = \"n\")\n",
+        "X = str(1)\nmodule(name = X)\nx = use_extension(\"//:e.bzl\", \"e\")\n",
+        "x = use_extension(\"//:e.bzl\", \"e\")\nmodule(name = \"m\", version = str(2))\n",
     ];
     for text in texts {
         for kind in [
@@ -364,4 +367,34 @@ fn check_ast_path_agrees_with_the_tree_path() {
             );
         }
     }
+}
+
+#[test]
+fn module_must_come_first_and_once() {
+    check(
+        FileKind::Module,
+        r#"# Calls of Starlark builtins do not count.
+VERSION = str(1)
+module(name = "m", version = VERSION)
+bazel_dep(name = "rules_cc", version = "0.1")
+module(name = "again")
+"#,
+        expect![[r#"
+            # Calls of Starlark builtins do not count.
+            VERSION = str(1)
+            module(name = "m", version = VERSION)
+            bazel_dep(name = "rules_cc", version = "0.1")
+            module(name = "again")
+            ^^^^^^ error[module-file-order]: the module() directive can only be called once
+        "#]],
+    );
+    check(
+        FileKind::Module,
+        "ext = use_extension(\"//:ext.bzl\", \"ext\")\nmodule(name = \"m\")\n",
+        expect![[r#"
+            ext = use_extension("//:ext.bzl", "ext")
+            module(name = "m")
+            ^^^^^^ error[module-file-order]: if module() is called, it must be called before any other functions
+        "#]],
+    );
 }
