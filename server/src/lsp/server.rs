@@ -10,7 +10,9 @@ use tower_lsp::{LanguageServer, LspService, Server};
 use super::blocking::run_blocking;
 use super::catch_panic::CatchPanic;
 use super::diagnostics::{schedule_background_pass, Publisher, BACKGROUND_PASS_DELAY};
-use super::state::{content_modified, is_current, lock, request_snapshot, SharedState, State};
+use super::state::{
+    content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
+};
 use super::{document_symbol, folding_range, text_sync, transport};
 use crate::text::PositionEncoding;
 
@@ -159,43 +161,46 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        let uri = params.text_document.uri;
-        let state = self.state.clone();
-        let req_uri = uri.clone();
-        let req = run_blocking("textDocument/documentSymbol", move || {
-            request_snapshot(&state, &req_uri)
-        })
-        .await??;
-        let generation = req.snapshot.generation;
-        let open = req.open;
-        let answer = run_blocking("textDocument/documentSymbol", move || {
-            document_symbol::document_symbol(&req)
-        })
-        .await?;
-        if open && !is_current(&self.state, &uri, generation) {
-            return Err(content_modified());
-        }
-        Ok(Some(answer))
+        self.on_snapshot(
+            "textDocument/documentSymbol",
+            params.text_document.uri,
+            document_symbol::document_symbol,
+        )
+        .await
+        .map(Some)
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        let uri = params.text_document.uri;
+        self.on_snapshot(
+            "textDocument/foldingRange",
+            params.text_document.uri,
+            folding_range::folding_range,
+        )
+        .await
+        .map(Some)
+    }
+}
+
+impl Backend {
+    /// Answers a request with `compute` on a snapshot of `uri`, on the
+    /// blocking pool; `ContentModified` if the open document changed while
+    /// it ran.
+    async fn on_snapshot<T: Send + 'static>(
+        &self,
+        label: &'static str,
+        uri: Url,
+        compute: fn(&RequestSnapshot) -> T,
+    ) -> Result<T> {
         let state = self.state.clone();
         let req_uri = uri.clone();
-        let req = run_blocking("textDocument/foldingRange", move || {
-            request_snapshot(&state, &req_uri)
-        })
-        .await??;
+        let req = run_blocking(label, move || request_snapshot(&state, &req_uri)).await??;
         let generation = req.snapshot.generation;
         let open = req.open;
-        let answer = run_blocking("textDocument/foldingRange", move || {
-            folding_range::folding_range(&req)
-        })
-        .await?;
+        let answer = run_blocking(label, move || compute(&req)).await?;
         if open && !is_current(&self.state, &uri, generation) {
             return Err(content_modified());
         }
-        Ok(Some(answer))
+        Ok(answer)
     }
 }
 
