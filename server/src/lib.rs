@@ -6,7 +6,10 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod flags;
+pub mod host;
 pub mod lsp;
+pub mod rc;
 pub mod syntax;
 pub mod text;
 

@@ -5,6 +5,8 @@
 //! ones they expect. Dropping a server that is still running performs
 //! `shutdown` + `exit` and asserts that the process exits cleanly.
 
+pub mod bazel;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};

@@ -21,6 +21,8 @@ fn advertises_only_what_it_implements() {
     assert_eq!(caps["textDocumentSync"]["openClose"], true);
     assert_eq!(caps["documentSymbolProvider"], true);
     assert_eq!(caps["foldingRangeProvider"], true);
+    assert_eq!(caps["hoverProvider"], true);
+    assert_eq!(caps["renameProvider"]["prepareProvider"], true);
     let mut advertised: Vec<&str> = caps
         .as_object()
         .expect("object")
@@ -31,9 +33,14 @@ fn advertises_only_what_it_implements() {
     assert_eq!(
         advertised,
         [
+            "completionProvider",
+            "definitionProvider",
             "documentSymbolProvider",
             "foldingRangeProvider",
+            "hoverProvider",
             "positionEncoding",
+            "referencesProvider",
+            "renameProvider",
             "textDocumentSync"
         ]
     );
@@ -197,16 +204,24 @@ fn closing_clears_diagnostics_and_bazelrc_is_kept_in_sync() {
     });
     assert_eq!(cleared["params"]["diagnostics"], json!([]));
 
+    // An rc document is kept in sync too: its diagnostics follow the edits
+    // (rc_lsp.rs tests the rc features themselves).
     let rc = "file:///ws/.bazelrc";
     server.open(rc, "bazelrc", 1, "build --config=x\n");
-    assert_eq!(server.diagnostics(rc, 1), Vec::<Value>::new());
-    server.change(rc, 2, (0, 0), (0, 0), "# comment\n");
+    let diagnostics = server.diagnostics(rc, 1);
+    assert_eq!(codes(&diagnostics), ["rc-undefined-config"]);
+    server.change(rc, 2, (0, 0), (0, 0), "build:x --jobs=1\n");
     assert_eq!(server.diagnostics(rc, 2), Vec::<Value>::new());
-    let symbols = server.request(
-        "textDocument/documentSymbol",
+    server.notify(
+        "textDocument/didClose",
         json!({"textDocument": {"uri": rc}}),
     );
-    assert_eq!(symbols["result"], json!([]));
+    let cleared = server.take("cleared rc diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == rc
+            && m["params"]["version"].is_null()
+    });
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
 }
 
 #[test]

@@ -58,6 +58,32 @@ pub enum DiagnosticCode {
     FileTooLarge,
     /// `module()` called twice, or after another MODULE.bazel directive.
     ModuleFileOrder,
+    /// A .bazelrc line whose command Bazel does not have.
+    RcUnknownCommand,
+    /// A .bazelrc flag that does not apply to its line's command.
+    RcFlagCommand,
+    /// A .bazelrc flag Bazel does not have.
+    RcUnknownFlag,
+    /// A .bazelrc flag that needs a value and has none.
+    RcMissingValue,
+    /// A .bazelrc flag value the flag does not accept.
+    RcInvalidValue,
+    /// `--config=NAME` where no rc file defines NAME.
+    RcUndefinedConfig,
+    /// `import` of a file that does not exist (`try-import` is fine).
+    RcMissingImport,
+    /// rc files that import each other in a loop.
+    RcImportCycle,
+    /// configs whose definitions `--config` each other in a loop.
+    RcConfigCycle,
+    /// A deprecated or no-op flag (a warning).
+    RcDeprecatedFlag,
+    /// A `startup:NAME` section, which Bazel ignores (a warning).
+    RcStartupConfig,
+    /// `import`/`try-import` without exactly one file name.
+    RcInvalidImport,
+    /// `--config NAME` in two words inside a config definition.
+    RcConfigSyntax,
 }
 
 impl DiagnosticCode {
@@ -77,6 +103,19 @@ impl DiagnosticCode {
         DiagnosticCode::ToplevelIf,
         DiagnosticCode::FileTooLarge,
         DiagnosticCode::ModuleFileOrder,
+        DiagnosticCode::RcUnknownCommand,
+        DiagnosticCode::RcFlagCommand,
+        DiagnosticCode::RcUnknownFlag,
+        DiagnosticCode::RcMissingValue,
+        DiagnosticCode::RcInvalidValue,
+        DiagnosticCode::RcUndefinedConfig,
+        DiagnosticCode::RcMissingImport,
+        DiagnosticCode::RcImportCycle,
+        DiagnosticCode::RcConfigCycle,
+        DiagnosticCode::RcDeprecatedFlag,
+        DiagnosticCode::RcStartupConfig,
+        DiagnosticCode::RcInvalidImport,
+        DiagnosticCode::RcConfigSyntax,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +135,19 @@ impl DiagnosticCode {
             DiagnosticCode::ToplevelIf => "toplevel-if",
             DiagnosticCode::FileTooLarge => "file-too-large",
             DiagnosticCode::ModuleFileOrder => "module-file-order",
+            DiagnosticCode::RcUnknownCommand => "rc-unknown-command",
+            DiagnosticCode::RcFlagCommand => "rc-flag-command",
+            DiagnosticCode::RcUnknownFlag => "rc-unknown-flag",
+            DiagnosticCode::RcMissingValue => "rc-missing-value",
+            DiagnosticCode::RcInvalidValue => "rc-invalid-value",
+            DiagnosticCode::RcUndefinedConfig => "rc-undefined-config",
+            DiagnosticCode::RcMissingImport => "rc-missing-import",
+            DiagnosticCode::RcImportCycle => "rc-import-cycle",
+            DiagnosticCode::RcConfigCycle => "rc-config-cycle",
+            DiagnosticCode::RcDeprecatedFlag => "rc-deprecated-flag",
+            DiagnosticCode::RcStartupConfig => "rc-startup-config",
+            DiagnosticCode::RcInvalidImport => "rc-invalid-import",
+            DiagnosticCode::RcConfigSyntax => "rc-config-syntax",
         }
     }
 }
@@ -121,6 +173,21 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    pub fn new(
+        severity: Severity,
+        code: DiagnosticCode,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            range,
+            severity,
+            code,
+            message: message.into(),
+            related: Vec::new(),
+        }
+    }
+
     pub fn error(code: DiagnosticCode, range: TextRange, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             range,

@@ -10,6 +10,7 @@ mod diagnostic;
 pub mod diagnostics;
 mod document;
 pub mod folding;
+pub mod rc;
 pub mod symbols;
 
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, Severity};

@@ -11,7 +11,13 @@ use serde::Serialize;
 use super::walk::{find_workspace_root, read_bazelignore, walk, Problem, Walk};
 use super::{CheckArgs, Format};
 use crate::analysis::diagnostics::check_text;
+use crate::analysis::rc::diagnostics::rc_diagnostics;
+use crate::analysis::rc::RcContext;
 use crate::analysis::{Severity, MAX_ANALYSED_SIZE};
+use crate::host::flags::{cache_dir, choose, workspace_version};
+use crate::host::rc::{chain_for_file, DiskRcReader, OverlayReader, RcSelection};
+use crate::host::workspace::workspace_of;
+use crate::rc::chain::RcSource;
 use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
 use crate::syntax::FileKind;
 use crate::text::{human_line_col, line_col_of, PositionEncoding};
@@ -199,14 +205,17 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
             )
         }
     };
-    if !kind.is_starlark() {
-        return FileResult::Checked(Vec::new());
-    }
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let diagnostics = match std::panic::catch_unwind(|| check_text(kind, &file_name, &text)) {
+    let diagnostics = match std::panic::catch_unwind(|| {
+        if kind == FileKind::Bazelrc {
+            check_rc(path, &text)
+        } else {
+            check_text(kind, &file_name, &text)
+        }
+    }) {
         Ok(diagnostics) => diagnostics,
         Err(_) => return skipped("internal error while checking this file".to_owned(), true),
     };
@@ -229,6 +238,38 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
         })
         .collect();
     FileResult::Checked(located)
+}
+
+/// The diagnostics of an rc file, on the chain of the workspace around it
+/// (the file's own text is the one given, already read).
+fn check_rc(path: &Path, text: &str) -> Vec<crate::analysis::Diagnostic> {
+    let path = crate::rc::chain::normalize(path);
+    let workspace = workspace_of(&path, None);
+    let disk = DiskRcReader::new();
+    let overlays = std::collections::HashMap::from([(path.clone(), RcSource::new(text.into()))]);
+    let reader = OverlayReader {
+        overlays: &overlays,
+        disk: &disk,
+    };
+    let Some((chain, file)) = chain_for_file(
+        &path,
+        workspace.as_deref(),
+        &RcSelection::default(),
+        &reader,
+    ) else {
+        return Vec::new();
+    };
+    let version = workspace_version(workspace.as_deref());
+    let choice = choose(version.as_ref(), cache_dir().as_deref());
+    let version = version.map(|v| v.raw);
+    let ctx = RcContext {
+        chain: &chain,
+        db: choice.db,
+        exact: choice.exact,
+        version: version.as_deref(),
+        file,
+    };
+    rc_diagnostics(&ctx)
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,7 @@
-//! The command line: `bzls serve`, `bzls check`, `--version`, `--help`.
+//! The command line: `bzls serve`, `bzls check`, `bzls rc`, `--version`, `--help`.
 
 mod check;
+mod rc;
 mod walk;
 
 use std::process::ExitCode;
@@ -25,6 +26,11 @@ pub enum Command {
     ///
     /// Exit status: 0 without errors, 1 with errors, 2 on usage or I/O failure.
     Check(CheckArgs),
+    /// Print the effective options of `bazel COMMAND ARGS` after the rc files, one per line, with provenance.
+    ///
+    /// Startup options `--[no]system_rc`, `--[no]workspace_rc`, `--[no]home_rc` and `--bazelrc=FILE` may precede COMMAND.
+    /// Exit status: 0 without errors, 1 with rc errors, 2 on usage or I/O failure.
+    Rc(rc::RcArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -58,6 +64,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Serve => serve(),
         Command::Check(args) => check::run(args),
+        Command::Rc(args) => rc::run(args),
     }
 }
 

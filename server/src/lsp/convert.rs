@@ -66,3 +66,20 @@ pub fn diagnostic(
         data: None,
     }
 }
+
+/// The byte offset of a client position in `rope` (clamped like VS Code).
+pub fn offset(rope: &Rope, pos: lsp::Position, encoding: PositionEncoding) -> usize {
+    crate::text::offset_of(rope, line_col(pos), encoding).offset
+}
+
+/// A location in a file of the rc chain; `None` when its path has no
+/// `file:` URI.
+pub fn file_location(
+    at: &crate::analysis::rc::FileRange,
+    chain: &crate::rc::RcChain,
+    encoding: PositionEncoding,
+) -> Option<lsp::Location> {
+    let uri = lsp::Url::from_file_path(&at.path).ok()?;
+    let rope = Rope::from_str(&chain.files.get(at.file)?.text);
+    Some(lsp::Location::new(uri, range(&rope, at.range, encoding)))
+}

@@ -7,7 +7,9 @@ use tower_lsp::lsp_types::Url;
 use tower_lsp::Client;
 
 use super::convert;
+use super::rc_model;
 use super::state::{lock, SharedState};
+use crate::syntax::FileKind;
 
 /// How long to wait after the last change before the background pass.
 pub const BACKGROUND_PASS_DELAY: Duration = Duration::from_millis(150);
@@ -44,6 +46,10 @@ async fn run(client: Client, state: SharedState, mut rx: mpsc::UnboundedReceiver
             }
         }
         for uri in batch {
+            if let Some((diagnostics, version)) = rc_diagnostics(&state, &uri) {
+                client.publish_diagnostics(uri, diagnostics, version).await;
+                continue;
+            }
             let (diagnostics, version) = {
                 let state = lock(&state);
                 match state.documents.get(&uri) {
@@ -63,6 +69,36 @@ async fn run(client: Client, state: SharedState, mut rx: mpsc::UnboundedReceiver
             client.publish_diagnostics(uri, diagnostics, version).await;
         }
     }
+}
+
+/// The diagnostics of an open rc document, computed on the rc chain around
+/// it; `None` for other documents. The chain is read outside the lock.
+fn rc_diagnostics(
+    state: &SharedState,
+    uri: &Url,
+) -> Option<(Vec<tower_lsp::lsp_types::Diagnostic>, Option<i32>)> {
+    let (inputs, rope, version, encoding) = {
+        let mut state = lock(state);
+        let encoding = state.encoding;
+        let open = state.documents.get(uri)?;
+        if open.doc.kind() != FileKind::Bazelrc {
+            return None;
+        }
+        let rope = open.doc.rope().clone();
+        let version = open.doc.version();
+        (rc_model::inputs(&mut state), rope, version, encoding)
+    };
+    let diagnostics = tokio::task::block_in_place(|| {
+        let model = rc_model::build(&inputs, uri)?;
+        let list = crate::analysis::rc::diagnostics::rc_diagnostics(&model.ctx());
+        Some(
+            list.iter()
+                .map(|d| convert::diagnostic(uri, &rope, d, encoding))
+                .collect(),
+        )
+    })
+    .unwrap_or_default();
+    Some((diagnostics, Some(version)))
 }
 
 /// After `delay`, if the document is still at `generation`, runs its

@@ -12,11 +12,18 @@
 
 mod blocking;
 mod catch_panic;
+mod completion;
 mod convert;
 mod diagnostics;
 mod document_symbol;
 mod folding_range;
+mod goto_definition;
+mod hover;
+mod rc_model;
+mod references;
+mod rename;
 mod server;
+mod settings;
 mod state;
 mod text_sync;
 mod transport;

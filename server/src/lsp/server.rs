@@ -5,20 +5,26 @@ use std::sync::Arc;
 use serde_json::Value;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::*;
-use tower_lsp::{LanguageServer, LspService, Server};
+use tower_lsp::{Client, LanguageServer, LspService, Server};
 
 use super::blocking::run_blocking;
 use super::catch_panic::CatchPanic;
 use super::diagnostics::{schedule_background_pass, Publisher, BACKGROUND_PASS_DELAY};
+use super::rc_model::{self, RcModel};
 use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
 };
-use super::{document_symbol, folding_range, text_sync, transport};
+use super::{
+    completion, document_symbol, folding_range, goto_definition, hover, references, rename,
+    text_sync, transport,
+};
+use crate::syntax::FileKind;
 use crate::text::PositionEncoding;
 
 pub struct Backend {
     state: SharedState,
     publisher: Publisher,
+    client: Client,
 }
 
 /// Environment variable that enables test-only requests (`bzls/debug/panic`).
@@ -85,6 +91,19 @@ impl Backend {
     }
 }
 
+/// The workspace root the client opened: its first workspace folder, else
+/// the (deprecated) root URI.
+#[allow(deprecated)]
+fn client_root(params: &InitializeParams) -> Option<std::path::PathBuf> {
+    params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .map(|f| f.uri.clone())
+        .or_else(|| params.root_uri.clone())
+        .and_then(|u| u.to_file_path().ok())
+}
+
 fn negotiate_encoding(params: &InitializeParams) -> PositionEncoding {
     let offered = params
         .capabilities
@@ -101,7 +120,21 @@ fn negotiate_encoding(params: &InitializeParams) -> PositionEncoding {
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = negotiate_encoding(&params);
-        lock(&self.state).encoding = encoding;
+        {
+            let mut state = lock(&self.state);
+            state.encoding = encoding;
+            state.root = client_root(&params);
+            if let Some(options) = &params.initialization_options {
+                state.settings.update(options);
+            }
+            state.watch_files = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false);
+        }
         tracing::info!(?encoding, "initialize");
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -119,6 +152,22 @@ impl LanguageServer for Backend {
                     },
                 )),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(
+                        ["-", "=", ":", "@", "/"]
+                            .iter()
+                            .map(|c| c.to_string())
+                            .collect(),
+                    ),
+                    ..CompletionOptions::default()
+                }),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 ..ServerCapabilities::default()
             },
@@ -131,6 +180,96 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         tracing::info!("initialized");
+        if lock(&self.state).watch_files {
+            self.register_watchers().await;
+        }
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        lock(&self.state).settings.update(&params.settings);
+        self.refresh_rc_documents();
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        {
+            let state = lock(&self.state);
+            for change in &params.changes {
+                if let Ok(path) = change.uri.to_file_path() {
+                    state.rc_disk.invalidate(&path);
+                }
+            }
+        }
+        self.refresh_rc_documents();
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let pos = params.text_document_position.position;
+        let uri = params.text_document_position.text_document.uri;
+        self.on_rc("textDocument/completion", uri, move |model, enc| {
+            completion::completion(model, pos, enc)
+        })
+        .await
+        .map(Option::flatten)
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let pos = params.text_document_position_params.position;
+        let uri = params.text_document_position_params.text_document.uri;
+        self.on_rc("textDocument/hover", uri, move |model, enc| {
+            hover::hover(model, pos, enc)
+        })
+        .await
+        .map(Option::flatten)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let pos = params.text_document_position_params.position;
+        let uri = params.text_document_position_params.text_document.uri;
+        self.on_rc("textDocument/definition", uri, move |model, enc| {
+            goto_definition::goto_definition(model, pos, enc)
+        })
+        .await
+        .map(Option::flatten)
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let pos = params.text_document_position.position;
+        let uri = params.text_document_position.text_document.uri;
+        let include = params.context.include_declaration;
+        self.on_rc("textDocument/references", uri, move |model, enc| {
+            references::references(model, pos, include, enc)
+        })
+        .await
+        .map(Option::flatten)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let pos = params.position;
+        self.on_rc(
+            "textDocument/prepareRename",
+            params.text_document.uri,
+            move |model, enc| rename::prepare_rename(model, pos, enc),
+        )
+        .await
+        .map(Option::flatten)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let pos = params.text_document_position.position;
+        let uri = params.text_document_position.text_document.uri;
+        let new_name = params.new_name;
+        self.on_rc("textDocument/rename", uri, move |model, enc| {
+            rename::rename(model, pos, &new_name, enc)
+        })
+        .await?
+        .transpose()
+        .map(Option::flatten)
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -142,19 +281,29 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let followup =
             tokio::task::block_in_place(|| text_sync::did_open(&mut lock(&self.state), params));
+        let rc = followup.as_ref().is_some_and(|f| f.rc);
         self.followup(followup, std::time::Duration::ZERO);
+        if rc {
+            self.refresh_rc_documents();
+        }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let followup =
             tokio::task::block_in_place(|| text_sync::did_change(&mut lock(&self.state), params));
+        let rc = followup.as_ref().is_some_and(|f| f.rc);
         self.followup(followup, BACKGROUND_PASS_DELAY);
+        if rc {
+            // Other rc files see this one's configs and imports.
+            self.refresh_rc_documents();
+        }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = text_sync::did_close(&mut lock(&self.state), params);
         // Publishing for a closed document clears its diagnostics.
         self.publisher.refresh(uri);
+        self.refresh_rc_documents();
     }
 
     async fn document_symbol(
@@ -182,6 +331,96 @@ impl LanguageServer for Backend {
 }
 
 impl Backend {
+    /// Republishes the diagnostics of every open rc document: they depend on
+    /// the other rc files, the settings and the files on disk.
+    fn refresh_rc_documents(&self) {
+        let uris: Vec<Url> = lock(&self.state)
+            .documents
+            .iter()
+            .filter(|(_, open)| open.doc.kind() == FileKind::Bazelrc)
+            .map(|(uri, _)| uri.clone())
+            .collect();
+        for uri in uris {
+            self.publisher.refresh(uri);
+        }
+    }
+
+    /// Asks the client to watch the files bzls's answers depend on.
+    async fn register_watchers(&self) {
+        let globs = [
+            "**/.bazelrc",
+            "**/*.bazelrc",
+            "**/bazel.rc",
+            "**/.bazelversion",
+            "**/.bazeliskrc",
+            "**/BUILD",
+            "**/BUILD.bazel",
+            "**/*.bzl",
+            "**/MODULE.bazel",
+            "**/REPO.bazel",
+            "**/WORKSPACE",
+            "**/WORKSPACE.bazel",
+        ];
+        let watchers = globs
+            .iter()
+            .map(|g| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(g.to_string()),
+                kind: None,
+            })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "bzls-watched-files".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(err) = self.client.register_capability(vec![registration]).await {
+            tracing::warn!(%err, "the client refused file watchers");
+        }
+    }
+
+    /// Answers a request about an rc file with `compute` on the rc model
+    /// around it, on the blocking pool. `Ok(None)` for other files;
+    /// `ContentModified` if the document changed meanwhile.
+    async fn on_rc<T: Send + 'static>(
+        &self,
+        label: &'static str,
+        uri: Url,
+        compute: impl FnOnce(&RcModel, PositionEncoding) -> T + Send + 'static,
+    ) -> Result<Option<T>> {
+        let prepared = {
+            let mut state = lock(&self.state);
+            let encoding = state.encoding;
+            let open = state
+                .documents
+                .get(&uri)
+                .map(|o| (o.doc.kind(), o.doc.generation()));
+            let is_rc = match open {
+                Some((kind, _)) => kind == FileKind::Bazelrc,
+                None => uri
+                    .to_file_path()
+                    .ok()
+                    .and_then(|p| FileKind::from_path(&p))
+                    .is_some_and(|k| k == FileKind::Bazelrc),
+            };
+            is_rc.then(|| (rc_model::inputs(&mut state), encoding, open.map(|(_, g)| g)))
+        };
+        let Some((inputs, encoding, generation)) = prepared else {
+            return Ok(None);
+        };
+        let req_uri = uri.clone();
+        let answer = run_blocking(label, move || {
+            rc_model::build(&inputs, &req_uri).map(|model| compute(&model, encoding))
+        })
+        .await?;
+        if let Some(generation) = generation {
+            if !is_current(&self.state, &uri, generation) {
+                return Err(content_modified());
+            }
+        }
+        Ok(answer)
+    }
+
     /// Answers a request with `compute` on a snapshot of `uri`, on the
     /// blocking pool; `ContentModified` if the open document changed while
     /// it ran.
@@ -211,8 +450,9 @@ pub async fn serve_stdio() -> bool {
     let state: SharedState = Arc::new(std::sync::Mutex::new(State::default()));
     let test_hooks = std::env::var_os(TEST_HOOKS_ENV).is_some_and(|v| v == "1");
     let mut builder = LspService::build(|client| Backend {
-        publisher: Publisher::spawn(client, state.clone()),
+        publisher: Publisher::spawn(client.clone(), state.clone()),
         state: state.clone(),
+        client,
     });
     if test_hooks {
         builder = builder

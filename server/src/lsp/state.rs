@@ -1,12 +1,16 @@
 //! The server's mutable state: open documents and negotiated settings.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tower_lsp::jsonrpc;
 use tower_lsp::lsp_types::Url;
 
+use super::settings::Settings;
 use crate::analysis::{Document, DocumentSnapshot, MAX_ANALYSED_SIZE};
+use crate::host::rc::DiskRcReader;
+use crate::rc::chain::RcSource;
 use crate::syntax::FileKind;
 use crate::text::PositionEncoding;
 
@@ -14,6 +18,35 @@ pub struct OpenDocument {
     pub doc: Document,
     /// The file name, for messages from starlark_syntax.
     pub file_name: String,
+    /// For an rc document: its text and parse, and the generation they are
+    /// of (recomputed when the document changed since).
+    rc: Option<(u64, RcSource)>,
+}
+
+impl OpenDocument {
+    pub fn new(doc: Document, file_name: String) -> OpenDocument {
+        OpenDocument {
+            doc,
+            file_name,
+            rc: None,
+        }
+    }
+
+    /// The rc parse of the current text (`None` unless an rc document).
+    pub fn rc_source(&mut self) -> Option<RcSource> {
+        if self.doc.kind() != FileKind::Bazelrc {
+            return None;
+        }
+        let generation = self.doc.generation();
+        match &self.rc {
+            Some((g, source)) if *g == generation => Some(source.clone()),
+            _ => {
+                let source = RcSource::new(Arc::from(self.doc.rope().to_string()));
+                self.rc = Some((generation, source.clone()));
+                Some(source)
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -22,6 +55,13 @@ pub struct State {
     pub documents: HashMap<Url, OpenDocument>,
     /// The client sent `shutdown`.
     pub shutdown_requested: bool,
+    /// The workspace root the client opened, if any.
+    pub root: Option<PathBuf>,
+    pub settings: Settings,
+    /// Parses of rc files read from disk.
+    pub rc_disk: Arc<DiskRcReader>,
+    /// The client can watch files for us (dynamic registration).
+    pub watch_files: bool,
 }
 
 pub type SharedState = Arc<Mutex<State>>;

@@ -19,6 +19,8 @@ pub struct Followup {
     pub uri: Url,
     /// Generation to run the background pass for, if the document is Starlark.
     pub background_pass: Option<u64>,
+    /// The document is an rc file.
+    pub rc: bool,
 }
 
 fn file_name(uri: &Url) -> String {
@@ -40,10 +42,11 @@ pub fn did_open(state: &mut State, params: DidOpenTextDocumentParams) -> Option<
     let file_name = file_name(&item.uri);
     state
         .documents
-        .insert(item.uri.clone(), OpenDocument { doc, file_name });
+        .insert(item.uri.clone(), OpenDocument::new(doc, file_name));
     Some(Followup {
         uri: item.uri,
         background_pass: kind.is_starlark().then_some(generation),
+        rc: kind == FileKind::Bazelrc,
     })
 }
 
@@ -82,6 +85,7 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
     Some(Followup {
         uri,
         background_pass: open.doc.kind().is_starlark().then_some(generation),
+        rc: open.doc.kind() == FileKind::Bazelrc,
     })
 }
 

@@ -1,0 +1,222 @@
+//! IDE features for `.bazelrc` files, computed on the rc model
+//! ([`crate::rc`]) and the flag database ([`crate::flags`]).
+//!
+//! Every feature takes an [`RcContext`]: the workspace's rc chain, the
+//! database that answers for the Bazel version in use, and the file the
+//! request is about. Results are plain data in byte offsets; locations in
+//! other files carry the file's id in the chain.
+
+pub mod completion;
+pub mod diagnostics;
+pub mod hover;
+pub mod navigation;
+pub mod symbols;
+
+use std::path::PathBuf;
+
+use crate::flags::{FlagDb, FlagInfo};
+use crate::rc::chain::{FileId, RcChain};
+use crate::rc::file::{LineKind, COMMON, STARTUP};
+use crate::rc::lexer::Word;
+use crate::rc::options::{parse_args, ArgKind, FlagArg};
+use crate::rc::FlagSchema;
+use crate::text::TextRange;
+
+/// What a request about one rc file needs.
+#[derive(Clone, Copy)]
+pub struct RcContext<'a> {
+    pub chain: &'a RcChain,
+    pub db: &'a FlagDb,
+    /// The database is for the Bazel version in use (else unknown flags are
+    /// only hints).
+    pub exact: bool,
+    /// The Bazel version in use, when known.
+    pub version: Option<&'a str>,
+    pub file: FileId,
+}
+
+/// A range in some file of the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRange {
+    pub file: FileId,
+    pub path: PathBuf,
+    pub range: TextRange,
+}
+
+impl RcContext<'_> {
+    pub fn text(&self) -> &str {
+        &self.chain.files[self.file].text
+    }
+
+    pub fn file_range(&self, file: FileId, range: TextRange) -> FileRange {
+        FileRange {
+            file,
+            path: self.chain.files[file].path.clone(),
+            range,
+        }
+    }
+
+    /// "Bazel 7.1.0" or "Bazel 7.1.0 (closest to 7.4.1)".
+    pub fn db_label(&self) -> String {
+        match (self.exact, self.version) {
+            (false, Some(v)) => format!("Bazel {} (closest to {v})", self.db.version()),
+            _ => format!("Bazel {}", self.db.version()),
+        }
+    }
+
+    /// The flag database entry for a parsed flag.
+    pub fn info(&self, flag: &FlagArg) -> Option<&FlagInfo> {
+        flag.shape.as_ref().and_then(|s| self.db.get(&s.name))
+    }
+}
+
+/// One argument of a line of the file, as Bazel parses it.
+#[derive(Clone, Debug)]
+pub struct LineArg {
+    /// The line's index in the file.
+    pub line: usize,
+    /// The key the line files options under (`build`, `build:cuda`).
+    pub key: String,
+    /// The command part of the key.
+    pub command: String,
+    /// The word (the flag, or the residue word).
+    pub word: Word,
+    /// The next word, when the flag took it as its value.
+    pub value_word: Option<Word>,
+    /// `None` for residue words and the `--` separator.
+    pub flag: Option<FlagArg>,
+}
+
+/// Every argument of every options line of `ctx.file`, in text order, parsed
+/// chunk by chunk as Bazel parses them (a chunk is the run of one key's
+/// options from one file, so a value may come from a later line).
+pub fn file_args(ctx: &RcContext<'_>) -> Vec<LineArg> {
+    let chain = ctx.chain;
+    let schema: &dyn FlagSchema = ctx.db;
+    let mut keys: Vec<&str> = Vec::new();
+    for line in &chain.files[ctx.file].parsed.lines {
+        if let Some(key) = line.key() {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for key in keys {
+        let command = key.split(':').next().unwrap_or(key).to_string();
+        let entries: Vec<_> = chain.entries_for(key).collect();
+        let mut start = 0;
+        while start < entries.len() {
+            let file = entries[start].file;
+            let end = entries[start..]
+                .iter()
+                .position(|e| e.file != file)
+                .map_or(entries.len(), |n| start + n);
+            if file == ctx.file {
+                let chunk = &entries[start..end];
+                let texts: Vec<&str> = chunk.iter().map(|e| &*e.word.text).collect();
+                for parsed in parse_args(schema, &texts) {
+                    let entry = chunk[parsed.index];
+                    let flag = match parsed.kind {
+                        ArgKind::Flag(flag) => Some(flag),
+                        ArgKind::Residue | ArgKind::Separator => None,
+                    };
+                    out.push(LineArg {
+                        line: entry.line,
+                        key: key.to_string(),
+                        command: command.clone(),
+                        word: entry.word.clone(),
+                        value_word: parsed.value_index.map(|i| chunk[i].word.clone()),
+                        flag,
+                    });
+                }
+            }
+            start = end;
+        }
+    }
+    out.sort_by_key(|a| a.word.range.start);
+    out
+}
+
+/// The config name a `--config=NAME` word names, with the range of the name
+/// when the word is plain text.
+pub fn config_reference(word: &Word, source: &str) -> Option<(String, TextRange)> {
+    let value = word.text.strip_prefix("--config=")?;
+    let range = if word.is_plain(source) {
+        TextRange::new(word.range.start + "--config=".len(), word.range.end)
+    } else {
+        word.range
+    };
+    Some((value.to_string(), range))
+}
+
+/// Commands an rc line may start with besides Bazel's commands.
+pub const PSEUDO_COMMANDS: &[&str] = &[COMMON, crate::rc::file::ALWAYS, STARTUP];
+
+/// True when `command` may head an rc line under this database.
+pub fn is_known_command(db: &FlagDb, command: &str) -> bool {
+    PSEUDO_COMMANDS.contains(&command) || db.commands().iter().any(|c| c == command)
+}
+
+/// True when the line at `line` is an options line.
+pub fn is_options_line(ctx: &RcContext<'_>, line: usize) -> bool {
+    matches!(
+        ctx.chain.files[ctx.file]
+            .parsed
+            .lines
+            .get(line)
+            .map(|l| &l.kind),
+        Some(LineKind::Options { .. })
+    )
+}
+
+/// The closest candidates to `word` by edit distance (adjacent swaps count
+/// as one edit), best first: at most `limit`, and only those within a
+/// quarter of the word's length (at least one edit, two for words of six
+/// characters or more).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    limit: usize,
+) -> Vec<&'a str> {
+    let len = word.chars().count();
+    let max = (len / 4).max(if len >= 6 { 2 } else { 1 });
+    let mut scored: Vec<(usize, &str)> = candidates
+        .filter(|c| c.chars().count().abs_diff(len) <= max && *c != word)
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= max)
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(limit).map(|(_, c)| c).collect()
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions
+/// and swaps of adjacent characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests;

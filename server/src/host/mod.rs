@@ -1,0 +1,7 @@
+//! The host: everything that touches the machine (files, environment
+//! variables, the Bazel binary). The analysis core never does; the LSP layer
+//! and the CLI call in here and hand plain data to the core.
+
+pub mod flags;
+pub mod rc;
+pub mod workspace;

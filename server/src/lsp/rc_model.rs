@@ -1,0 +1,92 @@
+//! Building the rc model for a request or a diagnostics pass: the chain of
+//! the workspace around an rc document, read from open buffers first and the
+//! disk otherwise, and the flag database for the workspace's Bazel version.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tower_lsp::lsp_types::Url;
+
+use super::settings::Settings;
+use super::state::State;
+use crate::analysis::rc::RcContext;
+use crate::host::flags::{cache_dir, choose, workspace_version, FlagDbChoice};
+use crate::host::rc::{chain_for_file, DiskRcReader, OverlayReader, RcSelection};
+use crate::host::workspace::workspace_of;
+use crate::rc::chain::{normalize, FileId, RcSource};
+use crate::rc::RcChain;
+use crate::syntax::FileKind;
+
+/// What building a model needs from the server state, captured under the
+/// lock so the model can be built without it.
+#[derive(Clone)]
+pub struct RcInputs {
+    pub overlays: Arc<HashMap<PathBuf, RcSource>>,
+    pub root: Option<PathBuf>,
+    pub settings: Settings,
+    pub disk: Arc<DiskRcReader>,
+}
+
+/// The rc chain around one file, with the database that answers for it.
+pub struct RcModel {
+    pub chain: RcChain,
+    pub choice: FlagDbChoice,
+    pub version: Option<String>,
+    pub file: FileId,
+}
+
+impl RcModel {
+    pub fn ctx(&self) -> RcContext<'_> {
+        RcContext {
+            chain: &self.chain,
+            db: self.choice.db,
+            exact: self.choice.exact,
+            version: self.version.as_deref(),
+            file: self.file,
+        }
+    }
+}
+
+/// The inputs for models, from the current state.
+pub fn inputs(state: &mut State) -> RcInputs {
+    let mut overlays = HashMap::new();
+    for (uri, open) in state.documents.iter_mut() {
+        if open.doc.kind() != FileKind::Bazelrc {
+            continue;
+        }
+        if let (Ok(path), Some(source)) = (uri.to_file_path(), open.rc_source()) {
+            overlays.insert(normalize(&path), source);
+        }
+    }
+    RcInputs {
+        overlays: Arc::new(overlays),
+        root: state.root.clone(),
+        settings: state.settings.clone(),
+        disk: state.rc_disk.clone(),
+    }
+}
+
+/// Builds the model for the rc file at `uri`; `None` for non-file URIs.
+pub fn build(inputs: &RcInputs, uri: &Url) -> Option<RcModel> {
+    let path = normalize(&uri.to_file_path().ok()?);
+    let workspace = workspace_of(&path, inputs.root.as_deref());
+    let selection = RcSelection {
+        system_rc: inputs.settings.system_rc,
+        home_rc: inputs.settings.home_rc,
+        ..RcSelection::default()
+    };
+    let reader = OverlayReader {
+        overlays: &inputs.overlays,
+        disk: &inputs.disk,
+    };
+    let (chain, file) = chain_for_file(&path, workspace.as_deref(), &selection, &reader)?;
+    let version = workspace_version(workspace.as_deref());
+    let choice = choose(version.as_ref(), cache_dir().as_deref());
+    Some(RcModel {
+        chain,
+        choice,
+        version: version.map(|v| v.raw),
+        file,
+    })
+}

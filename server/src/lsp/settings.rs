@@ -1,0 +1,143 @@
+//! Client settings, from `initializationOptions` and
+//! `workspace/didChangeConfiguration`.
+//!
+//! Accepted shapes (editors differ): `{"bzls": {"command": ...}}`, the inner
+//! object `{"command": ...}`, or flat dotted keys `{"bzls.command": ...}`.
+//! Unknown keys are ignored; a key of the wrong type keeps its previous
+//! value and is logged.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// The settings bzls understands. Names are a public interface (README).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// `bzls.command`: the Bazel command select() previews assume.
+    pub command: String,
+    /// `bzls.configs`: the active `--config` names.
+    pub configs: Vec<String>,
+    /// `bzls.flags`: extra Bazel flags for the active configuration.
+    pub flags: Vec<String>,
+    /// `bzls.rc.systemRc`: read `/etc/bazel.bazelrc`.
+    pub system_rc: bool,
+    /// `bzls.rc.homeRc`: read `~/.bazelrc`.
+    pub home_rc: bool,
+    /// `bzls.bazel.path`: the Bazel (or Bazelisk) binary.
+    pub bazel_path: Option<PathBuf>,
+    /// `bzls.bazel.allowRun`: bzls may run Bazel in the background (to dump
+    /// the flags of the exact version in use).
+    pub allow_run: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            command: "build".to_string(),
+            configs: Vec::new(),
+            flags: Vec::new(),
+            system_rc: true,
+            home_rc: true,
+            bazel_path: None,
+            allow_run: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Applies whatever `value` sets, keeping the rest.
+    pub fn update(&mut self, value: &Value) {
+        let Some(obj) = value.as_object() else { return };
+        let inner = obj.get("bzls").and_then(Value::as_object).unwrap_or(obj);
+        let lookup = |path: &str| nested(inner, path).or_else(|| obj.get(&format!("bzls.{path}")));
+        if let Some(v) = lookup("command") {
+            match v.as_str() {
+                Some(s) if !s.trim().is_empty() => self.command = s.trim().to_string(),
+                _ => tracing::warn!(?v, "bzls.command must be a non-empty string"),
+            }
+        }
+        if let Some(v) = lookup("configs") {
+            match strings(v) {
+                Some(list) => self.configs = list,
+                None => tracing::warn!(?v, "bzls.configs must be a list of strings"),
+            }
+        }
+        if let Some(v) = lookup("flags") {
+            match strings(v) {
+                Some(list) => self.flags = list,
+                None => tracing::warn!(?v, "bzls.flags must be a list of strings"),
+            }
+        }
+        let boolean = |path: &str, slot: &mut bool| {
+            if let Some(v) = lookup(path) {
+                match v.as_bool() {
+                    Some(b) => *slot = b,
+                    None => tracing::warn!(?v, "bzls.{path} must be a boolean"),
+                }
+            }
+        };
+        boolean("rc.systemRc", &mut self.system_rc);
+        boolean("rc.homeRc", &mut self.home_rc);
+        boolean("bazel.allowRun", &mut self.allow_run);
+        if let Some(v) = lookup("bazel.path") {
+            match v {
+                Value::Null => self.bazel_path = None,
+                Value::String(s) if s.trim().is_empty() => self.bazel_path = None,
+                Value::String(s) => self.bazel_path = Some(PathBuf::from(s.trim())),
+                _ => tracing::warn!(?v, "bzls.bazel.path must be a string"),
+            }
+        }
+    }
+}
+
+/// `path` (`rc.homeRc`) inside nested objects.
+fn nested<'a>(obj: &'a serde_json::Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let (first, rest) = match path.split_once('.') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (path, None),
+    };
+    let value = obj.get(first)?;
+    match rest {
+        None => Some(value),
+        Some(rest) => nested(value.as_object()?, rest),
+    }
+}
+
+fn strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?
+        .iter()
+        .map(|item| item.as_str().map(str::to_string))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn accepts_every_shape() {
+        for value in [
+            json!({"bzls": {"command": "test", "configs": ["a"], "rc": {"homeRc": false}}}),
+            json!({"command": "test", "configs": ["a"], "rc": {"homeRc": false}}),
+            json!({"bzls.command": "test", "bzls.configs": ["a"], "bzls.rc.homeRc": false}),
+        ] {
+            let mut s = Settings::default();
+            s.update(&value);
+            assert_eq!(s.command, "test", "{value}");
+            assert_eq!(s.configs, vec!["a"], "{value}");
+            assert!(!s.home_rc, "{value}");
+            assert!(s.system_rc);
+        }
+    }
+
+    #[test]
+    fn wrong_types_keep_the_old_value() {
+        let mut s = Settings::default();
+        s.update(&json!({"bzls": {"command": 3, "configs": "x", "rc": {"homeRc": "no"}, "bazel": {"path": 1}}}));
+        assert_eq!(s, Settings::default());
+        s.update(&json!(null));
+        s.update(&json!([1, 2]));
+        assert_eq!(s, Settings::default());
+    }
+}
