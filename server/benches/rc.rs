@@ -105,17 +105,41 @@ fn bench_model(c: &mut Criterion) {
     c.bench_function("rc expansion, build with 5 configs", |b| {
         b.iter(|| expand(&chain, db, "test", black_box(&args), "linux"))
     });
+}
 
-    // The keystroke path of the server: new text, parse, chain, diagnostics.
-    let edit_at = text.len() / 2;
-    c.bench_function("rc keystroke: parse + chain + diagnostics, 50 KB", |b| {
+fn bench_document(c: &mut Criterion) {
+    use bzls::analysis::Document;
+    use bzls::syntax::FileKind;
+    use bzls::text::{LineCol, PositionEncoding, TextChange};
+    let text = generate_rc(50_000);
+    c.bench_function("rc document open (tree-sitter parse), 50 KB", |b| {
+        b.iter(|| Document::new(FileKind::Bazelrc, 0, black_box(&text)))
+    });
+    let mut doc = Document::new(FileKind::Bazelrc, 0, &text);
+    let line = (text.lines().count() / 2) as u32;
+    let mut version = 0;
+    let mut type_one = |doc: &mut Document| {
+        version += 1;
+        let at = LineCol::new(line, 0);
+        doc.apply_changes(
+            version,
+            &[TextChange {
+                range: Some((at, at)),
+                text: " ".to_string(),
+            }],
+            PositionEncoding::Utf16,
+        );
+    };
+    // What the server does for a keystroke in an rc file: apply the change
+    // (the rc parse is updated line by line; the tree-sitter reparse waits),
+    // then the diagnostics pass on the chain.
+    let db = db();
+    c.bench_function("rc keystroke: change + chain + diagnostics, 50 KB", |b| {
         b.iter(|| {
-            let mut edited = String::with_capacity(text.len() + 1);
-            edited.push_str(&text[..edit_at]);
-            edited.push(' ');
-            edited.push_str(&text[edit_at..]);
-            let reader = MemReader(Arc::from(edited));
-            let chain = RcChain::load(Some(Path::new("/ws")), &roots(), &reader);
+            type_one(&mut doc);
+            let source = doc.rc_source().cloned().expect("rc source");
+            let reader = move |_: &Path| -> Result<RcSource, ReadError> { Ok(source.clone()) };
+            let chain = RcChain::load(Some(Path::new("/ws")), &roots(), &SourceReader(reader));
             let ctx = RcContext {
                 chain: &chain,
                 db,
@@ -126,6 +150,24 @@ fn bench_model(c: &mut Criterion) {
             rc_diagnostics(&ctx)
         })
     });
+    c.bench_function(
+        "rc deferred tree-sitter reparse after a keystroke, 50 KB",
+        |b| {
+            b.iter(|| {
+                type_one(&mut doc);
+                doc.tree().is_some()
+            })
+        },
+    );
+}
+
+/// Hands out one already parsed file.
+struct SourceReader<F>(F);
+
+impl<F: Fn(&Path) -> Result<RcSource, ReadError>> RcReader for SourceReader<F> {
+    fn read(&self, path: &Path) -> Result<RcSource, ReadError> {
+        (self.0)(path)
+    }
 }
 
 fn bench_features(c: &mut Criterion) {
@@ -156,5 +198,5 @@ fn bench_features(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_model, bench_features);
+criterion_group!(benches, bench_model, bench_document, bench_features);
 criterion_main!(benches);

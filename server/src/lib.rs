@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod flags;
+pub mod hash;
 pub mod host;
 pub mod lsp;
 pub mod rc;

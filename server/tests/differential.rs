@@ -17,7 +17,7 @@
 
 use bzls::analysis::diagnostics::check_text;
 use bzls::analysis::Document;
-use bzls::syntax::{parse_str, sexp, FileKind};
+use bzls::syntax::{parse_str, parse_str_with, sexp, FileKind, Grammar};
 use bzls::text::{LineCol, PositionEncoding, TextChange};
 
 /// xorshift64*: small, deterministic, good enough to pick edits.
@@ -378,4 +378,49 @@ fn incremental_equals_fresh_parse() {
         );
     }
     assert!(fast_batches > cases as usize, "the fast path is exercised");
+}
+
+const RC_BASES: &[&str] = &[
+    "",
+    "build --jobs=4 -c opt\ntest:ci --test_output=errors # trailing\n",
+    "# Comment \\\nswallowed\nbuild:cuda --copt=\"-O2 -g\" \\\n    --define x=1\r\nimport %workspace%/a.rc\ntry-import 'b c.rc'\nbuild -- //foo/... -//bar\n",
+];
+
+/// rc documents: the tree-sitter tree, reparsed incrementally after every
+/// change, is always the fresh parse of the text.
+#[test]
+fn rc_incremental_equals_fresh_parse() {
+    let cases: u64 = std::env::var("BZLS_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
+    for seed in 0..cases {
+        let mut rng = Rng::new(seed ^ 0x5EED_BA2E);
+        let encoding = *rng.pick(&[PositionEncoding::Utf8, PositionEncoding::Utf16]);
+        let base = *rng.pick(RC_BASES);
+        let mut doc = Document::new(FileKind::Bazelrc, 0, base);
+        let mut reference = base.to_owned();
+        for version in 1..=(rng.below(20) as i32 + 1) {
+            let change = if rng.below(2) == 0 {
+                typing_change(&mut rng, &reference, encoding)
+                    .unwrap_or_else(|| random_change(&mut rng, &reference, encoding))
+            } else {
+                random_change(&mut rng, &reference, encoding)
+            };
+            apply_reference(&mut reference, &change, encoding);
+            doc.apply_changes(version, &[change], encoding);
+        }
+        let text = doc.rope().to_string();
+        assert_eq!(text, reference, "seed {seed}");
+        let source = doc.rc_source().expect("rc document keeps its parse");
+        assert_eq!(&*source.text, text.as_str(), "seed {seed}");
+        assert_eq!(
+            *source.parsed,
+            bzls::rc::file::parse(&text),
+            "seed {seed}: text {text:?}"
+        );
+        let fresh = sexp(&parse_str_with(Grammar::Bazelrc, &text));
+        let incremental = doc.tree().map(sexp).unwrap_or_default();
+        assert_eq!(incremental, fresh, "seed {seed}: text {text:?}");
+    }
 }

@@ -1004,3 +1004,98 @@ fn positions_past_the_end_are_clamped() {
         [("rc-undefined-config".to_owned(), ERROR, range(2, 15, 2, 19))]
     );
 }
+
+/// A `bazel` that prints its version and a hand-made flag dump with two
+/// boolean flags, `only_flag` (build) and `other_flag` (test), as real Bazel prints
+/// `help flags-as-proto`: base64 of a `FlagCollection`.
+#[cfg(unix)]
+fn fake_bazel(dir: &Path, version: &str) -> std::path::PathBuf {
+    fn field(number: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![(number << 3) | 2, payload.len() as u8];
+        out.extend_from_slice(payload);
+        out
+    }
+    let flag = |name: &str, command: &str| {
+        let mut info = field(1, name.as_bytes());
+        // has_negative_flag: a boolean, which takes no value word.
+        info.extend([2 << 3, 1]);
+        info.extend(field(3, b"A flag of the dumped Bazel."));
+        info.extend(field(4, command.as_bytes()));
+        field(1, &info)
+    };
+    let mut dump = flag("only_flag", "build");
+    dump.extend(flag("other_flag", "test"));
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in dump.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let script = dir.join("bazel");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  --version) echo 'bazel {version}' ;;\n  help) echo '{b64}' ;;\n  *) exit 2 ;;\nesac\n"
+        ),
+    )
+    .expect("write fake bazel");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script
+}
+
+#[cfg(unix)]
+#[test]
+fn allowed_bazel_is_asked_for_its_flags_once() {
+    // No .bazelversion: the version comes from the binary, and its dump is
+    // then the exact database.
+    let text = "build --only_flag --jbos=2 --jobs=2\n";
+    let fx = Fixture::new("dump", &[(".bazelrc", text)]);
+    std::fs::remove_file(fx.path(".bazelversion")).expect("rm .bazelversion");
+    let bin = TempDir::new("rc-lsp-dump-bin");
+    let bazel = fake_bazel(bin.path(), "6.6.6");
+    let options = json!({"bzls": {"bazel": {"allowRun": true, "path": path_str(&bazel)}}});
+    let mut server = fx.start(json!({}), options);
+    let u = fx.uri(".bazelrc");
+    server.open(&u, "bazelrc", 1, text);
+    // Once the dump is in, `--only_flag` is known, the typo is an error
+    // (the database is exact), and `--jobs`, which this Bazel lacks but
+    // others have, a hint.
+    let d = server.diagnostics_where(&u, Some(1), |d| {
+        d.iter()
+            .any(|x| x["message"].as_str().is_some_and(|m| m.contains("6.6.6")))
+    });
+    assert_eq!(codes(&d), ["rc-unknown-flag", "rc-unknown-flag"], "{d:?}");
+    assert_eq!(d[0]["severity"], 1, "{d:?}");
+    assert_eq!(d[1]["severity"], 4, "{d:?}");
+    let hover = result(server.request("textDocument/hover", at(&u, 0, 9)));
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(markdown.contains("Bazel 6.6.6 flag database"), "{markdown}");
+    let cached = fx.cache.path().join("bzls/flags/bazel-6.6.6.flags.pb");
+    assert!(
+        cached.is_file(),
+        "the dump is cached at {}",
+        cached.display()
+    );
+}
+
+#[test]
+fn bazel_is_not_run_unless_allowed() {
+    let text = "build --jobs=2\n";
+    let fx = Fixture::new("no-dump", &[(".bazelrc", text)]);
+    let (_server, _u, d) = open_rc(&fx, ".bazelrc", text);
+    assert_eq!(d, Vec::<Value>::new());
+    assert!(
+        !fx.cache.path().join("bzls/flags").exists(),
+        "nothing dumped"
+    );
+}

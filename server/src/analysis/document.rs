@@ -12,8 +12,9 @@ use crate::analysis::diagnostics::{
     module_order, starlark_diagnostic, statement_diagnostics, superseded, StatementFacts,
 };
 use crate::analysis::{Diagnostic, DiagnosticCode};
+use crate::rc::chain::RcSource;
 use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse};
-use crate::syntax::{input_edit, node_range, parse_rope, FileKind};
+use crate::syntax::{input_edit, node_range, parse_rope, parse_rope_with, FileKind, Grammar};
 use crate::text::{apply_change, AppliedEdit, Clamp, PositionEncoding, TextChange, TextRange};
 
 /// Something odd about a client's edit that was repaired; worth a log line.
@@ -149,6 +150,15 @@ pub struct Document {
     generation: u64,
     rope: Rope,
     starlark: Option<StarlarkState>,
+    /// For an rc file (up to [`MAX_ANALYSED_SIZE`]): its tree-sitter tree,
+    /// edited with every change; reparsed incrementally when it is needed
+    /// ([`Document::tree`], [`Document::snapshot`]) or typing pauses, as
+    /// `rc_reparse_pending` says. Nothing on the keystroke path reads it.
+    rc_tree: Option<Tree>,
+    rc_reparse_pending: bool,
+    /// For an rc file: its text and the rc model's parse of it, kept up to
+    /// date change by change (only the edited logical lines are lexed).
+    rc_source: Option<RcSource>,
 }
 
 /// An immutable view of a document, cheap to clone (the rope and the tree
@@ -180,12 +190,16 @@ impl Document {
     pub fn new(kind: FileKind, version: i32, text: &str) -> Document {
         let rope = Rope::from_str(text);
         let starlark = StarlarkState::analysed(kind, &rope);
+        let rc_tree = rc_tree(kind, &rope);
         Document {
             kind,
             version,
             generation: 0,
             rope,
             starlark,
+            rc_tree,
+            rc_reparse_pending: false,
+            rc_source: (kind == FileKind::Bazelrc).then(|| RcSource::new(Arc::from(text))),
         }
     }
 
@@ -205,10 +219,19 @@ impl Document {
         &self.rope
     }
 
-    /// The tree of the current text, reparsing first if edits are pending.
+    /// The tree of the current text (Starlark's, or the rc grammar's),
+    /// reparsing first if edits are pending.
     pub fn tree(&mut self) -> Option<&Tree> {
         self.flush_reparse();
-        self.starlark.as_ref().map(|s| &s.tree)
+        match &self.starlark {
+            Some(state) => Some(&state.tree),
+            None => self.rc_tree.as_ref(),
+        }
+    }
+
+    /// For an rc file: the current text and its parse.
+    pub fn rc_source(&self) -> Option<&RcSource> {
+        self.rc_source.as_ref()
     }
 
     /// The AST of the most recent text that starlark_syntax parsed.
@@ -256,10 +279,33 @@ impl Document {
                     shift_statements(&mut state.statements, &edit);
                 }
             }
+            if let Some(tree) = &mut self.rc_tree {
+                tree.edit(&input_edit(&edit));
+            }
+            if let Some(old) = &self.rc_source {
+                let text: Arc<str> = Arc::from(self.rope.to_string());
+                let parsed =
+                    old.parsed
+                        .edited(&old.text, &text, edit.start, edit.old_end, edit.new_end);
+                self.rc_source = Some(RcSource {
+                    text,
+                    parsed: Arc::new(parsed),
+                });
+            }
         }
         self.version = version;
         self.generation += 1;
         let too_large = self.rope.len_bytes() > MAX_ANALYSED_SIZE;
+        if self.kind == FileKind::Bazelrc {
+            match (&self.rc_tree, too_large) {
+                (_, true) => {
+                    self.rc_tree = None;
+                    self.rc_reparse_pending = false;
+                }
+                (Some(_), false) => self.rc_reparse_pending = true,
+                (None, false) => self.rc_tree = rc_tree(self.kind, &self.rope),
+            }
+        }
         if self.kind.is_starlark() && (too_large == self.starlark.is_some()) {
             // The text crossed the size limit: drop or rebuild the analysis.
             self.starlark = StarlarkState::analysed(self.kind, &self.rope);
@@ -272,13 +318,21 @@ impl Document {
     /// Whether the last changes took the fast path and the whole-tree
     /// reparse is still pending.
     pub fn reparse_pending(&self) -> bool {
-        self.starlark.as_ref().is_some_and(|s| s.reparse_pending)
+        self.starlark.as_ref().is_some_and(|s| s.reparse_pending) || self.rc_reparse_pending
     }
 
     /// Performs a deferred incremental reparse, if one is pending, and
     /// refreshes the diagnostics of every statement it shows changed.
     /// Returns whether the diagnostics changed.
     pub fn flush_reparse(&mut self) -> bool {
+        if self.rc_reparse_pending {
+            self.rc_reparse_pending = false;
+            if let Some(old) = &self.rc_tree {
+                self.rc_tree = Some(parse_rope_with(Grammar::Bazelrc, &self.rope, Some(old)));
+            }
+            // rc diagnostics come from the rc model, not the tree.
+            return false;
+        }
         let Some(state) = &mut self.starlark else {
             return false;
         };
@@ -544,6 +598,12 @@ fn reparse_statement(
 }
 
 /// The nesting of a whole text: its deepest statement, one level down.
+/// The rc grammar's tree of `rope`, for rc files within the size limit.
+fn rc_tree(kind: FileKind, rope: &Rope) -> Option<Tree> {
+    (kind == FileKind::Bazelrc && rope.len_bytes() <= MAX_ANALYSED_SIZE)
+        .then(|| parse_rope_with(Grammar::Bazelrc, rope, None))
+}
+
 fn max_nesting(statements: &[StatementDiagnostics]) -> usize {
     statements
         .iter()

@@ -36,10 +36,12 @@ fn foldable(kind: &str) -> bool {
             | "if_statement"
             | "for_statement"
             | "string"
+            // rc files: a line continued over several physical lines.
+            | "line"
     )
 }
 
-/// The folds of a Starlark document, in document order.
+/// The folds of a Starlark or rc document, in document order.
 pub fn folding_ranges(snapshot: &DocumentSnapshot) -> Vec<Fold> {
     let Some(tree) = &snapshot.tree else {
         return Vec::new();
@@ -76,7 +78,7 @@ fn fold_runs(root: Node<'_>, rope: &ropey::Rope, out: &mut Vec<Fold>) {
     for node in root.children(&mut cursor) {
         let kind = if node.kind() == "comment" {
             Some(FoldKind::Comment)
-        } else if is_load(node, rope) {
+        } else if is_load(node, rope) || node.kind() == "import" {
             Some(FoldKind::Imports)
         } else {
             None

@@ -251,15 +251,16 @@ fn check_rc(path: &Path, text: &str) -> Vec<crate::analysis::Diagnostic> {
         overlays: &overlays,
         disk: &disk,
     };
+    let version = workspace_version(workspace.as_deref());
     let Some((chain, file)) = chain_for_file(
         &path,
         workspace.as_deref(),
         &RcSelection::default(),
         &reader,
+        version.as_ref().map(|v| v.triple()),
     ) else {
         return Vec::new();
     };
-    let version = workspace_version(workspace.as_deref());
     let choice = choose(version.as_ref(), cache_dir().as_deref());
     let version = version.map(|v| v.raw);
     let ctx = RcContext {

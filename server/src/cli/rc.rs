@@ -124,7 +124,12 @@ pub fn run(args: RcArgs) -> ExitCode {
     }
     let roots = rc_roots(workspace.as_deref(), &selection, home_dir().as_deref());
     let reader = DiskRcReader::new();
-    let chain = RcChain::load(workspace.as_deref(), &roots, &reader);
+    let chain = RcChain::load_for(
+        workspace.as_deref(),
+        &roots,
+        &reader,
+        version.as_ref().map(|v| v.triple()),
+    );
     if let Some(err) = chain
         .errors
         .iter()

@@ -1,6 +1,6 @@
 //! The flag database of one Bazel version, and its lookups.
 
-use std::collections::HashMap;
+use crate::hash::FastMap as HashMap;
 use std::fmt;
 
 use super::info::FlagInfo;
@@ -56,9 +56,9 @@ impl FlagDb {
             true
         });
 
-        let mut by_name = HashMap::with_capacity(flags.len());
-        let mut by_abbreviation = HashMap::new();
-        let mut by_command: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_name = HashMap::with_capacity_and_hasher(flags.len(), Default::default());
+        let mut by_abbreviation = HashMap::default();
+        let mut by_command: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, flag) in flags.iter().enumerate() {
             by_name.insert(flag.name.clone(), i);
             if let Some(abbreviation) = &flag.abbreviation {

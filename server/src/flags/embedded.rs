@@ -40,13 +40,69 @@ pub fn embedded_versions() -> &'static [&'static str] {
     &VERSIONS
 }
 
+/// Former names Bazel still accepts (`@Option(oldName = ...)`), for dumps
+/// too old to list them (field 11 appeared in Bazel 8.4): `(old, current)`.
+/// Curated from Bazel's option definitions; applied only when the current
+/// name is a flag of the dump and the old one is not.
+const OLD_NAMES: &[(&str, &str)] = &[
+    (
+        "experimental_strict_action_env",
+        "incompatible_strict_action_env",
+    ),
+    ("project_id", "bes_instance_name"),
+    (
+        "experimental_local_execution_delay",
+        "dynamic_local_execution_delay",
+    ),
+    (
+        "experimental_remote_build_event_upload",
+        "remote_build_event_upload",
+    ),
+    (
+        "experimental_remote_download_regex",
+        "remote_download_regex",
+    ),
+    (
+        "experimental_remote_cache_compression",
+        "remote_cache_compression",
+    ),
+    ("experimental_remote_grpc_log", "remote_grpc_log"),
+    ("experimental_enable_bzlmod", "enable_bzlmod"),
+    (
+        "experimental_allow_unresolved_symlinks",
+        "allow_unresolved_symlinks",
+    ),
+    ("experimental_worker_multiplex", "worker_multiplex"),
+    (
+        "experimental_action_cache_store_output_metadata",
+        "action_cache_store_output_metadata",
+    ),
+];
+
 /// Gunzips and decodes one embedded dump.
 fn load(index: usize) -> Result<FlagDb, String> {
     let mut bytes = Vec::new();
     GzDecoder::new(EMBEDDED[index].1)
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
-    FlagDb::from_proto(VERSIONS[index], &bytes).map_err(|e| e.to_string())
+    let mut flags = super::proto::decode_flag_collection(&bytes).map_err(|e| e.to_string())?;
+    add_old_names(&mut flags);
+    Ok(FlagDb::from_flags(VERSIONS[index], flags))
+}
+
+/// Adds the [`OLD_NAMES`] a dump does not know.
+fn add_old_names(flags: &mut [super::FlagInfo]) {
+    for (old, current) in OLD_NAMES {
+        if flags
+            .iter()
+            .any(|f| f.name == *old || f.old_names.iter().any(|n| n == old))
+        {
+            continue;
+        }
+        if let Some(flag) = flags.iter_mut().find(|f| f.name == *current) {
+            flag.old_names.push(old.to_string());
+        }
+    }
 }
 
 fn get(index: usize) -> &'static FlagDb {

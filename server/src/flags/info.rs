@@ -250,7 +250,27 @@ fn doc_says_deprecated(doc: &str) -> bool {
         "this flag has no effect",
         ". deprecated:",
     ];
-    OPENINGS.iter().any(|w| starts_with_word(&doc, w)) || PHRASES.iter().any(|p| doc.contains(p))
+    // A phrase counts only as a whole statement: "this option has no effect
+    // if docker is missing" is a condition, not a deprecation.
+    let unconditional = |phrase: &str| {
+        doc.match_indices(phrase).any(|(i, _)| {
+            let rest = doc[i + phrase.len()..].trim_start();
+            rest.is_empty()
+                || rest.starts_with(['.', ';', ',', ')', ':'])
+                || rest.starts_with("and ")
+                || rest.starts_with("anymore")
+                || rest.starts_with("and will")
+        })
+    };
+    let conditional_phrase = |p: &&str| p.contains("no effect");
+    OPENINGS.iter().any(|w| starts_with_word(&doc, w))
+        || PHRASES.iter().any(|p| {
+            if conditional_phrase(p) {
+                unconditional(p)
+            } else {
+                doc.contains(p)
+            }
+        })
 }
 
 #[cfg(test)]
@@ -286,6 +306,8 @@ mod tests {
             "Deprecate local_resources in favor of --local_ram_resources.",
             "Whether to exit. No-op if --fatal_async_exceptions_exclusions is available.",
             "aquery, cquery: include aspects. query: no-op (aspects are always followed).",
+            "Enable Docker-based sandboxing. This option has no effect if Docker is not installed.",
+            "This flag has no effect when the cache is disabled.",
             "Nooperation",
             "",
         ] {

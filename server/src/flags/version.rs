@@ -119,6 +119,11 @@ impl BazelVersion {
         s
     }
 
+    /// `[major, minor, patch]`, unknown parts as 0.
+    pub fn triple(&self) -> [u32; 3] {
+        [self.major, self.minor.unwrap_or(0), self.patch.unwrap_or(0)]
+    }
+
     /// Whether minor and patch are both known (`7.1.0`, `7.1.0rc1`).
     pub fn is_complete(&self) -> bool {
         self.patch.is_some()

@@ -168,10 +168,11 @@ pub fn chain_for_file(
     workspace: Option<&Path>,
     selection: &RcSelection,
     reader: &dyn RcReader,
+    version: Option<[u32; 3]>,
 ) -> Option<(crate::rc::RcChain, crate::rc::chain::FileId)> {
     let path = normalize(path);
     let mut roots = rc_roots(workspace, selection, home_dir().as_deref());
-    let chain = crate::rc::RcChain::load(workspace, &roots, reader);
+    let chain = crate::rc::RcChain::load_for(workspace, &roots, reader, version);
     if let Some(file) = chain.file_by_path(&path) {
         return Some((chain, file));
     }
@@ -179,7 +180,7 @@ pub fn chain_for_file(
         path: path.clone(),
         origin: Origin::Explicit,
     });
-    let chain = crate::rc::RcChain::load(workspace, &roots, reader);
+    let chain = crate::rc::RcChain::load_for(workspace, &roots, reader, version);
     let file = chain.file_by_path(&path)?;
     Some((chain, file))
 }

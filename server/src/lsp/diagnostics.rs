@@ -78,7 +78,7 @@ fn rc_diagnostics(
     uri: &Url,
 ) -> Option<(Vec<tower_lsp::lsp_types::Diagnostic>, Option<i32>)> {
     let (inputs, rope, version, encoding) = {
-        let mut state = lock(state);
+        let state = lock(state);
         let encoding = state.encoding;
         let open = state.documents.get(uri)?;
         if open.doc.kind() != FileKind::Bazelrc {
@@ -86,7 +86,7 @@ fn rc_diagnostics(
         }
         let rope = open.doc.rope().clone();
         let version = open.doc.version();
-        (rc_model::inputs(&mut state), rope, version, encoding)
+        (rc_model::inputs(&state), rope, version, encoding)
     };
     let diagnostics = tokio::task::block_in_place(|| {
         let model = rc_model::build(&inputs, uri)?;

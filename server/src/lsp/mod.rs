@@ -16,6 +16,7 @@ mod completion;
 mod convert;
 mod diagnostics;
 mod document_symbol;
+mod flag_dump;
 mod folding_range;
 mod goto_definition;
 mod hover;

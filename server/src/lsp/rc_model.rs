@@ -26,6 +26,8 @@ pub struct RcInputs {
     pub root: Option<PathBuf>,
     pub settings: Settings,
     pub disk: Arc<DiskRcReader>,
+    /// The Bazel binary's version, when the flag dump found it.
+    pub bazel_version: Option<crate::flags::BazelVersion>,
 }
 
 /// The rc chain around one file, with the database that answers for it.
@@ -49,9 +51,9 @@ impl RcModel {
 }
 
 /// The inputs for models, from the current state.
-pub fn inputs(state: &mut State) -> RcInputs {
+pub fn inputs(state: &State) -> RcInputs {
     let mut overlays = HashMap::new();
-    for (uri, open) in state.documents.iter_mut() {
+    for (uri, open) in state.documents.iter() {
         if open.doc.kind() != FileKind::Bazelrc {
             continue;
         }
@@ -64,6 +66,7 @@ pub fn inputs(state: &mut State) -> RcInputs {
         root: state.root.clone(),
         settings: state.settings.clone(),
         disk: state.rc_disk.clone(),
+        bazel_version: state.bazel_version.clone(),
     }
 }
 
@@ -80,9 +83,21 @@ pub fn build(inputs: &RcInputs, uri: &Url) -> Option<RcModel> {
         overlays: &inputs.overlays,
         disk: &inputs.disk,
     };
-    let (chain, file) = chain_for_file(&path, workspace.as_deref(), &selection, &reader)?;
-    let version = workspace_version(workspace.as_deref());
+    let version = workspace_version(workspace.as_deref()).or_else(|| inputs.bazel_version.clone());
+    let (chain, file) = chain_for_file(
+        &path,
+        workspace.as_deref(),
+        &selection,
+        &reader,
+        version.as_ref().map(|v| v.triple()),
+    )?;
     let choice = choose(version.as_ref(), cache_dir().as_deref());
+    tracing::debug!(
+        version = ?version.as_ref().map(|v| &v.raw),
+        database = choice.db.version(),
+        exact = choice.exact,
+        "rc model"
+    );
     Some(RcModel {
         chain,
         choice,

@@ -15,8 +15,8 @@ use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
 };
 use super::{
-    completion, document_symbol, folding_range, goto_definition, hover, references, rename,
-    text_sync, transport,
+    completion, document_symbol, flag_dump, folding_range, goto_definition, hover, references,
+    rename, text_sync, transport,
 };
 use crate::syntax::FileKind;
 use crate::text::PositionEncoding;
@@ -75,11 +75,16 @@ impl Backend {
             open.doc.snapshot()
         };
         run_blocking("bzls/debug/document", move || {
+            let grammar = if snapshot.kind == FileKind::Bazelrc {
+                crate::syntax::Grammar::Bazelrc
+            } else {
+                crate::syntax::Grammar::Starlark
+            };
             let text = snapshot.text();
             let tree = snapshot.tree.as_ref().map(crate::syntax::sexp);
             let fresh = tree
                 .as_ref()
-                .map(|_| crate::syntax::sexp(&crate::syntax::parse_str(&text)));
+                .map(|_| crate::syntax::sexp(&crate::syntax::parse_str_with(grammar, &text)));
             serde_json::json!({
                 "version": snapshot.version,
                 "text": text,
@@ -88,6 +93,19 @@ impl Backend {
             })
         })
         .await
+    }
+}
+
+/// Republishes the diagnostics of every open rc document.
+fn refresh_rc(state: &SharedState, publisher: &Publisher) {
+    let uris: Vec<Url> = lock(state)
+        .documents
+        .iter()
+        .filter(|(_, open)| open.doc.kind() == FileKind::Bazelrc)
+        .map(|(uri, _)| uri.clone())
+        .collect();
+    for uri in uris {
+        publisher.refresh(uri);
     }
 }
 
@@ -183,11 +201,13 @@ impl LanguageServer for Backend {
         if lock(&self.state).watch_files {
             self.register_watchers().await;
         }
+        self.start_flag_dump();
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         lock(&self.state).settings.update(&params.settings);
         self.refresh_rc_documents();
+        self.start_flag_dump();
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
@@ -331,18 +351,18 @@ impl LanguageServer for Backend {
 }
 
 impl Backend {
+    /// Dumps the flags of the Bazel in use in the background, if allowed;
+    /// the rc documents are refreshed when it is done.
+    fn start_flag_dump(&self) {
+        let state = self.state.clone();
+        let publisher = self.publisher.clone();
+        flag_dump::maybe_start(&self.state, move || refresh_rc(&state, &publisher));
+    }
+
     /// Republishes the diagnostics of every open rc document: they depend on
     /// the other rc files, the settings and the files on disk.
     fn refresh_rc_documents(&self) {
-        let uris: Vec<Url> = lock(&self.state)
-            .documents
-            .iter()
-            .filter(|(_, open)| open.doc.kind() == FileKind::Bazelrc)
-            .map(|(uri, _)| uri.clone())
-            .collect();
-        for uri in uris {
-            self.publisher.refresh(uri);
-        }
+        refresh_rc(&self.state, &self.publisher);
     }
 
     /// Asks the client to watch the files bzls's answers depend on.
@@ -389,7 +409,7 @@ impl Backend {
         compute: impl FnOnce(&RcModel, PositionEncoding) -> T + Send + 'static,
     ) -> Result<Option<T>> {
         let prepared = {
-            let mut state = lock(&self.state);
+            let state = lock(&self.state);
             let encoding = state.encoding;
             let open = state
                 .documents
@@ -403,7 +423,7 @@ impl Backend {
                     .and_then(|p| FileKind::from_path(&p))
                     .is_some_and(|k| k == FileKind::Bazelrc),
             };
-            is_rc.then(|| (rc_model::inputs(&mut state), encoding, open.map(|(_, g)| g)))
+            is_rc.then(|| (rc_model::inputs(&state), encoding, open.map(|(_, g)| g)))
         };
         let Some((inputs, encoding, generation)) = prepared else {
             return Ok(None);

@@ -18,34 +18,16 @@ pub struct OpenDocument {
     pub doc: Document,
     /// The file name, for messages from starlark_syntax.
     pub file_name: String,
-    /// For an rc document: its text and parse, and the generation they are
-    /// of (recomputed when the document changed since).
-    rc: Option<(u64, RcSource)>,
 }
 
 impl OpenDocument {
     pub fn new(doc: Document, file_name: String) -> OpenDocument {
-        OpenDocument {
-            doc,
-            file_name,
-            rc: None,
-        }
+        OpenDocument { doc, file_name }
     }
 
     /// The rc parse of the current text (`None` unless an rc document).
-    pub fn rc_source(&mut self) -> Option<RcSource> {
-        if self.doc.kind() != FileKind::Bazelrc {
-            return None;
-        }
-        let generation = self.doc.generation();
-        match &self.rc {
-            Some((g, source)) if *g == generation => Some(source.clone()),
-            _ => {
-                let source = RcSource::new(Arc::from(self.doc.rope().to_string()));
-                self.rc = Some((generation, source.clone()));
-                Some(source)
-            }
-        }
+    pub fn rc_source(&self) -> Option<RcSource> {
+        self.doc.rc_source().cloned()
     }
 }
 
@@ -62,6 +44,11 @@ pub struct State {
     pub rc_disk: Arc<DiskRcReader>,
     /// The client can watch files for us (dynamic registration).
     pub watch_files: bool,
+    /// The background flag dump was started (it runs once per server).
+    pub flag_dump_started: bool,
+    /// The version of the Bazel binary, once the flag dump ran: used when
+    /// the workspace does not name a version itself.
+    pub bazel_version: Option<crate::flags::BazelVersion>,
 }
 
 pub type SharedState = Arc<Mutex<State>>;

@@ -5,11 +5,10 @@
 //! [`RcReader`] for each file, so the analysis core stays free of I/O (the
 //! LSP layer reads open documents from memory and the rest from disk).
 
-use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use super::file::{parse, LineKind, RcFile, WORKSPACE_PREFIX};
+use super::file::{parse, version_condition_holds, LineKind, RcFile, WORKSPACE_PREFIX};
 use super::lexer::Word;
 use crate::text::TextRange;
 
@@ -129,11 +128,16 @@ pub struct ImportLink {
 #[derive(Clone, Debug, Default)]
 pub struct RcChain {
     pub workspace: Option<PathBuf>,
+    /// The Bazel version the chain was read for, if known.
+    pub bazel_version: Option<[u32; 3]>,
     pub files: Vec<ChainFile>,
     pub entries: Vec<Entry>,
     pub imports: Vec<ImportLink>,
     pub errors: Vec<ChainError>,
-    by_key: HashMap<Arc<str>, Vec<usize>>,
+    /// Key → index into `key_entries`.
+    by_key: crate::hash::FastMap<Arc<str>, usize>,
+    /// The entries of each key, in order.
+    key_entries: Vec<Vec<usize>>,
 }
 
 /// Byte offsets of line starts, for turning offsets into line numbers.
@@ -165,8 +169,21 @@ const MAX_IMPORT_DEPTH: usize = 64;
 impl RcChain {
     /// Reads `roots` in order, following imports depth first.
     pub fn load(workspace: Option<&Path>, roots: &[RcRoot], reader: &dyn RcReader) -> RcChain {
+        RcChain::load_for(workspace, roots, reader, None)
+    }
+
+    /// [`RcChain::load`] for a known Bazel version (major, minor, patch),
+    /// which decides `try-import-if-bazel-version` lines. Without one, such
+    /// imports are read (the configs they define count as defined).
+    pub fn load_for(
+        workspace: Option<&Path>,
+        roots: &[RcRoot],
+        reader: &dyn RcReader,
+        version: Option<[u32; 3]>,
+    ) -> RcChain {
         let mut chain = RcChain {
             workspace: workspace.map(Path::to_path_buf),
+            bazel_version: version,
             ..RcChain::default()
         };
         for root in roots {
@@ -199,8 +216,22 @@ impl RcChain {
                 &mut stack,
             );
         }
+        // Consecutive entries of one line share their key: hash once a line.
+        let mut last: Option<(Arc<str>, usize)> = None;
         for (i, entry) in chain.entries.iter().enumerate() {
-            chain.by_key.entry(entry.key.clone()).or_default().push(i);
+            let list = match &last {
+                Some((key, list)) if Arc::ptr_eq(key, &entry.key) => *list,
+                _ => {
+                    let next = chain.key_entries.len();
+                    let list = *chain.by_key.entry(entry.key.clone()).or_insert(next);
+                    if list == next {
+                        chain.key_entries.push(Vec::new());
+                    }
+                    last = Some((entry.key.clone(), list));
+                    list
+                }
+            };
+            chain.key_entries[list].push(i);
         }
         chain
     }
@@ -241,14 +272,30 @@ impl RcChain {
                         });
                     }
                 }
-                LineKind::Import { optional, path } => {
+                LineKind::Import {
+                    optional,
+                    path,
+                    condition,
+                } => {
+                    if let (Some(condition), Some(version)) = (condition, self.bazel_version) {
+                        if version_condition_holds(&condition.text, version) == Some(false) {
+                            continue;
+                        }
+                    }
                     let Some(path_word) = path else {
                         self.errors.push(ChainError {
                             kind: ChainErrorKind::InvalidImport,
-                            message: format!(
-                                "`{}` takes exactly one file name; Bazel rejects the whole rc file",
-                                line.head.text
-                            ),
+                            message: if &*line.head.text == super::file::TRY_IMPORT_IF_VERSION {
+                                format!(
+                                    "`{}` takes a version condition (`>=8.0.0`) and a file name; Bazel rejects the whole rc file",
+                                    line.head.text
+                                )
+                            } else {
+                                format!(
+                                    "`{}` takes exactly one file name; Bazel rejects the whole rc file",
+                                    line.head.text
+                                )
+                            },
                             file: id,
                             range: line.range,
                         });
@@ -297,9 +344,22 @@ impl RcChain {
                             if *optional && matches!(err, ReadError::Unreadable(_)) {
                                 continue;
                             }
+                            let mut message = read_error_message(&target, &err);
+                            let raw = Path::new(&*path_word.text);
+                            if raw.is_relative() && !path_word.text.starts_with(WORKSPACE_PREFIX) {
+                                // Bazel reads relative paths from the directory
+                                // it runs in, not from the importing file's.
+                                let beside = self.files[id].path.parent().map(|d| d.join(raw));
+                                if let Some(beside) = beside.filter(|b| reader.read(b).is_ok()) {
+                                    let shown = self.display_path(&beside);
+                                    message.push_str(&format!(
+                                        ". Bazel resolves a relative import from the directory it runs in, not from this file; `{shown}` exists: write `%workspace%/{shown}`"
+                                    ));
+                                }
+                            }
                             self.errors.push(ChainError {
                                 kind: ChainErrorKind::MissingImport,
-                                message: read_error_message(&target, &err),
+                                message,
                                 file: id,
                                 range: path_word.range,
                             });
@@ -340,9 +400,61 @@ impl RcChain {
     pub fn entries_for<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Entry> + 'a {
         self.by_key
             .get(key)
-            .into_iter()
-            .flatten()
+            .map(|&list| self.key_entries[list].as_slice())
+            .unwrap_or_default()
+            .iter()
             .map(|&i| &self.entries[i])
+    }
+
+    /// Every key some option is filed under (`build`, `build:cuda`), each
+    /// once, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.by_key.keys().map(|k| &**k)
+    }
+
+    /// The names `--flag_alias=NAME=LABEL` defines anywhere in the chain.
+    pub fn flag_aliases(&self) -> crate::hash::FastSet<String> {
+        let mut out = crate::hash::FastSet::default();
+        let mut previous_was_flag = false;
+        for entry in &self.entries {
+            let text = &*entry.word.text;
+            let value = text
+                .strip_prefix("--flag_alias=")
+                .or_else(|| previous_was_flag.then_some(text));
+            if let Some((name, _)) = value.and_then(|v| v.split_once('=')) {
+                out.insert(name.to_string());
+            }
+            previous_was_flag = text == "--flag_alias";
+        }
+        out
+    }
+
+    /// Whether expanding `--config=name` reaches a lone `--` (in its own
+    /// sections or a nested config's), after which Bazel reads every word
+    /// as a target pattern.
+    pub fn config_ends_options(&self, name: &str) -> bool {
+        let mut seen = crate::hash::FastSet::default();
+        let mut stack = vec![name.to_string()];
+        while let Some(config) = stack.pop() {
+            if !seen.insert(config.clone()) {
+                continue;
+            }
+            for key in self.keys() {
+                if key.split_once(':').map(|(_, n)| n) != Some(config.as_str()) {
+                    continue;
+                }
+                for entry in self.entries_for(key) {
+                    let text = &*entry.word.text;
+                    if text == "--" {
+                        return true;
+                    }
+                    if let Some(nested) = text.strip_prefix("--config=") {
+                        stack.push(nested.to_string());
+                    }
+                }
+            }
+        }
+        false
     }
 
     /// True when some file defines `cmd:name` for any command.

@@ -28,7 +28,7 @@
 use super::chain::{ChainErrorKind, FileId, RcChain};
 use super::file::{ALWAYS, COMMON};
 use super::options::{parse_args, ArgKind};
-use super::schema::{FlagSchema, FlagShape};
+use super::schema::{AliasedSchema, FlagSchema, FlagShape};
 use crate::text::TextRange;
 
 /// Where an option was written.
@@ -149,7 +149,11 @@ pub fn expand(
     platform: &str,
 ) -> Expansion {
     let keys = keys_for(schema, command);
-    let mut ex = Expander::new(chain, schema, command, &keys);
+    let aliased = AliasedSchema {
+        inner: schema,
+        aliases: chain.flag_aliases(),
+    };
+    let mut ex = Expander::new(chain, &aliased, command, &keys);
     for err in &chain.errors {
         ex.out.errors.push(ExpandError {
             kind: ExpandErrorKind::Chain(err.kind),
@@ -213,7 +217,11 @@ pub fn expand_config(
     name: &str,
 ) -> Expansion {
     let keys = keys_for(schema, command);
-    let mut ex = Expander::new(chain, schema, command, &keys);
+    let aliased = AliasedSchema {
+        inner: schema,
+        aliases: chain.flag_aliases(),
+    };
+    let mut ex = Expander::new(chain, &aliased, command, &keys);
     let at = OptionSource::CommandLine { index: 0 };
     let via = vec![ConfigStep {
         name: name.to_string(),

@@ -52,7 +52,7 @@ pub struct FlagArg {
     pub negated: bool,
     /// Written `-x`.
     pub abbreviated: bool,
-    /// A Starlark build setting.
+    /// A Starlark build setting (or a `--flag_alias` name for one).
     pub starlark: bool,
     /// The flag needs a value and the list ended first.
     pub missing_value: bool,
@@ -119,7 +119,8 @@ pub fn classify(schema: &dyn FlagSchema, text: &str) -> Option<FlagArg> {
         if name.is_empty() {
             return None;
         }
-        if is_starlark_flag(name) {
+        let aliased = |n: &str| schema.is_alias(n);
+        if is_starlark_flag(name) || aliased(name) || name.strip_prefix("no").is_some_and(aliased) {
             return Some(flag(name, value, None, false, false, true));
         }
         if let Some(shape) = schema.flag(name) {
@@ -142,9 +143,21 @@ pub fn classify(schema: &dyn FlagSchema, text: &str) -> Option<FlagArg> {
 
 /// Parses one list of words (see the module docs).
 pub fn parse_args(schema: &dyn FlagSchema, words: &[&str]) -> Vec<ParsedArg> {
+    parse_args_from(schema, words, &mut false, &|_| false)
+}
+
+/// [`parse_args`] for a list that continues an earlier one: `residue_only`
+/// says whether a `--` came before (and is updated), and `ends_options`
+/// marks flags after which every word is residue (a `--config` whose
+/// expansion, inlined there, contains `--`).
+pub fn parse_args_from(
+    schema: &dyn FlagSchema,
+    words: &[&str],
+    residue_only: &mut bool,
+    ends_options: &dyn Fn(&FlagArg) -> bool,
+) -> Vec<ParsedArg> {
     let mut out = Vec::with_capacity(words.len());
     let mut i = 0;
-    let mut residue_only = false;
     let single = |index: usize, kind: ArgKind| ParsedArg {
         index,
         value_index: None,
@@ -152,13 +165,13 @@ pub fn parse_args(schema: &dyn FlagSchema, words: &[&str]) -> Vec<ParsedArg> {
     };
     while i < words.len() {
         let text = words[i];
-        let flag = if residue_only {
+        let flag = if *residue_only {
             None
         } else {
             classify(schema, text)
         };
-        if !residue_only && text == "--" {
-            residue_only = true;
+        if !*residue_only && text == "--" {
+            *residue_only = true;
             out.push(single(i, ArgKind::Separator));
             i += 1;
             continue;
@@ -181,6 +194,9 @@ pub fn parse_args(schema: &dyn FlagSchema, words: &[&str]) -> Vec<ParsedArg> {
                     }
                 }
             }
+        }
+        if ends_options(&flag) {
+            *residue_only = true;
         }
         out.push(ParsedArg {
             index: i,

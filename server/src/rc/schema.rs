@@ -29,6 +29,47 @@ pub trait FlagSchema {
     /// True when the flag named `name` (a [`FlagShape::name`]) applies to
     /// `command`, directly or inherited.
     fn applies(&self, name: &str, command: &str) -> bool;
+    /// True when `name` is a `--flag_alias` for a Starlark flag.
+    fn is_alias(&self, _name: &str) -> bool {
+        false
+    }
+}
+
+/// A schema plus the `--flag_alias=NAME=LABEL` names of an rc chain, which
+/// Bazel accepts as `--NAME` for the aliased Starlark flag.
+pub struct AliasedSchema<'a> {
+    pub inner: &'a dyn FlagSchema,
+    pub aliases: crate::hash::FastSet<String>,
+}
+
+impl FlagSchema for AliasedSchema<'_> {
+    fn major_version(&self) -> Option<u32> {
+        self.inner.major_version()
+    }
+
+    fn inheritance_chain(&self, command: &str) -> Vec<String> {
+        self.inner.inheritance_chain(command)
+    }
+
+    fn flag(&self, name: &str) -> Option<FlagShape> {
+        self.inner.flag(name)
+    }
+
+    fn abbreviation(&self, abbrev: &str) -> Option<FlagShape> {
+        self.inner.abbreviation(abbrev)
+    }
+
+    fn has_command(&self, command: &str) -> bool {
+        self.inner.has_command(command)
+    }
+
+    fn applies(&self, name: &str, command: &str) -> bool {
+        self.inner.applies(name, command)
+    }
+
+    fn is_alias(&self, name: &str) -> bool {
+        self.aliases.contains(name)
+    }
 }
 
 /// A schema that knows no flags: every option is kept as written and

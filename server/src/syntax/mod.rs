@@ -12,7 +12,10 @@ mod parse;
 pub mod starlark_ast;
 
 pub use file_kind::FileKind;
-pub use parse::{input_edit, parse_rope, parse_str, sexp, starlark_language};
+pub use parse::{
+    bazelrc_language, input_edit, parse_rope, parse_rope_with, parse_str, parse_str_with, sexp,
+    starlark_language, Grammar,
+};
 pub use starlark_ast::Nesting;
 
 use tree_sitter::Node;

@@ -1,4 +1,5 @@
-//! Parsing Starlark with tree-sitter, from scratch or incrementally.
+//! Parsing with tree-sitter, from scratch or incrementally: Starlark, and
+//! rc files with our own grammar (`grammar/`, crate `tree-sitter-bazelrc`).
 
 use std::cell::RefCell;
 
@@ -12,21 +13,38 @@ pub fn starlark_language() -> Language {
     tree_sitter_starlark::LANGUAGE.into()
 }
 
-thread_local! {
-    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+/// The tree-sitter language for rc files.
+pub fn bazelrc_language() -> Language {
+    tree_sitter_bazelrc::LANGUAGE.into()
 }
 
-fn with_parser<R>(f: impl FnOnce(&mut Parser) -> R) -> R {
-    PARSER.with(|cell| {
-        let mut slot = cell.borrow_mut();
+/// The grammars bzls parses with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grammar {
+    Starlark,
+    Bazelrc,
+}
+
+thread_local! {
+    static PARSERS: RefCell<[Option<Parser>; 2]> = const { RefCell::new([None, None]) };
+}
+
+fn with_parser<R>(grammar: Grammar, f: impl FnOnce(&mut Parser) -> R) -> R {
+    PARSERS.with(|cell| {
+        let mut slots = cell.borrow_mut();
+        let slot = &mut slots[grammar as usize];
         let parser = slot.get_or_insert_with(|| {
             let mut parser = Parser::new();
-            // The grammar is compiled into this binary with a matching ABI;
-            // failure here is a build defect, not an input problem.
+            let language = match grammar {
+                Grammar::Starlark => starlark_language(),
+                Grammar::Bazelrc => bazelrc_language(),
+            };
+            // The grammars are compiled into this binary with a matching
+            // ABI; failure here is a build defect, not an input problem.
             #[allow(clippy::expect_used)]
             parser
-                .set_language(&starlark_language())
-                .expect("tree-sitter-starlark has an ABI this tree-sitter supports");
+                .set_language(&language)
+                .expect("the grammar has an ABI this tree-sitter supports");
             parser
         });
         f(parser)
@@ -36,6 +54,11 @@ fn with_parser<R>(f: impl FnOnce(&mut Parser) -> R) -> R {
 /// Parses `rope` as Starlark. With `old`, the parse is incremental: `old`
 /// must already have been edited (`Tree::edit`) to match `rope`.
 pub fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Tree {
+    parse_rope_with(Grammar::Starlark, rope, old)
+}
+
+/// Parses `rope` with `grammar`; incremental with an edited `old` tree.
+pub fn parse_rope_with(grammar: Grammar, rope: &Rope, old: Option<&Tree>) -> Tree {
     let len = rope.len_bytes();
     let mut read = |byte: usize, _: Point| -> &[u8] {
         if byte >= len {
@@ -44,7 +67,7 @@ pub fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Tree {
         let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
         &chunk.as_bytes()[byte - chunk_start..]
     };
-    with_parser(|parser| {
+    with_parser(grammar, |parser| {
         parser.reset();
         // Without a timeout or cancellation flag, tree-sitter always returns
         // a tree.
@@ -57,7 +80,12 @@ pub fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Tree {
 
 /// Parses a string as Starlark from scratch.
 pub fn parse_str(text: &str) -> Tree {
-    with_parser(|parser| {
+    parse_str_with(Grammar::Starlark, text)
+}
+
+/// Parses a string with `grammar` from scratch.
+pub fn parse_str_with(grammar: Grammar, text: &str) -> Tree {
+    with_parser(grammar, |parser| {
         parser.reset();
         #[allow(clippy::expect_used)]
         parser

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{config_reference, did_you_mean, file_args, is_known_command, LineArg, RcContext};
+use super::{config_reference, did_you_mean, for_each_arg, is_known_command, LineArg, RcContext};
 use crate::analysis::{Diagnostic, DiagnosticCode, Severity};
 use crate::flags::{FlagInfo, ValueKind};
 use crate::rc::chain::{ChainErrorKind, FileId};
@@ -67,9 +67,10 @@ pub fn rc_diagnostics(ctx: &RcContext<'_>) -> Vec<Diagnostic> {
     }
 
     let defined: HashSet<&str> = defined_configs(ctx);
-    for arg in file_args(ctx) {
-        check_arg(ctx, &arg, &defined, &mut out);
-    }
+    let mut memo = HashMap::new();
+    for_each_arg(ctx, |arg| {
+        check_arg(ctx, &arg, &defined, &mut memo, &mut out)
+    });
     config_cycles(ctx, &mut out);
     out.sort_by_key(|d| (d.range.start, d.range.end));
     out
@@ -79,9 +80,8 @@ pub fn rc_diagnostics(ctx: &RcContext<'_>) -> Vec<Diagnostic> {
 /// is what Bazel counts as defined.
 fn defined_configs<'a>(ctx: &RcContext<'a>) -> HashSet<&'a str> {
     ctx.chain
-        .entries
-        .iter()
-        .filter_map(|e| e.key.split_once(':').map(|(_, name)| name))
+        .keys()
+        .filter_map(|key| key.split_once(':').map(|(_, name)| name))
         .collect()
 }
 
@@ -109,14 +109,18 @@ fn suggestion(candidates: &[&str]) -> String {
 
 fn check_arg(
     ctx: &RcContext<'_>,
-    arg: &LineArg,
+    arg: &LineArg<'_>,
     defined: &HashSet<&str>,
+    memo: &mut HashMap<String, String>,
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(flag) = &arg.flag else { return };
-    let command = arg.command.as_str();
-    // Lines Bazel ignores, or whose options belong to the client.
-    if command == STARTUP || !is_known_command(ctx.db, command) {
+    let command = arg.command;
+    // Lines Bazel ignores; startup lines when the database does not list
+    // startup options (2.1.0's dump does not).
+    if !is_known_command(ctx.db, command)
+        || (command == STARTUP && (!ctx.db.has_command(STARTUP) || arg.key.contains(':')))
+    {
         return;
     }
     let word = &arg.word;
@@ -124,6 +128,27 @@ fn check_arg(
         return;
     }
     let Some(info) = ctx.info(flag) else {
+        // A flag another Bazel version has (renamed or removed since, or
+        // added later): Bazel may still accept it under an old name, so
+        // this database cannot call it unknown.
+        let other = other_versions_have(ctx, &flag.written).or_else(|| {
+            flag.written
+                .strip_prefix("no")
+                .and_then(|positive| other_versions_have(ctx, positive))
+        });
+        if let Some(version) = other.filter(|_| !flag.abbreviated) {
+            out.push(Diagnostic::new(
+                Severity::Hint,
+                DiagnosticCode::RcUnknownFlag,
+                word.range,
+                format!(
+                    "`--{}` is not a flag of {} (Bazel {version} has it): it was renamed or removed, or added later",
+                    flag.written,
+                    ctx.db_label()
+                ),
+            ));
+            return;
+        }
         let written = format!(
             "{}{}",
             if flag.abbreviated { "-" } else { "--" },
@@ -170,7 +195,7 @@ fn check_arg(
                 info.name,
                 short_list(&commands)
             )
-        } else if info.is_startup() && commands.len() == 1 {
+        } else if info.is_startup() && commands.is_empty() {
             format!(
                 "`--{}` is a startup option: write it on a `startup` line",
                 info.name
@@ -217,12 +242,31 @@ fn check_arg(
     // option of the same name share tags, so a deprecated startup option
     // says nothing about the command option (`--watchfs`).
     let shared_with_startup = info.is_startup() && command != STARTUP;
-    if info.is_deprecated() && !shared_with_startup {
+    let written = flag
+        .written
+        .strip_prefix("no")
+        .filter(|_| flag.negated)
+        .unwrap_or(&flag.written);
+    if !flag.abbreviated && written != info.name && info.old_names.iter().any(|n| n == written) {
         out.push(Diagnostic::new(
-            Severity::Warning,
+            db_severity(ctx, Severity::Warning),
             DiagnosticCode::RcDeprecatedFlag,
             word.range,
-            deprecation_message(info),
+            format!(
+                "`--{written}` is the old name of `--{}`; Bazel warns about it and may drop it",
+                info.name
+            ),
+        ));
+    } else if info.is_deprecated() && !shared_with_startup {
+        let mut message = deprecation_message(info);
+        if !ctx.exact {
+            message.push_str(&format!(" (per the {} flag database)", ctx.db_label()));
+        }
+        out.push(Diagnostic::new(
+            db_severity(ctx, Severity::Warning),
+            DiagnosticCode::RcDeprecatedFlag,
+            word.range,
+            message,
         ));
     }
 
@@ -238,7 +282,11 @@ fn check_arg(
                 arg.value_word.as_ref().map_or(word.range, |w| w.range)
             };
             if !defined.contains(value.as_str()) {
-                let hint = suggestion(&did_you_mean(value, defined.iter().copied(), 3));
+                // Files repeat the same undefined names; suggest once a name.
+                let hint = memo
+                    .entry(value.clone())
+                    .or_insert_with(|| suggestion(&did_you_mean(value, defined.iter().copied(), 3)))
+                    .clone();
                 out.push(Diagnostic::error(
                     DiagnosticCode::RcUndefinedConfig,
                     value_range,
@@ -256,6 +304,16 @@ fn check_arg(
             }
         }
     }
+}
+
+/// The newest other embedded Bazel version whose database has flag `name`.
+fn other_versions_have(ctx: &RcContext<'_>, name: &str) -> Option<&'static str> {
+    crate::flags::embedded_versions()
+        .iter()
+        .rev()
+        .copied()
+        .filter(|v| *v != ctx.db.version())
+        .find(|v| crate::flags::embedded(v).is_some_and(|db| db.get(name).is_some()))
 }
 
 /// The command whose flags a section's flags are checked against.
@@ -293,7 +351,7 @@ fn first_command_without<'a>(ctx: &RcContext<'a>, info: &FlagInfo) -> Option<&'a
 
 fn check_value(
     ctx: &RcContext<'_>,
-    arg: &LineArg,
+    arg: &LineArg<'_>,
     info: &FlagInfo,
     value: &str,
     out: &mut Vec<Diagnostic>,
@@ -338,11 +396,11 @@ fn check_value(
 
 /// The range of a flag's value: after the `=` when the word is plain, the
 /// value word when it is separate, else the whole word.
-pub fn value_range(arg: &LineArg, source: &str) -> TextRange {
-    if let Some(w) = &arg.value_word {
+pub fn value_range(arg: &LineArg<'_>, source: &str) -> TextRange {
+    if let Some(w) = arg.value_word {
         return w.range;
     }
-    let word = &arg.word;
+    let word = arg.word;
     if word.is_plain(source) {
         if let Some(eq) = word.text.find('=') {
             return TextRange::new(word.range.start + eq + 1, word.range.end);
@@ -366,23 +424,26 @@ fn short_list(items: &[&str]) -> String {
 /// "`--x` is deprecated: REASON", with Bazel's own warning when the
 /// database has one, else the documentation's first sentence.
 pub fn deprecation_message(info: &FlagInfo) -> String {
-    let why = info
-        .deprecation_warning
-        .clone()
-        .unwrap_or_else(|| first_sentence(&info.documentation));
+    // The documentation's sentence that says so, if one does.
+    let says_so = |sentence: &&str| {
+        let lower = sentence.to_ascii_lowercase();
+        ["deprecat", "no-op", "noop", "no effect", "obsolete"]
+            .iter()
+            .any(|w| lower.contains(w))
+    };
+    let why = info.deprecation_warning.clone().unwrap_or_else(|| {
+        info.documentation
+            .split_inclusive(". ")
+            .map(str::trim)
+            .find(says_so)
+            .map(str::to_string)
+            .unwrap_or_else(|| "Bazel marks it deprecated".to_string())
+    });
     let why = why.replace("%{product}", "Bazel");
     if why.is_empty() {
         format!("`--{}` is deprecated", info.name)
     } else {
         format!("`--{}` is deprecated: {why}", info.name)
-    }
-}
-
-fn first_sentence(doc: &str) -> String {
-    let doc = doc.trim();
-    match doc.find(". ") {
-        Some(i) => doc[..=i].to_string(),
-        None => doc.to_string(),
     }
 }
 

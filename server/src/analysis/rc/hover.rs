@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::completion::flag_detail;
-use super::{config_reference, file_args, RcContext};
+use super::{config_reference, for_each_arg, RcContext};
 use crate::flags::FlagInfo;
 use crate::rc::chain::RcChain;
 use crate::rc::expand::{expand_config, OptionSource};
@@ -26,7 +26,7 @@ pub fn hover(ctx: &RcContext<'_>, offset: usize) -> Option<Hover> {
 
     if line.head.range.contains_offset(offset) {
         return match &line.kind {
-            LineKind::Import { optional, path } => Some(Hover {
+            LineKind::Import { optional, path, .. } => Some(Hover {
                 range: line.head.range,
                 markdown: if *optional {
                     "`try-import FILE`: reads FILE here if it exists.".to_string()
@@ -85,17 +85,20 @@ pub fn hover(ctx: &RcContext<'_>, offset: usize) -> Option<Hover> {
         LineKind::Options { command, .. } => command.as_str(),
         LineKind::Import { .. } => return None,
     };
-    let args = file_args(ctx);
-    let arg = args.iter().find(|a| {
-        a.word.range.contains_offset(offset)
-            || a.value_word
-                .as_ref()
-                .is_some_and(|w| w.range.contains_offset(offset))
-    })?;
+    let mut found = None;
+    for_each_arg(ctx, |a| {
+        if found.is_none()
+            && (a.word.range.contains_offset(offset)
+                || a.value_word
+                    .is_some_and(|w| w.range.contains_offset(offset)))
+        {
+            found = Some(a);
+        }
+    });
+    let arg = found?;
     let flag = arg.flag.as_ref()?;
     let on_value = arg
         .value_word
-        .as_ref()
         .is_some_and(|w| w.range.contains_offset(offset));
     let range = if on_value {
         arg.value_word.as_ref().map_or(arg.word.range, |w| w.range)
@@ -105,7 +108,7 @@ pub fn hover(ctx: &RcContext<'_>, offset: usize) -> Option<Hover> {
     if flag.canonical_name() == "config" {
         if let Some(value) = &flag.value {
             let range = if flag.inline_value {
-                config_reference(&arg.word, text).map_or(range, |(_, r)| r)
+                config_reference(arg.word, text).map_or(range, |(_, r)| r)
             } else {
                 range
             };

@@ -18,7 +18,8 @@ use crate::flags::{FlagDb, FlagInfo};
 use crate::rc::chain::{FileId, RcChain};
 use crate::rc::file::{LineKind, COMMON, STARTUP};
 use crate::rc::lexer::Word;
-use crate::rc::options::{parse_args, ArgKind, FlagArg};
+use crate::rc::options::{parse_args_from, ArgKind, FlagArg};
+use crate::rc::schema::AliasedSchema;
 use crate::rc::FlagSchema;
 use crate::text::TextRange;
 
@@ -72,38 +73,58 @@ impl RcContext<'_> {
 
 /// One argument of a line of the file, as Bazel parses it.
 #[derive(Clone, Debug)]
-pub struct LineArg {
+pub struct LineArg<'a> {
     /// The line's index in the file.
     pub line: usize,
     /// The key the line files options under (`build`, `build:cuda`).
-    pub key: String,
+    pub key: &'a str,
     /// The command part of the key.
-    pub command: String,
+    pub command: &'a str,
     /// The word (the flag, or the residue word).
-    pub word: Word,
+    pub word: &'a Word,
     /// The next word, when the flag took it as its value.
-    pub value_word: Option<Word>,
+    pub value_word: Option<&'a Word>,
     /// `None` for residue words and the `--` separator.
     pub flag: Option<FlagArg>,
 }
 
-/// Every argument of every options line of `ctx.file`, in text order, parsed
-/// chunk by chunk as Bazel parses them (a chunk is the run of one key's
-/// options from one file, so a value may come from a later line).
-pub fn file_args(ctx: &RcContext<'_>) -> Vec<LineArg> {
+/// Calls `visit` with every argument of every options line of `ctx.file`,
+/// parsed chunk by chunk as Bazel parses them (a chunk is the run of one
+/// key's options from one file, so a value may come from a later line).
+/// Arguments come grouped by key, not in text order.
+pub fn for_each_arg<'a>(ctx: &RcContext<'a>, mut visit: impl FnMut(LineArg<'a>)) {
     let chain = ctx.chain;
-    let schema: &dyn FlagSchema = ctx.db;
+    let aliased = AliasedSchema {
+        inner: ctx.db,
+        aliases: chain.flag_aliases(),
+    };
+    let schema: &dyn FlagSchema = &aliased;
+    let ends: std::cell::RefCell<crate::hash::FastMap<String, bool>> = Default::default();
+    let ends_options = |flag: &FlagArg| {
+        flag.canonical_name() == "config"
+            && flag.value.as_deref().is_some_and(|v| {
+                *ends
+                    .borrow_mut()
+                    .entry(v.to_string())
+                    .or_insert_with(|| chain.config_ends_options(v))
+            })
+    };
     let mut keys: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for line in &chain.files[ctx.file].parsed.lines {
         if let Some(key) = line.key() {
-            if !keys.contains(&key) {
+            if seen.insert(key) {
                 keys.push(key);
             }
         }
     }
-    let mut out = Vec::new();
+    let mut texts: Vec<&str> = Vec::new();
     for key in keys {
-        let command = key.split(':').next().unwrap_or(key).to_string();
+        let command = key.split(':').next().unwrap_or(key);
+        // A config's sections are parsed as one list (its expansion), so a
+        // `--` carries on into later chunks; plain sections chunk by chunk.
+        let is_config = key.contains(':');
+        let mut residue_only = false;
         let entries: Vec<_> = chain.entries_for(key).collect();
         let mut start = 0;
         while start < entries.len() {
@@ -112,21 +133,26 @@ pub fn file_args(ctx: &RcContext<'_>) -> Vec<LineArg> {
                 .iter()
                 .position(|e| e.file != file)
                 .map_or(entries.len(), |n| start + n);
+            if !is_config {
+                residue_only = false;
+            }
+            let chunk = &entries[start..end];
+            texts.clear();
+            texts.extend(chunk.iter().map(|e| &*e.word.text));
+            let parsed_chunk = parse_args_from(schema, &texts, &mut residue_only, &ends_options);
             if file == ctx.file {
-                let chunk = &entries[start..end];
-                let texts: Vec<&str> = chunk.iter().map(|e| &*e.word.text).collect();
-                for parsed in parse_args(schema, &texts) {
+                for parsed in parsed_chunk {
                     let entry = chunk[parsed.index];
                     let flag = match parsed.kind {
                         ArgKind::Flag(flag) => Some(flag),
                         ArgKind::Residue | ArgKind::Separator => None,
                     };
-                    out.push(LineArg {
+                    visit(LineArg {
                         line: entry.line,
-                        key: key.to_string(),
-                        command: command.clone(),
-                        word: entry.word.clone(),
-                        value_word: parsed.value_index.map(|i| chunk[i].word.clone()),
+                        key,
+                        command,
+                        word: &entry.word,
+                        value_word: parsed.value_index.map(|i| &chunk[i].word),
                         flag,
                     });
                 }
@@ -134,8 +160,6 @@ pub fn file_args(ctx: &RcContext<'_>) -> Vec<LineArg> {
             start = end;
         }
     }
-    out.sort_by_key(|a| a.word.range.start);
-    out
 }
 
 /// The config name a `--config=NAME` word names, with the range of the name

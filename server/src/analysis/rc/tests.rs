@@ -30,6 +30,10 @@ fn db(version: &str) -> &'static FlagDb {
 }
 
 fn load(fixture: &str) -> Fixture {
+    load_for(fixture, None)
+}
+
+fn load_for(fixture: &str, version: Option<[u32; 3]>) -> Fixture {
     let mut map: HashMap<PathBuf, Arc<str>> = HashMap::new();
     let mut cursor_at = None;
     let parts = if fixture.trim_start().starts_with("//-") {
@@ -49,13 +53,14 @@ fn load(fixture: &str) -> Fixture {
         map.insert(path, Arc::from(text.as_str()));
     }
     let reader = move |p: &Path| map.get(p).cloned().ok_or(ReadError::NotFound);
-    let chain = RcChain::load(
+    let chain = RcChain::load_for(
         Some(Path::new("/ws")),
         &[RcRoot {
             path: PathBuf::from("/ws/.bazelrc"),
             origin: Origin::Workspace,
         }],
         &reader,
+        version,
     );
     let (file, offset) = match cursor_at {
         Some((path, offset)) => (
@@ -527,4 +532,105 @@ fn features_survive_garbage() {
         }
         let _ = complete(&ctx, text.len() + 10);
     }
+}
+
+// What real repositories taught (see BENCHMARKS.md, "Real rc files"): each
+// of these was a false alarm on a tree that builds.
+
+#[test]
+fn old_flag_names_are_accepted_with_a_warning() {
+    check_diagnostics(
+        "common --experimental_strict_action_env\nbuild --project_id=x\n",
+        expect![[r#"
+            common --experimental_strict_action_env
+            #      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ warning[rc-deprecated-flag]: `--experimental_strict_action_env` is the old name of `--incompatible_strict_action_env`; Bazel warns about it and may drop it
+            build --project_id=x
+            #     ^^^^^^^^^^^^^^ warning[rc-deprecated-flag]: `--project_id` is the old name of `--bes_instance_name`; Bazel warns about it and may drop it
+        "#]],
+    );
+}
+
+#[test]
+fn flag_aliases_are_flags() {
+    check_clean(
+        "build --flag_alias=drivers=//build:drivers --flag_alias tracing=//build:tracing\nbuild:wasm --drivers=local-sync --notracing --tracing\n",
+    );
+}
+
+#[test]
+fn a_separator_in_a_nested_config_makes_later_words_targets() {
+    check_clean(
+        "build:filters --build_tag_filters=-gpu -- //foo/...\nbuild:suite --config=filters\nbuild:suite -//foo/bar:t -//foo/baz/...\n",
+    );
+}
+
+#[test]
+fn flags_of_other_versions_are_only_hints() {
+    // `--apple_bitcode` is in 2.1.0's database
+    // only: renamed, removed, or still accepted by an old name.
+    let f = load("build --apple_bitcode=embedded\n");
+    let ctx = ctx(&f, "7.1.0");
+    let diags = rc_diagnostics(&ctx);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].severity, crate::analysis::Severity::Hint);
+    assert!(
+        diags[0].message.contains("Bazel 2.1.0 has it"),
+        "{}",
+        diags[0].message
+    );
+}
+
+#[test]
+fn startup_options_are_checked() {
+    check_diagnostics(
+        "startup --host_jvm_args=-Xmx2g --bogus_startup\nbuild --host_jvm_args=-Xmx2g\n",
+        expect![[r#"
+            startup --host_jvm_args=-Xmx2g --bogus_startup
+            #                              ^^^^^^^^^^^^^^^ error[rc-unknown-flag]: Unknown flag `--bogus_startup` (Bazel 7.1.0)
+            build --host_jvm_args=-Xmx2g
+            #     ^^^^^^^^^^^^^^^^^^^^^^ error[rc-flag-command]: `--host_jvm_args` is a startup option: write it on a `startup` line
+        "#]],
+    );
+}
+
+#[test]
+fn try_import_if_bazel_version_follows_the_version() {
+    let fixture = r#"
+//- /.bazelrc
+try-import-if-bazel-version >=9.0.0 %workspace%/b9.bazelrc
+build --config=nine
+//- /b9.bazelrc
+build:nine --jobs=9
+"#;
+    for (version, defined) in [
+        (None, true),
+        (Some([9, 0, 1]), true),
+        (Some([8, 7, 0]), false),
+    ] {
+        let f = load_for(fixture, version);
+        let ctx = ctx(&f, "7.1.0");
+        let undefined = rc_diagnostics(&ctx)
+            .iter()
+            .any(|d| d.code == crate::analysis::DiagnosticCode::RcUndefinedConfig);
+        assert_eq!(undefined, !defined, "{version:?}");
+    }
+}
+
+#[test]
+fn repeated_undefined_configs_stay_fast() {
+    // Suggestions are computed once per name, not once per use.
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(&format!("build:c{i} --jobs=1\n"));
+    }
+    for i in 0..3000 {
+        text.push_str(&format!("build --config=missing{}\n", i % 30));
+    }
+    let f = load(&text);
+    let ctx = ctx(&f, "7.1.0");
+    let started = std::time::Instant::now();
+    let diags = rc_diagnostics(&ctx);
+    assert_eq!(diags.len(), 3000);
+    // Generous: the point is the absence of a quadratic blow-up.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

@@ -1,0 +1,80 @@
+//! Dumping the flags of the Bazel in use, once, in the background.
+//!
+//! Only when the user allows running Bazel (`bzls.bazel.allowRun`): the
+//! binary is `bzls.bazel.path`, else `bazelisk`, else `bazel` on `PATH`. Its
+//! `bazel help flags-as-proto` goes into the cache dir (one file per
+//! version), where [`crate::host::flags::choose`] finds it. Nothing waits for
+//! it: answers use the built-in databases until it is there.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::state::{lock, SharedState};
+use crate::flags::dump::dump_flags_in;
+use crate::host::flags::cache_dir;
+
+/// A dump may take this long (a cold Bazel server starts first).
+const DUMP_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The first executable named `name` on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// The Bazel binary to run, per the settings.
+pub fn bazel_binary(configured: Option<&Path>) -> Option<PathBuf> {
+    match configured {
+        Some(path) => Some(path.to_path_buf()),
+        None => on_path("bazelisk").or_else(|| on_path("bazel")),
+    }
+}
+
+/// Starts the dump if it is allowed and has not run yet; `then` runs on
+/// success (to refresh diagnostics).
+pub fn maybe_start(state: &SharedState, then: impl FnOnce() + Send + 'static) {
+    let (binary, workspace) = {
+        let mut state = lock(state);
+        if !state.settings.allow_run || state.flag_dump_started {
+            return;
+        }
+        let Some(binary) = bazel_binary(state.settings.bazel_path.as_deref()) else {
+            tracing::info!("no bazel or bazelisk on PATH; using the built-in flag databases");
+            return;
+        };
+        state.flag_dump_started = true;
+        (binary, state.root.clone())
+    };
+    let Some(cache) = cache_dir() else {
+        tracing::info!("no cache directory (HOME unset); flags are not dumped");
+        return;
+    };
+    let state = state.clone();
+    std::thread::spawn(move || {
+        match dump_flags_in(&binary, workspace.as_deref(), &cache, DUMP_TIMEOUT) {
+            Ok((version, path)) => {
+                tracing::info!(%version, path = %path.display(), "dumped the flags of the Bazel in use");
+                lock(&state).bazel_version = Some(version);
+                then();
+            }
+            Err(err) => {
+                tracing::warn!(binary = %binary.display(), %err, "could not dump Bazel's flags")
+            }
+        }
+    });
+}
