@@ -465,7 +465,16 @@ fn completes_commands_configs_flags_and_values() {
         !labels(&build_flags).contains(&"--universe_scope"),
         "--universe_scope is a query flag, offered for build"
     );
-    item(&build_flags, "--keep_going");
+    // The list is filtered by what was typed (letters in order), like the
+    // editor would, and marked incomplete so the editor asks again.
+    assert!(
+        labels(&build_flags).iter().all(|l| {
+            let mut rest = l.chars();
+            "--univ".chars().all(|c| rest.any(|x| x == c))
+        }),
+        "{:?}",
+        labels(&build_flags)
+    );
 
     // Values of an enum flag, and of a boolean.
     let got = complete(12, 25);
@@ -1097,5 +1106,35 @@ fn bazel_is_not_run_unless_allowed() {
     assert!(
         !fx.cache.path().join("bzls/flags").exists(),
         "nothing dumped"
+    );
+}
+
+#[test]
+fn flag_documentation_comes_on_resolve() {
+    let text = "build --keep_go\n";
+    let fx = Fixture::new("resolve", &[(".bazelrc", text)]);
+    let (mut server, u, _) = open_rc(&fx, ".bazelrc", text);
+    let list = result(server.request("textDocument/completion", at(&u, 0, 15)));
+    assert_eq!(
+        list["isIncomplete"], true,
+        "flag lists are filtered by what was typed"
+    );
+    let got = items(json!({"result": list}));
+    let keep_going = item(&got, "--keep_going").clone();
+    assert!(
+        keep_going.get("documentation").is_none(),
+        "sent on resolve only"
+    );
+    let resolved = result(server.request("completionItem/resolve", keep_going));
+    let doc = resolved["documentation"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(doc.starts_with("**`--keep_going`**"), "{doc}");
+    assert!(doc.contains("Bazel 7.1.0 flag database"), "{doc}");
+    // An item without data resolves to itself.
+    let plain = json!({"label": "x"});
+    assert_eq!(
+        result(server.request("completionItem/resolve", plain.clone())),
+        plain
     );
 }

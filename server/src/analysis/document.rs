@@ -151,9 +151,10 @@ pub struct Document {
     rope: Rope,
     starlark: Option<StarlarkState>,
     /// For an rc file (up to [`MAX_ANALYSED_SIZE`]): its tree-sitter tree,
-    /// edited with every change; reparsed incrementally when it is needed
-    /// ([`Document::tree`], [`Document::snapshot`]) or typing pauses, as
-    /// `rc_reparse_pending` says. Nothing on the keystroke path reads it.
+    /// parsed when first needed ([`Document::tree`], [`Document::snapshot`]),
+    /// then edited with every change and reparsed incrementally when needed
+    /// again, as `rc_reparse_pending` says. Nothing on the open or keystroke
+    /// path reads it.
     rc_tree: Option<Tree>,
     rc_reparse_pending: bool,
     /// For an rc file: its text and the rc model's parse of it, kept up to
@@ -190,7 +191,9 @@ impl Document {
     pub fn new(kind: FileKind, version: i32, text: &str) -> Document {
         let rope = Rope::from_str(text);
         let starlark = StarlarkState::analysed(kind, &rope);
-        let rc_tree = rc_tree(kind, &rope);
+        // The rc tree is parsed when first needed (nothing on the open or
+        // keystroke path reads it).
+        let rc_tree = None;
         Document {
             kind,
             version,
@@ -198,7 +201,7 @@ impl Document {
             rope,
             starlark,
             rc_tree,
-            rc_reparse_pending: false,
+            rc_reparse_pending: kind == FileKind::Bazelrc,
             rc_source: (kind == FileKind::Bazelrc).then(|| RcSource::new(Arc::from(text))),
         }
     }
@@ -297,14 +300,10 @@ impl Document {
         self.generation += 1;
         let too_large = self.rope.len_bytes() > MAX_ANALYSED_SIZE;
         if self.kind == FileKind::Bazelrc {
-            match (&self.rc_tree, too_large) {
-                (_, true) => {
-                    self.rc_tree = None;
-                    self.rc_reparse_pending = false;
-                }
-                (Some(_), false) => self.rc_reparse_pending = true,
-                (None, false) => self.rc_tree = rc_tree(self.kind, &self.rope),
+            if too_large {
+                self.rc_tree = None;
             }
+            self.rc_reparse_pending = !too_large;
         }
         if self.kind.is_starlark() && (too_large == self.starlark.is_some()) {
             // The text crossed the size limit: drop or rebuild the analysis.
@@ -327,9 +326,10 @@ impl Document {
     pub fn flush_reparse(&mut self) -> bool {
         if self.rc_reparse_pending {
             self.rc_reparse_pending = false;
-            if let Some(old) = &self.rc_tree {
-                self.rc_tree = Some(parse_rope_with(Grammar::Bazelrc, &self.rope, Some(old)));
-            }
+            self.rc_tree = match &self.rc_tree {
+                Some(old) => Some(parse_rope_with(Grammar::Bazelrc, &self.rope, Some(old))),
+                None => rc_tree(self.kind, &self.rope),
+            };
             // rc diagnostics come from the rc model, not the tree.
             return false;
         }

@@ -40,6 +40,9 @@ pub fn completion(
                     .then(|| vec![lsp::CompletionItemTag::DEPRECATED]),
                 sort_text: Some(item.sort),
                 filter_text: None,
+                data: item
+                    .resolve_flag
+                    .map(|flag| serde_json::json!({"flag": flag, "db": model.choice.db.version()})),
                 text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit::new(
                     range,
                     item.insert,
@@ -48,8 +51,38 @@ pub fn completion(
             }
         })
         .collect::<Vec<_>>();
+    // Flag lists are filtered by what was typed: ask the client to come
+    // back as typing goes on.
+    let is_incomplete = items
+        .iter()
+        .any(|i| i.kind == Some(lsp::CompletionItemKind::PROPERTY));
     Some(lsp::CompletionResponse::List(lsp::CompletionList {
-        is_incomplete: false,
+        is_incomplete,
         items,
     }))
+}
+
+/// completionItem/resolve: the documentation of a flag item, from the
+/// database named in its `data` (left unchanged for other items).
+pub fn resolve(mut item: lsp::CompletionItem) -> lsp::CompletionItem {
+    let Some(data) = item.data.as_ref() else {
+        return item;
+    };
+    let (Some(flag), Some(db)) = (
+        data.get("flag").and_then(|v| v.as_str()),
+        data.get("db").and_then(|v| v.as_str()),
+    ) else {
+        return item;
+    };
+    let version = crate::flags::BazelVersion::parse(db);
+    let choice =
+        crate::host::flags::choose(version.as_ref(), crate::host::flags::cache_dir().as_deref());
+    if let Some(info) = choice.db.get(flag) {
+        let label = format!("Bazel {}", choice.db.version());
+        item.documentation = Some(lsp::Documentation::MarkupContent(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value: crate::analysis::rc::hover::flag_markdown_from(&label, info),
+        }));
+    }
+    item
 }

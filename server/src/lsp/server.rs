@@ -232,6 +232,10 @@ impl LanguageServer for Backend {
         .map(Option::flatten)
     }
 
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        run_blocking("completionItem/resolve", move || completion::resolve(item)).await
+    }
+
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let pos = params.text_document_position_params.position;
         let uri = params.text_document_position_params.text_document.uri;

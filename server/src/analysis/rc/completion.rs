@@ -28,7 +28,14 @@ pub struct CompletionItem {
     pub deprecated: bool,
     /// Orders items before the client filters: lower first.
     pub sort: String,
+    /// For flags: the flag whose documentation `completionItem/resolve`
+    /// fills in (a flag list is long; sending every text up front is not).
+    pub resolve_flag: Option<String>,
 }
+
+/// At most this many flags go into one answer (an empty prefix matches a
+/// thousand); the answer is then marked incomplete so clients ask again.
+pub const MAX_FLAG_ITEMS: usize = 100;
 
 /// What the cursor is completing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,10 +60,24 @@ pub fn complete(ctx: &RcContext<'_>, offset: usize) -> Vec<CompletionItem> {
         Position::Command => commands(ctx, replace),
         Position::Config { .. } => configs(ctx, replace, offset),
         Position::ConfigValue => configs(ctx, replace, offset),
-        Position::Flag { command } => flags(ctx, &command, replace),
+        Position::Flag { command } => {
+            let typed = text.get(replace.start..offset).unwrap_or("");
+            flags(ctx, &command, typed, replace)
+        }
         Position::FlagValue { command: _, flag } => values(ctx, &flag, replace),
         Position::None => Vec::new(),
     }
+}
+
+/// Whether `typed` matches `label` the way editors filter completions: its
+/// characters appear in order, ignoring case. The flag list is long, so
+/// the server sends only what the client would show.
+fn is_subsequence(typed: &str, label: &str) -> bool {
+    let mut label = label.chars().map(|c| c.to_ascii_lowercase());
+    typed
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .all(|t| label.any(|l| l == t))
 }
 
 /// The start of the logical line holding `offset`: the physical line's
@@ -197,6 +218,7 @@ fn commands(ctx: &RcContext<'_>, replace: TextRange) -> Vec<CompletionItem> {
             replace,
             deprecated: false,
             sort: format!("1{name}"),
+            resolve_flag: None,
         });
     }
     for command in ctx.db.commands() {
@@ -218,6 +240,7 @@ fn commands(ctx: &RcContext<'_>, replace: TextRange) -> Vec<CompletionItem> {
             replace,
             deprecated: false,
             sort: format!("0{command}"),
+            resolve_flag: None,
         });
     }
     items
@@ -264,6 +287,7 @@ fn configs(ctx: &RcContext<'_>, replace: TextRange, offset: usize) -> Vec<Comple
                 replace,
                 deprecated: false,
                 sort: name.to_string(),
+                resolve_flag: None,
             }
         })
         .collect()
@@ -284,52 +308,86 @@ fn candidate_flags<'a>(ctx: &RcContext<'a>, command: &'a str) -> Vec<&'a FlagInf
     }
 }
 
-fn flags<'a>(ctx: &RcContext<'a>, command: &'a str, replace: TextRange) -> Vec<CompletionItem> {
-    let mut items = Vec::new();
+/// The flags of a `command` section matching `typed` (see
+/// [`is_subsequence`]), at most [`MAX_FLAG_ITEMS`]: the best matches
+/// (prefix, then substring, then scattered letters), each in rank order
+/// (plain flags, then experimental and incompatible ones, then deprecated).
+fn flags<'a>(
+    ctx: &RcContext<'a>,
+    command: &'a str,
+    typed: &str,
+    replace: TextRange,
+) -> Vec<CompletionItem> {
+    let want = typed.trim_start_matches('-').to_ascii_lowercase();
+    let quality = |name: &str| {
+        if name.starts_with(&want) {
+            0
+        } else if name.contains(&want) {
+            1
+        } else {
+            2
+        }
+    };
+    // (quality, rank, name, negated, flag): cheap to build and sort; items
+    // are made only for the ones kept.
+    let mut matches = Vec::new();
     for info in candidate_flags(ctx, command) {
         let deprecated = info.is_deprecated();
         let rank = if deprecated {
-            '3'
+            3
         } else if info.name.starts_with("experimental_") || info.name.starts_with("incompatible_") {
-            '2'
+            2
         } else {
-            '1'
+            1
         };
-        let kind = info.value_kind();
-        let takes_value = !matches!(
-            kind,
-            ValueKind::Boolean | ValueKind::TriState | ValueKind::ValueOptional
-        );
-        let detail = Some(flag_detail(info));
-        let documentation = Some(info.documentation.clone()).filter(|d| !d.is_empty());
-        items.push(CompletionItem {
-            label: format!("--{}", info.name),
-            kind: CompletionKind::Flag,
-            detail: detail.clone(),
-            documentation: documentation.clone(),
-            insert: if takes_value {
-                format!("--{}=", info.name)
-            } else {
-                format!("--{}", info.name)
-            },
-            replace,
-            deprecated,
-            sort: format!("{rank}{}", info.name),
-        });
+        let positive = info.name.to_ascii_lowercase();
+        if is_subsequence(typed, &format!("--{positive}")) {
+            matches.push((quality(&positive), rank, &info.name, false, info));
+        }
         if info.has_negative_flag {
-            items.push(CompletionItem {
-                label: format!("--no{}", info.name),
-                kind: CompletionKind::Flag,
-                detail,
-                documentation,
-                insert: format!("--no{}", info.name),
-                replace,
-                deprecated,
-                sort: format!("{rank}{}~no", info.name),
-            });
+            let negative = format!("no{positive}");
+            if is_subsequence(typed, &format!("--{negative}")) {
+                matches.push((
+                    quality(&negative).min(quality(&positive)),
+                    rank,
+                    &info.name,
+                    true,
+                    info,
+                ));
+            }
         }
     }
-    items
+    matches.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+    matches.truncate(MAX_FLAG_ITEMS);
+    matches
+        .into_iter()
+        .map(|(_, rank, name, negated, info)| {
+            let takes_value = !matches!(
+                info.value_kind_ref(),
+                ValueKind::Boolean | ValueKind::TriState | ValueKind::ValueOptional
+            );
+            let label = if negated {
+                format!("--no{name}")
+            } else {
+                format!("--{name}")
+            };
+            CompletionItem {
+                insert: if takes_value && !negated {
+                    format!("{label}=")
+                } else {
+                    label.clone()
+                },
+                label,
+                kind: CompletionKind::Flag,
+                detail: Some(flag_detail(info)),
+                documentation: None,
+                replace,
+                deprecated: rank == 3,
+                sort: format!("{rank}{name}{}", if negated { "~no" } else { "" }),
+                resolve_flag: Some(name.clone()),
+            }
+        })
+        .collect()
 }
 
 /// A one-line summary of a flag: its kind and abbreviation.
@@ -370,6 +428,7 @@ fn values(ctx: &RcContext<'_>, flag: &str, replace: TextRange) -> Vec<Completion
             replace,
             deprecated: false,
             sort: format!("{i:03}"),
+            resolve_flag: None,
         })
         .collect()
 }

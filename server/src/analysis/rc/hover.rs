@@ -129,6 +129,12 @@ pub fn hover(ctx: &RcContext<'_>, offset: usize) -> Option<Hover> {
 
 /// Everything known about a flag.
 pub fn flag_markdown(ctx: &RcContext<'_>, info: &FlagInfo) -> String {
+    flag_markdown_from(&ctx.db_label(), info)
+}
+
+/// [`flag_markdown`], naming the database that answered as `db_label`
+/// ("Bazel 7.1.0").
+pub fn flag_markdown_from(db_label: &str, info: &FlagInfo) -> String {
     let mut md = format!("**`--{}`**: {}\n\n", info.name, flag_detail(info));
     if info.is_deprecated() {
         let why = info
@@ -166,7 +172,7 @@ pub fn flag_markdown(ctx: &RcContext<'_>, info: &FlagInfo) -> String {
             .collect();
         let _ = writeln!(md, "\nTags: {}", tags.join(", "));
     }
-    let _ = write!(md, "\n_From the {} flag database._", ctx.db_label());
+    let _ = write!(md, "\n_From the {db_label} flag database._");
     md
 }
 

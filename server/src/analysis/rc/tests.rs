@@ -293,8 +293,18 @@ fn completes_flags_for_the_command() {
     assert!(!labels.contains(&"--universe_scope".to_string()));
     let labels = super::tests::labels("test --test_out$0");
     assert!(labels.contains(&"--test_output".to_string()));
+    // Before a letter is typed, a capped list (the client asks again).
     let labels = super::tests::labels("build -c opt $0");
-    assert!(labels.contains(&"--jobs".to_string()));
+    assert_eq!(labels.len(), super::completion::MAX_FLAG_ITEMS);
+    let labels = super::tests::labels("build -c opt --jo$0");
+    assert_eq!(
+        labels.first().map(String::as_str),
+        Some("--jobs"),
+        "{labels:?}"
+    );
+    // Prefix matches come first, experimental ones included.
+    let labels = super::tests::labels("build --experimental_rem$0");
+    assert!(labels[0].starts_with("--experimental_rem"), "{labels:?}");
     // Nothing in comments.
     assert!(super::tests::labels("build --a # --$0").is_empty());
 }
