@@ -693,3 +693,69 @@ fn parsing_is_fast() {
         );
     }
 }
+
+/// The corpus (`test/corpus/*.txt`, the format `tree-sitter test` reads),
+/// checked from `cargo test` so CI needs no tree-sitter CLI: every case's
+/// input parses to its expected tree.
+#[test]
+fn corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("test/corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    let normalize = |s: &str| -> String {
+        // Whitespace-insensitive, as `tree-sitter test` compares.
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace("( ", "(")
+            .replace(" )", ")")
+    };
+    let mut cases = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read corpus");
+        let lines: Vec<&str> = text.split('\n').collect();
+        let is_rule = |l: &str, c: char| {
+            let l = l.trim_end();
+            l.len() >= 3 && l.chars().all(|x| x == c)
+        };
+        let mut i = 0;
+        while i < lines.len() {
+            if !is_rule(lines[i], '=') {
+                i += 1;
+                continue;
+            }
+            let name = lines[i + 1].trim().to_string();
+            i += 3; // rule, name, rule
+            let start = i;
+            while i < lines.len() && !is_rule(lines[i], '-') {
+                i += 1;
+            }
+            // The input is what lies between the header and the `---` line,
+            // without the blank line before `---` (tree-sitter's format).
+            let input_lines = &lines[start..i];
+            let mut input = input_lines.join("\n");
+            if let Some(stripped) = input.strip_suffix('\n') {
+                input = stripped.to_string();
+            }
+            i += 1;
+            let expected_start = i;
+            while i < lines.len() && !is_rule(lines[i], '=') {
+                i += 1;
+            }
+            let expected = lines[expected_start..i].join("\n");
+            let tree = parse(input.as_bytes());
+            assert_eq!(
+                normalize(&tree.root_node().to_sexp()),
+                normalize(&expected),
+                "{}: {name}\ninput {input:?}",
+                file.display()
+            );
+            cases += 1;
+        }
+    }
+    assert!(cases >= 90, "only {cases} corpus cases found");
+}
