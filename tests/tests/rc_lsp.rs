@@ -1053,7 +1053,7 @@ fn fake_bazel(dir: &Path, version: &str) -> std::path::PathBuf {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\ncase \"$1\" in\n  --version) echo 'bazel {version}' ;;\n  help) echo '{b64}' ;;\n  *) exit 2 ;;\nesac\n"
+            "#!/bin/sh\ncase \"$1 $2\" in\n  --version*) echo 'bazel {version}' ;;\n  'help flags-as-proto') echo '{b64}' ;;\n  'help build') echo 'Options that appear before the command:'; echo '  --[no]only_flag (a boolean; default: \"true\")'; echo '    A flag of the dumped Bazel.' ;;\n  *) exit 2 ;;\nesac\n"
         ),
     )
     .expect("write fake bazel");
@@ -1089,6 +1089,11 @@ fn allowed_bazel_is_asked_for_its_flags_once() {
     let hover = result(server.request("textDocument/hover", at(&u, 0, 9)));
     let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(markdown.contains("Bazel 6.6.6 flag database"), "{markdown}");
+    // Defaults come from `help build --long`, dumped alongside.
+    assert!(
+        markdown.contains("Value: a boolean; default: `true`"),
+        "{markdown}"
+    );
     let cached = fx.cache.path().join("bzls/flags/bazel-6.6.6.flags.pb");
     assert!(
         cached.is_file(),

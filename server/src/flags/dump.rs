@@ -113,9 +113,61 @@ pub fn cache_path(cache_dir: &Path, version: &BazelVersion) -> PathBuf {
 /// The cached database of `version`, if its file exists and decodes.
 pub fn load_cached(cache_dir: &Path, version: &BazelVersion) -> Option<FlagDb> {
     let bytes = fs::read(cache_path(cache_dir, version)).ok()?;
-    FlagDb::from_proto(&version.number(), &bytes)
-        .ok()
-        .filter(|db| !db.is_empty())
+    let mut flags = super::proto::decode_flag_collection(&bytes).ok()?;
+    if let Ok(help) = fs::read_to_string(help_path(cache_dir, version)) {
+        merge_help(&mut flags, &help);
+    }
+    Some(FlagDb::from_flags(&version.number(), flags)).filter(|db| !db.is_empty())
+}
+
+/// The cache file for the defaults from `bazel help COMMAND --long`:
+/// `<cache_dir>/bazel-<number>.help.txt`, Bazel's own help lines.
+pub fn help_path(cache_dir: &Path, version: &BazelVersion) -> PathBuf {
+    let pb = cache_path(cache_dir, version);
+    pb.with_extension("").with_extension("help.txt")
+}
+
+/// One option line of `bazel help COMMAND --long`:
+/// `  --[no]keep_going [-k] (a boolean; default: "false")` gives
+/// `("keep_going", Some("false"), "a boolean")`.
+pub fn parse_help_line(line: &str) -> Option<(String, Option<String>, String)> {
+    let rest = line.trim_start().strip_prefix("--")?;
+    let rest = rest.strip_prefix("[no]").unwrap_or(rest);
+    let name_end = rest.find(' ')?;
+    let name = &rest[..name_end];
+    let open = rest.find(" (")?;
+    let inner = rest[open + 2..].trim_end().strip_suffix(')')?;
+    let (description, default) = match inner.rsplit_once("; default: ") {
+        Some((d, default)) => {
+            let default = default.trim();
+            let default = default
+                .strip_prefix('"')
+                .and_then(|d| d.strip_suffix('"'))
+                .unwrap_or(default);
+            (d, Some(default.to_string()))
+        }
+        None => (inner, None),
+    };
+    let description = description.split("; ").next().unwrap_or(description).trim();
+    (!name.is_empty()).then(|| (name.to_string(), default, description.to_string()))
+}
+
+/// Fills defaults and value descriptions in from saved help lines.
+fn merge_help(flags: &mut [super::FlagInfo], help: &str) {
+    let by_name: std::collections::HashMap<String, usize> = flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.clone(), i))
+        .collect();
+    for (name, default, description) in help.lines().filter_map(parse_help_line) {
+        if let Some(&i) = by_name.get(&name) {
+            let flag = &mut flags[i];
+            if flag.default_value.is_none() {
+                flag.default_value = default;
+                flag.value_description = Some(description);
+            }
+        }
+    }
 }
 
 /// [`dump_flags_in`] from the current directory.
@@ -154,6 +206,34 @@ pub fn dump_flags_in(
     }
     let output = run(bazel, workdir, &["help", "flags-as-proto"], deadline)?;
     let bytes = decode_dump(&output)?;
+    // Defaults are not in the proto: keep `help COMMAND --long`'s option
+    // lines too, best effort (a failing command only loses its defaults).
+    let mut help = String::new();
+    if let Ok(flags) = super::proto::decode_flag_collection(&bytes) {
+        let mut commands: Vec<&str> = flags
+            .iter()
+            .flat_map(|f| f.commands.iter().map(String::as_str))
+            .filter(|c| *c != "startup")
+            .collect();
+        commands.sort_unstable();
+        commands.dedup();
+        for command in commands {
+            if let Ok(out) = run(bazel, workdir, &["help", command, "--long"], deadline) {
+                let text = String::from_utf8_lossy(&out);
+                for line in text.lines().filter(|l| parse_help_line(l).is_some()) {
+                    help.push_str(line.trim());
+                    help.push('\n');
+                }
+            }
+        }
+    }
+    if !help.is_empty() {
+        let help_file = help_path(cache_dir, &version);
+        write_atomically(&help_file, help.as_bytes()).map_err(|source| DumpError::Io {
+            path: help_file.clone(),
+            source,
+        })?;
+    }
     write_atomically(&path, &bytes).map_err(|source| DumpError::Io {
         path: path.clone(),
         source,
@@ -369,6 +449,43 @@ fn run(
 
 #[cfg(all(test, unix))]
 mod tests {
+    #[test]
+    fn help_lines_give_defaults() {
+        // Lines as Bazel 2.1.0's `help build --long` prints them.
+        assert_eq!(
+            parse_help_line("  --[no]keep_going [-k] (a boolean; default: \"false\")"),
+            Some((
+                "keep_going".into(),
+                Some("false".into()),
+                "a boolean".into()
+            ))
+        );
+        assert_eq!(
+            parse_help_line(
+                "  --compilation_mode [-c] (fastbuild, dbg or opt; default: \"fastbuild\")"
+            ),
+            Some((
+                "compilation_mode".into(),
+                Some("fastbuild".into()),
+                "fastbuild, dbg or opt".into()
+            ))
+        );
+        assert_eq!(
+            parse_help_line("  --repository_cache (a path; default: see description)"),
+            Some((
+                "repository_cache".into(),
+                Some("see description".into()),
+                "a path".into()
+            ))
+        );
+        assert_eq!(
+            parse_help_line("  --distdir (a path; may be used multiple times)"),
+            Some(("distdir".into(), None, "a path".into()))
+        );
+        assert_eq!(parse_help_line("    Continue as much as possible."), None);
+        assert_eq!(parse_help_line("  --"), None);
+    }
+
     use super::*;
     use crate::flags::test_util::{base64_encode, collection, flag_message};
     use std::os::unix::fs::PermissionsExt;

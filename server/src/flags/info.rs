@@ -52,6 +52,13 @@ pub struct FlagInfo {
     /// Accepted values of an enum flag. Empty for every decoded dump, for the
     /// same reason as [`FlagInfo::type_converter`].
     pub enum_values: Vec<String>,
+    /// The default, as `bazel help COMMAND --long` prints it (`"false"`,
+    /// `see description`), when that output was dumped with the flags. Not
+    /// in any `flags-as-proto` dump.
+    pub default_value: Option<String>,
+    /// The value's description from the same help output (`a boolean`,
+    /// `fastbuild, dbg or opt`).
+    pub value_description: Option<String>,
     /// Answers computed from the fields above on first use (documentation
     /// scans are too slow to repeat for every option of a large rc file).
     /// Invariant: the fields above do not change after the first query.

@@ -150,6 +150,17 @@ pub fn flag_markdown_from(db_label: &str, info: &FlagInfo) -> String {
             info.documentation.replace("%{product}", "Bazel")
         );
     }
+    match (&info.default_value, &info.value_description) {
+        (Some(default), Some(description)) => {
+            let _ = writeln!(md, "Value: {description}; default: `{default}`\n");
+        }
+        (Some(default), None) => {
+            let _ = writeln!(md, "Default: `{default}`\n");
+        }
+        // `flags-as-proto` has no defaults; they come with a dump of the
+        // Bazel in use (`bzls.bazel.allowRun`).
+        (None, _) => {}
+    }
     let commands: Vec<&str> = info.commands.iter().map(String::as_str).collect();
     let _ = writeln!(md, "Applies to: {}", commands.join(", "));
     if !info.old_names.is_empty() {
