@@ -16,7 +16,6 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::Format;
 use crate::host::flags::{cache_dir, choose, workspace_version};
 use crate::host::rc::{home_dir, rc_roots, DiskRcReader, RcSelection};
 use crate::host::workspace::find_workspace_root;
@@ -24,11 +23,20 @@ use crate::rc::chain::ChainErrorKind;
 use crate::rc::expand::{expand, host_platform_config, ExpandErrorKind, Expansion, OptionSource};
 use crate::rc::RcChain;
 
+/// `bzls rc` output formats.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RcFormat {
+    /// One option per line: `OPTION  SOURCE (via --config=...)`; errors on stderr.
+    Text,
+    /// `{"command", "options": [{"option", "source", "via"}], "errors": [{"message", "source"}]}`.
+    Json,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct RcArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = RcFormat::Text)]
+    pub format: RcFormat,
     /// `[STARTUP_OPTIONS] COMMAND [ARGS...]`, as given to bazel.
     #[arg(
         trailing_var_arg = true,
@@ -145,8 +153,8 @@ pub fn run(args: RcArgs) -> ExitCode {
         ex.errors.retain(|e| e.kind != ExpandErrorKind::FlagCommand);
     }
     let written = match args.format {
-        Format::Text => write_text(&mut std::io::stdout().lock(), &chain, &ex),
-        Format::Json => write_json(&mut std::io::stdout().lock(), &chain, &ex),
+        RcFormat::Text => write_text(&mut std::io::stdout().lock(), &chain, &ex),
+        RcFormat::Json => write_json(&mut std::io::stdout().lock(), &chain, &ex),
     };
     if let Err(err) = written {
         if err.kind() != std::io::ErrorKind::BrokenPipe {
