@@ -13,6 +13,7 @@ pub mod lsp;
 pub mod rc;
 pub mod syntax;
 pub mod text;
+pub mod workspace;
 
 #[cfg(test)]
 mod fixture;
