@@ -1,6 +1,11 @@
-//! The workspace model (issue 3, in progress): labels as Bazel defines them.
-//! Packages, targets, the index and label resolution come next.
+//! The workspace model (issue 3, in progress), pure parts: labels as Bazel
+//! defines them, what a BUILD file declares (read statically), and label
+//! resolution against a [`resolve::PackageLookup`]. Still to come: the
+//! workspace index (walk, background indexing, watchers), macro
+//! evaluation, external repositories, and the editor features on top.
 
 pub mod label;
+pub mod package;
+pub mod resolve;
 
 pub use label::{parse_label, Label, LabelError, Repo, Special};

@@ -1,0 +1,298 @@
+//! What one BUILD file declares, read statically from its tree-sitter tree
+//! (so a half-typed file still yields what it can): targets made by calls
+//! with a string `name`, output files (`out`/`outs`), `exports_files`, and
+//! the `load()`s. Macro evaluation comes later; until then a call to a
+//! loaded symbol marks the package *open*: it may create targets this
+//! reading cannot see, so a missing name there is never an error.
+
+use ropey::Rope;
+use tree_sitter::{Node, Tree};
+
+use crate::syntax::node_range;
+use crate::text::TextRange;
+
+/// A target declared in a BUILD file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetDecl {
+    pub name: String,
+    /// The rule or macro called (`cc_library`), or `exports_files`.
+    pub kind: String,
+    /// The `name = "..."` string (or the exported file's string).
+    pub name_range: TextRange,
+    /// The whole call.
+    pub call_range: TextRange,
+    /// For output files: the target of the rule that generates them.
+    pub generated_by: Option<String>,
+}
+
+/// A `load("module", "sym", alias = "sym")`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadDecl {
+    pub module: String,
+    pub module_range: TextRange,
+    /// `(local name, exported name, range of the string or keyword)`.
+    pub symbols: Vec<(String, String, TextRange)>,
+}
+
+/// Everything a BUILD file declares, in text order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageDecls {
+    pub targets: Vec<TargetDecl>,
+    pub loads: Vec<LoadDecl>,
+    /// Some call (a loaded macro, a comprehension or a loop) may create
+    /// targets not listed here.
+    pub open: bool,
+}
+
+impl PackageDecls {
+    /// The declaration of `name`, if the file makes it.
+    pub fn target(&self, name: &str) -> Option<&TargetDecl> {
+        self.targets.iter().find(|t| t.name == name)
+    }
+}
+
+fn text(rope: &Rope, node: Node<'_>) -> String {
+    rope.byte_slice(node.byte_range()).to_string()
+}
+
+/// The value of a plain string literal (no prefix, no escapes that matter
+/// for names), or `None`.
+fn string_value(node: Node<'_>, rope: &Rope) -> Option<String> {
+    crate::analysis::symbols::string_literal_value(node, rope)
+}
+
+/// Reads the declarations of a BUILD file.
+pub fn package_decls(tree: &Tree, rope: &Rope) -> PackageDecls {
+    let mut out = PackageDecls::default();
+    let root = tree.root_node();
+    let mut loaded: Vec<String> = Vec::new();
+    let mut cursor = root.walk();
+    for stmt in root.children(&mut cursor) {
+        let expr = match stmt.kind() {
+            "expression_statement" => stmt.named_child(0),
+            // Loops and conditionals can create targets; comprehension and
+            // loop evaluation comes with macro evaluation.
+            "for_statement" | "if_statement" => {
+                out.open = true;
+                None
+            }
+            _ => None,
+        };
+        let Some(call) = expr.filter(|e| e.kind() == "call") else {
+            if expr.is_some_and(|e| e.kind() == "list_comprehension") {
+                out.open = true;
+            }
+            continue;
+        };
+        let Some(function) = call.child_by_field_name("function") else {
+            continue;
+        };
+        let callee = text(rope, function);
+        let Some(args) = call.child_by_field_name("arguments") else {
+            continue;
+        };
+        if callee == "load" {
+            if let Some(load) = load_decl(args, rope) {
+                loaded.extend(load.symbols.iter().map(|(local, _, _)| local.clone()));
+                out.loads.push(load);
+            }
+            continue;
+        }
+        if loaded.contains(&callee) || callee.contains('.') {
+            // A loaded rule or macro (or `native.x`-style call): macros may
+            // make more targets.
+            out.open = true;
+        }
+        if callee == "exports_files" {
+            if let Some(list) = args.named_child(0).filter(|n| n.kind() == "list") {
+                let mut items = list.walk();
+                for item in list.named_children(&mut items) {
+                    if let Some(name) = string_value(item, rope) {
+                        out.targets.push(TargetDecl {
+                            name,
+                            kind: "exports_files".to_string(),
+                            name_range: node_range(item),
+                            call_range: node_range(call),
+                            generated_by: None,
+                        });
+                    }
+                }
+            }
+            continue;
+        }
+        rule_decls(&callee, call, args, rope, &mut out);
+    }
+    out
+}
+
+fn keyword<'t>(args: Node<'t>, rope: &Rope, key: &str) -> Option<Node<'t>> {
+    let mut cursor = args.walk();
+    let found = args.named_children(&mut cursor).find(|arg| {
+        arg.kind() == "keyword_argument"
+            && arg
+                .child_by_field_name("name")
+                .is_some_and(|n| text(rope, n) == key)
+    });
+    found.and_then(|arg| arg.child_by_field_name("value"))
+}
+
+fn rule_decls(callee: &str, call: Node<'_>, args: Node<'_>, rope: &Rope, out: &mut PackageDecls) {
+    let Some(name_node) = keyword(args, rope, "name") else {
+        return;
+    };
+    let Some(name) = string_value(name_node, rope) else {
+        // `name = NAME + "_lib"`: not static.
+        out.open = true;
+        return;
+    };
+    out.targets.push(TargetDecl {
+        name: name.clone(),
+        kind: callee.to_string(),
+        name_range: node_range(name_node),
+        call_range: node_range(call),
+        generated_by: None,
+    });
+    // Output files: `out = "x"` and `outs = ["a", "b"]` (genrule and the
+    // rules shaped like it).
+    for key in ["out", "outs"] {
+        let Some(value) = keyword(args, rope, key) else {
+            continue;
+        };
+        let mut strings = Vec::new();
+        if value.kind() == "list" {
+            let mut cursor = value.walk();
+            strings.extend(value.named_children(&mut cursor));
+        } else {
+            strings.push(value);
+        }
+        for item in strings {
+            if let Some(file) = string_value(item, rope) {
+                out.targets.push(TargetDecl {
+                    name: file,
+                    kind: callee.to_string(),
+                    name_range: node_range(item),
+                    call_range: node_range(call),
+                    generated_by: Some(name.clone()),
+                });
+            }
+        }
+    }
+}
+
+fn load_decl(args: Node<'_>, rope: &Rope) -> Option<LoadDecl> {
+    let mut cursor = args.walk();
+    let mut children = args.named_children(&mut cursor);
+    let module_node = children.next()?;
+    let module = string_value(module_node, rope)?;
+    let mut symbols = Vec::new();
+    for arg in children {
+        match arg.kind() {
+            "string" => {
+                if let Some(sym) = string_value(arg, rope) {
+                    symbols.push((sym.clone(), sym, node_range(arg)));
+                }
+            }
+            "keyword_argument" => {
+                let local = arg.child_by_field_name("name").map(|n| text(rope, n));
+                let exported = arg
+                    .child_by_field_name("value")
+                    .and_then(|v| string_value(v, rope));
+                if let (Some(local), Some(exported)) = (local, exported) {
+                    symbols.push((local, exported, node_range(arg)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(LoadDecl {
+        module,
+        module_range: node_range(module_node),
+        symbols,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_str;
+
+    fn decls(text: &str) -> PackageDecls {
+        let tree = parse_str(text);
+        package_decls(&tree, &Rope::from_str(text))
+    }
+
+    fn names(d: &PackageDecls) -> Vec<(&str, &str, Option<&str>)> {
+        d.targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.kind.as_str(), t.generated_by.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn rules_outputs_and_exports() {
+        let d = decls(
+            r#"
+cc_library(name = "lib", srcs = ["a.cc"])
+genrule(name = "gen", outs = ["a.h", "sub/b.h"], cmd = "x")
+my_rule(name = "single", out = "one.txt")
+exports_files(["LICENSE", "data/x.json"])
+package_group(name = "friends", packages = ["//foo/..."])
+alias(name = "short", actual = ":lib")
+"#,
+        );
+        assert_eq!(
+            names(&d),
+            vec![
+                ("lib", "cc_library", None),
+                ("gen", "genrule", None),
+                ("a.h", "genrule", Some("gen")),
+                ("sub/b.h", "genrule", Some("gen")),
+                ("single", "my_rule", None),
+                ("one.txt", "my_rule", Some("single")),
+                ("LICENSE", "exports_files", None),
+                ("data/x.json", "exports_files", None),
+                ("friends", "package_group", None),
+                ("short", "alias", None),
+            ]
+        );
+        assert!(!d.open);
+        let text = "cc_library(name = \"lib\")\n";
+        let d = decls(text);
+        let r = d.targets[0].name_range;
+        assert_eq!(&text[r.start..r.end], "\"lib\"");
+    }
+
+    #[test]
+    fn loads_and_open_packages() {
+        let d = decls(
+            r#"
+load("//tools:defs.bzl", "my_test", lib = "my_library")
+load("@rules_cc//cc:defs.bzl", "cc_library")
+my_test(name = "x")
+"#,
+        );
+        assert_eq!(d.loads.len(), 2);
+        assert_eq!(d.loads[0].module, "//tools:defs.bzl");
+        assert_eq!(
+            d.loads[0]
+                .symbols
+                .iter()
+                .map(|(l, e, _)| (l.as_str(), e.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("my_test", "my_test"), ("lib", "my_library")]
+        );
+        assert!(d.open, "a loaded macro may make more targets");
+        assert!(d.target("x").is_some());
+
+        assert!(decls("[cc_library(name = n) for n in [\"a\"]]\n").open);
+        assert!(decls("cc_library(name = PREFIX + \"lib\")\n").open);
+        assert!(!decls("cc_library(name = \"a\")\n").open);
+    }
+
+    #[test]
+    fn broken_files_yield_what_they_can() {
+        let d = decls("cc_library(name = \"ok\")\ncc_library(name = \"half\", srcs = [\n");
+        assert!(d.target("ok").is_some());
+        let _ = decls("\0\u{1}(((((");
+    }
+}

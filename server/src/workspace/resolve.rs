@@ -1,0 +1,290 @@
+//! Resolving a label to what it names, without running Bazel: a target
+//! declared in a BUILD file, an output file, a source file, or nothing (with
+//! Bazel's message). The workspace is asked through [`PackageLookup`], so
+//! this stays pure.
+//!
+//! Never a false alarm: a label into another repository, or a missing name
+//! in an *open* package (one a macro or loop may add to), is `Unknown`, not
+//! an error.
+
+use std::sync::Arc;
+
+use super::label::{Label, Repo, Special};
+use super::package::{PackageDecls, TargetDecl};
+
+/// What resolution needs to know about the main repository.
+pub trait PackageLookup {
+    /// `package` (`""` is the root) has a BUILD file.
+    fn is_package(&self, package: &str) -> bool;
+    /// The declarations of `package`'s BUILD file.
+    fn decls(&self, package: &str) -> Option<Arc<PackageDecls>>;
+    /// A file (not a directory) exists at this workspace-relative path.
+    fn is_file(&self, path: &str) -> bool;
+}
+
+/// What a label names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// A target a call declares (its `name`), or a file `exports_files`
+    /// names.
+    Target { package: String, decl: TargetDecl },
+    /// An output file; `decl.generated_by` names its rule.
+    OutputFile { package: String, decl: TargetDecl },
+    /// A source file of the package.
+    SourceFile { package: String, path: String },
+    /// A special label (`//visibility:public`, `__pkg__`, ...).
+    Special(Special),
+    /// Cannot be decided statically (another repository, an open package).
+    Unknown,
+    /// Bazel would fail to find it.
+    Unresolved(Unresolved),
+}
+
+/// Why a label points nowhere, in Bazel's words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unresolved {
+    Package {
+        message: String,
+    },
+    Target {
+        message: String,
+        candidates: Vec<String>,
+    },
+}
+
+/// Resolves `label`, written in a file of package `current`.
+pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Resolution {
+    if let Some(special) = label.special() {
+        return Resolution::Special(special);
+    }
+    if !matches!(label.repo, Repo::Current | Repo::Main) {
+        return Resolution::Unknown;
+    }
+    let package = label.package.as_deref().unwrap_or(current);
+    if !lookup.is_package(package) {
+        return Resolution::Unresolved(Unresolved::Package {
+            message: format!(
+                "no such package '{package}': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package.\n - {}",
+                if package.is_empty() { "." } else { package }
+            ),
+        });
+    }
+    let decls = lookup.decls(package).unwrap_or_default();
+    let name = label.name.as_str();
+    if let Some(decl) = decls.target(name) {
+        return if decl.generated_by.is_some() {
+            Resolution::OutputFile {
+                package: package.to_string(),
+                decl: decl.clone(),
+            }
+        } else {
+            Resolution::Target {
+                package: package.to_string(),
+                decl: decl.clone(),
+            }
+        };
+    }
+    // A file label must not reach into a subpackage.
+    let mut dir = String::from(package);
+    let segments: Vec<&str> = name.split('/').collect();
+    for (i, segment) in segments.iter().enumerate().take(segments.len() - 1) {
+        if !dir.is_empty() {
+            dir.push('/');
+        }
+        dir.push_str(segment);
+        if lookup.is_package(&dir) {
+            let rest = segments[i + 1..].join("/");
+            return Resolution::Unresolved(Unresolved::Target {
+                message: format!(
+                    "Label '//{package}:{name}' is invalid because '{dir}' is a subpackage; perhaps you meant to put the colon here: '//{dir}:{rest}'?"
+                ),
+                candidates: vec![format!("//{dir}:{rest}")],
+            });
+        }
+    }
+    let path = if package.is_empty() {
+        name.to_string()
+    } else {
+        format!("{package}/{name}")
+    };
+    if lookup.is_file(&path) {
+        return Resolution::SourceFile {
+            package: package.to_string(),
+            path,
+        };
+    }
+    if decls.open {
+        return Resolution::Unknown;
+    }
+    let candidates =
+        crate::suggest::did_you_mean(name, decls.targets.iter().map(|t| t.name.as_str()), 3)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+    Resolution::Unresolved(Unresolved::Target {
+        message: format!(
+            "no such target '//{package}:{name}': target '{name}' not declared in package '{package}'"
+        ),
+        candidates,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use ropey::Rope;
+
+    use super::*;
+    use crate::syntax::parse_str;
+    use crate::workspace::label::parse_label;
+    use crate::workspace::package::package_decls;
+
+    /// An in-memory workspace: BUILD texts by package, and other files.
+    struct Memory {
+        packages: HashMap<String, Arc<PackageDecls>>,
+        files: Vec<String>,
+    }
+
+    impl Memory {
+        fn new(builds: &[(&str, &str)], files: &[&str]) -> Memory {
+            let packages = builds
+                .iter()
+                .map(|(pkg, text)| {
+                    let tree = parse_str(text);
+                    (
+                        pkg.to_string(),
+                        Arc::new(package_decls(&tree, &Rope::from_str(text))),
+                    )
+                })
+                .collect();
+            Memory {
+                packages,
+                files: files.iter().map(|f| f.to_string()).collect(),
+            }
+        }
+    }
+
+    impl PackageLookup for Memory {
+        fn is_package(&self, package: &str) -> bool {
+            self.packages.contains_key(package)
+        }
+
+        fn decls(&self, package: &str) -> Option<Arc<PackageDecls>> {
+            self.packages.get(package).cloned()
+        }
+
+        fn is_file(&self, path: &str) -> bool {
+            self.files.iter().any(|f| f == path)
+        }
+    }
+
+    fn ws() -> Memory {
+        Memory::new(
+            &[
+                ("", "exports_files([\"LICENSE\"])\n"),
+                (
+                    "app",
+                    "cc_binary(name = \"app\", srcs = [\"main.cc\"], deps = [\"//lib\"])\ngenrule(name = \"gen\", outs = [\"gen.h\"], cmd = \"\")\n",
+                ),
+                ("lib", "cc_library(name = \"lib\")\ncc_library(name = \"util\")\n"),
+                ("lib/sub", "cc_library(name = \"sub\")\n"),
+                ("macros", "load(\"//tools:m.bzl\", \"my_test\")\nmy_test(name = \"t\")\n"),
+            ],
+            &["LICENSE", "app/main.cc", "lib/data/x.txt", "lib/sub/y.txt"],
+        )
+    }
+
+    fn resolved(text: &str, current: &str) -> Resolution {
+        resolve(&parse_label(text).expect("label"), current, &ws())
+    }
+
+    #[test]
+    fn targets_files_and_outputs() {
+        assert!(
+            matches!(resolved("//lib", "app"), Resolution::Target { decl, .. } if decl.name == "lib")
+        );
+        assert!(matches!(
+            resolved("//lib:util", "app"),
+            Resolution::Target { .. }
+        ));
+        assert!(matches!(
+            resolved(":util", "lib"),
+            Resolution::Target { .. }
+        ));
+        assert!(matches!(resolved("util", "lib"), Resolution::Target { .. }));
+        assert!(
+            matches!(resolved("main.cc", "app"), Resolution::SourceFile { path, .. } if path == "app/main.cc")
+        );
+        assert!(matches!(
+            resolved("//lib:data/x.txt", "app"),
+            Resolution::SourceFile { .. }
+        ));
+        assert!(
+            matches!(resolved(":gen.h", "app"), Resolution::OutputFile { decl, .. } if decl.generated_by.as_deref() == Some("gen"))
+        );
+        assert!(matches!(
+            resolved("//:LICENSE", "app"),
+            Resolution::Target { .. }
+        ));
+        assert!(matches!(
+            resolved("@//lib", "app"),
+            Resolution::Target { .. }
+        ));
+    }
+
+    #[test]
+    fn unresolved_with_bazels_messages() {
+        let Resolution::Unresolved(Unresolved::Target {
+            message,
+            candidates,
+        }) = resolved("//lib:utill", "app")
+        else {
+            panic!("expected unresolved target");
+        };
+        assert_eq!(
+            message,
+            "no such target '//lib:utill': target 'utill' not declared in package 'lib'"
+        );
+        assert_eq!(candidates, vec!["util"]);
+        let Resolution::Unresolved(Unresolved::Package { message }) = resolved("//nope:x", "app")
+        else {
+            panic!("expected unresolved package");
+        };
+        assert!(
+            message.starts_with("no such package 'nope': BUILD file not found"),
+            "{message}"
+        );
+        let Resolution::Unresolved(Unresolved::Target {
+            message,
+            candidates,
+        }) = resolved("//lib:sub/y.txt", "app")
+        else {
+            panic!("expected a subpackage crossing");
+        };
+        assert!(message.contains("'lib/sub' is a subpackage"), "{message}");
+        assert_eq!(candidates, vec!["//lib/sub:y.txt"]);
+    }
+
+    #[test]
+    fn never_false_alarms() {
+        assert_eq!(resolved("@other//x:y", "app"), Resolution::Unknown);
+        assert_eq!(
+            resolved("//macros:t_lib", "app"),
+            Resolution::Unknown,
+            "open package"
+        );
+        assert_eq!(
+            resolved("//visibility:public", "app"),
+            Resolution::Special(Special::Visibility)
+        );
+        assert_eq!(
+            resolved("//conditions:default", "app"),
+            Resolution::Special(Special::ConditionsDefault)
+        );
+        assert_eq!(
+            resolved("//lib:__pkg__", "app"),
+            Resolution::Special(Special::PackageSpec)
+        );
+    }
+}
