@@ -36,17 +36,7 @@ pub struct Walk {
     pub problems: Vec<Problem>,
 }
 
-/// Directory paths (relative to the workspace root) listed in `.bazelignore`.
-pub fn read_bazelignore(root: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(root.join(".bazelignore")) else {
-        return Vec::new();
-    };
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| root.join(l.trim_end_matches('/')))
-        .collect()
-}
+pub use crate::host::workspace::read_bazelignore;
 
 /// Collects the Bazel files under `dir`, skipping `ignored` directories.
 pub fn walk(dir: &Path, ignored: &[PathBuf], walk: &mut Walk) {

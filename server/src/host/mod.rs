@@ -3,5 +3,6 @@
 //! and the CLI call in here and hand plain data to the core.
 
 pub mod flags;
+pub mod index;
 pub mod rc;
 pub mod workspace;

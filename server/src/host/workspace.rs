@@ -19,6 +19,18 @@ pub fn find_workspace_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// Directory paths (absolute, under `root`) listed in `root/.bazelignore`.
+pub fn read_bazelignore(root: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(root.join(".bazelignore")) else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| root.join(l.trim_end_matches('/')))
+        .collect()
+}
+
 /// The workspace a file belongs to: the nearest root marker above it, else
 /// `fallback` (the client's root) when the file is inside it, else the
 /// file's directory.
