@@ -226,3 +226,39 @@ fn check_agrees_with_the_server() {
     assert_eq!(cli, lsp);
     assert!(cli.len() >= 3, "{cli:?}");
 }
+
+#[test]
+fn check_reports_labels_that_point_nowhere() {
+    let ws = TempDir::new("cli-labels");
+    ws.write("MODULE.bazel", "module(name = \"ws\")\n");
+    ws.write(
+        "lib/BUILD.bazel",
+        "cc_library(name = \"lib\", srcs = [\"lib.cc\"])\ncc_library(name = \"util\")\n",
+    );
+    ws.write("lib/lib.cc", "");
+    ws.write(
+        "app/BUILD",
+        "cc_binary(\n    name = \"app\",\n    srcs = [\"main.cc\"],\n    deps = [\"//lib\", \"//lib:utill\", \"//nope\", \"@other//x:y\", \"//lib//bad\"],\n)\n",
+    );
+    ws.write("app/main.cc", "");
+    // A package whose loaded macro may create more targets is never
+    // second-guessed.
+    ws.write(
+        "macros/BUILD",
+        "load(\"//tools:m.bzl\", \"my_test\")\nmy_test(name = \"t\")\n",
+    );
+    ws.write(
+        "user/BUILD",
+        "filegroup(name = \"u\", srcs = [\"//macros:t_lib\"])\n",
+    );
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(
+        stdout(&out),
+        "app/BUILD:4:22: error[unresolved-target]: no such target '//lib:utill': target 'utill' not declared in package 'lib'\n\
+         app/BUILD:4:37: error[unresolved-package]: no such package 'nope': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: nope\n\
+         app/BUILD:4:62: error[label-syntax]: invalid package name 'lib//bad': package names may not contain '//' path separators (perhaps you meant \":bad\"?)\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

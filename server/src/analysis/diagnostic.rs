@@ -84,6 +84,12 @@ pub enum DiagnosticCode {
     RcInvalidImport,
     /// `--config NAME` in two words inside a config definition.
     RcConfigSyntax,
+    /// A string that should be a label and is not one, with Bazel's rule.
+    LabelSyntax,
+    /// A label into a package that does not exist.
+    UnresolvedPackage,
+    /// A label to a target its package does not declare.
+    UnresolvedTarget,
 }
 
 impl DiagnosticCode {
@@ -116,6 +122,9 @@ impl DiagnosticCode {
         DiagnosticCode::RcStartupConfig,
         DiagnosticCode::RcInvalidImport,
         DiagnosticCode::RcConfigSyntax,
+        DiagnosticCode::LabelSyntax,
+        DiagnosticCode::UnresolvedPackage,
+        DiagnosticCode::UnresolvedTarget,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -148,6 +157,9 @@ impl DiagnosticCode {
             DiagnosticCode::RcStartupConfig => "rc-startup-config",
             DiagnosticCode::RcInvalidImport => "rc-invalid-import",
             DiagnosticCode::RcConfigSyntax => "rc-config-syntax",
+            DiagnosticCode::LabelSyntax => "label-syntax",
+            DiagnosticCode::UnresolvedPackage => "unresolved-package",
+            DiagnosticCode::UnresolvedTarget => "unresolved-target",
         }
     }
 }

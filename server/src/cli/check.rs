@@ -15,6 +15,7 @@ use crate::analysis::rc::diagnostics::rc_diagnostics;
 use crate::analysis::rc::RcContext;
 use crate::analysis::{Severity, MAX_ANALYSED_SIZE};
 use crate::host::flags::{cache_dir, choose, workspace_version};
+use crate::host::index::WorkspaceIndex;
 use crate::host::rc::{chain_for_file, DiskRcReader, OverlayReader, RcSelection};
 use crate::host::workspace::workspace_of;
 use crate::rc::chain::RcSource;
@@ -213,7 +214,11 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
         if kind == FileKind::Bazelrc {
             check_rc(path, &text)
         } else {
-            check_text(kind, &file_name, &text)
+            let mut diagnostics = check_text(kind, &file_name, &text);
+            if kind == FileKind::Build && file_name.starts_with("BUILD") {
+                diagnostics.extend(check_labels(path, &text));
+            }
+            diagnostics
         }
     }) {
         Ok(diagnostics) => diagnostics,
@@ -238,6 +243,52 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
         })
         .collect();
     FileResult::Checked(located)
+}
+
+/// The workspace indexes of this run, one per workspace root.
+fn workspace_index(root: &Path) -> std::sync::Arc<WorkspaceIndex> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static INDEXES: OnceLock<Mutex<HashMap<PathBuf, Arc<WorkspaceIndex>>>> = OnceLock::new();
+    let indexes = INDEXES.get_or_init(Default::default);
+    if let Ok(map) = indexes.lock() {
+        if let Some(index) = map.get(root) {
+            return index.clone();
+        }
+    }
+    let index = Arc::new(WorkspaceIndex::scan(root));
+    if let Ok(mut map) = indexes.lock() {
+        return map.entry(root.to_path_buf()).or_insert(index).clone();
+    }
+    index
+}
+
+/// The label diagnostics of a BUILD file (`BUILD`, `BUILD.bazel`) of a
+/// workspace's main repository.
+fn check_labels(path: &Path, text: &str) -> Vec<crate::analysis::Diagnostic> {
+    let path = crate::rc::chain::normalize(path);
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let Some(root) = crate::host::workspace::find_workspace_root(dir) else {
+        return Vec::new();
+    };
+    let Ok(package) = dir.strip_prefix(&root) else {
+        return Vec::new();
+    };
+    let package = package.to_string_lossy().replace('\\', "/");
+    let index = workspace_index(&root);
+    if !crate::workspace::resolve::PackageLookup::is_package(&*index, &package) {
+        // A BUILD file the walk skipped (ignored directory).
+        return Vec::new();
+    }
+    let tree = crate::syntax::parse_str(text);
+    if tree.root_node().has_error() {
+        // Strings of a file that does not parse may not be what they seem;
+        // fix the syntax first.
+        return Vec::new();
+    }
+    crate::workspace::check::label_diagnostics(&tree, &Rope::from_str(text), &package, &*index)
 }
 
 /// The diagnostics of an rc file, on the chain of the workspace around it

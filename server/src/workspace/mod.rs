@@ -4,6 +4,7 @@
 //! workspace index (walk, background indexing, watchers), macro
 //! evaluation, external repositories, and the editor features on top.
 
+pub mod check;
 pub mod label;
 pub mod package;
 pub mod resolve;

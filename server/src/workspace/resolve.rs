@@ -64,7 +64,7 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
     if !lookup.is_package(package) {
         return Resolution::Unresolved(Unresolved::Package {
             message: format!(
-                "no such package '{package}': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package.\n - {}",
+                "no such package '{package}': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: {}",
                 if package.is_empty() { "." } else { package }
             ),
         });
