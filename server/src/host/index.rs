@@ -135,7 +135,10 @@ impl PackageLookup for WorkspaceIndex {
     }
 
     fn is_file(&self, path: &str) -> bool {
-        self.root.join(path).is_file()
+        // Directories count: Bazel accepts them as source labels (with a
+        // warning), and a label naming a subpackage's directory is left to
+        // Bazel to judge.
+        self.root.join(path).exists()
     }
 }
 

@@ -11,6 +11,47 @@ use tree_sitter::{Node, Tree};
 use crate::syntax::node_range;
 use crate::text::TextRange;
 
+/// Rules that create exactly one target named `name` (plus implicit
+/// outputs, whose names start with `name` or `lib<name>`, see
+/// [`PackageDecls::may_be_implicit_output`]), as the rule sets that define
+/// them export them. A call to one of these, loaded from its own rule set,
+/// does not make a package open.
+const KNOWN_RULES: &[(&str, &[&str])] = &[
+    (
+        "@rules_cc//cc",
+        &[
+            "cc_library",
+            "cc_binary",
+            "cc_test",
+            "cc_import",
+            "objc_library",
+        ],
+    ),
+    (
+        "@rules_java//java",
+        &["java_library", "java_binary", "java_test", "java_import"],
+    ),
+    (
+        "@rules_python//python",
+        &["py_library", "py_binary", "py_test"],
+    ),
+    ("@rules_proto//proto", &["proto_library"]),
+    (
+        "@rules_shell//shell",
+        &["sh_binary", "sh_test", "sh_library"],
+    ),
+];
+
+/// True when `exported`, loaded from `module`, is one of [`KNOWN_RULES`].
+fn is_known_rule(module: &str, exported: &str) -> bool {
+    KNOWN_RULES.iter().any(|(prefix, rules)| {
+        module
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('/'))
+            && rules.contains(&exported)
+    })
+}
+
 /// A target declared in a BUILD file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetDecl {
@@ -49,6 +90,22 @@ impl PackageDecls {
     pub fn target(&self, name: &str) -> Option<&TargetDecl> {
         self.targets.iter().find(|t| t.name == name)
     }
+
+    /// Whether `name` may be an implicit output of a declared rule
+    /// (`foo_deploy.jar`, `foo.stripped`, `libfoo.a`): rules make files
+    /// named after their target that no BUILD file lists.
+    pub fn may_be_implicit_output(&self, name: &str) -> bool {
+        self.targets.iter().any(|t| {
+            t.generated_by.is_none()
+                && t.kind != "exports_files"
+                && name.len() > t.name.len()
+                && (name.starts_with(&t.name)
+                    || name
+                        .strip_prefix("lib")
+                        .is_some_and(|n| n.starts_with(&t.name)))
+                && !name[t.name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+        })
+    }
 }
 
 fn text(rope: &Rope, node: Node<'_>) -> String {
@@ -65,6 +122,8 @@ fn string_value(node: Node<'_>, rope: &Rope) -> Option<String> {
 pub fn package_decls(tree: &Tree, rope: &Rope) -> PackageDecls {
     let mut out = PackageDecls::default();
     let root = tree.root_node();
+    // Loaded symbols that may be macros: (local name). Known rules loaded
+    // from their rule sets (`cc_library` from `@rules_cc//cc:...`) are not.
     let mut loaded: Vec<String> = Vec::new();
     let mut cursor = root.walk();
     for stmt in root.children(&mut cursor) {
@@ -93,7 +152,12 @@ pub fn package_decls(tree: &Tree, rope: &Rope) -> PackageDecls {
         };
         if callee == "load" {
             if let Some(load) = load_decl(args, rope) {
-                loaded.extend(load.symbols.iter().map(|(local, _, _)| local.clone()));
+                loaded.extend(
+                    load.symbols
+                        .iter()
+                        .filter(|(_, exported, _)| !is_known_rule(&load.module, exported))
+                        .map(|(local, _, _)| local.clone()),
+                );
                 out.loads.push(load);
             }
             continue;
@@ -285,6 +349,14 @@ my_test(name = "x")
         assert!(d.target("x").is_some());
 
         assert!(decls("[cc_library(name = n) for n in [\"a\"]]\n").open);
+        // Known rules from their own rule sets do not open a package.
+        let d =
+            decls("load(\"@rules_cc//cc:defs.bzl\", \"cc_library\")\ncc_library(name = \"a\")\n");
+        assert!(!d.open);
+        assert!(d.may_be_implicit_output("a.stripped") || d.may_be_implicit_output("liba.a"));
+        assert!(!d.may_be_implicit_output("ab"));
+        let d = decls("load(\"@rules_cc//cc:defs.bzl\", my = \"cc_library\")\nload(\"@rules_cc//cc:defs.bzl\", \"cc_toolchain_config\")\ncc_toolchain_config(name = \"t\")\n");
+        assert!(d.open, "not a known rule");
         assert!(decls("cc_library(name = PREFIX + \"lib\")\n").open);
         assert!(!decls("cc_library(name = \"a\")\n").open);
     }

@@ -18,7 +18,7 @@ pub trait PackageLookup {
     fn is_package(&self, package: &str) -> bool;
     /// The declarations of `package`'s BUILD file.
     fn decls(&self, package: &str) -> Option<Arc<PackageDecls>>;
-    /// A file (not a directory) exists at this workspace-relative path.
+    /// A file (or directory) exists at this workspace-relative path.
     fn is_file(&self, path: &str) -> bool;
 }
 
@@ -113,7 +113,7 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
             path,
         };
     }
-    if decls.open {
+    if decls.open || decls.may_be_implicit_output(name) {
         return Resolution::Unknown;
     }
     let candidates =
