@@ -9,17 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::syntax::FileKind;
 
-/// Files that mark a workspace root.
-pub const WORKSPACE_MARKERS: &[&str] =
-    &["MODULE.bazel", "REPO.bazel", "WORKSPACE", "WORKSPACE.bazel"];
-
-/// The nearest ancestor of `start` (inclusive) that holds a workspace marker.
-pub fn find_workspace_root(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|dir| WORKSPACE_MARKERS.iter().any(|m| dir.join(m).is_file()))
-        .map(Path::to_path_buf)
-}
+pub use crate::host::workspace::find_workspace_root;
 
 /// Something the walk could not do; reported, and the walk goes on.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -148,63 +148,59 @@ pub fn expand(
     args: &[String],
     platform: &str,
 ) -> Expansion {
-    let keys = keys_for(schema, command);
-    let aliased = AliasedSchema {
-        inner: schema,
-        aliases: chain.flag_aliases(),
-    };
-    let mut ex = Expander::new(chain, &aliased, command, &keys);
-    for err in &chain.errors {
-        ex.out.errors.push(ExpandError {
-            kind: ExpandErrorKind::Chain(err.kind),
-            message: err.message.clone(),
-            source: Some(OptionSource::Rc {
-                file: err.file,
-                range: err.range,
-            }),
-        });
-    }
-
-    // 1. rc options, chunk by chunk.
-    for key in &keys {
-        let mut chunk: Vec<RawArg> = Vec::new();
-        let mut chunk_file = None;
-        for entry in chain.entries_for(key) {
-            if chunk_file != Some(entry.file) && !chunk.is_empty() {
-                ex.parse_and_expand(std::mem::take(&mut chunk), true);
-            }
-            chunk_file = Some(entry.file);
-            chunk.push(RawArg {
-                text: entry.word.text.to_string(),
-                source: OptionSource::Rc {
-                    file: entry.file,
-                    range: entry.word.range,
-                },
-                via: Vec::new(),
-                section: Some(key.clone()),
+    with_expander(chain, schema, command, |ex| {
+        for err in &chain.errors {
+            ex.out.errors.push(ExpandError {
+                kind: ExpandErrorKind::Chain(err.kind),
+                message: err.message.clone(),
+                source: Some(OptionSource::Rc {
+                    file: err.file,
+                    range: err.range,
+                }),
             });
         }
-        if !chunk.is_empty() {
-            ex.parse_and_expand(chunk, true);
+
+        // 1. rc options, chunk by chunk.
+        for key in ex.keys {
+            let mut chunk: Vec<RawArg> = Vec::new();
+            let mut chunk_file = None;
+            for entry in chain.entries_for(key) {
+                if chunk_file != Some(entry.file) && !chunk.is_empty() {
+                    ex.parse_and_expand(std::mem::take(&mut chunk), true);
+                }
+                chunk_file = Some(entry.file);
+                chunk.push(RawArg {
+                    text: entry.word.text.to_string(),
+                    source: OptionSource::Rc {
+                        file: entry.file,
+                        range: entry.word.range,
+                    },
+                    via: Vec::new(),
+                    section: Some(key.clone()),
+                });
+            }
+            if !chunk.is_empty() {
+                ex.parse_and_expand(chunk, true);
+            }
         }
-    }
 
-    // 2. the command line.
-    let cli: Vec<RawArg> = args
-        .iter()
-        .enumerate()
-        .map(|(index, text)| RawArg {
-            text: text.clone(),
-            source: OptionSource::CommandLine { index },
-            via: Vec::new(),
-            section: None,
-        })
-        .collect();
-    ex.parse_and_expand(cli, true);
+        // 2. the command line.
+        let cli: Vec<RawArg> = args
+            .iter()
+            .enumerate()
+            .map(|(index, text)| RawArg {
+                text: text.clone(),
+                source: OptionSource::CommandLine { index },
+                via: Vec::new(),
+                section: None,
+            })
+            .collect();
+        ex.parse_and_expand(cli, true);
 
-    // 4. the platform-specific config.
-    ex.platform_specific(platform);
-    ex.out
+        // 4. the platform-specific config.
+        ex.platform_specific(platform);
+        std::mem::take(&mut ex.out)
+    })
 }
 
 /// What `--config=NAME` alone expands to for `command`: the options of its
@@ -216,22 +212,34 @@ pub fn expand_config(
     command: &str,
     name: &str,
 ) -> Expansion {
+    with_expander(chain, schema, command, |ex| {
+        let at = OptionSource::CommandLine { index: 0 };
+        let via = vec![ConfigStep {
+            name: name.to_string(),
+            trigger: format!("--config={name}"),
+            source: at.clone(),
+        }];
+        let mut ancestors = vec![name.to_string()];
+        let raw = ex.config_expansion(name, &mut ancestors, &via, &at);
+        ex.parse_and_expand(raw, false);
+        std::mem::take(&mut ex.out)
+    })
+}
+
+/// Runs `f` on an expander for `command`, whose schema also knows the
+/// chain's `--flag_alias` names.
+fn with_expander<R>(
+    chain: &RcChain,
+    schema: &dyn FlagSchema,
+    command: &str,
+    f: impl FnOnce(&mut Expander<'_>) -> R,
+) -> R {
     let keys = keys_for(schema, command);
     let aliased = AliasedSchema {
         inner: schema,
         aliases: chain.flag_aliases(),
     };
-    let mut ex = Expander::new(chain, &aliased, command, &keys);
-    let at = OptionSource::CommandLine { index: 0 };
-    let via = vec![ConfigStep {
-        name: name.to_string(),
-        trigger: format!("--config={name}"),
-        source: at.clone(),
-    }];
-    let mut ancestors = vec![name.to_string()];
-    let raw = ex.config_expansion(name, &mut ancestors, &via, &at);
-    ex.parse_and_expand(raw, false);
-    ex.out
+    f(&mut Expander::new(chain, &aliased, command, &keys))
 }
 
 /// The keys whose options apply to `command`, in Bazel's order.

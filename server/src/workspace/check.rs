@@ -175,45 +175,15 @@ fn check_label(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Arc;
-
     use super::*;
     use crate::fixture::render_diagnostics;
     use crate::syntax::parse_str;
-    use crate::workspace::package::{package_decls, PackageDecls};
-
-    struct Memory(HashMap<String, Arc<PackageDecls>>, Vec<String>);
-
-    impl PackageLookup for Memory {
-        fn is_package(&self, package: &str) -> bool {
-            self.0.contains_key(package)
-        }
-        fn decls(&self, package: &str) -> Option<Arc<PackageDecls>> {
-            self.0.get(package).cloned()
-        }
-        fn is_file(&self, path: &str) -> bool {
-            self.1.iter().any(|f| f == path)
-        }
-    }
+    use crate::workspace::testing::Memory;
 
     fn check(build: &str) -> String {
         let lib = "cc_library(name = \"lib\")\nconfig_setting(name = \"linux\", values = {\"cpu\": \"k8\"})\n";
-        let lib_tree = parse_str(lib);
+        let lookup = Memory::new(&[("lib", lib), ("app", build)], &["app/main.cc"]);
         let tree = parse_str(build);
-        let lookup = Memory(
-            HashMap::from([
-                (
-                    "lib".to_string(),
-                    Arc::new(package_decls(&lib_tree, &Rope::from_str(lib))),
-                ),
-                (
-                    "app".to_string(),
-                    Arc::new(package_decls(&tree, &Rope::from_str(build))),
-                ),
-            ]),
-            vec!["app/main.cc".to_string()],
-        );
         let diags = label_diagnostics(&tree, &Rope::from_str(build), "app", &lookup);
         render_diagnostics(build, &diags)
     }

@@ -8,5 +8,7 @@ pub mod check;
 pub mod label;
 pub mod package;
 pub mod resolve;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use label::{parse_label, Label, LabelError, Repo, Special};

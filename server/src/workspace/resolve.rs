@@ -131,53 +131,9 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use ropey::Rope;
-
     use super::*;
-    use crate::syntax::parse_str;
     use crate::workspace::label::parse_label;
-    use crate::workspace::package::package_decls;
-
-    /// An in-memory workspace: BUILD texts by package, and other files.
-    struct Memory {
-        packages: HashMap<String, Arc<PackageDecls>>,
-        files: Vec<String>,
-    }
-
-    impl Memory {
-        fn new(builds: &[(&str, &str)], files: &[&str]) -> Memory {
-            let packages = builds
-                .iter()
-                .map(|(pkg, text)| {
-                    let tree = parse_str(text);
-                    (
-                        pkg.to_string(),
-                        Arc::new(package_decls(&tree, &Rope::from_str(text))),
-                    )
-                })
-                .collect();
-            Memory {
-                packages,
-                files: files.iter().map(|f| f.to_string()).collect(),
-            }
-        }
-    }
-
-    impl PackageLookup for Memory {
-        fn is_package(&self, package: &str) -> bool {
-            self.packages.contains_key(package)
-        }
-
-        fn decls(&self, package: &str) -> Option<Arc<PackageDecls>> {
-            self.packages.get(package).cloned()
-        }
-
-        fn is_file(&self, path: &str) -> bool {
-            self.files.iter().any(|f| f == path)
-        }
-    }
+    use crate::workspace::testing::Memory;
 
     fn ws() -> Memory {
         Memory::new(

@@ -340,20 +340,17 @@ fn flags<'a>(
         } else {
             1
         };
+        // Labels are `--name` and `--noname`: the typed dashes match their
+        // dashes, the rest must match the name (no label built per flag).
         let positive = info.name.to_ascii_lowercase();
-        if is_subsequence(typed, &format!("--{positive}")) {
+        if is_subsequence(&want, &positive) {
             matches.push((quality(&positive), rank, &info.name, false, info));
         }
         if info.has_negative_flag {
             let negative = format!("no{positive}");
-            if is_subsequence(typed, &format!("--{negative}")) {
-                matches.push((
-                    quality(&negative).min(quality(&positive)),
-                    rank,
-                    &info.name,
-                    true,
-                    info,
-                ));
+            if is_subsequence(&want, &negative) {
+                let q = quality(&negative).min(quality(&positive));
+                matches.push((q, rank, &info.name, true, info));
             }
         }
     }

@@ -1,0 +1,49 @@
+//! An in-memory workspace for the workspace tests.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ropey::Rope;
+
+use super::package::{package_decls, PackageDecls};
+use super::resolve::PackageLookup;
+use crate::syntax::parse_str;
+
+/// An in-memory workspace: BUILD texts by package, and other files.
+pub struct Memory {
+    packages: HashMap<String, Arc<PackageDecls>>,
+    files: Vec<String>,
+}
+
+impl Memory {
+    pub fn new(builds: &[(&str, &str)], files: &[&str]) -> Memory {
+        let packages = builds
+            .iter()
+            .map(|(pkg, text)| {
+                let tree = parse_str(text);
+                (
+                    pkg.to_string(),
+                    Arc::new(package_decls(&tree, &Rope::from_str(text))),
+                )
+            })
+            .collect();
+        Memory {
+            packages,
+            files: files.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+}
+
+impl PackageLookup for Memory {
+    fn is_package(&self, package: &str) -> bool {
+        self.packages.contains_key(package)
+    }
+
+    fn decls(&self, package: &str) -> Option<Arc<PackageDecls>> {
+        self.packages.get(package).cloned()
+    }
+
+    fn is_file(&self, path: &str) -> bool {
+        self.files.iter().any(|f| f == path)
+    }
+}
