@@ -429,32 +429,34 @@ impl RcChain {
         out
     }
 
-    /// Whether expanding `--config=name` reaches a lone `--` (in its own
-    /// sections or a nested config's), after which Bazel reads every word
-    /// as a target pattern.
-    pub fn config_ends_options(&self, name: &str) -> bool {
-        let mut seen = crate::hash::FastSet::default();
-        let mut stack = vec![name.to_string()];
-        while let Some(config) = stack.pop() {
-            if !seen.insert(config.clone()) {
+    /// The configs whose expansion reaches a lone `--` (in their own
+    /// sections or a nested config's), after which Bazel reads every word as
+    /// a target pattern. One pass over the entries.
+    pub fn configs_ending_options(&self) -> crate::hash::FastSet<&str> {
+        use crate::hash::{FastMap, FastSet};
+        let mut ending: FastSet<&str> = FastSet::default();
+        // nested config -> the configs that use it
+        let mut used_by: FastMap<&str, Vec<&str>> = FastMap::default();
+        for entry in &self.entries {
+            let Some((_, name)) = entry.key.split_once(':') else {
                 continue;
+            };
+            let text = &*entry.word.text;
+            if text == "--" {
+                ending.insert(name);
+            } else if let Some(nested) = text.strip_prefix("--config=") {
+                used_by.entry(nested).or_default().push(name);
             }
-            for key in self.keys() {
-                if key.split_once(':').map(|(_, n)| n) != Some(config.as_str()) {
-                    continue;
-                }
-                for entry in self.entries_for(key) {
-                    let text = &*entry.word.text;
-                    if text == "--" {
-                        return true;
-                    }
-                    if let Some(nested) = text.strip_prefix("--config=") {
-                        stack.push(nested.to_string());
-                    }
+        }
+        let mut stack: Vec<&str> = ending.iter().copied().collect();
+        while let Some(config) = stack.pop() {
+            for &user in used_by.get(config).into_iter().flatten() {
+                if ending.insert(user) {
+                    stack.push(user);
                 }
             }
         }
-        false
+        ending
     }
 
     /// True when some file defines `cmd:name` for any command.

@@ -99,15 +99,10 @@ pub fn for_each_arg<'a>(ctx: &RcContext<'a>, mut visit: impl FnMut(LineArg<'a>))
         aliases: chain.flag_aliases(),
     };
     let schema: &dyn FlagSchema = &aliased;
-    let ends: std::cell::RefCell<crate::hash::FastMap<String, bool>> = Default::default();
+    let ending = chain.configs_ending_options();
     let ends_options = |flag: &FlagArg| {
         flag.canonical_name() == "config"
-            && flag.value.as_deref().is_some_and(|v| {
-                *ends
-                    .borrow_mut()
-                    .entry(v.to_string())
-                    .or_insert_with(|| chain.config_ends_options(v))
-            })
+            && flag.value.as_deref().is_some_and(|v| ending.contains(v))
     };
     let mut keys: Vec<&str> = Vec::new();
     let mut seen = std::collections::HashSet::new();
