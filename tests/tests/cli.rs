@@ -247,6 +247,11 @@ fn check_reports_labels_that_point_nowhere() {
         "macros/BUILD",
         "load(\"//tools:m.bzl\", \"my_test\")\nmy_test(name = \"t\")\n",
     );
+    ws.write("tools/BUILD", "");
+    ws.write(
+        "tools/m.bzl",
+        "def my_test(name):\n    native.cc_test(name = name)\n    native.cc_library(name = name + \"_lib\")\n",
+    );
     ws.write(
         "user/BUILD",
         "filegroup(name = \"u\", srcs = [\"//macros:t_lib\"])\n",

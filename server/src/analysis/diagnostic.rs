@@ -90,6 +90,12 @@ pub enum DiagnosticCode {
     UnresolvedPackage,
     /// A label to a target its package does not declare.
     UnresolvedTarget,
+    /// A `load()` of a file that does not exist (or is not in a package).
+    UnresolvedLoad,
+    /// A `load()` of a name the loaded file does not export.
+    LoadSymbolNotFound,
+    /// `@name` where no repository `name` is declared (a warning).
+    UnknownRepository,
 }
 
 impl DiagnosticCode {
@@ -125,6 +131,9 @@ impl DiagnosticCode {
         DiagnosticCode::LabelSyntax,
         DiagnosticCode::UnresolvedPackage,
         DiagnosticCode::UnresolvedTarget,
+        DiagnosticCode::UnresolvedLoad,
+        DiagnosticCode::LoadSymbolNotFound,
+        DiagnosticCode::UnknownRepository,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,6 +169,9 @@ impl DiagnosticCode {
             DiagnosticCode::LabelSyntax => "label-syntax",
             DiagnosticCode::UnresolvedPackage => "unresolved-package",
             DiagnosticCode::UnresolvedTarget => "unresolved-target",
+            DiagnosticCode::UnresolvedLoad => "unresolved-load",
+            DiagnosticCode::LoadSymbolNotFound => "load-symbol-not-found",
+            DiagnosticCode::UnknownRepository => "unknown-repository",
         }
     }
 }
@@ -182,6 +194,16 @@ pub struct Diagnostic {
     pub code: DiagnosticCode,
     pub message: String,
     pub related: Vec<Related>,
+    /// Quick fixes: replacements of part of the text (a misspelt label's
+    /// "did you mean"), best first.
+    pub fixes: Vec<Fix>,
+}
+
+/// A replacement that fixes a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub range: TextRange,
+    pub new_text: String,
 }
 
 impl Diagnostic {
@@ -197,6 +219,7 @@ impl Diagnostic {
             code,
             message: message.into(),
             related: Vec::new(),
+            fixes: Vec::new(),
         }
     }
 
@@ -207,6 +230,7 @@ impl Diagnostic {
             code,
             message: message.into(),
             related: Vec::new(),
+            fixes: Vec::new(),
         }
     }
 
@@ -223,6 +247,9 @@ impl Diagnostic {
         self.range = self.range.shifted(delta);
         for related in &mut self.related {
             related.range = related.range.shifted(delta);
+        }
+        for fix in &mut self.fixes {
+            fix.range = fix.range.shifted(delta);
         }
     }
 }

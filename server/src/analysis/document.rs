@@ -378,6 +378,7 @@ impl Document {
                         MAX_ANALYSED_SIZE / (1024 * 1024)
                     ),
                     related: Vec::new(),
+                    fixes: Vec::new(),
                 }];
             }
             return Vec::new();

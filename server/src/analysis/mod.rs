@@ -13,7 +13,7 @@ pub mod folding;
 pub mod rc;
 pub mod symbols;
 
-pub use diagnostic::{Diagnostic, DiagnosticCode, Related, Severity};
+pub use diagnostic::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
 pub use document::{BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly, MAX_ANALYSED_SIZE};
 
 #[cfg(test)]

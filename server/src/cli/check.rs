@@ -215,8 +215,9 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
             check_rc(path, &text)
         } else {
             let mut diagnostics = check_text(kind, &file_name, &text);
-            if kind == FileKind::Build && file_name.starts_with("BUILD") {
-                diagnostics.extend(check_labels(path, &text));
+            if (kind == FileKind::Build && file_name.starts_with("BUILD")) || kind == FileKind::Bzl
+            {
+                diagnostics.extend(check_labels(path, &text, kind));
             }
             diagnostics
         }
@@ -264,31 +265,29 @@ fn workspace_index(root: &Path) -> std::sync::Arc<WorkspaceIndex> {
 }
 
 /// The label diagnostics of a BUILD file (`BUILD`, `BUILD.bazel`) of a
-/// workspace's main repository.
-fn check_labels(path: &Path, text: &str) -> Vec<crate::analysis::Diagnostic> {
+/// workspace's main repository, and the `load()` diagnostics of a .bzl file.
+fn check_labels(path: &Path, text: &str, kind: FileKind) -> Vec<crate::analysis::Diagnostic> {
     let path = crate::rc::chain::normalize(path);
-    let Some(dir) = path.parent() else {
+    let Some(root) = crate::host::workspace::find_workspace_root(&path) else {
         return Vec::new();
     };
-    let Some(root) = crate::host::workspace::find_workspace_root(dir) else {
-        return Vec::new();
-    };
-    let Ok(package) = dir.strip_prefix(&root) else {
-        return Vec::new();
-    };
-    let package = package.to_string_lossy().replace('\\', "/");
     let index = workspace_index(&root);
-    if !crate::workspace::resolve::PackageLookup::is_package(&*index, &package) {
-        // A BUILD file the walk skipped (ignored directory).
+    let Some(package) = index.package_of_file(&path) else {
+        // A file the walk skipped (ignored directory) or outside packages.
         return Vec::new();
-    }
+    };
     let tree = crate::syntax::parse_str(text);
     if tree.root_node().has_error() {
         // Strings of a file that does not parse may not be what they seem;
         // fix the syntax first.
         return Vec::new();
     }
-    crate::workspace::check::label_diagnostics(&tree, &Rope::from_str(text), &package, &*index)
+    let rope = Rope::from_str(text);
+    if kind == FileKind::Bzl {
+        crate::workspace::check::load_diagnostics(&tree, &rope, &package, &*index)
+    } else {
+        crate::workspace::check::label_diagnostics(&tree, &rope, &package, &*index)
+    }
 }
 
 /// The diagnostics of an rc file, on the chain of the workspace around it

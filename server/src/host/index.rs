@@ -1,137 +1,534 @@
 //! The packages of a workspace on disk, for label resolution
-//! ([`crate::workspace::resolve::PackageLookup`]).
+//! ([`crate::workspace::resolve::PackageLookup`]), navigation and
+//! references.
 //!
 //! A package is a directory with `BUILD.bazel` or `BUILD` (`BUILD.bazel`
 //! wins). The walk skips `.git`, the `bazel-*` output links, directories
 //! listed in `.bazelignore`, and nested workspaces (directories with their
 //! own `MODULE.bazel`, `REPO.bazel`, `WORKSPACE` or `WORKSPACE.bazel`, which
 //! are roots of their own); it never enters a directory twice, so symlink
-//! loops end. BUILD files are read and parsed when first asked about.
+//! loops end.
+//!
+//! Building runs in two phases, each in parallel: the walk (after which
+//! [`WorkspaceIndex::packages_ready`] holds and labels can be checked), then
+//! a summary of every BUILD file (declarations and mentioned labels; after
+//! it [`WorkspaceIndex::is_complete`] holds and references are complete).
+//! Until then a package's summary is made when first asked for.
+//!
+//! Open documents override the disk ([`WorkspaceIndex::set_overlay`]);
+//! watched-file events keep it current ([`WorkspaceIndex::file_changed`]).
+//!
+//! Invariant: `refs` holds, for every package, the mentions of its
+//! effective summary (the overlay's, else the disk's), and nothing else.
 
 use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use ropey::Rope;
 
 use super::workspace::{read_bazelignore, ROOT_MARKERS};
 use crate::hash::{FastMap, FastSet};
-use crate::workspace::package::{package_decls, PackageDecls};
+use crate::text::TextRange;
+use crate::workspace::bzl::{bzl_globals, BzlGlobals};
+use crate::workspace::package::PackageDecls;
 use crate::workspace::resolve::PackageLookup;
+use crate::workspace::summary::{summarize_text, PackageSummary};
 
-/// BUILD files larger than this are not parsed (the package then counts as
-/// open: nothing in it is reported missing).
+/// BUILD and .bzl files larger than this are not parsed (the package then
+/// counts as open: nothing in it is reported missing).
 const MAX_BUILD_FILE: u64 = 10 * 1024 * 1024;
+
+/// How a watched file changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileChange {
+    Created,
+    Changed,
+    Deleted,
+}
+
+/// Where indexing is, for progress reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Walking directories; `done` packages found so far.
+    Walking { done: usize },
+    /// Reading BUILD files: `done` of `total`.
+    Reading { done: usize, total: usize },
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Package name (`""` for the root) → its BUILD file.
+    packages: FastMap<String, PathBuf>,
+    /// Summaries of BUILD files on disk.
+    disk: FastMap<String, Arc<PackageSummary>>,
+    /// Summaries of open documents, which override the disk.
+    overlay: FastMap<String, Arc<PackageSummary>>,
+    /// Absolute label → the packages mentioning it, with the ranges.
+    refs: FastMap<Arc<str>, Vec<(Arc<str>, TextRange)>>,
+}
+
+impl Inner {
+    fn effective(&self, package: &str) -> Option<&Arc<PackageSummary>> {
+        self.overlay.get(package).or_else(|| self.disk.get(package))
+    }
+
+    fn remove_refs(&mut self, package: &str) {
+        let Some(old) = self.effective(package).cloned() else {
+            return;
+        };
+        for (label, _) in &old.mentions {
+            if let Some(list) = self.refs.get_mut(label.as_str()) {
+                list.retain(|(p, _)| &**p != package);
+                if list.is_empty() {
+                    self.refs.remove(label.as_str());
+                }
+            }
+        }
+    }
+
+    fn add_refs(&mut self, package: &str) {
+        let Some(new) = self.effective(package).cloned() else {
+            return;
+        };
+        let package: Arc<str> = Arc::from(package);
+        for (label, range) in &new.mentions {
+            match self.refs.get_mut(label.as_str()) {
+                Some(list) => list.push((package.clone(), *range)),
+                None => {
+                    self.refs
+                        .insert(Arc::from(label.as_str()), vec![(package.clone(), *range)]);
+                }
+            }
+        }
+    }
+
+    /// Replaces one of the two summary maps' entry for `package`, keeping
+    /// `refs` in step.
+    fn replace(&mut self, package: &str, overlay: bool, summary: Option<Arc<PackageSummary>>) {
+        self.remove_refs(package);
+        let map = if overlay {
+            &mut self.overlay
+        } else {
+            &mut self.disk
+        };
+        match summary {
+            Some(summary) => {
+                map.insert(package.to_string(), summary);
+            }
+            None => {
+                map.remove(package);
+            }
+        }
+        self.add_refs(package);
+    }
+}
 
 /// The packages of one workspace.
 pub struct WorkspaceIndex {
     root: PathBuf,
-    /// Package name (`""` for the root) → its BUILD file.
-    packages: FastMap<String, PathBuf>,
-    decls: Mutex<FastMap<String, Arc<PackageDecls>>>,
+    inner: RwLock<Inner>,
+    packages_ready: AtomicBool,
+    complete: AtomicBool,
+    /// Top-level bindings of .bzl files, by workspace-relative path.
+    bzl: Mutex<FastMap<String, Arc<BzlGlobals>>>,
+    bzl_overlay: RwLock<FastMap<String, Arc<BzlGlobals>>>,
 }
 
 impl WorkspaceIndex {
-    /// Walks `root` for packages.
-    pub fn scan(root: &Path) -> WorkspaceIndex {
-        let ignored: FastSet<PathBuf> = read_bazelignore(root).into_iter().collect();
-        let mut packages = FastMap::default();
-        let mut visited: HashSet<(u64, u64)> = HashSet::new();
-        let mut stack = vec![(root.to_path_buf(), String::new())];
-        while let Some((dir, package)) = stack.pop() {
-            let Ok(meta) = std::fs::metadata(&dir) else {
-                continue;
-            };
-            if !visited.insert((meta.dev(), meta.ino())) {
-                continue;
-            }
-            if !package.is_empty() && ROOT_MARKERS.iter().any(|m| dir.join(m).is_file()) {
-                // A nested workspace: a root of its own.
-                continue;
-            }
-            if let Some(build) = ["BUILD.bazel", "BUILD"]
-                .iter()
-                .map(|name| dir.join(name))
-                .find(|path| path.is_file())
-            {
-                packages.insert(package.clone(), build);
-            }
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                let Some(name) = name.to_str() else { continue };
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                if name == ".git" || (kind.is_symlink() && name.starts_with("bazel-")) {
-                    continue;
-                }
-                let path = entry.path();
-                if !path.is_dir() || ignored.contains(&path) {
-                    continue;
-                }
-                let child = if package.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{package}/{name}")
-                };
-                stack.push((path, child));
-            }
-        }
+    /// An empty index of `root`; [`WorkspaceIndex::build`] fills it.
+    pub fn new(root: &Path) -> WorkspaceIndex {
         WorkspaceIndex {
             root: root.to_path_buf(),
-            packages,
-            decls: Mutex::new(FastMap::default()),
+            inner: RwLock::new(Inner::default()),
+            packages_ready: AtomicBool::new(false),
+            complete: AtomicBool::new(false),
+            bzl: Mutex::new(FastMap::default()),
+            bzl_overlay: RwLock::new(FastMap::default()),
         }
+    }
+
+    /// Walks `root` for packages (the first phase only: summaries are made
+    /// when asked for).
+    pub fn scan(root: &Path) -> WorkspaceIndex {
+        let index = WorkspaceIndex::new(root);
+        let packages = walk(root, &|_| {});
+        index.write().packages = packages;
+        index.packages_ready.store(true, Ordering::Release);
+        index
+    }
+
+    /// Both phases, in parallel, reporting progress.
+    pub fn build(&self, progress: &(dyn Fn(Phase) + Sync)) {
+        let packages = walk(&self.root, progress);
+        let mut names: Vec<String> = packages.keys().cloned().collect();
+        names.sort_unstable();
+        {
+            let mut inner = self.write();
+            // Packages created while walking (through `file_changed`) stay.
+            for (name, path) in packages {
+                inner.packages.entry(name).or_insert(path);
+            }
+        }
+        self.packages_ready.store(true, Ordering::Release);
+        let total = names.len();
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let threads = worker_count();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(64, Ordering::Relaxed);
+                    if i >= total {
+                        break;
+                    }
+                    let chunk = &names[i..(i + 64).min(total)];
+                    for name in chunk {
+                        let _ = self.summary(name);
+                    }
+                    let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+                    progress(Phase::Reading {
+                        done: finished,
+                        total,
+                    });
+                });
+            }
+        });
+        self.complete.store(true, Ordering::Release);
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The walk is done: a package missing now does not exist.
+    pub fn packages_ready(&self) -> bool {
+        self.packages_ready.load(Ordering::Acquire)
+    }
+
+    /// Every BUILD file was read: references are complete.
+    pub fn is_complete(&self) -> bool {
+        self.complete.load(Ordering::Acquire)
+    }
+
     /// Every package name, sorted.
-    pub fn package_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.packages.keys().map(String::as_str).collect();
+    pub fn package_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.read().packages.keys().cloned().collect();
         names.sort_unstable();
         names
     }
+
+    /// The BUILD file of `package`.
+    pub fn build_file(&self, package: &str) -> Option<PathBuf> {
+        self.read().packages.get(package).cloned()
+    }
+
+    /// The package of a workspace-relative path: the nearest directory at or
+    /// above it that is a package.
+    pub fn package_of(&self, path: &str) -> Option<String> {
+        let inner = self.read();
+        let mut dir = Path::new(path).parent();
+        while let Some(d) = dir {
+            let name = d.to_string_lossy();
+            if inner.packages.contains_key(name.as_ref()) {
+                return Some(name.into_owned());
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
+    /// The package of the file at absolute `path` (a BUILD file's own
+    /// package; for other files the nearest package above them).
+    pub fn package_of_file(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.root).ok()?.to_str()?;
+        self.package_of(rel)
+    }
+
+    /// The summary of `package` (the open document's if any), read from
+    /// disk when first asked for.
+    pub fn summary(&self, package: &str) -> Option<Arc<PackageSummary>> {
+        let path = {
+            let inner = self.read();
+            if let Some(summary) = inner.effective(package) {
+                return Some(summary.clone());
+            }
+            inner.packages.get(package)?.clone()
+        };
+        let summary = Arc::new(read_summary(package, &path));
+        let mut inner = self.write();
+        if let Some(existing) = inner.effective(package) {
+            // Another thread (or the overlay) got there first.
+            return Some(existing.clone());
+        }
+        if !inner.packages.contains_key(package) {
+            return None;
+        }
+        inner.replace(package, false, Some(summary.clone()));
+        Some(summary)
+    }
+
+    /// Sets (or with `None`, clears) the summary of an open BUILD document.
+    pub fn set_overlay(&self, package: &str, summary: Option<Arc<PackageSummary>>) {
+        self.write().replace(package, true, summary);
+    }
+
+    /// Sets (or clears) the bindings of an open .bzl document.
+    pub fn set_bzl_overlay(&self, path: &str, globals: Option<Arc<BzlGlobals>>) {
+        let mut overlay = self.bzl_overlay.write().unwrap_or_else(|p| p.into_inner());
+        match globals {
+            Some(g) => overlay.insert(path.to_string(), g),
+            None => overlay.remove(path),
+        };
+    }
+
+    /// Every mention of the absolute label `label` (`//pkg:name`):
+    /// `(package, range in its BUILD file)`. Complete once
+    /// [`WorkspaceIndex::is_complete`].
+    pub fn references(&self, label: &str) -> Vec<(String, TextRange)> {
+        self.read()
+            .refs
+            .get(label)
+            .map(|list| list.iter().map(|(p, r)| (p.to_string(), *r)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Calls `visit(package, summary)` for every summarised package.
+    pub fn for_each_summary(&self, visit: &mut dyn FnMut(&str, &PackageSummary)) {
+        let inner = self.read();
+        for name in inner.packages.keys() {
+            if let Some(summary) = inner.effective(name) {
+                visit(name, summary);
+            }
+        }
+    }
+
+    /// Applies a watched-file event at absolute `path`; returns the packages
+    /// whose contents changed (so the documents mentioning them can be
+    /// checked again).
+    pub fn file_changed(&self, path: &Path, change: FileChange) -> Vec<String> {
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return Vec::new();
+        };
+        let Some(rel) = rel.to_str() else {
+            return Vec::new();
+        };
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if rel.ends_with(".bzl") || rel.ends_with(".scl") {
+            if let Ok(mut cache) = self.bzl.lock() {
+                cache.remove(rel);
+            }
+        }
+        if matches!(file_name, "BUILD" | "BUILD.bazel") {
+            let package = Path::new(rel)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let build = self.root.join(&package).join("BUILD.bazel");
+            let current = if build.is_file() {
+                Some(build)
+            } else {
+                Some(self.root.join(&package).join("BUILD")).filter(|p| p.is_file())
+            };
+            let mut inner = self.write();
+            match current {
+                Some(build) => {
+                    inner.packages.insert(package.clone(), build);
+                }
+                None => {
+                    inner.packages.remove(&package);
+                }
+            }
+            inner.replace(&package, false, None);
+            return vec![package];
+        }
+        // A source file: its package's file list changed.
+        if change != FileChange::Changed {
+            return self.package_of(rel).into_iter().collect();
+        }
+        Vec::new()
+    }
+
+    /// Forgets every cached .bzl binding (a .bzl changed in a way the
+    /// watcher may not have said).
+    pub fn forget_bzl(&self) {
+        if let Ok(mut cache) = self.bzl.lock() {
+            cache.clear();
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    let readable = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_BUILD_FILE);
+    readable
+        .then(|| std::fs::read(path).ok())
+        .flatten()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
+fn read_summary(package: &str, path: &Path) -> PackageSummary {
+    match read_text(path) {
+        Some(text) => summarize_text(package, &text),
+        // Unreadable: claim nothing is missing.
+        None => PackageSummary {
+            decls: Arc::new(PackageDecls {
+                open: true,
+                ..PackageDecls::default()
+            }),
+            mentions: Vec::new(),
+        },
+    }
+}
+
+fn worker_count() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8)
+}
+
+/// The shared queue of the parallel walk.
+struct WalkQueue {
+    dirs: Vec<(PathBuf, String)>,
+    /// Workers holding a directory they are reading.
+    busy: usize,
+}
+
+/// Walks `root` in parallel for packages.
+fn walk(root: &Path, progress: &(dyn Fn(Phase) + Sync)) -> FastMap<String, PathBuf> {
+    let ignored: FastSet<PathBuf> = read_bazelignore(root).into_iter().collect();
+    let queue = Mutex::new(WalkQueue {
+        dirs: vec![(root.to_path_buf(), String::new())],
+        busy: 0,
+    });
+    let wake = Condvar::new();
+    let visited: Mutex<HashSet<(u64, u64)>> = Mutex::new(HashSet::new());
+    let found: Mutex<FastMap<String, PathBuf>> = Mutex::new(FastMap::default());
+    let count = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..worker_count() {
+            scope.spawn(|| loop {
+                let (dir, package) = {
+                    let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+                    loop {
+                        if let Some(item) = q.dirs.pop() {
+                            q.busy += 1;
+                            break item;
+                        }
+                        if q.busy == 0 {
+                            wake.notify_all();
+                            return;
+                        }
+                        q = wake.wait(q).unwrap_or_else(|p| p.into_inner());
+                    }
+                };
+                let mut children = Vec::new();
+                let build = visit_dir(&dir, &package, &ignored, &visited, &mut children);
+                if let Some(build) = build {
+                    found
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(package, build);
+                    let n = count.fetch_add(1, Ordering::Relaxed) + 1;
+                    if n % 512 == 0 {
+                        progress(Phase::Walking { done: n });
+                    }
+                }
+                let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+                q.busy -= 1;
+                q.dirs.extend(children);
+                wake.notify_all();
+            });
+        }
+    });
+    found.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Reads one directory: returns its BUILD file and pushes the directories
+/// to walk next.
+fn visit_dir(
+    dir: &Path,
+    package: &str,
+    ignored: &FastSet<PathBuf>,
+    visited: &Mutex<HashSet<(u64, u64)>>,
+    children: &mut Vec<(PathBuf, String)>,
+) -> Option<PathBuf> {
+    let meta = std::fs::metadata(dir).ok()?;
+    if !visited
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert((meta.dev(), meta.ino()))
+    {
+        return None;
+    }
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut build = None;
+    let mut build_bazel = false;
+    let mut nested_root = false;
+    let mut subdirs = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if ROOT_MARKERS.contains(&name) && !package.is_empty() && is_file(&entry.path(), kind) {
+            nested_root = true;
+        }
+        if (name == "BUILD.bazel" || (name == "BUILD" && !build_bazel))
+            && is_file(&entry.path(), kind)
+        {
+            build_bazel |= name == "BUILD.bazel";
+            build = Some(entry.path());
+            continue;
+        }
+        if name == ".git" || (kind.is_symlink() && name.starts_with("bazel-")) {
+            continue;
+        }
+        let is_dir = kind.is_dir() || (kind.is_symlink() && entry.path().is_dir());
+        if !is_dir {
+            continue;
+        }
+        let path = entry.path();
+        if ignored.contains(&path) {
+            continue;
+        }
+        let child = if package.is_empty() {
+            name.to_string()
+        } else {
+            format!("{package}/{name}")
+        };
+        subdirs.push((path, child));
+    }
+    if nested_root {
+        // A nested workspace: a root of its own.
+        return None;
+    }
+    children.extend(subdirs);
+    build
+}
+
+fn is_file(path: &Path, kind: std::fs::FileType) -> bool {
+    kind.is_file() || (kind.is_symlink() && path.is_file())
 }
 
 impl PackageLookup for WorkspaceIndex {
     fn is_package(&self, package: &str) -> bool {
-        self.packages.contains_key(package)
+        self.read().packages.contains_key(package)
     }
 
     fn decls(&self, package: &str) -> Option<Arc<PackageDecls>> {
-        if let Ok(cache) = self.decls.lock() {
-            if let Some(decls) = cache.get(package) {
-                return Some(decls.clone());
-            }
-        }
-        let path = self.packages.get(package)?;
-        let readable = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_BUILD_FILE);
-        let text = readable
-            .then(|| std::fs::read(path).ok())
-            .flatten()
-            .and_then(|bytes| String::from_utf8(bytes).ok());
-        let decls = Arc::new(match text {
-            Some(text) => {
-                let tree = crate::syntax::parse_str(&text);
-                package_decls(&tree, &Rope::from_str(&text))
-            }
-            // Unreadable: claim nothing is missing.
-            None => PackageDecls {
-                open: true,
-                ..PackageDecls::default()
-            },
-        });
-        if let Ok(mut cache) = self.decls.lock() {
-            cache.insert(package.to_string(), decls.clone());
-        }
-        Some(decls)
+        self.summary(package).map(|s| s.decls.clone())
     }
 
     fn is_file(&self, path: &str) -> bool {
@@ -139,6 +536,28 @@ impl PackageLookup for WorkspaceIndex {
         // warning), and a label naming a subpackage's directory is left to
         // Bazel to judge.
         self.root.join(path).exists()
+    }
+
+    fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
+        if let Some(open) = self
+            .bzl_overlay
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+        {
+            return Some(open.clone());
+        }
+        if let Some(cached) = self.bzl.lock().ok()?.get(path) {
+            return Some(cached.clone());
+        }
+        let text = read_text(&self.root.join(path))?;
+        let tree = crate::syntax::parse_str(&text);
+        let globals = Arc::new(bzl_globals(&tree, &Rope::from_str(&text)));
+        self.bzl
+            .lock()
+            .ok()?
+            .insert(path.to_string(), globals.clone());
+        Some(globals)
     }
 }
 

@@ -1,44 +1,23 @@
-//! Diagnostics for the labels of a BUILD file: `label-syntax`,
-//! `unresolved-package`, `unresolved-target`.
-//!
-//! Which strings are labels: the strings (also in lists, `+` sums and
-//! `select()` values and keys) of the label attributes every rule shares by
-//! convention (`deps`, `srcs`, `data`, ...), in calls at the top of the
-//! file. Syntax is only checked for strings that start like a label (`//`,
-//! `:`, `@`): a `srcs` entry may be any file name. Resolution never errs on
-//! other repositories or open packages (see [`super::resolve`]).
+//! Diagnostics for the labels of a BUILD or .bzl file: `label-syntax`,
+//! `unresolved-package`, `unresolved-target` on the label strings of a
+//! BUILD file (see [`super::mentions`] for which strings are labels), and
+//! `unresolved-load`, `load-symbol-not-found` on the `load()`s of any
+//! Starlark file. Syntax is only checked for strings that start like a
+//! label (`//`, `:`, `@`): a `srcs` entry may be any file name. Resolution
+//! never errs on other repositories or open packages (see
+//! [`super::resolve`]).
 
 use ropey::Rope;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Tree;
 
 use super::label::parse_label;
-use super::resolve::{resolve, PackageLookup, Resolution, Unresolved};
-use crate::analysis::{Diagnostic, DiagnosticCode, Related};
-use crate::syntax::node_range;
-
-/// Attributes whose strings are labels, by Bazel's conventions.
-pub const LABEL_ATTRIBUTES: &[&str] = &[
-    "srcs",
-    "hdrs",
-    "textual_hdrs",
-    "deps",
-    "implementation_deps",
-    "runtime_deps",
-    "exports",
-    "data",
-    "tools",
-    "actual",
-    "src",
-    "plugins",
-    "resources",
-    "tests",
-    "additional_linker_inputs",
-    "target_compatible_with",
-    "exec_compatible_with",
-    "compatible_with",
-    "restricted_to",
-    "visibility",
-];
+use super::mentions::label_mentions;
+use super::package::load_decls;
+use super::resolve::{
+    resolve, resolve_load, LoadResolution, PackageLookup, Resolution, Unresolved,
+};
+use crate::analysis::{Diagnostic, DiagnosticCode, Fix, Related};
+use crate::text::TextRange;
 
 /// The label diagnostics of the BUILD file of `package`.
 pub fn label_diagnostics(
@@ -47,94 +26,99 @@ pub fn label_diagnostics(
     package: &str,
     lookup: &dyn PackageLookup,
 ) -> Vec<Diagnostic> {
+    let mut out = load_diagnostics(tree, rope, package, lookup);
+    for mention in label_mentions(tree, rope) {
+        check_label(
+            mention.range,
+            mention.text,
+            mention.strict,
+            package,
+            lookup,
+            &mut out,
+        );
+    }
+    out.sort_by_key(|d| d.range.start);
+    out
+}
+
+/// The diagnostics of the `load()`s of a Starlark file in `package`.
+pub fn load_diagnostics(
+    tree: &Tree,
+    rope: &Rope,
+    package: &str,
+    lookup: &dyn PackageLookup,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    for stmt in root.children(&mut cursor) {
-        let Some(call) = stmt
-            .named_child(0)
-            .filter(|n| stmt.kind() == "expression_statement" && n.kind() == "call")
-        else {
-            continue;
-        };
-        let Some(args) = call.child_by_field_name("arguments") else {
-            continue;
-        };
-        let mut arg_cursor = args.walk();
-        for arg in args.named_children(&mut arg_cursor) {
-            if arg.kind() != "keyword_argument" {
+    for load in load_decls(tree, rope) {
+        let label = match parse_label(&load.module) {
+            Ok(label) => label,
+            Err(err) => {
+                out.push(Diagnostic::error(
+                    DiagnosticCode::LabelSyntax,
+                    load.module_range,
+                    err.message,
+                ));
                 continue;
             }
-            let (Some(key), Some(value)) = (
-                arg.child_by_field_name("name"),
-                arg.child_by_field_name("value"),
-            ) else {
+        };
+        let path = match resolve_load(&label, package, lookup) {
+            LoadResolution::File(path) => path,
+            LoadResolution::Unknown => continue,
+            LoadResolution::Unresolved(message) => {
+                out.push(Diagnostic::error(
+                    DiagnosticCode::UnresolvedLoad,
+                    load.module_range,
+                    message,
+                ));
                 continue;
+            }
+        };
+        let Some(globals) = lookup.bzl_globals(&path) else {
+            continue;
+        };
+        if !globals.complete {
+            // A file that does not parse may be half-typed: its names are
+            // not known for sure.
+            continue;
+        }
+        for (_, exported, range) in &load.symbols {
+            if globals.exports(exported) {
+                continue;
+            }
+            let shown = match (&label.package, label.package.is_none()) {
+                (Some(pkg), _) => format!("//{pkg}:{}", label.name),
+                (None, _) => format!("//{package}:{}", label.name),
             };
-            let key = rope.byte_slice(key.byte_range()).to_string();
-            if LABEL_ATTRIBUTES.contains(&key.as_str()) {
-                label_strings(value, rope, &mut |node, text| {
-                    check_label(node, text, package, lookup, &mut out);
+            let message = if exported.starts_with('_') {
+                format!("symbol '{exported}' is private and cannot be imported from '{shown}'")
+            } else {
+                format!("file '{shown}' does not contain symbol '{exported}'")
+            };
+            let mut d = Diagnostic::error(DiagnosticCode::LoadSymbolNotFound, *range, message);
+            let names = globals.exported_names();
+            let candidates = crate::suggest::did_you_mean(exported, names.iter().copied(), 3);
+            if !candidates.is_empty() {
+                d.related.push(Related {
+                    range: *range,
+                    message: format!("did you mean {}?", candidates.join(", ")),
                 });
             }
+            out.push(d);
         }
     }
     out
 }
 
-/// Calls `visit` with every string literal of a label-valued expression.
-fn label_strings(node: Node<'_>, rope: &Rope, visit: &mut dyn FnMut(Node<'_>, String)) {
-    match node.kind() {
-        "string" => {
-            if let Some(text) = crate::analysis::symbols::string_literal_value(node, rope) {
-                visit(node, text);
-            }
-        }
-        "list" | "parenthesized_expression" | "binary_operator" => {
-            let mut cursor = node.walk();
-            for child in node.named_children(&mut cursor) {
-                label_strings(child, rope, visit);
-            }
-        }
-        "call" => {
-            let is_select = node
-                .child_by_field_name("function")
-                .is_some_and(|f| rope.byte_slice(f.byte_range()) == "select");
-            if !is_select {
-                return;
-            }
-            let Some(dict) = node
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-                .filter(|d| d.kind() == "dictionary")
-            else {
-                return;
-            };
-            let mut cursor = dict.walk();
-            for pair in dict.named_children(&mut cursor) {
-                if pair.kind() != "pair" {
-                    continue;
-                }
-                for field in ["key", "value"] {
-                    if let Some(part) = pair.child_by_field_name(field) {
-                        label_strings(part, rope, visit);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 fn check_label(
-    node: Node<'_>,
+    range: TextRange,
     text: String,
+    strict: bool,
     package: &str,
     lookup: &dyn PackageLookup,
     out: &mut Vec<Diagnostic>,
 ) {
-    let looks_like_label = text.starts_with("//") || text.starts_with(':') || text.starts_with('@');
-    let range = node_range(node);
+    let looks_like_label =
+        strict && (text.starts_with("//") || text.starts_with(':') || text.starts_with('@'));
     let label = match parse_label(&text) {
         Ok(label) => label,
         Err(err) => {
@@ -167,10 +151,37 @@ fn check_label(
                     message: format!("did you mean {}?", candidates.join(", ")),
                 });
             }
+            let inner = TextRange::new(
+                range.start + 1,
+                range.end.saturating_sub(1).max(range.start + 1),
+            );
+            d.fixes = candidates
+                .iter()
+                .map(|candidate| Fix {
+                    range: inner,
+                    new_text: respell(&text, candidate),
+                })
+                .collect();
             out.push(d);
         }
         _ => {}
     }
+}
+
+/// `label` with its target name replaced by `candidate`, in the same form
+/// (`:x`, `x`, `//p:x`, `//p`); a candidate that is a label already
+/// (`//dir:rest`) is taken whole.
+fn respell(label: &str, candidate: &str) -> String {
+    if candidate.starts_with("//") || candidate.starts_with('@') {
+        return candidate.to_string();
+    }
+    if let Some((prefix, _)) = label.rsplit_once(':') {
+        return format!("{prefix}:{candidate}");
+    }
+    if label.starts_with("//") || label.starts_with('@') {
+        return format!("{label}:{candidate}");
+    }
+    candidate.to_string()
 }
 
 #[cfg(test)]
@@ -182,7 +193,15 @@ mod tests {
 
     fn check(build: &str) -> String {
         let lib = "cc_library(name = \"lib\")\nconfig_setting(name = \"linux\", values = {\"cpu\": \"k8\"})\n";
-        let lookup = Memory::new(&[("lib", lib), ("app", build)], &["app/main.cc"]);
+        let lookup = Memory::new(
+            &[("lib", lib), ("app", build), ("tools", "")],
+            &["app/main.cc"],
+        )
+        .with_bzl(
+            "tools/defs.bzl",
+            "def my_test(name):\n    pass\n\n_hidden = 1\nVERSION = \"1\"\n",
+        )
+        .with_bzl("tools/broken.bzl", "def half(:\n");
         let tree = parse_str(build);
         let diags = label_diagnostics(&tree, &Rope::from_str(build), "app", &lookup);
         render_diagnostics(build, &diags)
@@ -192,6 +211,19 @@ mod tests {
     fn flags_what_bazel_would_reject() {
         expect_test::expect![[r#"
 
+            load("//tools:defs.bzl", "my_test", "my_tset", "_hidden", v = "VERSION")
+            #                                   ^^^^^^^^^ error[load-symbol-not-found]: file '//tools:defs.bzl' does not contain symbol 'my_tset'
+            #                                              ^^^^^^^^^ error[load-symbol-not-found]: symbol '_hidden' is private and cannot be imported from '//tools:defs.bzl'
+            load("//tools:broken.bzl", "anything")
+            load("//tools:nope.bzl", "x")
+            #    ^^^^^^^^^^^^^^^^^^ error[unresolved-load]: cannot load '//tools:nope.bzl': no such file
+            load("//nope:defs.bzl", "x")
+            #    ^^^^^^^^^^^^^^^^^ error[unresolved-load]: Unable to find package for //nope:defs.bzl: BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: nope
+            load("//tools:defs.txt", "x")
+            #    ^^^^^^^^^^^^^^^^^^ error[unresolved-load]: The label must reference a file with extension '.bzl': '//tools:defs.txt'
+            load("@ext//:defs.bzl", "x")
+            load("//tools//x.bzl", "x")
+            #    ^^^^^^^^^^^^^^^^ error[label-syntax]: invalid package name 'tools//x.bzl': package names may not contain '//' path separators (perhaps you meant ":x.bzl"?)
             cc_binary(
                 name = "app",
                 srcs = ["main.cc", "missing.cc"],
@@ -211,6 +243,13 @@ mod tests {
         "#]]
         .assert_eq(&check(
             r#"
+load("//tools:defs.bzl", "my_test", "my_tset", "_hidden", v = "VERSION")
+load("//tools:broken.bzl", "anything")
+load("//tools:nope.bzl", "x")
+load("//nope:defs.bzl", "x")
+load("//tools:defs.txt", "x")
+load("@ext//:defs.bzl", "x")
+load("//tools//x.bzl", "x")
 cc_binary(
     name = "app",
     srcs = ["main.cc", "missing.cc"],

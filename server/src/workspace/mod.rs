@@ -4,10 +4,13 @@
 //! workspace index (walk, background indexing, watchers), macro
 //! evaluation, external repositories, and the editor features on top.
 
+pub mod bzl;
 pub mod check;
 pub mod label;
+pub mod mentions;
 pub mod package;
 pub mod resolve;
+pub mod summary;
 #[cfg(test)]
 pub(crate) mod testing;
 

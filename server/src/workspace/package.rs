@@ -243,6 +243,23 @@ fn rule_decls(callee: &str, call: Node<'_>, args: Node<'_>, rope: &Rope, out: &m
     }
 }
 
+/// The top-level `load()` statements of a Starlark file, in text order.
+pub fn load_decls(tree: &Tree, rope: &Rope) -> Vec<LoadDecl> {
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    root.children(&mut cursor)
+        .filter(|stmt| stmt.kind() == "expression_statement")
+        .filter_map(|stmt| stmt.named_child(0))
+        .filter(|call| {
+            call.kind() == "call"
+                && call
+                    .child_by_field_name("function")
+                    .is_some_and(|f| text(rope, f) == "load")
+        })
+        .filter_map(|call| load_decl(call.child_by_field_name("arguments")?, rope))
+        .collect()
+}
+
 fn load_decl(args: Node<'_>, rope: &Rope) -> Option<LoadDecl> {
     let mut cursor = args.walk();
     let mut children = args.named_children(&mut cursor);

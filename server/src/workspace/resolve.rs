@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use super::bzl::BzlGlobals;
 use super::label::{Label, Repo, Special};
 use super::package::{PackageDecls, TargetDecl};
 
@@ -20,6 +21,11 @@ pub trait PackageLookup {
     fn decls(&self, package: &str) -> Option<Arc<PackageDecls>>;
     /// A file (or directory) exists at this workspace-relative path.
     fn is_file(&self, path: &str) -> bool;
+    /// The top-level bindings of the .bzl file at this workspace-relative
+    /// path, or `None` when it cannot be read.
+    fn bzl_globals(&self, _path: &str) -> Option<Arc<BzlGlobals>> {
+        None
+    }
 }
 
 /// What a label names.
@@ -127,6 +133,61 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
         ),
         candidates,
     })
+}
+
+/// What a `load()` label names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadResolution {
+    /// A .bzl file of the main repository (workspace-relative path).
+    File(String),
+    /// Another repository: cannot be decided here.
+    Unknown,
+    /// Bazel would fail to load it, with its message.
+    Unresolved(String),
+}
+
+/// Resolves the label of a `load()` written in a file of package `current`.
+pub fn resolve_load(label: &Label, current: &str, lookup: &dyn PackageLookup) -> LoadResolution {
+    if !matches!(label.repo, Repo::Current | Repo::Main) {
+        return LoadResolution::Unknown;
+    }
+    let package = label.package.as_deref().unwrap_or(current);
+    let name = label.name.as_str();
+    let shown = format!("//{package}:{name}");
+    if !(name.ends_with(".bzl") || name.ends_with(".scl")) {
+        return LoadResolution::Unresolved(format!(
+            "The label must reference a file with extension '.bzl': '{shown}'"
+        ));
+    }
+    if !lookup.is_package(package) {
+        return LoadResolution::Unresolved(format!(
+            "Unable to find package for {shown}: BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: {}",
+            if package.is_empty() { "." } else { package }
+        ));
+    }
+    let mut dir = String::from(package);
+    let segments: Vec<&str> = name.split('/').collect();
+    for segment in segments.iter().take(segments.len() - 1) {
+        if !dir.is_empty() {
+            dir.push('/');
+        }
+        dir.push_str(segment);
+        if lookup.is_package(&dir) {
+            return LoadResolution::Unresolved(format!(
+                "Label '{shown}' is invalid because '{dir}' is a subpackage"
+            ));
+        }
+    }
+    let path = if package.is_empty() {
+        name.to_string()
+    } else {
+        format!("{package}/{name}")
+    };
+    if lookup.is_file(&path) {
+        LoadResolution::File(path)
+    } else {
+        LoadResolution::Unresolved(format!("cannot load '{shown}': no such file"))
+    }
 }
 
 #[cfg(test)]

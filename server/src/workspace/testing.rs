@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ropey::Rope;
 
+use super::bzl::{bzl_globals, BzlGlobals};
 use super::package::{package_decls, PackageDecls};
 use super::resolve::PackageLookup;
 use crate::syntax::parse_str;
@@ -13,6 +14,7 @@ use crate::syntax::parse_str;
 pub struct Memory {
     packages: HashMap<String, Arc<PackageDecls>>,
     files: Vec<String>,
+    bzl: HashMap<String, Arc<BzlGlobals>>,
 }
 
 impl Memory {
@@ -30,7 +32,19 @@ impl Memory {
         Memory {
             packages,
             files: files.iter().map(|f| f.to_string()).collect(),
+            bzl: HashMap::new(),
         }
+    }
+
+    /// Adds a .bzl file at a workspace-relative path.
+    pub fn with_bzl(mut self, path: &str, text: &str) -> Memory {
+        let tree = parse_str(text);
+        self.bzl.insert(
+            path.to_string(),
+            Arc::new(bzl_globals(&tree, &Rope::from_str(text))),
+        );
+        self.files.push(path.to_string());
+        self
     }
 }
 
@@ -45,5 +59,9 @@ impl PackageLookup for Memory {
 
     fn is_file(&self, path: &str) -> bool {
         self.files.iter().any(|f| f == path)
+    }
+
+    fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
+        self.bzl.get(path).cloned()
     }
 }

@@ -1,0 +1,317 @@
+//! What a .bzl file binds at its top level, read statically: functions
+//! (with signature and docstring), variables, and the `load()`s.
+//!
+//! Starlark's top-level bindings are static, so this is exact for a file
+//! that parses: a name is exported when it is bound at the top level by an
+//! assignment (also tuple targets and augmented assignments), a `def`, or a
+//! top-level `for`, and does not start with `_`. Loaded names are *not*
+//! exported (Bazel's loads are not transitive); a file re-exports a loaded
+//! symbol by assigning it (`x = _x`).
+
+use ropey::Rope;
+use tree_sitter::{Node, Tree};
+
+use super::package::{load_decls, LoadDecl};
+use crate::syntax::node_range;
+use crate::text::TextRange;
+
+/// How a global is bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GlobalKind {
+    /// `def name(params):`; `signature` is `name(params)`.
+    Function {
+        signature: String,
+        doc: Option<String>,
+    },
+    /// `name = value`; `value` is the right-hand side when it is a plain
+    /// name (`x = _x`: a re-export to follow), else `None`.
+    Variable { alias_of: Option<String> },
+}
+
+/// A name bound at the top level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Global {
+    pub name: String,
+    /// The name's identifier at its first binding.
+    pub range: TextRange,
+    /// The whole statement.
+    pub statement: TextRange,
+    pub kind: GlobalKind,
+}
+
+/// The top-level bindings of a .bzl file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BzlGlobals {
+    /// First binding of each name, in text order.
+    pub globals: Vec<Global>,
+    pub loads: Vec<LoadDecl>,
+    /// The file parsed without errors: a missing name is really missing.
+    pub complete: bool,
+}
+
+impl BzlGlobals {
+    pub fn get(&self, name: &str) -> Option<&Global> {
+        self.globals.iter().find(|g| g.name == name)
+    }
+
+    /// Whether `load()` may import `name` from this file.
+    pub fn exports(&self, name: &str) -> bool {
+        !name.starts_with('_') && self.get(name).is_some()
+    }
+
+    /// The names another file may load, sorted.
+    pub fn exported_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .globals
+            .iter()
+            .map(|g| g.name.as_str())
+            .filter(|n| !n.starts_with('_'))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The load that binds local name `name`, with the exported name.
+    pub fn loaded(&self, name: &str) -> Option<(&LoadDecl, &str)> {
+        self.loads.iter().find_map(|load| {
+            load.symbols
+                .iter()
+                .find(|(local, _, _)| local == name)
+                .map(|(_, exported, _)| (load, exported.as_str()))
+        })
+    }
+}
+
+fn text(rope: &Rope, node: Node<'_>) -> String {
+    rope.byte_slice(node.byte_range()).to_string()
+}
+
+/// Reads the top-level bindings of a .bzl (or BUILD) file.
+pub fn bzl_globals(tree: &Tree, rope: &Rope) -> BzlGlobals {
+    let root = tree.root_node();
+    let mut out = BzlGlobals {
+        globals: Vec::new(),
+        loads: load_decls(tree, rope),
+        complete: !root.has_error(),
+    };
+    let mut cursor = root.walk();
+    for stmt in root.children(&mut cursor) {
+        statement_globals(stmt, stmt, rope, &mut out.globals);
+    }
+    out
+}
+
+fn push(out: &mut Vec<Global>, global: Global) {
+    if !out.iter().any(|g| g.name == global.name) {
+        out.push(global);
+    }
+}
+
+fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<Global>) {
+    match stmt.kind() {
+        "function_definition" => {
+            let Some(name) = stmt.child_by_field_name("name") else {
+                return;
+            };
+            let params = stmt
+                .child_by_field_name("parameters")
+                .map(|p| text(rope, p))
+                .unwrap_or_else(|| "()".to_string());
+            let params = params.split_whitespace().collect::<Vec<_>>().join(" ");
+            let params = params.replace("( ", "(").replace(", )", ")");
+            push(
+                out,
+                Global {
+                    name: text(rope, name),
+                    range: node_range(name),
+                    statement: node_range(top),
+                    kind: GlobalKind::Function {
+                        signature: format!("{}{params}", text(rope, name)),
+                        doc: docstring(stmt, rope),
+                    },
+                },
+            );
+        }
+        "decorated_definition" => {
+            if let Some(def) = stmt.child_by_field_name("definition") {
+                statement_globals(def, top, rope, out);
+            }
+        }
+        "expression_statement" => {
+            let mut cursor = stmt.walk();
+            for expr in stmt.named_children(&mut cursor) {
+                if matches!(expr.kind(), "assignment" | "augmented_assignment") {
+                    let alias_of = expr
+                        .child_by_field_name("right")
+                        .filter(|r| r.kind() == "identifier")
+                        .map(|r| text(rope, r));
+                    if let Some(left) = expr.child_by_field_name("left") {
+                        bind_targets(left, top, rope, alias_of, out);
+                    }
+                }
+            }
+        }
+        "for_statement" => {
+            if let Some(left) = stmt.child_by_field_name("left") {
+                bind_targets(left, top, rope, None, out);
+            }
+        }
+        "if_statement" => {
+            // Top-level `if` bodies bind globals too.
+            let mut cursor = stmt.walk();
+            for child in stmt.named_children(&mut cursor) {
+                if matches!(child.kind(), "block" | "else_clause" | "elif_clause") {
+                    let mut inner = child.walk();
+                    for part in child.named_children(&mut inner) {
+                        if part.kind() == "block" {
+                            let mut blk = part.walk();
+                            for s in part.named_children(&mut blk) {
+                                statement_globals(s, s, rope, out);
+                            }
+                        } else {
+                            statement_globals(part, part, rope, out);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn bind_targets(
+    target: Node<'_>,
+    top: Node<'_>,
+    rope: &Rope,
+    alias_of: Option<String>,
+    out: &mut Vec<Global>,
+) {
+    match target.kind() {
+        "identifier" => push(
+            out,
+            Global {
+                name: text(rope, target),
+                range: node_range(target),
+                statement: node_range(top),
+                kind: GlobalKind::Variable { alias_of },
+            },
+        ),
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "tuple"
+        | "list"
+        | "parenthesized_expression" => {
+            let mut cursor = target.walk();
+            for child in target.named_children(&mut cursor) {
+                bind_targets(child, top, rope, None, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The docstring of a `def`: its body's first statement when a string.
+fn docstring(def: Node<'_>, rope: &Rope) -> Option<String> {
+    let body = def.child_by_field_name("body")?;
+    let first = body.named_child(0)?;
+    let string = (first.kind() == "expression_statement")
+        .then(|| first.named_child(0))
+        .flatten()
+        .filter(|s| s.kind() == "string")?;
+    let raw = text(rope, string);
+    let trimmed = raw
+        .trim_start_matches(['r', 'R'])
+        .trim_start_matches("\"\"\"")
+        .trim_start_matches("'''")
+        .trim_end_matches("\"\"\"")
+        .trim_end_matches("'''")
+        .trim_matches(['"', '\'']);
+    Some(dedent(trimmed))
+}
+
+/// Removes the common indentation of a docstring's lines after the first.
+fn dedent(doc: &str) -> String {
+    let mut lines = doc.lines();
+    let first = lines.next().unwrap_or("").trim().to_string();
+    let rest: Vec<&str> = lines.collect();
+    let indent = rest
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = first;
+    for line in rest {
+        out.push('\n');
+        out.push_str(line.get(indent..).unwrap_or("").trim_end());
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_str;
+
+    fn globals(text: &str) -> BzlGlobals {
+        bzl_globals(&parse_str(text), &Rope::from_str(text))
+    }
+
+    #[test]
+    fn top_level_bindings_are_exports() {
+        let g = globals(
+            r#"
+load(":impl.bzl", _impl = "impl", "other")
+def my_test(name, srcs = [], **kwargs):
+    """Makes a test.
+
+    Args:
+      name: the name.
+    """
+    native.cc_test(name = name)
+
+def _private():
+    pass
+
+impl = _impl
+A, (B, C) = 1, (2, 3)
+X = 1
+X += 1
+for LOOPED in []:
+    pass
+"#,
+        );
+        let names: Vec<&str> = g.globals.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec!["my_test", "_private", "impl", "A", "B", "C", "X", "LOOPED"]
+        );
+        assert!(g.exports("my_test") && g.exports("impl") && !g.exports("_private"));
+        assert!(!g.exports("other"), "loaded names are not exported");
+        assert_eq!(
+            g.exported_names(),
+            vec!["A", "B", "C", "LOOPED", "X", "impl", "my_test"]
+        );
+        let GlobalKind::Function { signature, doc } = &g.get("my_test").expect("def").kind else {
+            panic!("a function");
+        };
+        assert_eq!(signature, "my_test(name, srcs = [], **kwargs)");
+        assert_eq!(
+            doc.as_deref(),
+            Some("Makes a test.\n\nArgs:\n  name: the name.")
+        );
+        assert_eq!(
+            g.get("impl").map(|g| &g.kind),
+            Some(&GlobalKind::Variable {
+                alias_of: Some("_impl".to_string())
+            })
+        );
+        assert_eq!(
+            g.loaded("_impl").map(|(l, e)| (l.module.as_str(), e)),
+            Some((":impl.bzl", "impl"))
+        );
+        assert!(g.complete);
+        assert!(!globals("def f(:\n").complete);
+    }
+}

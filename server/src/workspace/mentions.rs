@@ -1,0 +1,331 @@
+//! The label strings a BUILD file mentions, with where they are.
+//!
+//! Which strings are labels:
+//! - every string (also in lists, `+` sums, `select()` keys and values,
+//!   dictionary keys and values) of an attribute that holds labels by
+//!   Bazel's conventions ([`LABEL_ATTRIBUTES`]): these are *strict*, so a
+//!   label-shaped string there that is not a valid label is an error;
+//! - in any other attribute of any call (rules, macros, in loops and
+//!   comprehensions too), a string that is a valid label starting with `//`
+//!   or `@…//`: not strict, since such attributes also hold file names,
+//!   flags and free text.
+//!
+//! `name`, and attributes that hold commands, flags or free text
+//! ([`TEXT_ATTRIBUTES`]), are never read. `load()` is not a mention.
+
+use ropey::Rope;
+use tree_sitter::{Node, Tree};
+
+use super::label::parse_label;
+use crate::syntax::node_range;
+use crate::text::TextRange;
+
+/// Attributes whose strings are labels, by Bazel's conventions.
+pub const LABEL_ATTRIBUTES: &[&str] = &[
+    "srcs",
+    "hdrs",
+    "textual_hdrs",
+    "deps",
+    "implementation_deps",
+    "interface_deps",
+    "runtime_deps",
+    "exports",
+    "data",
+    "tools",
+    "exec_tools",
+    "toolchains",
+    "actual",
+    "src",
+    "plugins",
+    "exported_plugins",
+    "resources",
+    "tests",
+    "additional_linker_inputs",
+    "target_compatible_with",
+    "exec_compatible_with",
+    "compatible_with",
+    "restricted_to",
+    "constraint_values",
+    "constraint_setting",
+    "parents",
+    "visibility",
+    "default_visibility",
+    "licenses_files",
+    "win_def_file",
+    "linker_script",
+    "main_class_file",
+];
+
+/// Attributes of free text, commands or flags, whose strings are not
+/// labels even when they look like one.
+pub const TEXT_ATTRIBUTES: &[&str] = &[
+    "name",
+    "cmd",
+    "cmd_bash",
+    "cmd_bat",
+    "cmd_ps",
+    "copts",
+    "cxxopts",
+    "conlyopts",
+    "linkopts",
+    "defines",
+    "local_defines",
+    "args",
+    "env",
+    "tags",
+    "includes",
+    "javacopts",
+    "jvm_flags",
+    "message",
+    "doc",
+    "out",
+    "outs",
+    "strip_include_prefix",
+    "include_prefix",
+    "import_prefix",
+    "strip_import_prefix",
+    "package_name",
+    "values",
+    "define_values",
+];
+
+/// A label string in a BUILD file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mention {
+    /// The string's value.
+    pub text: String,
+    /// The string literal, quotes included.
+    pub range: TextRange,
+    /// The attribute it is a value of.
+    pub attr: String,
+    /// In a label attribute: a malformed label here is an error.
+    pub strict: bool,
+}
+
+/// Every label string of a BUILD file, in text order.
+pub fn label_mentions(tree: &Tree, rope: &Rope) -> Vec<Mention> {
+    let mut out = Vec::new();
+    let mut cursor = tree.root_node().walk();
+    // A preorder walk over every node: calls may sit in loops,
+    // comprehensions and conditionals.
+    let mut visited_children = false;
+    loop {
+        let node = cursor.node();
+        if !visited_children && node.kind() == "call" {
+            call_mentions(node, rope, &mut out);
+        }
+        if !visited_children && cursor.goto_first_child() {
+            continue;
+        }
+        if cursor.goto_next_sibling() {
+            visited_children = false;
+            continue;
+        }
+        if !cursor.goto_parent() {
+            break;
+        }
+        visited_children = true;
+    }
+    out
+}
+
+/// True when `callee` is `load` (its strings are not mentions).
+fn is_load(call: Node<'_>, rope: &Rope) -> bool {
+    call.child_by_field_name("function")
+        .is_some_and(|f| rope.byte_slice(f.byte_range()) == "load")
+}
+
+fn call_mentions(call: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
+    if is_load(call, rope) {
+        return;
+    }
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return;
+    };
+    let mut cursor = args.walk();
+    for arg in args.named_children(&mut cursor) {
+        if arg.kind() != "keyword_argument" {
+            continue;
+        }
+        let (Some(key), Some(value)) = (
+            arg.child_by_field_name("name"),
+            arg.child_by_field_name("value"),
+        ) else {
+            continue;
+        };
+        let key = rope.byte_slice(key.byte_range()).to_string();
+        let values = if key == "name" {
+            continue;
+        } else if key == "flag_values" {
+            Values::Keys
+        } else if LABEL_ATTRIBUTES.contains(&key.as_str()) {
+            Values::Strict
+        } else if TEXT_ATTRIBUTES.contains(&key.as_str()) {
+            Values::Skip
+        } else {
+            Values::Absolute
+        };
+        label_strings(value, rope, values, &mut |node, text, strict| {
+            if strict || is_absolute_label(&text) {
+                out.push(Mention {
+                    text,
+                    range: node_range(node),
+                    attr: key.clone(),
+                    strict,
+                });
+            }
+        });
+    }
+}
+
+/// Which strings of an attribute value are mentions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Values {
+    /// All (a label attribute).
+    Strict,
+    /// Absolute labels only.
+    Absolute,
+    /// Only the keys of a dictionary (`flag_values`), strictly.
+    Keys,
+    /// None but `select()` keys (text attributes).
+    Skip,
+}
+
+/// A valid label that names its package (`//p:x`, `@r//p:x`).
+fn is_absolute_label(text: &str) -> bool {
+    (text.starts_with("//") || (text.starts_with('@') && text.contains("//")))
+        && parse_label(text).is_ok()
+}
+
+/// Calls `visit(node, value, strict)` with every mention in an attribute
+/// value: strings in lists, tuples, sums, dictionaries and `select()`
+/// (whose keys are always strict labels). Other calls (`glob()`) and names
+/// are not followed.
+fn label_strings(
+    node: Node<'_>,
+    rope: &Rope,
+    values: Values,
+    visit: &mut dyn FnMut(Node<'_>, String, bool),
+) {
+    match node.kind() {
+        "string" => {
+            if values == Values::Skip || values == Values::Keys {
+                return;
+            }
+            if let Some(text) = crate::analysis::symbols::string_literal_value(node, rope) {
+                visit(node, text, values == Values::Strict);
+            }
+        }
+        "binary_operator" => {
+            // `"//x:" + name` builds a string: no part of it is a label.
+            let mut cursor = node.walk();
+            let operands: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            if operands
+                .iter()
+                .any(|o| matches!(o.kind(), "string" | "concatenated_string"))
+            {
+                return;
+            }
+            for operand in operands {
+                label_strings(operand, rope, values, visit);
+            }
+        }
+        "list" | "tuple" | "parenthesized_expression" | "dictionary" => {
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                label_strings(child, rope, values, visit);
+            }
+        }
+        "pair" => {
+            if let Some(key) = node.child_by_field_name("key") {
+                let keys = if values == Values::Keys {
+                    Values::Strict
+                } else {
+                    values
+                };
+                label_strings(key, rope, keys, visit);
+            }
+            if let Some(value) = node.child_by_field_name("value") {
+                label_strings(value, rope, values, visit);
+            }
+        }
+        "call" => {
+            let is_select = node
+                .child_by_field_name("function")
+                .is_some_and(|f| rope.byte_slice(f.byte_range()) == "select");
+            let Some(dict) = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .filter(|d| is_select && d.kind() == "dictionary")
+            else {
+                return;
+            };
+            let mut cursor = dict.walk();
+            for pair in dict.named_children(&mut cursor) {
+                if let Some(key) = pair.child_by_field_name("key") {
+                    label_strings(key, rope, Values::Strict, visit);
+                }
+                if let Some(value) = pair.child_by_field_name("value") {
+                    label_strings(value, rope, values, visit);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_str;
+
+    fn mentions(text: &str) -> Vec<(String, String, bool)> {
+        let tree = parse_str(text);
+        label_mentions(&tree, &Rope::from_str(text))
+            .into_iter()
+            .map(|m| (m.text, m.attr, m.strict))
+            .collect()
+    }
+
+    #[test]
+    fn label_attributes_and_absolute_labels_elsewhere() {
+        let got = mentions(
+            r#"
+load("//tools:defs.bzl", "m")
+cc_library(
+    name = "//not/a/mention",
+    srcs = ["a.cc"] + glob(["*.h"]),
+    deps = [":b"] + select({"//c:linux": ["//d"], "//conditions:default": []}),
+    copts = ["//flag"] + select({"//c:linux": ["-DX"]}),
+    proto = "//p:proto",
+    config = ":relative_in_other_attr",
+)
+[m(name = n, data = ["//x:" + n, "//y"]) for n in ["a"]]
+config_setting(name = "s", flag_values = {"//f:flag": "on"})
+"#,
+        );
+        let expect: Vec<(String, String, bool)> = [
+            ("a.cc", "srcs", true),
+            (":b", "deps", true),
+            ("//c:linux", "deps", true),
+            ("//d", "deps", true),
+            ("//conditions:default", "deps", true),
+            ("//c:linux", "copts", true),
+            ("//p:proto", "proto", false),
+            ("//y", "data", true),
+            ("//f:flag", "flag_values", true),
+        ]
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn broken_text_yields_what_it_can() {
+        let got =
+            mentions("cc_library(deps = [\":a\",\ncc_library(name = \"x\", deps = [\"//b\"])\n");
+        assert!(got.iter().any(|(t, _, _)| t == "//b"), "{got:?}");
+        let _ = mentions("\u{0}((((\"//x\"");
+    }
+}

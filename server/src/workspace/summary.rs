@@ -1,0 +1,75 @@
+//! What the workspace index keeps of one BUILD file: its declarations, and
+//! the targets its label strings point to (for find-references).
+
+use std::sync::Arc;
+
+use ropey::Rope;
+use tree_sitter::Tree;
+
+use super::label::{parse_label, Repo};
+use super::mentions::label_mentions;
+use super::package::{package_decls, PackageDecls};
+use crate::text::TextRange;
+
+/// The index's record of one package.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageSummary {
+    pub decls: Arc<PackageDecls>,
+    /// `(absolute label, range of the string)` of every main-repository
+    /// label the BUILD file mentions, in text order.
+    pub mentions: Vec<(String, TextRange)>,
+}
+
+/// The absolute form (`//pkg:name`) of a main-repository label written in
+/// package `current`, or `None` for other repositories and non-labels.
+pub fn absolute_label(text: &str, current: &str) -> Option<String> {
+    let label = parse_label(text).ok()?;
+    if !matches!(label.repo, Repo::Current | Repo::Main) {
+        return None;
+    }
+    let package = label.package.as_deref().unwrap_or(current);
+    Some(format!("//{package}:{}", label.name))
+}
+
+/// Summarises the BUILD file of `package`.
+pub fn summarize(package: &str, tree: &Tree, rope: &Rope) -> PackageSummary {
+    let mentions = label_mentions(tree, rope)
+        .into_iter()
+        .filter_map(|m| Some((absolute_label(&m.text, package)?, m.range)))
+        .collect();
+    PackageSummary {
+        decls: Arc::new(package_decls(tree, rope)),
+        mentions,
+    }
+}
+
+/// Summarises a BUILD file's text.
+pub fn summarize_text(package: &str, text: &str) -> PackageSummary {
+    let tree = crate::syntax::parse_str(text);
+    summarize(package, &tree, &Rope::from_str(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_forms() {
+        assert_eq!(absolute_label(":a", "p").as_deref(), Some("//p:a"));
+        assert_eq!(absolute_label("a/b.cc", "p").as_deref(), Some("//p:a/b.cc"));
+        assert_eq!(absolute_label("//q", "p").as_deref(), Some("//q:q"));
+        assert_eq!(absolute_label("@//q:x", "p").as_deref(), Some("//q:x"));
+        assert_eq!(absolute_label("//:x", "p").as_deref(), Some("//:x"));
+        assert_eq!(absolute_label("@r//q:x", "p"), None);
+        assert_eq!(absolute_label("//a//b", "p"), None);
+        let s = summarize_text("p", "cc_library(name = \"a\", deps = [\":b\", \"//q\"])\n");
+        assert_eq!(
+            s.mentions
+                .iter()
+                .map(|(l, _)| l.as_str())
+                .collect::<Vec<_>>(),
+            vec!["//p:b", "//q:q"]
+        );
+        assert!(s.decls.target("a").is_some());
+    }
+}
