@@ -12,6 +12,7 @@ mod document;
 pub mod folding;
 pub mod rc;
 pub mod symbols;
+pub mod workspace;
 
 pub use diagnostic::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
 pub use document::{BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly, MAX_ANALYSED_SIZE};

@@ -30,6 +30,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use ropey::Rope;
 
 use super::workspace::{read_bazelignore, ROOT_MARKERS};
+use crate::analysis::workspace::WorkspaceView;
 use crate::hash::{FastMap, FastSet};
 use crate::text::TextRange;
 use crate::workspace::bzl::{bzl_globals, BzlGlobals};
@@ -522,9 +523,50 @@ fn is_file(path: &Path, kind: std::fs::FileType) -> bool {
     kind.is_file() || (kind.is_symlink() && path.is_file())
 }
 
+impl WorkspaceView for WorkspaceIndex {
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn build_file(&self, package: &str) -> Option<PathBuf> {
+        WorkspaceIndex::build_file(self, package)
+    }
+
+    fn references(&self, label: &str) -> Vec<(String, TextRange)> {
+        WorkspaceIndex::references(self, label)
+    }
+
+    fn package_names(&self) -> Vec<String> {
+        self.read().packages.keys().cloned().collect()
+    }
+
+    fn list_dir(&self, dir: &str) -> Vec<(String, bool)> {
+        let Ok(entries) = std::fs::read_dir(self.root.join(dir)) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .take(10_000)
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                Some((name, e.path().is_dir()))
+            })
+            .collect()
+    }
+
+    fn file_text(&self, path: &Path) -> Option<Arc<str>> {
+        read_text(path).map(Arc::from)
+    }
+
+    fn for_each_summary(&self, visit: &mut dyn FnMut(&str, &PackageSummary)) {
+        WorkspaceIndex::for_each_summary(self, visit)
+    }
+}
+
 impl PackageLookup for WorkspaceIndex {
     fn is_package(&self, package: &str) -> bool {
-        self.read().packages.contains_key(package)
+        let inner = self.read();
+        inner.packages.contains_key(package) || inner.overlay.contains_key(package)
     }
 
     fn decls(&self, package: &str) -> Option<Arc<PackageDecls>> {

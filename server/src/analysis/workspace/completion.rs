@@ -1,0 +1,227 @@
+//! Completion inside strings: `//` → packages, `//pkg:` → its targets and
+//! files, `:` → the current package's targets, file names in file
+//! attributes (`srcs`, `hdrs`, `data`, ...), and in `load()` the .bzl files
+//! and the names the loaded file exports.
+
+use super::cursor::string_at;
+use super::definition::load_file;
+use super::{FileContext, WorkspaceView};
+use crate::text::TextRange;
+
+/// What a completion item names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    Package,
+    Target,
+    File,
+    Directory,
+    Symbol,
+}
+
+/// A completion: `text` replaces `range` (the typed part of the string).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub text: String,
+    pub kind: ItemKind,
+    /// The rule kind, for targets.
+    pub detail: Option<String>,
+    pub range: TextRange,
+}
+
+/// A list of completions; `incomplete` when it was cut at [`MAX_ITEMS`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Completions {
+    pub items: Vec<Item>,
+    pub incomplete: bool,
+}
+
+/// At most this many items are returned.
+pub const MAX_ITEMS: usize = 200;
+
+/// Attributes whose strings are usually file names of the package.
+const FILE_ATTRIBUTES: &[&str] = &[
+    "srcs",
+    "hdrs",
+    "textual_hdrs",
+    "data",
+    "src",
+    "resources",
+    "additional_linker_inputs",
+    "exports_files",
+];
+
+pub fn completion(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    offset: usize,
+) -> Option<Completions> {
+    let at = string_at(ctx.tree, ctx.rope, offset)?;
+    let range = TextRange::new(at.range.start + 1, offset);
+    let mut out = Completions::default();
+    let prefix = at.prefix.as_str();
+    if let Some(module) = &at.load_symbol_of {
+        let (path, _) = load_file(&ctx.package, module, &ctx.lookup(view))?;
+        let globals = view.bzl_globals(&path)?;
+        for name in globals.exported_names() {
+            if name.starts_with(prefix) {
+                push(&mut out, name.to_string(), ItemKind::Symbol, None, range);
+            }
+        }
+        return Some(out);
+    }
+    let only_bzl = at.load_module;
+    if let Some(rest) = prefix
+        .strip_prefix("@//")
+        .or_else(|| prefix.strip_prefix("//"))
+    {
+        let lead = &prefix[..prefix.len() - rest.len()];
+        match rest.split_once(':') {
+            Some((package, name)) => {
+                let head = format!("{lead}{package}:");
+                package_contents(ctx, view, package, name, &head, only_bzl, range, &mut out);
+            }
+            None => packages(view, lead, rest, range, &mut out),
+        }
+        return Some(out);
+    }
+    if let Some(name) = prefix.strip_prefix(':') {
+        package_contents(
+            ctx,
+            view,
+            &ctx.package.clone(),
+            name,
+            ":",
+            only_bzl,
+            range,
+            &mut out,
+        );
+        return Some(out);
+    }
+    if prefix.starts_with('@') {
+        return Some(out);
+    }
+    let files_wanted = only_bzl
+        || at
+            .attr
+            .as_deref()
+            .is_some_and(|a| FILE_ATTRIBUTES.contains(&a));
+    if files_wanted {
+        files(view, &ctx.package, prefix, "", only_bzl, range, &mut out);
+    }
+    Some(out)
+}
+
+fn push(
+    out: &mut Completions,
+    text: String,
+    kind: ItemKind,
+    detail: Option<String>,
+    range: TextRange,
+) {
+    if out.items.len() >= MAX_ITEMS {
+        out.incomplete = true;
+        return;
+    }
+    out.items.push(Item {
+        text,
+        kind,
+        detail,
+        range,
+    });
+}
+
+/// Packages under the typed path: `lead` is `//` or `@//`.
+fn packages(
+    view: &dyn WorkspaceView,
+    lead: &str,
+    typed: &str,
+    range: TextRange,
+    out: &mut Completions,
+) {
+    let mut names: Vec<String> = view
+        .package_names()
+        .into_iter()
+        .filter(|p| p.starts_with(typed))
+        .collect();
+    names.sort_unstable();
+    for name in names {
+        push(out, format!("{lead}{name}"), ItemKind::Package, None, range);
+    }
+}
+
+/// Targets and files of `package` whose name starts with `typed`.
+#[allow(clippy::too_many_arguments)]
+fn package_contents(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    package: &str,
+    typed: &str,
+    head: &str,
+    only_bzl: bool,
+    range: TextRange,
+    out: &mut Completions,
+) {
+    if !only_bzl {
+        let decls = if ctx.is_build && package == ctx.package {
+            Some(ctx.summary.decls.clone())
+        } else {
+            view.decls(package)
+        };
+        if let Some(decls) = decls {
+            for decl in &decls.targets {
+                if decl.name.starts_with(typed) && decl.kind != "exports_files" {
+                    push(
+                        out,
+                        format!("{head}{}", decl.name),
+                        ItemKind::Target,
+                        Some(decl.kind.clone()),
+                        range,
+                    );
+                }
+            }
+        }
+    }
+    files(view, package, typed, head, only_bzl, range, out);
+}
+
+/// Files of `package` (not in subpackages) under the typed path.
+fn files(
+    view: &dyn WorkspaceView,
+    package: &str,
+    typed: &str,
+    head: &str,
+    only_bzl: bool,
+    range: TextRange,
+    out: &mut Completions,
+) {
+    let (sub, _) = typed.rsplit_once('/').unwrap_or(("", typed));
+    let join = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}/{b}"),
+    };
+    let dir = join(package, sub);
+    let mut entries = view.list_dir(&dir);
+    entries.sort();
+    for (name, is_dir) in entries {
+        let rel = join(sub, &name);
+        if !rel.starts_with(typed) || name.starts_with('.') {
+            continue;
+        }
+        if is_dir {
+            if view.is_package(&join(&dir, &name)) || name.starts_with("bazel-") {
+                continue;
+            }
+            push(
+                out,
+                format!("{head}{rel}/"),
+                ItemKind::Directory,
+                None,
+                range,
+            );
+        } else if name != "BUILD" && name != "BUILD.bazel" && (!only_bzl || name.ends_with(".bzl"))
+        {
+            push(out, format!("{head}{rel}"), ItemKind::File, None, range);
+        }
+    }
+}

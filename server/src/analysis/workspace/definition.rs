@@ -1,0 +1,243 @@
+//! Go to definition: a label to its target (the `name` string of the call
+//! that declares it), an output file to the rule generating it, a source
+//! file to the file, a package label to its BUILD file; a `load()` path to
+//! the .bzl file and a loaded symbol to its definition, following
+//! re-exports (`x = _x`); local names to their binding.
+
+use tree_sitter::Node;
+
+use super::cursor::{cursor_at, Cursor};
+use super::{absolute, FileContext, FileRange, WorkspaceView};
+use crate::syntax::node_range;
+use crate::text::TextRange;
+use crate::workspace::bzl::{Global, GlobalKind};
+use crate::workspace::label::{parse_label, Special};
+use crate::workspace::resolve::{resolve, resolve_load, LoadResolution, PackageLookup, Resolution};
+
+/// How many re-exports are followed before giving up (a cycle).
+const MAX_REEXPORTS: usize = 16;
+
+/// The definitions of what is at `offset`.
+pub fn definition(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    offset: usize,
+) -> Vec<FileRange> {
+    let Some(cursor) = cursor_at(ctx.tree, ctx.rope, offset) else {
+        return Vec::new();
+    };
+    match cursor {
+        Cursor::LoadModule { module, .. } => load_file(&ctx.package, &module, view)
+            .map(|(path, _)| FileRange {
+                path: absolute(view, &path),
+                range: TextRange::new(0, 0),
+            })
+            .into_iter()
+            .collect(),
+        Cursor::LoadSymbol {
+            module, exported, ..
+        } => symbol_definition(&ctx.package, &module, &exported, view, 0)
+            .into_iter()
+            .collect(),
+        Cursor::TargetName { range, .. } => vec![FileRange {
+            path: ctx.path.clone(),
+            range,
+        }],
+        Cursor::String { value, .. } => label_definition(ctx, view, &value).into_iter().collect(),
+        Cursor::Identifier { name, range } => identifier_definition(ctx, view, &name, range),
+    }
+}
+
+/// The .bzl file a load label names, and the package it is in.
+pub(super) fn load_file(
+    current: &str,
+    module: &str,
+    lookup: &dyn PackageLookup,
+) -> Option<(String, String)> {
+    let label = parse_label(module).ok()?;
+    let package = label.package.clone().unwrap_or_else(|| current.to_string());
+    match resolve_load(&label, current, lookup) {
+        LoadResolution::File(path) => Some((path, package)),
+        _ => None,
+    }
+}
+
+/// Where `exported` of `module` (loaded from a file of `current`) is
+/// defined, following re-exports.
+pub(super) fn symbol_definition(
+    current: &str,
+    module: &str,
+    exported: &str,
+    view: &dyn WorkspaceView,
+    depth: usize,
+) -> Option<FileRange> {
+    let (path, global) = symbol_global(current, module, exported, view, depth)?;
+    Some(FileRange {
+        path: absolute(view, &path),
+        range: global.range,
+    })
+}
+
+/// The global `exported` of `module` names, with its file's path,
+/// following re-exports.
+pub(super) fn symbol_global(
+    current: &str,
+    module: &str,
+    exported: &str,
+    view: &dyn WorkspaceView,
+    depth: usize,
+) -> Option<(String, Global)> {
+    if depth > MAX_REEXPORTS {
+        return None;
+    }
+    let (path, package) = load_file(current, module, view)?;
+    let globals = view.bzl_globals(&path)?;
+    let global = globals.get(exported)?;
+    if let GlobalKind::Variable {
+        alias_of: Some(alias),
+    } = &global.kind
+    {
+        if let Some((load, next)) = globals.loaded(alias) {
+            if let Some(found) = symbol_global(&package, &load.module, next, view, depth + 1) {
+                return Some(found);
+            }
+        }
+    }
+    Some((path, global.clone()))
+}
+
+/// The definition of a label string.
+pub(super) fn label_definition(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    text: &str,
+) -> Option<FileRange> {
+    let label = parse_label(text).ok()?;
+    let lookup = ctx.lookup(view);
+    let in_build = |package: &str, range: TextRange| -> Option<FileRange> {
+        let path = if ctx.is_build && package == ctx.package {
+            ctx.path.clone()
+        } else {
+            view.build_file(package)?
+        };
+        Some(FileRange { path, range })
+    };
+    let build_file = |package: &str| in_build(package, TextRange::new(0, 0));
+    match resolve(&label, &ctx.package, &lookup) {
+        Resolution::Target { package, decl } => in_build(&package, decl.name_range),
+        Resolution::OutputFile { package, decl } => {
+            let rule = decl
+                .generated_by
+                .as_deref()
+                .and_then(|rule| lookup.decls(&package)?.target(rule).cloned());
+            in_build(&package, rule.map_or(decl.name_range, |r| r.name_range))
+        }
+        Resolution::SourceFile { path, .. } => Some(FileRange {
+            path: absolute(view, &path),
+            range: TextRange::new(0, 0),
+        }),
+        Resolution::Special(Special::PackageSpec) => build_file(label.package.as_deref()?),
+        Resolution::Special(_) => None,
+        Resolution::Unknown | Resolution::Unresolved(_) => {
+            // `//pkg` where `pkg` has no target of that name: its BUILD file.
+            let package = label.package.as_deref()?;
+            let last = package.rsplit('/').next().unwrap_or(package);
+            (last == label.name && lookup.is_package(package))
+                .then(|| build_file(package))
+                .flatten()
+        }
+    }
+}
+
+fn identifier_definition(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    name: &str,
+    range: TextRange,
+) -> Vec<FileRange> {
+    let here = |range: TextRange| FileRange {
+        path: ctx.path.clone(),
+        range,
+    };
+    // A local of the enclosing function.
+    let node = ctx
+        .tree
+        .root_node()
+        .descendant_for_byte_range(range.start, range.end);
+    if let Some(local) = node.and_then(|n| local_binding(n, name, ctx.rope)) {
+        return vec![here(local)];
+    }
+    if let Some((load, exported)) = ctx.globals.loaded(name) {
+        if let Some(found) = symbol_definition(&ctx.package, &load.module, exported, view, 0) {
+            return vec![found];
+        }
+        if let Some((_, _, at)) = load.symbols.iter().find(|(l, _, _)| l == name) {
+            return vec![here(*at)];
+        }
+    }
+    ctx.globals
+        .get(name)
+        .map(|g| vec![here(g.range)])
+        .unwrap_or_default()
+}
+
+/// The first binding of `name` in the function enclosing `node`: a
+/// parameter or an assignment in its body.
+fn local_binding(node: Node<'_>, name: &str, rope: &ropey::Rope) -> Option<TextRange> {
+    let mut def = node.parent();
+    while let Some(d) = def {
+        if d.kind() == "function_definition" || d.kind() == "lambda" {
+            break;
+        }
+        def = d.parent();
+    }
+    let def = def?;
+    let is_name = |n: Node<'_>| n.kind() == "identifier" && rope.byte_slice(n.byte_range()) == name;
+    let mut found = None;
+    if let Some(params) = def.child_by_field_name("parameters") {
+        crate::syntax::walk_preorder(params, |n| {
+            if found.is_none() && is_name(n) {
+                // A parameter's name (not a default value's names).
+                let parent = n.parent();
+                let is_param = parent.is_some_and(|p| {
+                    p.kind() == "parameters"
+                        || p.kind() == "lambda_parameters"
+                        || p.child_by_field_name("name")
+                            .is_some_and(|nm| nm.id() == n.id())
+                        || matches!(p.kind(), "list_splat_pattern" | "dictionary_splat_pattern")
+                });
+                if is_param {
+                    found = Some(node_range(n));
+                }
+            }
+            found.is_none()
+        });
+    }
+    if found.is_some() {
+        return found;
+    }
+    let body = def.child_by_field_name("body")?;
+    crate::syntax::walk_preorder(body, |n| {
+        if found.is_some() || n.kind() == "function_definition" {
+            return false;
+        }
+        if matches!(
+            n.kind(),
+            "assignment" | "augmented_assignment" | "for_statement"
+        ) {
+            let target = n
+                .child_by_field_name("left")
+                .filter(|l| l.start_byte() <= node.start_byte() || n.kind() != "for_statement");
+            if let Some(target) = target {
+                crate::syntax::walk_preorder(target, |t| {
+                    if found.is_none() && is_name(t) {
+                        found = Some(node_range(t));
+                    }
+                    found.is_none()
+                });
+            }
+        }
+        found.is_none()
+    });
+    found
+}

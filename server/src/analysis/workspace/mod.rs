@@ -1,0 +1,139 @@
+//! IDE features over the workspace model, for Starlark files: go to
+//! definition, references, hover, completion inside strings, workspace
+//! symbols.
+//!
+//! The workspace is seen through [`WorkspaceView`]; results are plain data
+//! ([`FileRange`]: absolute path and byte range). Ranges in the file being
+//! edited always come from the request's own snapshot, never from the
+//! index, so they match the text the request was made on.
+
+pub mod completion;
+pub mod cursor;
+pub mod definition;
+pub mod hover;
+pub mod references;
+pub mod symbols;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ropey::Rope;
+use tree_sitter::Tree;
+
+use crate::text::TextRange;
+use crate::workspace::bzl::BzlGlobals;
+use crate::workspace::package::PackageDecls;
+use crate::workspace::resolve::PackageLookup;
+use crate::workspace::summary::{summarize, PackageSummary};
+
+/// A range in a file of the workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRange {
+    pub path: PathBuf,
+    pub range: TextRange,
+}
+
+/// What the features need to know about the workspace beyond resolution.
+pub trait WorkspaceView: PackageLookup + Sync {
+    fn root(&self) -> &Path;
+    /// The BUILD file of `package`.
+    fn build_file(&self, package: &str) -> Option<PathBuf>;
+    /// Mentions of absolute label `//pkg:name`: `(package, range)`.
+    fn references(&self, label: &str) -> Vec<(String, TextRange)>;
+    /// Every package name.
+    fn package_names(&self) -> Vec<String>;
+    /// Entries of a workspace-relative directory: `(name, is_dir)`.
+    fn list_dir(&self, dir: &str) -> Vec<(String, bool)>;
+    /// The text of a workspace file (for hovers that quote it).
+    fn file_text(&self, path: &Path) -> Option<Arc<str>>;
+    /// Calls `visit` for every package summary the index holds.
+    fn for_each_summary(&self, visit: &mut dyn FnMut(&str, &PackageSummary));
+}
+
+/// The file a request is about.
+pub struct FileContext<'a> {
+    pub tree: &'a Tree,
+    pub rope: &'a Rope,
+    /// Its absolute path.
+    pub path: PathBuf,
+    /// Its package (for a BUILD file, its directory).
+    pub package: String,
+    /// A BUILD file (its label strings are relative to `package`).
+    pub is_build: bool,
+    /// The file's own summary (BUILD files), from this very text.
+    pub summary: Arc<PackageSummary>,
+    /// The file's own top-level bindings.
+    pub globals: Arc<BzlGlobals>,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn new(
+        tree: &'a Tree,
+        rope: &'a Rope,
+        path: PathBuf,
+        package: String,
+        is_build: bool,
+    ) -> FileContext<'a> {
+        let summary = if is_build {
+            Arc::new(summarize(&package, tree, rope))
+        } else {
+            Arc::new(PackageSummary::default())
+        };
+        let globals = Arc::new(crate::workspace::bzl::bzl_globals(tree, rope));
+        FileContext {
+            tree,
+            rope,
+            path,
+            package,
+            is_build,
+            summary,
+            globals,
+        }
+    }
+
+    /// The workspace as resolution should see it: this file's own package
+    /// from this text.
+    pub fn lookup<'v>(&'v self, view: &'v dyn WorkspaceView) -> CurrentFirst<'v> {
+        CurrentFirst {
+            view,
+            package: &self.package,
+            decls: self.is_build.then(|| self.summary.decls.clone()),
+        }
+    }
+}
+
+/// A [`PackageLookup`] where the current BUILD file's package comes from
+/// the request's text rather than the index.
+pub struct CurrentFirst<'v> {
+    view: &'v dyn WorkspaceView,
+    package: &'v str,
+    decls: Option<Arc<PackageDecls>>,
+}
+
+impl PackageLookup for CurrentFirst<'_> {
+    fn is_package(&self, package: &str) -> bool {
+        (self.decls.is_some() && package == self.package) || self.view.is_package(package)
+    }
+
+    fn decls(&self, package: &str) -> Option<Arc<PackageDecls>> {
+        match &self.decls {
+            Some(decls) if package == self.package => Some(decls.clone()),
+            _ => self.view.decls(package),
+        }
+    }
+
+    fn is_file(&self, path: &str) -> bool {
+        self.view.is_file(path)
+    }
+
+    fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
+        self.view.bzl_globals(path)
+    }
+}
+
+/// Absolute path of a workspace-relative one.
+fn absolute(view: &dyn WorkspaceView, rel: &str) -> PathBuf {
+    view.root().join(rel)
+}

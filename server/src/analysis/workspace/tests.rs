@@ -1,0 +1,325 @@
+//! Fixture tests: a multi-file workspace written to a temporary directory
+//! (`//- /path` lines), one file holding the `$0` cursor.
+
+use std::path::{Path, PathBuf};
+
+use ropey::Rope;
+
+use super::completion::completion;
+use super::definition::definition;
+use super::hover::hover;
+use super::references::references;
+use super::symbols::workspace_symbols;
+use super::{FileContext, FileRange};
+use crate::fixture::{files, CURSOR};
+use crate::host::index::WorkspaceIndex;
+use crate::syntax::parse_str;
+
+struct Workspace {
+    root: PathBuf,
+    index: WorkspaceIndex,
+    /// The file with the cursor: (relative path, text, offset).
+    cursor: (String, String, usize),
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn workspace(fixture: &str) -> Workspace {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let root = std::env::temp_dir().join(format!(
+        "bzls-nav-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut cursor = None;
+    for (path, mut text) in files(fixture) {
+        let rel = path.trim_start_matches('/').to_string();
+        if let Some(at) = text.find(CURSOR) {
+            text.replace_range(at..at + CURSOR.len(), "");
+            cursor = Some((rel.clone(), text.clone(), at));
+        }
+        let full = root.join(&rel);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&full, text).expect("write");
+    }
+    let index = WorkspaceIndex::new(&root);
+    index.build(&|_| {});
+    Workspace {
+        root,
+        index,
+        cursor: cursor.expect("a $0 cursor"),
+    }
+}
+
+impl Workspace {
+    fn run<T>(&self, f: impl FnOnce(&FileContext<'_>, usize) -> T) -> T {
+        let (rel, text, offset) = &self.cursor;
+        let tree = parse_str(text);
+        let rope = Rope::from_str(text);
+        let path = self.root.join(rel);
+        let name = Path::new(rel)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        let is_build = name == "BUILD" || name == "BUILD.bazel";
+        let package = self.index.package_of(rel).unwrap_or_default();
+        let ctx = FileContext::new(&tree, &rope, path, package, is_build);
+        f(&ctx, *offset)
+    }
+
+    /// `path:"text at range"` for each location.
+    fn show(&self, ranges: &[FileRange]) -> Vec<String> {
+        ranges
+            .iter()
+            .map(|r| {
+                let rel = r.path.strip_prefix(&self.root).expect("in root");
+                let text = std::fs::read_to_string(&r.path).expect("read");
+                let (rel_s, cur_text) = (&self.cursor.0, &self.cursor.1);
+                let text = if rel == Path::new(rel_s) {
+                    cur_text.clone()
+                } else {
+                    text
+                };
+                format!("{}:{}", rel.display(), &text[r.range.start..r.range.end])
+            })
+            .collect()
+    }
+
+    fn definition(&self) -> Vec<String> {
+        let found = self.run(|ctx, at| definition(ctx, &self.index, at));
+        self.show(&found)
+    }
+}
+
+const BASE: &str = r#"
+//- /MODULE.bazel
+module(name = "ws")
+//- /lib/BUILD.bazel
+load("//tools:defs.bzl", "my_test")
+cc_library(name = "lib", srcs = ["lib.cc"])
+genrule(name = "gen", outs = ["gen.h"], cmd = "")
+config_setting(name = "linux", values = {"cpu": "k8"})
+my_test(name = "t")
+//- /lib/lib.cc
+//- /lib/sub/x.h
+//- /tools/BUILD
+//- /tools/impl.bzl
+def my_test(name, size = "small"):
+    """Makes a test and its library."""
+    native.cc_test(name = name)
+//- /tools/defs.bzl
+load(":impl.bzl", _my_test = "my_test")
+my_test = _my_test
+"#;
+
+fn with_cursor(file: &str) -> String {
+    format!("{BASE}{file}")
+}
+
+#[test]
+fn labels_go_to_their_targets() {
+    let def = |app: &str| workspace(&with_cursor(&format!("//- /app/BUILD\n{app}"))).definition();
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"//lib$0\"])\n"),
+        vec!["lib/BUILD.bazel:\"lib\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"//li$0b:lib\"])\n"),
+        vec!["lib/BUILD.bazel:\"lib\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", srcs = [\"//lib:gen.h$0\"])\n"),
+        vec!["lib/BUILD.bazel:\"gen\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", srcs = [\"//lib:lib.cc$0\"])\n"),
+        vec!["lib/lib.cc:"]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = select({\"//lib:li$0nux\": []}))\n"),
+        vec!["lib/BUILD.bazel:\"linux\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\":b$0\"])\ncc_library(name = \"b\")\n"),
+        vec!["app/BUILD:\"b\""]
+    );
+    assert_eq!(
+        def("package_group(name = \"g\", packages = [\"//tools$0\"])\n"),
+        vec!["tools/BUILD:"]
+    );
+    assert!(def("cc_binary(name = \"a\", deps = [\"//lib:nope$0\"])\n").is_empty());
+    assert!(def("cc_binary(name = \"a\", deps = [\"@ext//x$0\"])\n").is_empty());
+}
+
+#[test]
+fn loads_go_to_files_and_definitions() {
+    let def = |app: &str| workspace(&with_cursor(&format!("//- /app/BUILD\n{app}"))).definition();
+    assert_eq!(
+        def("load(\"//tools:defs$0.bzl\", \"my_test\")\n"),
+        vec!["tools/defs.bzl:"]
+    );
+    // Through the re-export in defs.bzl to impl.bzl.
+    assert_eq!(
+        def("load(\"//tools:defs.bzl\", \"my_$0test\")\n"),
+        vec!["tools/impl.bzl:my_test"]
+    );
+    assert_eq!(
+        def("load(\"//tools:defs.bzl\", \"my_test\")\nmy_te$0st(name = \"x\")\n"),
+        vec!["tools/impl.bzl:my_test"]
+    );
+    assert_eq!(
+        def("load(\"//tools:defs.bzl\", t = \"my_test\")\nt$0(name = \"x\")\n"),
+        vec!["tools/impl.bzl:my_test"]
+    );
+}
+
+#[test]
+fn locals_and_globals_of_a_bzl_file() {
+    let def =
+        |bzl: &str| workspace(&with_cursor(&format!("//- /tools/more.bzl\n{bzl}"))).definition();
+    assert_eq!(
+        def("X = 1\ndef f(a, b = X):\n    c = a\n    return c$0 + b\n"),
+        vec!["tools/more.bzl:c"]
+    );
+    assert_eq!(
+        def("X = 1\ndef f(a, b = X$0):\n    pass\n"),
+        vec!["tools/more.bzl:X"]
+    );
+    assert_eq!(
+        def("X = 1\ndef f(a):\n    return a$0\n"),
+        vec!["tools/more.bzl:a"]
+    );
+    assert_eq!(
+        def("def g():\n    pass\ndef f():\n    g$0()\n"),
+        vec!["tools/more.bzl:g"]
+    );
+}
+
+#[test]
+fn references_find_every_mention() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib\", \"//lib:lib\"])\n//- /other/BUILD\nfilegroup(name = \"o\", srcs = [\"//lib:lib$0\"])\n",
+    ));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, true));
+    let mut shown = ws.show(&found);
+    shown.sort();
+    assert_eq!(
+        shown,
+        vec![
+            "app/BUILD:\"//lib\"",
+            "app/BUILD:\"//lib:lib\"",
+            "lib/BUILD.bazel:\"lib\"",
+            "other/BUILD:\"//lib:lib\"",
+        ]
+    );
+    // From the name string, relative mentions included.
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_library(name = \"b$0\")\ncc_binary(name = \"a\", deps = [\":b\", \"b\", \"//app:b\"])\n",
+    ));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false));
+    assert_eq!(
+        ws.show(&found),
+        vec![
+            "app/BUILD:\":b\"",
+            "app/BUILD:\"b\"",
+            "app/BUILD:\"//app:b\""
+        ]
+    );
+}
+
+#[test]
+fn hovers_say_what_a_label_is() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib$0\"])\n",
+    ));
+    let h = ws.run(|ctx, at| hover(ctx, &ws.index, at)).expect("hover");
+    assert!(
+        h.markdown.starts_with("**cc_library** `//lib:lib`"),
+        "{}",
+        h.markdown
+    );
+    assert!(
+        h.markdown.contains("Declared in `lib/BUILD.bazel:2`"),
+        "{}",
+        h.markdown
+    );
+    assert!(h.markdown.contains("srcs = [\"lib.cc\"]"), "{}", h.markdown);
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nmy_t$0est(name = \"x\")\n",
+    ));
+    let h = ws.run(|ctx, at| hover(ctx, &ws.index, at)).expect("hover");
+    assert!(
+        h.markdown.contains("def my_test(name, size = \"small\")"),
+        "{}",
+        h.markdown
+    );
+    assert!(
+        h.markdown.contains("Makes a test and its library."),
+        "{}",
+        h.markdown
+    );
+}
+
+fn complete(file: &str) -> Vec<String> {
+    let ws = workspace(&with_cursor(file));
+    ws.run(|ctx, at| completion(ctx, &ws.index, at))
+        .map(|c| c.items.into_iter().map(|i| i.text).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn completion_inside_strings() {
+    assert_eq!(
+        complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//$0\"])\n"),
+        vec!["//app", "//lib", "//tools"]
+    );
+    assert_eq!(
+        complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib:$0\"])\n"),
+        vec![
+            "//lib:lib",
+            "//lib:gen",
+            "//lib:gen.h",
+            "//lib:linux",
+            "//lib:t",
+            "//lib:lib.cc",
+            "//lib:sub/"
+        ]
+    );
+    assert_eq!(
+        complete(
+            "//- /app/BUILD\ncc_library(name = \"b\")\ncc_binary(name = \"a\", deps = [\":$0\"])\n"
+        ),
+        vec![":b", ":a"]
+    );
+    assert_eq!(
+        complete("//- /lib/more/BUILD\ncc_library(name = \"b\", srcs = [\"$0\"])\n//- /lib/more/b.cc\n//- /lib/more/inc/b.h\n"),
+        vec!["b.cc", "inc/"]
+    );
+    assert_eq!(
+        complete("//- /app/BUILD\nload(\"//tools:$0\")\n"),
+        vec!["//tools:defs.bzl", "//tools:impl.bzl"]
+    );
+    assert_eq!(
+        complete("//- /app/BUILD\nload(\"//tools:defs.bzl\", \"$0\")\n"),
+        vec!["my_test"]
+    );
+}
+
+#[test]
+fn workspace_symbols_find_targets() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_binary(name = \"lib_user$0\")\n",
+    ));
+    let found = workspace_symbols(&ws.index, "lib");
+    let labels: Vec<&str> = found.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, vec!["//lib:lib", "//app:lib_user"]);
+    assert!(workspace_symbols(&ws.index, "lib:")
+        .iter()
+        .all(|s| s.label.starts_with("//lib:")));
+}
