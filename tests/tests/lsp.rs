@@ -33,6 +33,7 @@ fn advertises_only_what_it_implements() {
     assert_eq!(
         advertised,
         [
+            "codeActionProvider",
             "completionProvider",
             "definitionProvider",
             "documentSymbolProvider",
@@ -41,7 +42,8 @@ fn advertises_only_what_it_implements() {
             "positionEncoding",
             "referencesProvider",
             "renameProvider",
-            "textDocumentSync"
+            "textDocumentSync",
+            "workspaceSymbolProvider"
         ]
     );
     assert_eq!(result["serverInfo"]["name"], "bzls");

@@ -86,3 +86,40 @@ pub fn resolve(mut item: lsp::CompletionItem) -> lsp::CompletionItem {
     }
     item
 }
+
+/// Completion inside a string of a Starlark file.
+pub fn starlark_completion(
+    req: &super::workspace::StarlarkRequest,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+) -> Option<lsp::CompletionResponse> {
+    use crate::analysis::workspace::completion::{completion, ItemKind};
+    let rope = &req.snapshot.rope;
+    let offset = convert::offset(rope, pos, encoding);
+    let found = req.with_context(|ctx| completion(ctx, &*req.index, offset))??;
+    let items = found
+        .items
+        .into_iter()
+        .map(|item| lsp::CompletionItem {
+            label: item.text.clone(),
+            kind: Some(match item.kind {
+                ItemKind::Package => lsp::CompletionItemKind::MODULE,
+                ItemKind::Target => lsp::CompletionItemKind::VALUE,
+                ItemKind::File => lsp::CompletionItemKind::FILE,
+                ItemKind::Directory => lsp::CompletionItemKind::FOLDER,
+                ItemKind::Symbol => lsp::CompletionItemKind::FUNCTION,
+            }),
+            detail: item.detail,
+            filter_text: Some(item.text.clone()),
+            text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit {
+                range: convert::range(rope, item.range, encoding),
+                new_text: item.text,
+            })),
+            ..lsp::CompletionItem::default()
+        })
+        .collect();
+    Some(lsp::CompletionResponse::List(lsp::CompletionList {
+        is_incomplete: found.incomplete,
+        items,
+    }))
+}

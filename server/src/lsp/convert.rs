@@ -63,7 +63,14 @@ pub fn diagnostic(
         message: d.message.clone(),
         related_information: related,
         tags: None,
-        data: None,
+        data: (!d.fixes.is_empty()).then(|| {
+            serde_json::json!({
+                "fixes": d.fixes.iter().map(|f| serde_json::json!({
+                    "range": range(rope, f.range, encoding),
+                    "newText": f.new_text,
+                })).collect::<Vec<_>>()
+            })
+        }),
     }
 }
 
@@ -82,4 +89,29 @@ pub fn file_location(
     let uri = lsp::Url::from_file_path(&at.path).ok()?;
     let rope = Rope::from_str(&chain.files.get(at.file)?.text);
     Some(lsp::Location::new(uri, range(&rope, at.range, encoding)))
+}
+
+/// The location of `at` in a file: positions come from the open document's
+/// text when it is open, else from the file on disk.
+pub fn workspace_location(
+    state: &super::state::SharedState,
+    at: &crate::analysis::workspace::FileRange,
+    encoding: PositionEncoding,
+) -> Option<lsp::Location> {
+    let uri = lsp::Url::from_file_path(&at.path).ok()?;
+    let open = super::state::lock(state)
+        .documents
+        .get(&uri)
+        .map(|o| o.doc.rope().clone());
+    let rope = match open {
+        Some(rope) => rope,
+        None if at.range.end == 0 => Rope::new(),
+        None => Rope::from_str(&String::from_utf8(std::fs::read(&at.path).ok()?).ok()?),
+    };
+    let end = at.range.end.min(rope.len_bytes());
+    let start = at.range.start.min(end);
+    Some(lsp::Location::new(
+        uri,
+        range(&rope, TextRange::new(start, end), encoding),
+    ))
 }

@@ -9,6 +9,7 @@ use tower_lsp::Client;
 use super::convert;
 use super::rc_model;
 use super::state::{lock, SharedState};
+use super::workspace::StarlarkRequest;
 use crate::syntax::FileKind;
 
 /// How long to wait after the last change before the background pass.
@@ -26,7 +27,7 @@ pub struct Publisher {
 impl Publisher {
     pub fn spawn(client: Client, state: SharedState) -> Publisher {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(client, state, rx));
+        tokio::spawn(run(client, state, rx, tx.clone()));
         Publisher { tx }
     }
 
@@ -37,7 +38,12 @@ impl Publisher {
     }
 }
 
-async fn run(client: Client, state: SharedState, mut rx: mpsc::UnboundedReceiver<Url>) {
+async fn run(
+    client: Client,
+    state: SharedState,
+    mut rx: mpsc::UnboundedReceiver<Url>,
+    self_tx: mpsc::UnboundedSender<Url>,
+) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while let Ok(more) = rx.try_recv() {
@@ -50,25 +56,110 @@ async fn run(client: Client, state: SharedState, mut rx: mpsc::UnboundedReceiver
                 client.publish_diagnostics(uri, diagnostics, version).await;
                 continue;
             }
-            let (diagnostics, version) = {
-                let state = lock(&state);
-                match state.documents.get(&uri) {
+            let (mut diagnostics, version, starlark) = {
+                let mut state = lock(&state);
+                let encoding = state.encoding;
+                match state.documents.get_mut(&uri) {
                     Some(open) => {
                         let rope = open.doc.rope();
-                        let list = open
+                        let list: Vec<_> = open
                             .doc
                             .diagnostics()
                             .iter()
-                            .map(|d| convert::diagnostic(&uri, rope, d, state.encoding))
+                            .map(|d| convert::diagnostic(&uri, rope, d, encoding))
                             .collect();
-                        (list, Some(open.doc.version()))
+                        let starlark = open.doc.kind().is_starlark().then(|| open.doc.snapshot());
+                        (list, Some(open.doc.version()), starlark)
                     }
-                    None => (Vec::new(), None),
+                    None => (Vec::new(), None, None),
                 }
             };
+            if let Some(snapshot) = starlark {
+                let (list, changed) =
+                    tokio::task::block_in_place(|| workspace_diagnostics(&state, &uri, snapshot));
+                diagnostics.extend(list);
+                if changed {
+                    // Other open documents may point into this package.
+                    let others: Vec<Url> = lock(&state)
+                        .documents
+                        .iter()
+                        .filter(|(u, o)| **u != uri && o.doc.kind().is_starlark())
+                        .map(|(u, _)| u.clone())
+                        .collect();
+                    for other in others {
+                        let _ = self_tx.send(other);
+                    }
+                }
+            }
             client.publish_diagnostics(uri, diagnostics, version).await;
         }
     }
+}
+
+/// The workspace diagnostics of an open Starlark document (labels and
+/// loads), computed once its workspace's packages are known; also records
+/// the document in the index (its overlay). Returns whether the targets
+/// the document declares changed (so the documents pointing at them need
+/// checking again).
+fn workspace_diagnostics(
+    state: &SharedState,
+    uri: &Url,
+    snapshot: crate::analysis::DocumentSnapshot,
+) -> (Vec<tower_lsp::lsp_types::Diagnostic>, bool) {
+    let Ok(path) = uri.to_file_path() else {
+        return (Vec::new(), false);
+    };
+    let encoding = lock(state).encoding;
+    let rope = snapshot.rope.clone();
+    let Some(request) = StarlarkRequest::new(state, snapshot, path) else {
+        return (Vec::new(), false);
+    };
+    let index = request.index.clone();
+    let outcome = request.with_context(|ctx| {
+        let mut changed = false;
+        if ctx.is_build {
+            let old = index.summary(&ctx.package);
+            let names = |d: &crate::workspace::package::PackageDecls| {
+                d.targets
+                    .iter()
+                    .map(|t| (t.name.clone(), t.kind.clone()))
+                    .collect::<Vec<_>>()
+            };
+            changed = old.is_none_or(|old| {
+                names(&old.decls) != names(&ctx.summary.decls)
+                    || old.decls.open != ctx.summary.decls.open
+            });
+            index.set_overlay(&ctx.package, Some(ctx.summary.clone()));
+        } else if let Ok(rel) = ctx.path.strip_prefix(index.root()) {
+            use crate::workspace::resolve::PackageLookup;
+            let rel = rel.to_string_lossy();
+            let old = index.bzl_globals(&rel);
+            changed = old.is_none_or(|old| {
+                old.exported_names() != ctx.globals.exported_names()
+                    || old.complete != ctx.globals.complete
+            });
+            index.set_bzl_overlay(&rel, Some(ctx.globals.clone()));
+        }
+        if !index.packages_ready() {
+            return (Vec::new(), changed);
+        }
+        let lookup = ctx.lookup(&*index);
+        let list = if ctx.is_build {
+            crate::workspace::check::label_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
+        } else {
+            crate::workspace::check::load_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
+        };
+        (list, changed)
+    });
+    let Some((list, changed)) = outcome else {
+        return (Vec::new(), false);
+    };
+    (
+        list.iter()
+            .map(|d| convert::diagnostic(uri, &rope, d, encoding))
+            .collect(),
+        changed,
+    )
 }
 
 /// The diagnostics of an open rc document, computed on the rc chain around

@@ -22,3 +22,21 @@ pub fn goto_definition(
         .collect();
     (!locations.is_empty()).then_some(lsp::GotoDefinitionResponse::Array(locations))
 }
+
+/// Definition in a Starlark file: labels, loads, symbols, locals.
+pub fn starlark_definition(
+    req: &super::workspace::StarlarkRequest,
+    state: &super::state::SharedState,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+) -> Option<lsp::GotoDefinitionResponse> {
+    let offset = convert::offset(&req.snapshot.rope, pos, encoding);
+    let found = req.with_context(|ctx| {
+        crate::analysis::workspace::definition::definition(ctx, &*req.index, offset)
+    })?;
+    let locations: Vec<lsp::Location> = found
+        .iter()
+        .filter_map(|at| convert::workspace_location(state, at, encoding))
+        .collect();
+    (!locations.is_empty()).then_some(lsp::GotoDefinitionResponse::Array(locations))
+}

@@ -25,3 +25,22 @@ pub fn hover(
         range: Some(convert::range(&rope, found.range, encoding)),
     })
 }
+
+/// Hover in a Starlark file: labels and loaded or local symbols.
+pub fn starlark_hover(
+    req: &super::workspace::StarlarkRequest,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+) -> Option<lsp::Hover> {
+    let rope = &req.snapshot.rope;
+    let offset = convert::offset(rope, pos, encoding);
+    let found = req
+        .with_context(|ctx| crate::analysis::workspace::hover::hover(ctx, &*req.index, offset))??;
+    Some(lsp::Hover {
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value: found.markdown,
+        }),
+        range: Some(convert::range(rope, found.range, encoding)),
+    })
+}

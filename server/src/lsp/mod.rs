@@ -12,6 +12,7 @@
 
 mod blocking;
 mod catch_panic;
+mod code_action;
 mod completion;
 mod convert;
 mod diagnostics;
@@ -28,5 +29,7 @@ mod settings;
 mod state;
 mod text_sync;
 mod transport;
+mod workspace;
+mod workspace_symbol;
 
 pub use server::serve_stdio;

@@ -24,3 +24,28 @@ pub fn references(
             .collect(),
     )
 }
+
+/// References of a target, from a Starlark file.
+pub fn starlark_references(
+    req: &super::workspace::StarlarkRequest,
+    state: &super::state::SharedState,
+    pos: lsp::Position,
+    include_declaration: bool,
+    encoding: PositionEncoding,
+) -> Option<Vec<lsp::Location>> {
+    let offset = convert::offset(&req.snapshot.rope, pos, encoding);
+    let found = req.with_context(|ctx| {
+        crate::analysis::workspace::references::references(
+            ctx,
+            &*req.index,
+            offset,
+            include_declaration,
+        )
+    })?;
+    Some(
+        found
+            .iter()
+            .filter_map(|at| convert::workspace_location(state, at, encoding))
+            .collect(),
+    )
+}

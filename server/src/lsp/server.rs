@@ -15,9 +15,10 @@ use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
 };
 use super::{
-    completion, document_symbol, flag_dump, folding_range, goto_definition, hover, references,
-    rename, text_sync, transport,
+    code_action, completion, document_symbol, flag_dump, folding_range, goto_definition, hover,
+    references, rename, text_sync, transport, workspace, workspace_symbol,
 };
+use crate::host::index::FileChange;
 use crate::syntax::FileKind;
 use crate::text::PositionEncoding;
 
@@ -96,6 +97,19 @@ impl Backend {
     }
 }
 
+/// Republishes the diagnostics of every open Starlark document.
+fn refresh_starlark(state: &SharedState, publisher: &Publisher) {
+    let uris: Vec<Url> = lock(state)
+        .documents
+        .iter()
+        .filter(|(_, open)| open.doc.kind().is_starlark())
+        .map(|(uri, _)| uri.clone())
+        .collect();
+    for uri in uris {
+        publisher.refresh(uri);
+    }
+}
+
 /// Republishes the diagnostics of every open rc document.
 fn refresh_rc(state: &SharedState, publisher: &Publisher) {
     let uris: Vec<Url> = lock(state)
@@ -152,6 +166,12 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false);
+            state.work_done_progress = params
+                .capabilities
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false);
         }
         tracing::info!(?encoding, "initialize");
         Ok(InitializeResult {
@@ -187,6 +207,13 @@ impl LanguageServer for Backend {
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -202,6 +229,11 @@ impl LanguageServer for Backend {
             self.register_watchers().await;
         }
         self.start_flag_dump();
+        let root = lock(&self.state).root.clone();
+        if let Some(root) = root {
+            let root = crate::host::workspace::find_workspace_root(&root).unwrap_or(root);
+            workspace::index_of_root(&self.state, &self.client, &root);
+        }
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -220,16 +252,63 @@ impl LanguageServer for Backend {
             }
         }
         self.refresh_rc_documents();
+        let state = self.state.clone();
+        let changes = params.changes;
+        let touched = tokio::task::block_in_place(move || {
+            let mut touched = false;
+            for change in changes {
+                let Ok(path) = change.uri.to_file_path() else {
+                    continue;
+                };
+                let Some(index) = workspace::existing_index(&state, &path) else {
+                    continue;
+                };
+                let kind = match change.typ {
+                    FileChangeType::CREATED => FileChange::Created,
+                    FileChangeType::DELETED => FileChange::Deleted,
+                    _ => FileChange::Changed,
+                };
+                index.file_changed(&path, kind);
+                touched = true;
+            }
+            touched
+        });
+        if touched {
+            refresh_starlark(&self.state, &self.publisher);
+        }
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        let state = self.state.clone();
+        run_blocking("workspace/symbol", move || {
+            Some(workspace_symbol::workspace_symbol(&state, &params.query))
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let actions = code_action::code_actions(&params);
+        Ok((!actions.is_empty()).then_some(actions))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let pos = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
-        self.on_rc("textDocument/completion", uri, move |model, enc| {
-            completion::completion(model, pos, enc)
+        if let Some(rc) = self
+            .on_rc("textDocument/completion", uri.clone(), move |model, enc| {
+                completion::completion(model, pos, enc)
+            })
+            .await?
+        {
+            return Ok(rc);
+        }
+        self.on_starlark("textDocument/completion", uri, move |req, _, enc| {
+            completion::starlark_completion(req, pos, enc)
         })
         .await
-        .map(Option::flatten)
     }
 
     async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
@@ -239,11 +318,18 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let pos = params.text_document_position_params.position;
         let uri = params.text_document_position_params.text_document.uri;
-        self.on_rc("textDocument/hover", uri, move |model, enc| {
-            hover::hover(model, pos, enc)
+        if let Some(rc) = self
+            .on_rc("textDocument/hover", uri.clone(), move |model, enc| {
+                hover::hover(model, pos, enc)
+            })
+            .await?
+        {
+            return Ok(rc);
+        }
+        self.on_starlark("textDocument/hover", uri, move |req, _, enc| {
+            hover::starlark_hover(req, pos, enc)
         })
         .await
-        .map(Option::flatten)
     }
 
     async fn goto_definition(
@@ -252,22 +338,36 @@ impl LanguageServer for Backend {
     ) -> Result<Option<GotoDefinitionResponse>> {
         let pos = params.text_document_position_params.position;
         let uri = params.text_document_position_params.text_document.uri;
-        self.on_rc("textDocument/definition", uri, move |model, enc| {
-            goto_definition::goto_definition(model, pos, enc)
+        if let Some(rc) = self
+            .on_rc("textDocument/definition", uri.clone(), move |model, enc| {
+                goto_definition::goto_definition(model, pos, enc)
+            })
+            .await?
+        {
+            return Ok(rc);
+        }
+        self.on_starlark("textDocument/definition", uri, move |req, state, enc| {
+            goto_definition::starlark_definition(req, state, pos, enc)
         })
         .await
-        .map(Option::flatten)
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let pos = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
         let include = params.context.include_declaration;
-        self.on_rc("textDocument/references", uri, move |model, enc| {
-            references::references(model, pos, include, enc)
+        if let Some(rc) = self
+            .on_rc("textDocument/references", uri.clone(), move |model, enc| {
+                references::references(model, pos, include, enc)
+            })
+            .await?
+        {
+            return Ok(rc);
+        }
+        self.on_starlark("textDocument/references", uri, move |req, state, enc| {
+            references::starlark_references(req, state, pos, include, enc)
         })
         .await
-        .map(Option::flatten)
     }
 
     async fn prepare_rename(
@@ -303,6 +403,19 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        if let Ok(path) = params.text_document.uri.to_file_path() {
+            let client_root = lock(&self.state).root.clone();
+            let starlark = crate::syntax::FileKind::for_document(
+                Some(&path),
+                &params.text_document.language_id,
+            )
+            .is_some_and(|k| k.is_starlark());
+            if starlark {
+                if let Some(root) = workspace::root_of(&path, client_root.as_deref()) {
+                    workspace::index_of_root(&self.state, &self.client, &root);
+                }
+            }
+        }
         let followup =
             tokio::task::block_in_place(|| text_sync::did_open(&mut lock(&self.state), params));
         let rc = followup.as_ref().is_some_and(|f| f.rc);
@@ -325,6 +438,9 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = text_sync::did_close(&mut lock(&self.state), params);
+        let state = self.state.clone();
+        let closed = uri.clone();
+        tokio::task::block_in_place(move || workspace::clear_overlay(&state, &closed));
         // Publishing for a closed document clears its diagnostics.
         self.publisher.refresh(uri);
         self.refresh_rc_documents();
@@ -384,6 +500,9 @@ impl Backend {
             "**/REPO.bazel",
             "**/WORKSPACE",
             "**/WORKSPACE.bazel",
+            // Source files: creating or deleting one changes which labels
+            // resolve.
+            "**/*",
         ];
         let watchers = globs
             .iter()
@@ -445,6 +564,39 @@ impl Backend {
         Ok(answer)
     }
 
+    /// Answers a request about a Starlark file with `compute` on its
+    /// workspace context, on the blocking pool. `Ok(None)` for files outside
+    /// an indexed workspace; `ContentModified` if the document changed
+    /// meanwhile.
+    async fn on_starlark<T: Send + 'static>(
+        &self,
+        label: &'static str,
+        uri: Url,
+        compute: impl FnOnce(&workspace::StarlarkRequest, &SharedState, PositionEncoding) -> Option<T>
+            + Send
+            + 'static,
+    ) -> Result<Option<T>> {
+        let Ok(path) = uri.to_file_path() else {
+            return Ok(None);
+        };
+        let state = self.state.clone();
+        let req_uri = uri.clone();
+        let prepared = run_blocking(label, move || {
+            let req = request_snapshot(&state, &req_uri)?;
+            let generation = req.snapshot.generation;
+            let (open, encoding) = (req.open, req.encoding);
+            let answer = workspace::StarlarkRequest::new(&state, req.snapshot, path)
+                .and_then(|request| compute(&request, &state, encoding));
+            Ok::<_, tower_lsp::jsonrpc::Error>((answer, open, generation))
+        })
+        .await??;
+        let (answer, open, generation) = prepared;
+        if open && !is_current(&self.state, &uri, generation) {
+            return Err(content_modified());
+        }
+        Ok(answer)
+    }
+
     /// Answers a request with `compute` on a snapshot of `uri`, on the
     /// blocking pool; `ContentModified` if the open document changed while
     /// it ran.
@@ -473,10 +625,17 @@ impl Backend {
 pub async fn serve_stdio() -> bool {
     let state: SharedState = Arc::new(std::sync::Mutex::new(State::default()));
     let test_hooks = std::env::var_os(TEST_HOOKS_ENV).is_some_and(|v| v == "1");
-    let mut builder = LspService::build(|client| Backend {
-        publisher: Publisher::spawn(client.clone(), state.clone()),
-        state: state.clone(),
-        client,
+    let mut builder = LspService::build(|client| {
+        let publisher = Publisher::spawn(client.clone(), state.clone());
+        let (refresh_state, refresh_publisher) = (state.clone(), publisher.clone());
+        lock(&state).refresh_starlark = Some(Arc::new(move || {
+            refresh_starlark(&refresh_state, &refresh_publisher)
+        }));
+        Backend {
+            publisher,
+            state: state.clone(),
+            client,
+        }
     });
     if test_hooks {
         builder = builder

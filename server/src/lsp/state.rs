@@ -31,6 +31,10 @@ impl OpenDocument {
     }
 }
 
+/// Asks for every open Starlark document's diagnostics to be published
+/// again (after indexing, or a change elsewhere in the workspace).
+pub type RefreshAll = Arc<dyn Fn() + Send + Sync>;
+
 #[derive(Default)]
 pub struct State {
     pub encoding: PositionEncoding,
@@ -49,6 +53,12 @@ pub struct State {
     /// The version of the Bazel binary, once the flag dump ran: used when
     /// the workspace does not name a version itself.
     pub bazel_version: Option<crate::flags::BazelVersion>,
+    /// The workspace index of each workspace root seen so far.
+    pub indexes: HashMap<PathBuf, Arc<crate::host::index::WorkspaceIndex>>,
+    /// The client shows `window/workDoneProgress`.
+    pub work_done_progress: bool,
+    /// Set once the publisher exists.
+    pub refresh_starlark: Option<RefreshAll>,
 }
 
 pub type SharedState = Arc<Mutex<State>>;

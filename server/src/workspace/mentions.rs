@@ -136,7 +136,9 @@ fn is_load(call: Node<'_>, rope: &Rope) -> bool {
 }
 
 fn call_mentions(call: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
-    if is_load(call, rope) {
+    if is_load(call, rope) || call.has_error() {
+        // A call with a syntax error in it (typing in progress) may not be
+        // what it seems: its strings are not read.
         return;
     }
     let Some(args) = call.child_by_field_name("arguments") else {

@@ -1,0 +1,245 @@
+//! The workspace indexes the server keeps, one per workspace root: built in
+//! the background with `window/workDoneProgress`, kept current with open
+//! documents (overlays) and watched-file events; and the context of a
+//! request on a Starlark document.
+//!
+//! Invariant: an index is created at most once per root (under the state
+//! lock), and its build runs on a thread of its own, never on the async
+//! workers; requests are answered meanwhile with what it knows.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tower_lsp::lsp_types::{
+    NumberOrString, ProgressParams, ProgressParamsValue, WorkDoneProgress, WorkDoneProgressBegin,
+    WorkDoneProgressCreateParams, WorkDoneProgressEnd, WorkDoneProgressReport,
+};
+use tower_lsp::Client;
+
+use super::state::{lock, SharedState};
+use crate::analysis::workspace::FileContext;
+use crate::analysis::DocumentSnapshot;
+use crate::host::index::{Phase, WorkspaceIndex};
+use crate::syntax::FileKind;
+
+/// The root of the workspace `path` belongs to: the nearest root marker,
+/// else the client's root when `path` is inside it.
+pub fn root_of(path: &Path, client_root: Option<&Path>) -> Option<PathBuf> {
+    crate::host::workspace::find_workspace_root(path).or_else(|| {
+        client_root
+            .filter(|r| path.starts_with(r))
+            .map(Path::to_path_buf)
+    })
+}
+
+/// The index of `root`, created (and its build started) on first use.
+pub fn index_of_root(state: &SharedState, client: &Client, root: &Path) -> Arc<WorkspaceIndex> {
+    let (index, created) = {
+        let mut state = lock(state);
+        match state.indexes.get(root) {
+            Some(index) => (index.clone(), false),
+            None => {
+                let index = Arc::new(WorkspaceIndex::new(root));
+                state.indexes.insert(root.to_path_buf(), index.clone());
+                (index, true)
+            }
+        }
+    };
+    if created {
+        start_build(state.clone(), client.clone(), index.clone());
+    }
+    index
+}
+
+/// The index `path` belongs to, if one exists already.
+pub fn existing_index(state: &SharedState, path: &Path) -> Option<Arc<WorkspaceIndex>> {
+    let state = lock(state);
+    let root = root_of(path, state.root.as_deref())?;
+    state.indexes.get(&root).cloned()
+}
+
+/// Builds `index` on a thread of its own, reporting progress to the client
+/// when it supports it, then asks for every open Starlark document to be
+/// checked again.
+fn start_build(state: SharedState, client: Client, index: Arc<WorkspaceIndex>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Option<Phase>>();
+    let progress = lock(&state).work_done_progress;
+    let root = index.root().display().to_string();
+    tokio::spawn(async move {
+        let token = NumberOrString::String(format!("bzls/index/{root}"));
+        let mut reporting = false;
+        if progress {
+            reporting = client
+                .send_request::<tower_lsp::lsp_types::request::WorkDoneProgressCreate>(
+                    WorkDoneProgressCreateParams {
+                        token: token.clone(),
+                    },
+                )
+                .await
+                .is_ok();
+        }
+        let notify = |value: WorkDoneProgress| {
+            let client = client.clone();
+            let token = token.clone();
+            async move {
+                client
+                    .send_notification::<tower_lsp::lsp_types::notification::Progress>(
+                        ProgressParams {
+                            token,
+                            value: ProgressParamsValue::WorkDone(value),
+                        },
+                    )
+                    .await;
+            }
+        };
+        if reporting {
+            notify(WorkDoneProgress::Begin(WorkDoneProgressBegin {
+                title: "bzls: indexing".to_string(),
+                cancellable: Some(false),
+                message: Some(root.clone()),
+                percentage: Some(0),
+            }))
+            .await;
+        }
+        let mut last = None;
+        while let Some(Some(phase)) = rx.recv().await {
+            if !reporting {
+                continue;
+            }
+            let (message, percentage) = match phase {
+                Phase::Walking { done } => (format!("{done} packages found"), 0),
+                Phase::Reading { done, total } => (
+                    format!("{done}/{total} BUILD files"),
+                    (done * 100 / total.max(1)) as u32,
+                ),
+            };
+            if last == Some(percentage) && percentage != 0 {
+                continue;
+            }
+            last = Some(percentage);
+            notify(WorkDoneProgress::Report(WorkDoneProgressReport {
+                cancellable: Some(false),
+                message: Some(message),
+                percentage: Some(percentage),
+            }))
+            .await;
+        }
+        if reporting {
+            notify(WorkDoneProgress::End(WorkDoneProgressEnd {
+                message: Some("done".to_string()),
+            }))
+            .await;
+        }
+    });
+    let handle = std::thread::Builder::new()
+        .name("bzls-index".to_string())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let progress_tx = tx.clone();
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                index.build(&|phase| {
+                    let _ = progress_tx.send(Some(phase));
+                })
+            }));
+            if result.is_err() {
+                tracing::error!("the workspace index build panicked; answers stay partial");
+            }
+            tracing::info!(
+                root = %index.root().display(),
+                packages = index.package_names().len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "workspace indexed"
+            );
+            let _ = tx.send(None);
+            let refresh = lock(&state).refresh_starlark.clone();
+            if let Some(refresh) = refresh {
+                refresh();
+            }
+        });
+    if let Err(err) = handle {
+        tracing::error!(%err, "cannot start the indexing thread");
+    }
+}
+
+/// What a request on a Starlark document needs: its snapshot, where it is,
+/// and the index of its workspace.
+pub struct StarlarkRequest {
+    pub snapshot: DocumentSnapshot,
+    pub path: PathBuf,
+    pub package: String,
+    pub is_build: bool,
+    pub index: Arc<WorkspaceIndex>,
+}
+
+impl StarlarkRequest {
+    /// Prepares a request on `snapshot` of the file at `path`; `None` when
+    /// the file is not in an indexed workspace or has no tree.
+    pub fn new(
+        state: &SharedState,
+        snapshot: DocumentSnapshot,
+        path: PathBuf,
+    ) -> Option<StarlarkRequest> {
+        snapshot.tree.as_ref()?;
+        if !snapshot.kind.is_starlark() {
+            return None;
+        }
+        let index = existing_index(state, &path)?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let is_build = snapshot.kind == FileKind::Build && name.starts_with("BUILD");
+        let rel = path.strip_prefix(index.root()).ok()?;
+        let package = if is_build {
+            rel.parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        } else {
+            index
+                .package_of(&rel.to_string_lossy())
+                .or_else(|| rel.parent().map(|p| p.to_string_lossy().into_owned()))
+                .unwrap_or_default()
+        };
+        Some(StarlarkRequest {
+            snapshot,
+            path,
+            package,
+            is_build,
+            index,
+        })
+    }
+
+    /// Runs `f` on the file's context.
+    pub fn with_context<T>(&self, f: impl FnOnce(&FileContext<'_>) -> T) -> Option<T> {
+        let tree = self.snapshot.tree.as_ref()?;
+        let ctx = FileContext::new(
+            tree,
+            &self.snapshot.rope,
+            self.path.clone(),
+            self.package.clone(),
+            self.is_build,
+        );
+        Some(f(&ctx))
+    }
+}
+
+/// Forgets what the open document at `uri` told the index (it is closed:
+/// the disk is the truth again).
+pub fn clear_overlay(state: &SharedState, uri: &tower_lsp::lsp_types::Url) {
+    let Ok(path) = uri.to_file_path() else {
+        return;
+    };
+    let Some(index) = existing_index(state, &path) else {
+        return;
+    };
+    let Ok(rel) = path.strip_prefix(index.root()) else {
+        return;
+    };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name == "BUILD" || name == "BUILD.bazel" {
+        let package = rel
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        index.set_overlay(&package, None);
+    } else {
+        index.set_bzl_overlay(&rel.to_string_lossy(), None);
+    }
+}

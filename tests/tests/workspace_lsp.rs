@@ -1,0 +1,210 @@
+//! The workspace model in the server, over stdio, as an editor drives it:
+//! background indexing with progress, live label diagnostics with quick
+//! fixes, go to definition, references, hover, completion, workspace
+//! symbols, and watched-file events.
+
+use bzls_e2e::{uri, TempDir, TestServer};
+use serde_json::{json, Value};
+
+fn fixture() -> TempDir {
+    let ws = TempDir::new("workspace-lsp");
+    ws.write("MODULE.bazel", "module(name = \"ws\")\n");
+    ws.write(
+        "lib/BUILD.bazel",
+        "\n\n\ncc_library(\n    name = \"util\",\n    srcs = [\"util.cc\"],\n)\n",
+    );
+    ws.write("lib/util.cc", "");
+    ws.write("tools/BUILD", "");
+    ws.write(
+        "tools/defs.bzl",
+        "def my_test(name):\n    \"\"\"A test.\"\"\"\n    native.cc_test(name = name)\n",
+    );
+    ws.write(
+        "other/BUILD",
+        "load(\"//tools:defs.bzl\", \"my_test\")\nfilegroup(name = \"o\", srcs = [\"//lib:util\"])\nmy_test(name = \"t\")\n",
+    );
+    ws
+}
+
+/// Starts the server on `ws`, answering its progress request, and waits
+/// for indexing to end.
+fn start(ws: &TempDir) -> TestServer {
+    let mut server = TestServer::spawn();
+    let response = server.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(ws.path()),
+            "capabilities": {"window": {"workDoneProgress": true}},
+        }),
+    );
+    assert!(response.get("result").is_some(), "{response}");
+    let caps = &response["result"]["capabilities"];
+    assert_eq!(caps["workspaceSymbolProvider"], json!(true));
+    assert!(caps["codeActionProvider"].is_object(), "{caps}");
+    server.notify("initialized", json!({}));
+    let create = server.take("workDoneProgress/create", |m| {
+        m["method"] == "window/workDoneProgress/create"
+    });
+    server.send(&json!({"jsonrpc": "2.0", "id": create["id"], "result": null}));
+    server.take("progress begin", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
+    });
+    server.take("progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    server
+}
+
+fn position(text: &str, needle: &str) -> Value {
+    let at = text.find(needle).expect("needle in text");
+    let line = text[..at].matches('\n').count();
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": line, "character": col})
+}
+
+const APP: &str = "cc_binary(\n    name = \"app\",\n    deps = [\"//lib:util\", \"//lib:utill\", \"//nope\"],\n)\n";
+
+#[test]
+fn broken_deps_are_flagged_and_fixed() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let app = ws.write("app/BUILD", APP);
+    let u = uri(&app);
+    server.open(&u, "starlark", 1, APP);
+    let diags = server.diagnostics_where(&u, Some(1), |d| d.len() == 2);
+    assert_eq!(diags[0]["code"], "unresolved-target");
+    assert_eq!(
+        diags[0]["message"],
+        "no such target '//lib:utill': target 'utill' not declared in package 'lib'"
+    );
+    assert_eq!(diags[1]["code"], "unresolved-package");
+    // The quick fix replaces the label with the near name.
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": u},
+            "range": diags[0]["range"],
+            "context": {"diagnostics": [diags[0]]},
+        }),
+    );
+    let action = &actions["result"][0];
+    assert_eq!(action["kind"], "quickfix");
+    let edit = &action["edit"]["changes"][&u][0];
+    assert_eq!(edit["newText"], "//lib:util");
+
+    // Creating the missing package clears its diagnostic once the watcher
+    // says so.
+    let nope = ws.write("nope/BUILD", "filegroup(name = \"nope\")\n");
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&nope), "type": 1}]}),
+    );
+    let diags = server.diagnostics_where(&u, Some(1), |d| d.len() == 1);
+    assert_eq!(diags[0]["code"], "unresolved-target");
+
+    // An edit in another open BUILD file re-checks this one.
+    let lib = ws.path().join("lib/BUILD.bazel");
+    let lib_text = std::fs::read_to_string(&lib).expect("read");
+    server.open(&uri(&lib), "starlark", 1, &lib_text);
+    let edited = lib_text.replace(
+        "cc_library(\n",
+        "cc_library(name = \"utill\")\ncc_library(\n",
+    );
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&lib), "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    server.diagnostics_where(&u, Some(1), |d| d.is_empty());
+    server.shutdown();
+}
+
+#[test]
+fn navigation_hover_completion_and_symbols() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let app = ws.write("app/BUILD", APP);
+    let u = uri(&app);
+    server.open(&u, "starlark", 1, APP);
+
+    let def = server.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": u}, "position": position(APP, "lib:util\"")}),
+    );
+    let loc = &def["result"][0];
+    assert_eq!(loc["uri"], json!(uri(&ws.path().join("lib/BUILD.bazel"))));
+    assert_eq!(loc["range"]["start"], json!({"line": 4, "character": 11}));
+
+    let refs = server.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": u}, "position": position(APP, "lib:util\""), "context": {"includeDeclaration": true}}),
+    );
+    let mut files: Vec<String> = refs["result"]
+        .as_array()
+        .expect("locations")
+        .iter()
+        .map(|l| {
+            l["uri"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit('/')
+                .nth(1)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, vec!["app", "lib", "other"]);
+
+    let hover = server.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": u}, "position": position(APP, "lib:util\"")}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(text.starts_with("**cc_library** `//lib:util`"), "{text}");
+
+    // Completion after `//lib:` offers the package's targets and files.
+    let typed = "cc_binary(name = \"x\", deps = [\"//lib:\"])\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": typed}]}),
+    );
+    let at = typed.find("//lib:").expect("typed") + "//lib:".len();
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": {"line": 0, "character": at}}),
+    );
+    let labels: Vec<&str> = completion["result"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(labels, vec!["//lib:util", "//lib:util.cc"]);
+
+    let symbols = server.request("workspace/symbol", json!({"query": "util"}));
+    assert_eq!(symbols["result"][0]["name"], "//lib:util");
+    server.shutdown();
+}
+
+#[test]
+fn loads_are_checked_in_bzl_and_build_files() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let text = "load(\"//tools:defs.bzl\", \"my_tset\")\nload(\"//tools:gone.bzl\", \"x\")\n";
+    let bzl = ws.write("tools/more.bzl", text);
+    let u = uri(&bzl);
+    server.open(&u, "starlark", 1, text);
+    let diags = server.diagnostics_where(&u, Some(1), |d| d.len() == 2);
+    assert_eq!(diags[0]["code"], "load-symbol-not-found");
+    assert_eq!(diags[1]["code"], "unresolved-load");
+    let def = server.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": u}, "position": position(text, "defs.bzl")}),
+    );
+    assert_eq!(
+        def["result"][0]["uri"],
+        json!(uri(&ws.path().join("tools/defs.bzl")))
+    );
+    server.shutdown();
+}
