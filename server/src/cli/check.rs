@@ -215,8 +215,11 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
             check_rc(path, &text)
         } else {
             let mut diagnostics = check_text(kind, &file_name, &text);
-            if (kind == FileKind::Build && file_name.starts_with("BUILD")) || kind == FileKind::Bzl
-            {
+            // Only a package's own BUILD file: `BUILD.foo.bazel` and
+            // `foo.BUILD` are build files for other repositories, whose
+            // labels mean something else.
+            let own_build = matches!(file_name.as_str(), "BUILD" | "BUILD.bazel");
+            if (kind == FileKind::Build && own_build) || kind == FileKind::Bzl {
                 diagnostics.extend(check_labels(path, &text, kind));
             }
             diagnostics

@@ -3,11 +3,12 @@
 //! references.
 //!
 //! A package is a directory with `BUILD.bazel` or `BUILD` (`BUILD.bazel`
-//! wins). The walk skips `.git`, the `bazel-*` output links, directories
-//! listed in `.bazelignore`, and nested workspaces (directories with their
-//! own `MODULE.bazel`, `REPO.bazel`, `WORKSPACE` or `WORKSPACE.bazel`, which
-//! are roots of their own); it never enters a directory twice, so symlink
-//! loops end.
+//! wins). The walk skips `.git`, the `bazel-*` output links and directories
+//! listed in `.bazelignore`; it never enters a directory twice, so symlink
+//! loops end. A nested workspace (a directory with its own `MODULE.bazel`,
+//! `WORKSPACE`, ...) is a root of its own for the files in it, but its
+//! packages are packages of this workspace too, as Bazel sees them (which is
+//! why projects list such directories in `.bazelignore`).
 //!
 //! Building runs in two phases, each in parallel: the walk (after which
 //! [`WorkspaceIndex::packages_ready`] holds and labels can be checked), then
@@ -29,7 +30,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use ropey::Rope;
 
-use super::workspace::{read_bazelignore, ROOT_MARKERS};
+use super::workspace::read_bazelignore;
 use crate::analysis::workspace::WorkspaceView;
 use crate::hash::{FastMap, FastSet};
 use crate::text::TextRange;
@@ -475,7 +476,6 @@ fn visit_dir(
     let entries = std::fs::read_dir(dir).ok()?;
     let mut build = None;
     let mut build_bazel = false;
-    let mut nested_root = false;
     let mut subdirs = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -483,9 +483,6 @@ fn visit_dir(
         let Ok(kind) = entry.file_type() else {
             continue;
         };
-        if ROOT_MARKERS.contains(&name) && !package.is_empty() && is_file(&entry.path(), kind) {
-            nested_root = true;
-        }
         if (name == "BUILD.bazel" || (name == "BUILD" && !build_bazel))
             && is_file(&entry.path(), kind)
         {
@@ -510,10 +507,6 @@ fn visit_dir(
             format!("{package}/{name}")
         };
         subdirs.push((path, child));
-    }
-    if nested_root {
-        // A nested workspace: a root of its own.
-        return None;
     }
     children.extend(subdirs);
     build
@@ -580,6 +573,13 @@ impl PackageLookup for WorkspaceIndex {
         self.root.join(path).exists()
     }
 
+    fn is_nested_root(&self, dir: &str) -> bool {
+        let dir = self.root.join(dir);
+        super::workspace::ROOT_MARKERS
+            .iter()
+            .any(|m| dir.join(m).is_file())
+    }
+
     fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
         if let Some(open) = self
             .bzl_overlay
@@ -640,13 +640,16 @@ mod tests {
         write(root, "ignored/BUILD", "");
         write(root, ".bazelignore", "ignored\n");
         write(root, "examples/MODULE.bazel", "");
-        write(root, "examples/BUILD", "");
+        write(root, "examples/BUILD", "filegroup(name = \"x\")\n");
         write(root, "notapkg/x.txt", "");
         std::os::unix::fs::symlink(root, root.join("lib/loop")).expect("symlink");
         std::os::unix::fs::symlink(root, root.join("bazel-out")).expect("symlink");
 
         let index = WorkspaceIndex::scan(root);
-        assert_eq!(index.package_names(), vec!["", "lib", "lib/data"]);
+        assert_eq!(
+            index.package_names(),
+            vec!["", "examples", "lib", "lib/data"]
+        );
         let resolved = |label: &str| resolve(&parse_label(label).expect("label"), "", &index);
         assert!(matches!(resolved("//lib"), Resolution::Target { .. }));
         assert!(matches!(
@@ -659,7 +662,13 @@ mod tests {
             resolved("//notapkg:x.txt"),
             Resolution::Unresolved(_)
         ));
-        assert!(matches!(resolved("//examples"), Resolution::Unresolved(_)));
+        // A nested workspace's packages are packages of this one too, and
+        // a file label crossing into it is not judged.
+        assert!(matches!(
+            resolved("//examples:x"),
+            Resolution::Target { .. }
+        ));
+        assert_eq!(resolved("//:examples/y.txt"), Resolution::Unknown);
         assert!(matches!(resolved("//ignored"), Resolution::Unresolved(_)));
     }
 }

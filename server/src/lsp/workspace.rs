@@ -180,12 +180,15 @@ impl StarlarkRequest {
         path: PathBuf,
     ) -> Option<StarlarkRequest> {
         snapshot.tree.as_ref()?;
-        if !snapshot.kind.is_starlark() {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // A package's own BUILD file, or a .bzl file. Build files for other
+        // repositories (`foo.BUILD`, `BUILD.foo.bazel`) and WORKSPACE or
+        // MODULE.bazel files are not read as packages of this one.
+        let is_build = snapshot.kind == FileKind::Build && matches!(name, "BUILD" | "BUILD.bazel");
+        if !is_build && snapshot.kind != FileKind::Bzl {
             return None;
         }
         let index = existing_index(state, &path)?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let is_build = snapshot.kind == FileKind::Build && name.starts_with("BUILD");
         let rel = path.strip_prefix(index.root()).ok()?;
         let package = if is_build {
             rel.parent()

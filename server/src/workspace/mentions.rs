@@ -11,7 +11,9 @@
 //!   flags and free text.
 //!
 //! `name`, and attributes that hold commands, flags or free text
-//! ([`TEXT_ATTRIBUTES`]), are never read. `load()` is not a mention.
+//! ([`TEXT_ATTRIBUTES`]), are never read. `load()` is not a mention, and
+//! neither are the arguments of calls nested in another call's arguments
+//! (helper functions computing a value: only `select()` is followed).
 
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
@@ -111,7 +113,7 @@ pub fn label_mentions(tree: &Tree, rope: &Rope) -> Vec<Mention> {
     let mut visited_children = false;
     loop {
         let node = cursor.node();
-        if !visited_children && node.kind() == "call" {
+        if !visited_children && node.kind() == "call" && !nested_in_arguments(node) {
             call_mentions(node, rope, &mut out);
         }
         if !visited_children && cursor.goto_first_child() {
@@ -127,6 +129,18 @@ pub fn label_mentions(tree: &Tree, rope: &Rope) -> Vec<Mention> {
         visited_children = true;
     }
     out
+}
+
+/// The call is inside another call's arguments (`f(x = g(...))`).
+fn nested_in_arguments(call: Node<'_>) -> bool {
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        if parent.kind() == "argument_list" {
+            return true;
+        }
+        node = parent;
+    }
+    false
 }
 
 /// True when `callee` is `load` (its strings are not mentions).
@@ -303,6 +317,7 @@ cc_library(
     config = ":relative_in_other_attr",
 )
 [m(name = n, data = ["//x:" + n, "//y"]) for n in ["a"]]
+write_file(name = "w", content = [json.encode(helper(path = "//not/a:label"))])
 config_setting(name = "s", flag_values = {"//f:flag": "on"})
 "#,
         );

@@ -26,6 +26,13 @@ pub trait PackageLookup {
     fn bzl_globals(&self, _path: &str) -> Option<Arc<BzlGlobals>> {
         None
     }
+    /// The directory holds a workspace of its own (`MODULE.bazel`,
+    /// `WORKSPACE`, ...). Bazel treats it as a repository boundary when the
+    /// outer workspace declares it as a local repository and as a plain
+    /// package otherwise, so a label crossing into it is never an error.
+    fn is_nested_root(&self, _dir: &str) -> bool {
+        false
+    }
 }
 
 /// What a label names.
@@ -67,6 +74,10 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
         return Resolution::Unknown;
     }
     let package = label.package.as_deref().unwrap_or(current);
+    if package == "external" && !lookup.is_package(package) {
+        // `//external:name`: a `bind()` of the WORKSPACE file.
+        return Resolution::Unknown;
+    }
     if !lookup.is_package(package) {
         return Resolution::Unresolved(Unresolved::Package {
             message: format!(
@@ -99,6 +110,9 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
         }
         dir.push_str(segment);
         if lookup.is_package(&dir) {
+            if lookup.is_nested_root(&dir) {
+                return Resolution::Unknown;
+            }
             let rest = segments[i + 1..].join("/");
             return Resolution::Unresolved(Unresolved::Target {
                 message: format!(
@@ -172,7 +186,7 @@ pub fn resolve_load(label: &Label, current: &str, lookup: &dyn PackageLookup) ->
             dir.push('/');
         }
         dir.push_str(segment);
-        if lookup.is_package(&dir) {
+        if lookup.is_package(&dir) && !lookup.is_nested_root(&dir) {
             return LoadResolution::Unresolved(format!(
                 "Label '{shown}' is invalid because '{dir}' is a subpackage"
             ));
@@ -286,6 +300,7 @@ mod tests {
     #[test]
     fn never_false_alarms() {
         assert_eq!(resolved("@other//x:y", "app"), Resolution::Unknown);
+        assert_eq!(resolved("//external:zlib", "app"), Resolution::Unknown);
         assert_eq!(
             resolved("//macros:t_lib", "app"),
             Resolution::Unknown,

@@ -131,6 +131,10 @@ impl PackageLookup for CurrentFirst<'_> {
     fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
         self.view.bzl_globals(path)
     }
+
+    fn is_nested_root(&self, dir: &str) -> bool {
+        self.view.is_nested_root(dir)
+    }
 }
 
 /// Absolute path of a workspace-relative one.
