@@ -91,6 +91,13 @@ impl PackageDecls {
         self.targets.iter().find(|t| t.name == name)
     }
 
+    /// Whether a target `name` missing from [`PackageDecls::targets`] may
+    /// exist all the same: the package is open, or `name` may be an
+    /// implicit output.
+    pub fn may_declare(&self, name: &str) -> bool {
+        self.open || self.may_be_implicit_output(name)
+    }
+
     /// Whether `name` may be an implicit output of a declared rule
     /// (`foo_deploy.jar`, `foo.stripped`, `libfoo.a`): rules make files
     /// named after their target that no BUILD file lists.

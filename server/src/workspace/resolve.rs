@@ -133,7 +133,7 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
             path,
         };
     }
-    if decls.open || decls.may_be_implicit_output(name) {
+    if decls.may_declare(name) {
         return Resolution::Unknown;
     }
     let candidates =
