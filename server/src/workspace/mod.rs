@@ -7,6 +7,7 @@
 pub mod check;
 pub mod label;
 pub mod package;
+pub mod repos;
 pub mod resolve;
 #[cfg(test)]
 pub(crate) mod testing;
