@@ -316,9 +316,35 @@ fn statements<'t>(parent: Node<'t>, rope: &Rope, out: &mut Vec<Item<'t>>) {
     for stmt in parent.children(&mut cursor) {
         statement(stmt, rope, out);
     }
-    if parent.is_error() {
-        broken_calls(parent, rope, out);
-    }
+}
+
+/// Everything that looks like a statement in a damaged region: every call
+/// in it counts, however deep tree-sitter nested it (`f(a = "x",` then a
+/// line `g(name = "y")` may become `g(...)` as the value of `a`). Taking
+/// too many calls only makes the set larger or open, never a false alarm.
+fn damaged<'t>(error: Node<'t>, rope: &Rope, out: &mut Vec<Item<'t>>) {
+    crate::syntax::walk_preorder(error, |node| match node.kind() {
+        "call"
+        | "assignment"
+        | "list_comprehension"
+        | "dictionary_comprehension"
+        | "set_comprehension"
+        | "generator_expression" => {
+            expression(node, rope, out);
+            false
+        }
+        "for_statement" | "if_statement" | "while_statement" => {
+            out.push(Item::Open);
+            false
+        }
+        "function_definition" => false,
+        _ => {
+            if node.is_error() {
+                broken_calls(node, rope, out);
+            }
+            true
+        }
+    });
 }
 
 fn statement<'t>(stmt: Node<'t>, rope: &Rope, out: &mut Vec<Item<'t>>) {
@@ -330,7 +356,7 @@ fn statement<'t>(stmt: Node<'t>, rope: &Rope, out: &mut Vec<Item<'t>>) {
             }
         }
         "for_statement" | "if_statement" | "while_statement" => out.push(Item::Open),
-        "ERROR" => statements(stmt, rope, out),
+        "ERROR" => damaged(stmt, rope, out),
         _ => expression(stmt, rope, out),
     }
 }
@@ -413,7 +439,8 @@ fn broken_calls<'t>(error: Node<'t>, rope: &Rope, out: &mut Vec<Item<'t>>) {
         };
         match child.kind() {
             "(" | "," => {}
-            ")" => out.extend(current.take().map(Item::Call)),
+            // A whole call here is a statement of its own (see `damaged`).
+            ")" | "call" => out.extend(current.take().map(Item::Call)),
             _ if child.is_named() && !child.is_error() => argument(*child, rope, call),
             _ => {}
         }
@@ -821,6 +848,15 @@ bind(name = "python_headers", actual = "//:h")
             workspace("http_archive(name = \"ok\")\nhttp_archive(name = \"half\", urls = [\n");
         assert!(set.get("ok").is_some(), "{set:?}");
         assert!(set.get("half").is_some(), "{set:?}");
+        let set = module("bazel_dep(name = \"a\",\nbazel_dep(name = \"b\")\n");
+        assert_eq!(names(&set), vec!["a", "b"]);
+        let set = module("bazel_dep(name = \"a\", version = \"1\"\nbazel_dep(name = \"b\")\nbazel_dep(name = \"c\")\n");
+        assert!(set.get("b").is_some() && set.get("c").is_some(), "{set:?}");
+        let set = module("ext = use_extension(\":e.bzl\", \"e\")\nuse_repo(ext, \"x\", \nbazel_dep(name = \"c\")\n");
+        assert!(set.get("x").is_some() && set.get("c").is_some(), "{set:?}");
+        assert!(!set.open, "{set:?}");
+        let set = workspace("http_archive(name = \"x\", urls = [\"a\",\nlocal_repository(name = \"y\", path = \"p\")\n");
+        assert!(set.get("x").is_some() && set.get("y").is_some(), "{set:?}");
         let _ = module("\0\u{1}((((( use_repo(");
         let _ = workspace("maybe(\nmaybe()\n)))");
     }
