@@ -1,4 +1,6 @@
-//! External repositories: the names a workspace can use after `@`, read
+//! External repositories: the names the main repository of a workspace can
+//! use after `@` (its repository mapping; other repositories have their
+//! own, which this does not model), read
 //! statically (tree-sitter, error-tolerant: a half-typed file yields what
 //! it can) from `MODULE.bazel` (and the files it `include()`s),
 //! `WORKSPACE`/`WORKSPACE.bazel` and `WORKSPACE.bzlmod`.
@@ -39,10 +41,16 @@ pub const BUILTIN_REPOS: &[&str] = &["bazel_tools", "local_config_platform"];
 /// [`RepoSet::status`] calls them [`RepoStatus::Undecidable`] unless a file
 /// declares them.
 ///
-/// Exact names: `platforms`, `internal_platforms_do_not_use` and
-/// `host_platform` come from `local_config_platform.WORKSPACE` (Bazel 7);
-/// the others from the language fragments of `DEFAULT.WORKSPACE.SUFFIX`
-/// (C++, shell, Xcode, Java). See also [`WORKSPACE_SUFFIX_PREFIXES`].
+/// `platforms`, `internal_platforms_do_not_use` and `host_platform` are
+/// exact: Bazel 7's `local_config_platform.WORKSPACE` declares them. The
+/// rest is a conservative superset, not checked against each version's
+/// suffix: the repositories of Bazel's own mock WORKSPACE in its test setup
+/// (`rules_java`, `rules_java_builtin`, `com_google_protobuf`,
+/// `android_gmaven_r8`, `build_bazel_apple_support`), the rule sets the
+/// `bazel_tools` module depends on (`rules_cc`, `rules_proto`,
+/// `rules_python`, `rules_license`), and `bazel_skylib`. A name
+/// too many here only makes it undecidable, never a false alarm. See also
+/// [`WORKSPACE_SUFFIX_PREFIXES`].
 pub const WORKSPACE_SUFFIX_REPOS: &[&str] = &[
     "platforms",
     "internal_platforms_do_not_use",
