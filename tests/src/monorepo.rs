@@ -149,8 +149,9 @@ impl Writer {
     }
 
     /// `<package>/<name>.cc`.
-    fn cc(&mut self, root: &Path, package: &str, name: &str, i: usize) -> io::Result<()> {
-        let text = cc_source(package, name, i);
+    fn cc(&mut self, root: &Path, package: &str, file: CcFile<'_>, i: usize) -> io::Result<()> {
+        let text = cc_source(package, &file, i);
+        let name = file.name;
         self.file(root, &format!("{package}/{name}.cc"), &text)
     }
 
@@ -266,10 +267,28 @@ fn list(items: &[String]) -> String {
     out
 }
 
-fn cc_source(package: &str, name: &str, i: usize) -> String {
-    format!(
-        "// Generated for //{package}.\n#include \"{package}/{name}.h\"\n\nnamespace p{i} {{\nint {name}_value() {{ return {i}; }}\n}}  // namespace p{i}\n"
-    )
+/// A C++ source file to write.
+struct CcFile<'a> {
+    /// `<name>.cc`.
+    name: &'a str,
+    /// The package's header it includes (`<header>.h`, written too).
+    header: &'a str,
+    /// Defines `main()` (tests and binaries).
+    main: bool,
+}
+
+fn cc_source(package: &str, file: &CcFile<'_>, i: usize) -> String {
+    let CcFile { name, header, main } = file;
+    let mut text = format!(
+        "// Generated for //{package}.\n#include \"{package}/{header}.h\"\n\nnamespace p{i} {{\nint {name}_value() {{ return {i}; }}\n}}  // namespace p{i}\n"
+    );
+    if *main {
+        let _ = write!(
+            text,
+            "\nint main() {{ return p{i}::{name}_value() == {i} ? 0 : 1; }}\n"
+        );
+    }
+    text
 }
 
 fn cc_header(name: &str, i: usize) -> String {
@@ -357,7 +376,12 @@ fn write_package(
         match kind {
             0 => {
                 let name = format!("{leaf}_util");
-                out.cc(root, path, &name, i)?;
+                let file = CcFile {
+                    name: &name,
+                    header: &name,
+                    main: false,
+                };
+                out.cc(root, path, file, i)?;
                 out.header(root, path, &name, i)?;
                 let self_dep = if rng.chance(500) {
                     format!(":{leaf}")
@@ -373,7 +397,12 @@ fn write_package(
             }
             1 => {
                 let name = format!("{leaf}_test");
-                out.cc(root, path, &name, i)?;
+                let file = CcFile {
+                    name: &name,
+                    header: &leaf,
+                    main: true,
+                };
+                out.cc(root, path, file, i)?;
                 let mut data = Vec::new();
                 if let Some(&j) = chosen.last() {
                     if packages[j].exports_readme {
@@ -430,7 +459,12 @@ fn write_package(
             }
             6 => {
                 let name = format!("{leaf}_mtest");
-                out.cc(root, path, &name, i)?;
+                let file = CcFile {
+                    name: &name,
+                    header: &leaf,
+                    main: true,
+                };
+                out.cc(root, path, file, i)?;
                 let _ = write!(
                     body,
                     "\nmy_cc_test(\n    name = \"{name}\",\n    srcs = [\"{name}.cc\"],\n    deps = [\":{leaf}\"],\n)\n"
@@ -448,11 +482,12 @@ fn write_package(
             }
             8 => {
                 let name = format!("{leaf}_main");
-                out.file(
-                    root,
-                    &format!("{path}/{name}.cc"),
-                    &format!("int main() {{ return {}; }}\n", i % 2),
-                )?;
+                let file = CcFile {
+                    name: &name,
+                    header: &leaf,
+                    main: true,
+                };
+                out.cc(root, path, file, i)?;
                 let _ = write!(
                     body,
                     "\ncc_binary(\n    name = \"{name}\",\n    srcs = [\"{name}.cc\"],\n    deps = [\":{leaf}\"],\n)\n"
@@ -478,7 +513,13 @@ fn write_package(
         .take(2 + rng.below(5))
     {
         let name = format!("{leaf}{part}");
-        out.cc(root, path, &name, i)?;
+        let header = if k < 3 { &name } else { &leaf };
+        let file = CcFile {
+            name: &name,
+            header,
+            main: false,
+        };
+        out.cc(root, path, file, i)?;
         srcs.push(format!("{name}.cc"));
         if k < 3 {
             out.header(root, path, &name, i)?;
