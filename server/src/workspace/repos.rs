@@ -78,6 +78,28 @@ pub const WORKSPACE_SUFFIX_PREFIXES: &[&str] = &[
     "remote_java_tools",
 ];
 
+/// The MODULE.bazel functions handled by name or declaring no repository
+/// (`flag_alias` has a `name`, of a flag).
+const MODULE_FUNCTIONS: &[&str] = &[
+    "module",
+    "bazel_dep",
+    "use_extension",
+    "use_repo",
+    "use_repo_rule",
+    "include",
+    "local_path_override",
+    "archive_override",
+    "git_override",
+    "single_version_override",
+    "multiple_version_override",
+    "register_toolchains",
+    "register_execution_platforms",
+    "inject_repo",
+    "override_repo",
+    "flag_alias",
+    "print",
+];
+
 /// Calls in a WORKSPACE file known to declare no repository.
 const NO_REPO_CALLS: &[&str] = &[
     "register_toolchains",
@@ -507,11 +529,19 @@ pub fn module_repos(tree: &Tree, rope: &Rope) -> RepoSet {
                     set.includes.push(label);
                 }
             }
+            callee if MODULE_FUNCTIONS.contains(&callee) || callee.contains('.') => {}
             callee => {
-                if let Some((_, rule)) = repo_rules.iter().find(|(var, _)| var == callee) {
-                    let source = RepoSource::RepoRule { rule: rule.clone() };
-                    named_repo(&call, source, rope, &mut set);
-                }
+                // A `use_repo_rule` proxy. In a valid file no other plain
+                // call can be here; in a damaged one the assignment may be
+                // lost, so any other call with a `name` counts too.
+                let rule = repo_rules
+                    .iter()
+                    .find(|(var, _)| var == callee)
+                    .map_or(callee, |(_, rule)| rule.as_str());
+                let source = RepoSource::RepoRule {
+                    rule: rule.to_string(),
+                };
+                named_repo(&call, source, rope, &mut set);
             }
         }
     }
@@ -520,8 +550,13 @@ pub fn module_repos(tree: &Tree, rope: &Rope) -> RepoSet {
 }
 
 fn bazel_dep(call: &Call<'_>, rope: &Rope, set: &mut RepoSet) {
-    let Arg::Str(module, module_range) = call.string_arg("name", Some(0), rope) else {
-        return;
+    let (module, module_range) = match call.string_arg("name", Some(0), rope) {
+        Arg::Str(module, range) => (module, range),
+        Arg::Dynamic => {
+            set.open = true;
+            return;
+        }
+        Arg::Missing | Arg::None => return,
     };
     let version = call.string_arg("version", None, rope).string();
     let source = RepoSource::BazelDep {
@@ -786,6 +821,11 @@ go_deps.from_file(go_mod = "//:go.mod")
         assert!(!set.open);
         assert!(module("ext = use_extension(\":e.bzl\", \"e\")\nuse_repo(ext, *NAMES)\n").open);
         assert!(module("ext = use_extension(\":e.bzl\", \"e\")\nuse_repo(ext, NAME)\n").open);
+        assert!(module("bazel_dep(name = NAME, version = \"1\")\n").open);
+        let set = module(
+            "flag_alias(name = \"opt\", starlark_flag = \"//:opt\")\next.tag(name = \"t\")\n",
+        );
+        assert!(set.repos.is_empty() && !set.open, "{set:?}");
     }
 
     #[test]
@@ -865,6 +905,10 @@ bind(name = "python_headers", actual = "//:h")
         assert!(!set.open, "{set:?}");
         let set = workspace("http_archive(name = \"x\", urls = [\"a\",\nlocal_repository(name = \"y\", path = \"p\")\n");
         assert!(set.get("x").is_some() && set.get("y").is_some(), "{set:?}");
+        // The proxy's assignment is damaged: its calls still count.
+        let set =
+            module("http_archive = use_repo_rule(\"@x//:h.bzl\",\nhttp_archive(name = \"foo\")\n");
+        assert!(set.get("foo").is_some(), "{set:?}");
         let _ = module("\0\u{1}((((( use_repo(");
         let _ = workspace("maybe(\nmaybe()\n)))");
     }
