@@ -6,6 +6,8 @@
 //! `shutdown` + `exit` and asserts that the process exits cleanly.
 
 pub mod bazel;
+pub mod monorepo;
+pub mod rng;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

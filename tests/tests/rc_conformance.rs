@@ -26,6 +26,7 @@ use bzls_e2e::bazel::{
     PLATFORM_VIA,
 };
 use bzls_e2e::bzls_bin;
+use bzls_e2e::rng::Rng;
 use serde_json::Value;
 
 const DEFAULT_SEED: u64 = 0x00b2_1a5e_2010;
@@ -35,40 +36,6 @@ const MAX_REPORTED: usize = 5;
 
 // ---------------------------------------------------------------------------
 // Random rc setups.
-
-/// xorshift64, seeded through splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Rng((z ^ (z >> 31)) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    /// True with probability `per_mille`/1000.
-    fn chance(&mut self, per_mille: usize) -> bool {
-        self.below(1000) < per_mille
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Where an rc file lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

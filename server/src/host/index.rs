@@ -609,23 +609,11 @@ mod tests {
     use crate::workspace::label::parse_label;
     use crate::workspace::resolve::{resolve, Resolution};
 
-    struct Dir(PathBuf);
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
+    use crate::fixture::{write_file as write, TempDir};
 
     #[test]
     fn finds_packages_and_resolves_labels() {
-        let dir = Dir(std::env::temp_dir().join(format!("bzls-index-{}", std::process::id())));
+        let dir = TempDir::new("index");
         let root = &dir.0;
         write(root, "MODULE.bazel", "");
         write(root, "BUILD", "");

@@ -5,4 +5,5 @@
 pub mod flags;
 pub mod index;
 pub mod rc;
+pub mod repos;
 pub mod workspace;
