@@ -261,6 +261,7 @@ fn check_reports_labels_that_point_nowhere() {
         stdout(&out),
         "app/BUILD:4:22: error[unresolved-target]: no such target '//lib:utill': target 'utill' not declared in package 'lib'\n\
          app/BUILD:4:37: error[unresolved-package]: no such package 'nope': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: nope\n\
+         app/BUILD:4:47: warning[unknown-repository]: No repository visible as '@other' from main repository\n\
          app/BUILD:4:62: error[label-syntax]: invalid package name 'lib//bad': package names may not contain '//' path separators (perhaps you meant \":bad\"?)\n",
         "stderr: {}",
         stderr(&out)

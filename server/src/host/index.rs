@@ -30,13 +30,15 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use ropey::Rope;
 
+use super::repos::{load_repositories, Repositories};
 use super::workspace::read_bazelignore;
 use crate::analysis::workspace::WorkspaceView;
 use crate::hash::{FastMap, FastSet};
 use crate::text::TextRange;
 use crate::workspace::bzl::{bzl_globals, BzlGlobals};
 use crate::workspace::package::PackageDecls;
-use crate::workspace::resolve::PackageLookup;
+use crate::workspace::repos::RepoStatus;
+use crate::workspace::resolve::{PackageLookup, RepoVisibility};
 use crate::workspace::summary::{summarize_text, PackageSummary};
 
 /// BUILD and .bzl files larger than this are not parsed (the package then
@@ -137,6 +139,9 @@ pub struct WorkspaceIndex {
     /// Top-level bindings of .bzl files, by workspace-relative path.
     bzl: Mutex<FastMap<String, Arc<BzlGlobals>>>,
     bzl_overlay: RwLock<FastMap<String, Arc<BzlGlobals>>>,
+    /// The repositories MODULE.bazel and WORKSPACE declare, read when first
+    /// asked for; `None` again after one of those files changes.
+    repos: RwLock<Option<Arc<Repositories>>>,
 }
 
 impl WorkspaceIndex {
@@ -149,6 +154,7 @@ impl WorkspaceIndex {
             complete: AtomicBool::new(false),
             bzl: Mutex::new(FastMap::default()),
             bzl_overlay: RwLock::new(FastMap::default()),
+            repos: RwLock::new(None),
         }
     }
 
@@ -326,6 +332,13 @@ impl WorkspaceIndex {
             return Vec::new();
         };
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if matches!(
+            file_name,
+            "MODULE.bazel" | "WORKSPACE" | "WORKSPACE.bazel" | "WORKSPACE.bzlmod"
+        ) || file_name.ends_with(".MODULE.bazel")
+        {
+            *self.repos.write().unwrap_or_else(|p| p.into_inner()) = None;
+        }
         if rel.ends_with(".bzl") || rel.ends_with(".scl") {
             if let Ok(mut cache) = self.bzl.lock() {
                 cache.remove(rel);
@@ -359,6 +372,21 @@ impl WorkspaceIndex {
             return self.package_of(rel).into_iter().collect();
         }
         Vec::new()
+    }
+
+    /// The repositories the workspace declares.
+    pub fn repositories(&self) -> Arc<Repositories> {
+        if let Some(repos) = self
+            .repos
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            return repos.clone();
+        }
+        let repos = Arc::new(load_repositories(&self.root));
+        *self.repos.write().unwrap_or_else(|p| p.into_inner()) = Some(repos.clone());
+        repos
     }
 
     /// Forgets every cached .bzl binding (a .bzl changed in a way the
@@ -571,6 +599,29 @@ impl PackageLookup for WorkspaceIndex {
         // warning), and a label naming a subpackage's directory is left to
         // Bazel to judge.
         self.root.join(path).exists()
+    }
+
+    fn repo_visibility(&self, name: &str) -> RepoVisibility {
+        let declared_somewhere = ["MODULE.bazel", "WORKSPACE", "WORKSPACE.bazel"]
+            .iter()
+            .any(|f| self.root.join(f).is_file());
+        // A workspace nested in another is often a test fixture the outer
+        // one uses as a repository, whose names it then sees.
+        let nested = self
+            .root
+            .parent()
+            .and_then(super::workspace::find_workspace_root)
+            .is_some();
+        if !declared_somewhere || nested {
+            return RepoVisibility::Undecidable;
+        }
+        match self.repositories().set.status(name) {
+            RepoStatus::Main | RepoStatus::Declared(_) | RepoStatus::Builtin => {
+                RepoVisibility::Visible
+            }
+            RepoStatus::Undecidable => RepoVisibility::Undecidable,
+            RepoStatus::Unknown => RepoVisibility::Unknown,
+        }
     }
 
     fn is_nested_root(&self, dir: &str) -> bool {

@@ -10,13 +10,13 @@
 use ropey::Rope;
 use tree_sitter::Tree;
 
-use super::label::parse_label;
+use super::label::{parse_label, Repo};
 use super::mentions::label_mentions;
 use super::package::load_decls;
 use super::resolve::{
-    resolve, resolve_load, LoadResolution, PackageLookup, Resolution, Unresolved,
+    resolve, resolve_load, LoadResolution, PackageLookup, RepoVisibility, Resolution, Unresolved,
 };
-use crate::analysis::{Diagnostic, DiagnosticCode, Fix, Related};
+use crate::analysis::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
 use crate::text::TextRange;
 
 /// The label diagnostics of the BUILD file of `package`.
@@ -61,6 +61,9 @@ pub fn load_diagnostics(
                 continue;
             }
         };
+        if let Repo::Apparent(name) = &label.repo {
+            unknown_repository(name, load.module_range, lookup, &mut out);
+        }
         let path = match resolve_load(&label, package, lookup) {
             LoadResolution::File(path) => path,
             LoadResolution::Unknown => continue,
@@ -132,6 +135,11 @@ fn check_label(
             return;
         }
     };
+    if let Repo::Apparent(name) = &label.repo {
+        if strict || text.contains("//") {
+            unknown_repository(name, range, lookup, out);
+        }
+    }
     match resolve(&label, package, lookup) {
         Resolution::Unresolved(Unresolved::Package { message }) => {
             out.push(Diagnostic::error(
@@ -168,6 +176,23 @@ fn check_label(
     }
 }
 
+/// An `unknown-repository` warning when `@name` is declared nowhere.
+fn unknown_repository(
+    name: &str,
+    range: TextRange,
+    lookup: &dyn PackageLookup,
+    out: &mut Vec<Diagnostic>,
+) {
+    if lookup.repo_visibility(name) == RepoVisibility::Unknown {
+        out.push(Diagnostic::new(
+            Severity::Warning,
+            DiagnosticCode::UnknownRepository,
+            range,
+            format!("No repository visible as '@{name}' from main repository"),
+        ));
+    }
+}
+
 /// `label` with its target name replaced by `candidate`, in the same form
 /// (`:x`, `x`, `//p:x`, `//p`); a candidate that is a label already
 /// (`//dir:rest`) is taken whole.
@@ -201,7 +226,8 @@ mod tests {
             "tools/defs.bzl",
             "def my_test(name):\n    pass\n\n_hidden = 1\nVERSION = \"1\"\n",
         )
-        .with_bzl("tools/broken.bzl", "def half(:\n");
+        .with_bzl("tools/broken.bzl", "def half(:\n")
+        .with_repos(&["ext"]);
         let tree = parse_str(build);
         let diags = label_diagnostics(&tree, &Rope::from_str(build), "app", &lookup);
         render_diagnostics(build, &diags)
@@ -222,16 +248,19 @@ mod tests {
             load("//tools:defs.txt", "x")
             #    ^^^^^^^^^^^^^^^^^^ error[unresolved-load]: The label must reference a file with extension '.bzl': '//tools:defs.txt'
             load("@ext//:defs.bzl", "x")
+            load("@unknown//:defs.bzl", "x")
+            #    ^^^^^^^^^^^^^^^^^^^^^ warning[unknown-repository]: No repository visible as '@unknown' from main repository
             load("//tools//x.bzl", "x")
             #    ^^^^^^^^^^^^^^^^ error[label-syntax]: invalid package name 'tools//x.bzl': package names may not contain '//' path separators (perhaps you meant ":x.bzl"?)
             cc_binary(
                 name = "app",
                 srcs = ["main.cc", "missing.cc"],
             #                      ^^^^^^^^^^^^ error[unresolved-target]: no such target '//app:missing.cc': target 'missing.cc' not declared in package 'app'
-                deps = ["//lib", "//lib:libb", "//nope", "//lib//x", "@ext//a:b"] + select({
+                deps = ["//lib", "//lib:libb", "//nope", "//lib//x", "@ext//a:b", "@nope//a:b"] + select({
             #                    ^^^^^^^^^^^^ error[unresolved-target]: no such target '//lib:libb': target 'libb' not declared in package 'lib'
             #                                  ^^^^^^^^ error[unresolved-package]: no such package 'nope': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: nope
             #                                            ^^^^^^^^^^ error[label-syntax]: invalid package name 'lib//x': package names may not contain '//' path separators (perhaps you meant ":x"?)
+            #                                                                     ^^^^^^^^^^^^ warning[unknown-repository]: No repository visible as '@nope' from main repository
                     "//lib:linux": [":app"],
                     "//lib:linuz": [],
             #       ^^^^^^^^^^^^^ error[unresolved-target]: no such target '//lib:linuz': target 'linuz' not declared in package 'lib'
@@ -249,11 +278,12 @@ load("//tools:nope.bzl", "x")
 load("//nope:defs.bzl", "x")
 load("//tools:defs.txt", "x")
 load("@ext//:defs.bzl", "x")
+load("@unknown//:defs.bzl", "x")
 load("//tools//x.bzl", "x")
 cc_binary(
     name = "app",
     srcs = ["main.cc", "missing.cc"],
-    deps = ["//lib", "//lib:libb", "//nope", "//lib//x", "@ext//a:b"] + select({
+    deps = ["//lib", "//lib:libb", "//nope", "//lib//x", "@ext//a:b", "@nope//a:b"] + select({
         "//lib:linux": [":app"],
         "//lib:linuz": [],
         "//conditions:default": [],

@@ -33,6 +33,22 @@ pub trait PackageLookup {
     fn is_nested_root(&self, _dir: &str) -> bool {
         false
     }
+    /// Whether `@name` is a repository the main repository can see.
+    fn repo_visibility(&self, _name: &str) -> RepoVisibility {
+        RepoVisibility::Undecidable
+    }
+}
+
+/// Whether an apparent repository name is visible from the main repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepoVisibility {
+    /// Declared, built in, or the main repository's own name.
+    Visible,
+    /// Not declared, but something may declare it (an open WORKSPACE,
+    /// Bazel's WORKSPACE suffix, no MODULE.bazel or WORKSPACE to read).
+    Undecidable,
+    /// Declared nowhere.
+    Unknown,
 }
 
 /// What a label names.

@@ -7,7 +7,7 @@ use ropey::Rope;
 
 use super::bzl::{bzl_globals, BzlGlobals};
 use super::package::{package_decls, PackageDecls};
-use super::resolve::PackageLookup;
+use super::resolve::{PackageLookup, RepoVisibility};
 use crate::syntax::parse_str;
 
 /// An in-memory workspace: BUILD texts by package, and other files.
@@ -15,6 +15,8 @@ pub struct Memory {
     packages: HashMap<String, Arc<PackageDecls>>,
     files: Vec<String>,
     bzl: HashMap<String, Arc<BzlGlobals>>,
+    /// Declared repositories; `None`: undecidable.
+    repos: Option<Vec<String>>,
 }
 
 impl Memory {
@@ -33,7 +35,14 @@ impl Memory {
             packages,
             files: files.iter().map(|f| f.to_string()).collect(),
             bzl: HashMap::new(),
+            repos: None,
         }
+    }
+
+    /// Declares exactly these repositories.
+    pub fn with_repos(mut self, names: &[&str]) -> Memory {
+        self.repos = Some(names.iter().map(|n| n.to_string()).collect());
+        self
     }
 
     /// Adds a .bzl file at a workspace-relative path.
@@ -63,5 +72,13 @@ impl PackageLookup for Memory {
 
     fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
         self.bzl.get(path).cloned()
+    }
+
+    fn repo_visibility(&self, name: &str) -> RepoVisibility {
+        match &self.repos {
+            None => RepoVisibility::Undecidable,
+            Some(names) if names.iter().any(|n| n == name) => RepoVisibility::Visible,
+            Some(_) => RepoVisibility::Unknown,
+        }
     }
 }

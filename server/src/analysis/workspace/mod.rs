@@ -135,6 +135,10 @@ impl PackageLookup for CurrentFirst<'_> {
     fn is_nested_root(&self, dir: &str) -> bool {
         self.view.is_nested_root(dir)
     }
+
+    fn repo_visibility(&self, name: &str) -> crate::workspace::resolve::RepoVisibility {
+        self.view.repo_visibility(name)
+    }
 }
 
 /// Absolute path of a workspace-relative one.
