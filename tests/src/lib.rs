@@ -213,10 +213,25 @@ impl TestServer {
 
     /// Waits for, and removes, the first message matching `pred`.
     pub fn take(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.take_within(TIMEOUT, what, pred)
+    }
+
+    /// The process id of the server.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// [`TestServer::take`] with a time limit of `wait`.
+    pub fn take_within(
+        &mut self,
+        wait: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         if let Some(i) = self.backlog.iter().position(&pred) {
             return self.backlog.remove(i);
         }
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.incoming.recv_timeout(left) {

@@ -170,7 +170,13 @@ impl WorkspaceIndex {
 
     /// Both phases, in parallel, reporting progress.
     pub fn build(&self, progress: &(dyn Fn(Phase) + Sync)) {
+        let started = std::time::Instant::now();
         let packages = walk(&self.root, progress);
+        tracing::info!(
+            packages = packages.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "workspace walked"
+        );
         let mut names: Vec<String> = packages.keys().cloned().collect();
         names.sort_unstable();
         {

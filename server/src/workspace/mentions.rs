@@ -107,40 +107,30 @@ pub struct Mention {
 /// Every label string of a BUILD file, in text order.
 pub fn label_mentions(tree: &Tree, rope: &Rope) -> Vec<Mention> {
     let mut out = Vec::new();
-    let mut cursor = tree.root_node().walk();
-    // A preorder walk over every node: calls may sit in loops,
-    // comprehensions and conditionals.
-    let mut visited_children = false;
-    loop {
-        let node = cursor.node();
-        if !visited_children && node.kind() == "call" && !nested_in_arguments(node) {
-            call_mentions(node, rope, &mut out);
-        }
-        if !visited_children && cursor.goto_first_child() {
-            continue;
-        }
-        if cursor.goto_next_sibling() {
-            visited_children = false;
-            continue;
-        }
-        if !cursor.goto_parent() {
-            break;
-        }
-        visited_children = true;
-    }
+    statement_calls(tree.root_node(), rope, &mut out);
     out
 }
 
-/// The call is inside another call's arguments (`f(x = g(...))`).
-fn nested_in_arguments(call: Node<'_>) -> bool {
-    let mut node = call;
-    while let Some(parent) = node.parent() {
-        if parent.kind() == "argument_list" {
-            return true;
+/// Finds the calls at statement level under `node` (also in loops,
+/// conditionals and comprehensions) without entering any call's
+/// arguments: calls nested there compute values, they are not targets.
+fn statement_calls(node: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "call" => call_mentions(child, rope, out),
+            "expression_statement"
+            | "for_statement"
+            | "if_statement"
+            | "block"
+            | "else_clause"
+            | "elif_clause"
+            | "list_comprehension"
+            | "parenthesized_expression"
+            | "ERROR" => statement_calls(child, rope, out),
+            _ => {}
         }
-        node = parent;
     }
-    false
 }
 
 /// True when `callee` is `load` (its strings are not mentions).
