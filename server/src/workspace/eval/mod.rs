@@ -333,32 +333,52 @@ fn load_error(message: String) -> starlark::Error {
 
 impl FileLoader for Loader<'_> {
     fn load(&self, path: &str) -> starlark::Result<FrozenModule> {
-        let (key, package) = resolve_module(path, &self.repo, &self.package).map_err(load_error)?;
-        if self.stack.contains(&key) {
-            let chain: Vec<String> = self.stack.iter().map(|k| k.path.clone()).collect();
-            return Err(load_error(format!(
-                "cycle in the load graph: {} -> {}",
-                chain.join(" -> "),
-                key.path
-            )));
-        }
-        self.loaded.borrow_mut().push(key.clone());
         let symbols: &[String] = self.requested.get(path).map_or(&[], Vec::as_slice);
         let known = |s: &str| is_known_rule(path, s);
-        let Some(text) = self.source.module_text(&key) else {
-            return synthetic(path, symbols, &known, None);
-        };
-        match self
-            .evaluator
-            .module(&key, &package, &text, self.source, &self.stack)
-        {
-            Ok(module) if !symbols.iter().any(|s| known(s)) => Ok(module),
-            Ok(module) => synthetic(path, symbols, &known, Some(&module)),
+        match self.load_module(path, symbols, &known) {
+            Ok(module) => Ok(module),
             // A rule set we model needs nothing from its own code.
             Err(_) if !symbols.is_empty() && symbols.iter().all(|s| known(s)) => {
                 synthetic(path, symbols, &known, None)
             }
+            // The BUILD file goes on with opaque symbols, so the targets
+            // after a broken load are still seen; the package is open.
+            Err(e) if self.stack.is_empty() => {
+                state::mark_open(|| format!("load(\"{path}\") failed: {e}"));
+                synthetic(path, symbols, &|_| false, None)
+            }
             Err(e) => Err(load_error(e)),
+        }
+    }
+}
+
+impl Loader<'_> {
+    fn load_module(
+        &self,
+        path: &str,
+        symbols: &[String],
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<FrozenModule, String> {
+        let (key, package) = resolve_module(path, &self.repo, &self.package)?;
+        if self.stack.contains(&key) {
+            let chain: Vec<String> = self.stack.iter().map(|k| k.path.clone()).collect();
+            return Err(format!(
+                "cycle in the load graph: {} -> {}",
+                chain.join(" -> "),
+                key.path
+            ));
+        }
+        self.loaded.borrow_mut().push(key.clone());
+        let Some(text) = self.source.module_text(&key) else {
+            return synthetic(path, symbols, known, None).map_err(|e| e.kind().to_string());
+        };
+        let module = self
+            .evaluator
+            .module(&key, &package, &text, self.source, &self.stack)?;
+        if symbols.iter().any(|s| known(s)) {
+            synthetic(path, symbols, known, Some(&module)).map_err(|e| e.kind().to_string())
+        } else {
+            Ok(module)
         }
     }
 }

@@ -371,18 +371,15 @@ fn package_functions(builder: &mut GlobalsBuilder) {
         #[starlark(require = pos)] input: Value<'v>,
         heap: Heap<'v>,
     ) -> starlark::Result<Value<'v>> {
-        if input.downcast_ref::<LabelValue>().is_some() {
-            return Ok(input);
-        }
-        let Some(text) = input.unpack_str() else {
-            return Ok(heap.alloc(Opaque::new("Label()")));
-        };
-        match label_value(text) {
-            Some(label) => Ok(heap.alloc(label)),
-            None => Err(starlark::Error::new_other(anyhow::anyhow!(
-                "invalid label in Label(): '{text}'"
-            ))),
-        }
+        make_label("Label", input, heap)
+    }
+
+    fn package_relative_label<'v>(
+        #[starlark(require = pos)] input: Value<'v>,
+        heap: Heap<'v>,
+    ) -> starlark::Result<Value<'v>> {
+        current_package()?;
+        make_label("package_relative_label", input, heap)
     }
 
     fn depset<'v>(args: &Arguments<'v, '_>) -> starlark::Result<Opaque> {
@@ -450,12 +447,29 @@ fn package_functions(builder: &mut GlobalsBuilder) {
     }
 }
 
-/// Parses `Label("...")`'s text against the package being evaluated.
-pub(super) fn label_value(text: &str) -> Option<LabelValue> {
+/// `Label(input)`: a label is kept, a string parsed, anything else opaque.
+fn make_label<'v>(function: &str, input: Value<'v>, heap: Heap<'v>) -> starlark::Result<Value<'v>> {
+    if input.downcast_ref::<LabelValue>().is_some() {
+        return Ok(input);
+    }
+    let Some(text) = input.unpack_str() else {
+        return Ok(heap.alloc(Opaque::new(format!("{function}()"))));
+    };
+    match label_value(text) {
+        Some(label) => Ok(heap.alloc(label)),
+        None => Err(starlark::Error::new_other(anyhow::anyhow!(
+            "invalid label in {function}(): '{text}'"
+        ))),
+    }
+}
+
+/// Parses a label's text against the package being evaluated (the root
+/// package at a module's top level, where we do not know the module's).
+fn label_value(text: &str) -> Option<LabelValue> {
     let label = parse_label(text).ok()?;
     let package = match label.package {
         Some(p) => p,
-        None => with_state(|s| s.package.clone())?,
+        None => with_state(|s| s.package.clone()).unwrap_or_default(),
     };
     let repo = match label.repo {
         Repo::Current | Repo::Main => String::new(),

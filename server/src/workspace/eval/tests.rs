@@ -403,7 +403,8 @@ fn load_cycles_are_errors() {
         ],
         "load(\"//a:a.bzl\", \"a\")\ncc_library(name = \"x\")\n",
         expect![[r#"
-            open: evaluation failed: @//a/a.bzl: @//b/b.bzl: cycle in the load graph: a/a.bzl -> b/b.bzl -> a/a.bzl
+            x cc_library at "x" in cc_library(name
+            open: load("//a:a.bzl") failed: @//a/a.bzl: @//b/b.bzl: cycle in the load graph: a/a.bzl -> b/b.bzl -> a/a.bzl
         "#]],
     );
 }
@@ -530,7 +531,89 @@ fn rules_at_module_top_level_fail_the_load() {
         &[("//tools/defs.bzl", "native.cc_library(name = \"x\")\n")],
         "load(\"//tools:defs.bzl\", \"x\")\n",
         expect![[r#"
-            open: evaluation failed: @//tools/defs.bzl: cc_library can only be called while evaluating a BUILD file
+            open: load("//tools:defs.bzl") failed: @//tools/defs.bzl: cc_library can only be called while evaluating a BUILD file
         "#]],
     );
+}
+
+#[test]
+fn broken_loads_leave_opaque_symbols() {
+    check(
+        &[("//tools/broken.bzl", "def f(:\n")],
+        r#"
+load("//tools:broken.bzl", "f")
+load("//tools:missing.bzl", "g")
+cc_library(name = "after")
+f(name = "x")
+"#,
+        expect![[r#"
+            after cc_library at "after" in cc_library(name
+            open: load("//tools:broken.bzl") failed: @//tools/broken.bzl: Parse error: unexpected symbol ':', expected identifier | called `f (from //tools:broken.bzl)`, whose value is unknown
+        "#]],
+    );
+}
+
+#[test]
+fn labels_at_module_top_level() {
+    check(
+        &[(
+            "//tools/defs.bzl",
+            "_DEP = Label(\"//base:lib\")\ndef lib(name):\n    native.cc_library(name = name, deps = [str(_DEP)], tags = [_DEP.package])\n",
+        )],
+        "load(\"//tools:defs.bzl\", \"lib\")\nlib(name = \"l\")\n",
+        expect![[r#"
+            l cc_library at "l" in lib(name = "l")
+            closed
+        "#]],
+    );
+}
+
+#[test]
+fn panics_in_the_host_are_contained() {
+    struct Panicking;
+    impl EvalSource for Panicking {
+        fn module_text(&self, _key: &ModuleKey) -> Option<Arc<str>> {
+            panic!("host bug");
+        }
+        fn package_files(&self, _package: &str) -> Vec<String> {
+            Vec::new()
+        }
+    }
+    let build = "load(\"//x:y.bzl\", \"m\")\ncc_library(name = \"a\")\n";
+    let evaluation = Evaluator::new().evaluate("pkg", build, &Panicking);
+    assert!(evaluation.decls.open);
+    assert_eq!(evaluation.open_reasons, vec!["evaluation panicked"]);
+    assert!(evaluation.decls.target("a").is_some(), "the static reading");
+    // The thread's state was restored: the next evaluation is clean.
+    let evaluation = Evaluator::new().evaluate("pkg", "cc_library(name = \"b\")\n", &Panicking);
+    assert!(!evaluation.decls.open);
+    assert!(super::state::with_state(|_| ()).is_none());
+}
+
+#[test]
+fn opaque_values_open_the_package_only_when_their_value_matters() {
+    let load = "load(\"@unfetched//:x.bzl\", \"X\")\n";
+    for (snippet, open) in [
+        ("y = X + 1\nz = X.attr.other\nw = [X, \"a\" + X]\n", false),
+        (
+            "cc_library(name = \"a\", deps = X + [\":b\"], tags = X.tags)\n",
+            false,
+        ),
+        ("if X:\n    pass\n", true),
+        ("for a in X:\n    pass\n", true),
+        ("y = X[0]\n", true),
+        ("y = len(X)\n", true),
+        ("y = \"a\" in X\n", true),
+        ("X(name = \"a\")\n", true),
+        ("cc_library(name = X)\n", true),
+        ("cc_library(name = X.name)\n", true),
+    ] {
+        let build = format!("{load}{snippet}");
+        let evaluation = Evaluator::new().evaluate("pkg", &build, &Memory::default());
+        assert_eq!(
+            evaluation.decls.open, open,
+            "{snippet}: {:?}",
+            evaluation.open_reasons
+        );
+    }
 }
