@@ -52,31 +52,42 @@ fn path_matches(pattern: &[&str], path: &[&str]) -> bool {
 }
 
 /// `*` and `?` wildcards within one segment (iterative, with one
-/// backtracking point, so quadratic at worst on any input).
+/// backtracking point, so quadratic at worst on any input; no allocation).
+/// `?` and the backtracking step move by whole characters.
 fn segment_matches(pattern: &str, text: &str) -> bool {
     if !pattern.contains(['*', '?']) {
         return pattern == text;
     }
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    // The length of the UTF-8 character starting with byte `b`.
+    let width = |b: u8| match b {
+        0xf0.. => 4,
+        0xe0.. => 3,
+        0xc0.. => 2,
+        _ => 1,
+    };
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+        if p < pattern.len() && pattern[p] == b'?' {
+            p += 1;
+            t += width(text[t]);
+        } else if p < pattern.len() && pattern[p] != b'*' && pattern[p] == text[t] {
             p += 1;
             t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
+        } else if p < pattern.len() && pattern[p] == b'*' {
             star = Some((p, t));
             p += 1;
         } else if let Some((sp, st)) = star {
+            let next = st + width(text[st]);
             p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
+            t = next;
+            star = Some((sp, next));
         } else {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -123,5 +134,8 @@ mod tests {
         assert!(segment_matches("a*b*c", "aXXbYYc"));
         assert!(!segment_matches("a*b*c", "aXXbYY"));
         assert!(segment_matches("**", ""));
+        assert!(segment_matches("?.txt", "é.txt"));
+        assert!(segment_matches("*é?", "aébé\u{1F600}"));
+        assert!(!segment_matches("?", "éé"));
     }
 }

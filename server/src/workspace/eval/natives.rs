@@ -3,7 +3,7 @@
 //! `native.existing_rules`, ...), the rule-set definers (`rule`, `macro`,
 //! `provider`, `attr`, ...) and starlark's standard library.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use starlark::environment::{Globals, GlobalsBuilder, LibraryExtension};
 use starlark::eval::{Arguments, Evaluator};
@@ -264,7 +264,7 @@ fn package_functions(builder: &mut GlobalsBuilder) {
         let files = match with_state(|s| s.files.clone()).flatten() {
             Some(files) => files,
             None => {
-                let files = super::package_files(eval, &package);
+                let files = Arc::new(super::package_files(eval, &package));
                 with_state(|s| s.files = Some(files.clone()));
                 files
             }

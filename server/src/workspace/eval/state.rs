@@ -12,6 +12,7 @@
 //!   nothing without a package.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use crate::hash::{FastMap, FastSet};
 use crate::text::TextRange;
@@ -87,7 +88,7 @@ pub(super) struct PackageState {
     pub open: bool,
     pub open_reasons: Vec<String>,
     /// `package_files`, read on the first `glob()`.
-    pub files: Option<Vec<String>>,
+    pub files: Option<Arc<Vec<String>>>,
 }
 
 impl PackageState {

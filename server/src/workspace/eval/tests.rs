@@ -617,3 +617,40 @@ fn opaque_values_open_the_package_only_when_their_value_matters() {
         );
     }
 }
+
+#[test]
+fn globs_in_build_files() {
+    let memory = Memory::new(
+        &[],
+        &[(
+            "pkg",
+            &[
+                "a.txt",
+                "b.txt",
+                "skip.txt",
+                "data/",
+                "data/x.json",
+                "data/deep/y.json",
+            ],
+        )],
+    );
+    check_in(
+        &memory,
+        "pkg",
+        r#"
+[filegroup(name = "f_" + f) for f in glob(["*.txt", "data/**/*.json"], exclude = ["skip.*"])]
+[filegroup(name = "d_" + d) for d in glob(["data"], exclude_directories = 0)]
+exports_files(glob(["nothing/*"]))
+glob(["nothing/*"], allow_empty = False)
+filegroup(name = "not reached")
+"#,
+        expect![[r#"
+            f_a.txt filegroup at filegroup(name = "f_" + f) in filegroup(name =
+            f_b.txt filegroup at filegroup(name = "f_" + f) in filegroup(name =
+            f_data/deep/y.json filegroup at filegroup(name = "f_" + f) in filegroup(name =
+            f_data/x.json filegroup at filegroup(name = "f_" + f) in filegroup(name =
+            d_data filegroup at filegroup(name = "d_" + d) in filegroup(name =
+            open: evaluation failed: glob pattern ["nothing/*"] didn't match anything, but allow_empty is set to False
+        "#]],
+    );
+}
