@@ -345,7 +345,7 @@ impl FileLoader for Loader<'_> {
             // after a broken load are still seen; the package is open.
             Err(e) if self.stack.is_empty() => {
                 state::mark_open(|| format!("load(\"{path}\") failed: {e}"));
-                synthetic(path, symbols, &|_| false, None)
+                synthetic(path, symbols, &known, None)
             }
             Err(e) => Err(load_error(e)),
         }
@@ -393,18 +393,26 @@ fn synthetic(
 ) -> starlark::Result<FrozenModule> {
     Module::with_temp_heap(|module| {
         if let Some(real) = real {
-            // Imported private; the requested ones are made public below.
-            module.import_public_symbols(real);
+            // Keeps the real module's values alive with this one.
+            module.frozen_heap().add_reference(real.frozen_heap());
         }
         for symbol in symbols {
             let value = if known(symbol) {
                 module.heap().alloc(NativeRule {
                     kind: symbol.clone(),
                 })
-            } else if real.is_some() {
-                module.get(symbol).ok_or_else(|| {
-                    load_error(format!("module '{path}' has no public symbol '{symbol}'"))
-                })?
+            } else if let Some(real) = real {
+                let owned = real.get(symbol).map_err(starlark::Error::new_other)?;
+                // The frozen value, which the reference above keeps alive.
+                let mut frozen = None;
+                owned.map(|v| {
+                    frozen = Some(v);
+                    v
+                });
+                match frozen {
+                    Some(v) => v.to_value(),
+                    None => continue,
+                }
             } else {
                 module
                     .heap()

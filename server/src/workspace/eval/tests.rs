@@ -654,3 +654,39 @@ filegroup(name = "not reached")
         "#]],
     );
 }
+
+#[test]
+fn fetched_rule_sets_keep_their_other_symbols() {
+    check(
+        &[(
+            "@rules_cc//cc/defs.bzl",
+            "def cc_library(**kwargs):\n    fail(\"not used\")\n\ndef cc_pair(name):\n    native.cc_library(name = name + \"_a\")\n",
+        )],
+        "load(\"@rules_cc//cc:defs.bzl\", \"cc_library\", \"cc_pair\")\ncc_library(name = \"a\")\ncc_pair(name = \"p\")\n",
+        expect![[r#"
+            a cc_library at "a" in cc_library(name
+            p_a cc_library at "p" in cc_pair(name = "
+            closed
+        "#]],
+    );
+}
+
+#[test]
+fn one_evaluator_on_many_threads() {
+    let memory = Memory::new(&[("//tools/defs.bzl", DEFS)], &[]);
+    let evaluator = Evaluator::new();
+    std::thread::scope(|scope| {
+        for i in 0..4 {
+            let (evaluator, memory) = (&evaluator, &memory);
+            scope.spawn(move || {
+                let build =
+                    format!("load(\"//tools:defs.bzl\", \"my_test\")\nmy_test(name = \"t{i}\")\n");
+                for _ in 0..5 {
+                    let evaluation = evaluator.evaluate(&format!("p{i}"), &build, memory);
+                    assert!(!evaluation.decls.open, "{:?}", evaluation.open_reasons);
+                    assert_eq!(evaluation.decls.targets.len(), 2);
+                }
+            });
+        }
+    });
+}
