@@ -31,6 +31,7 @@ mod values;
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ropey::Rope;
@@ -95,6 +96,9 @@ struct Cached {
 /// across packages. Shared by threads.
 pub struct Evaluator {
     cache: Mutex<FastMap<ModuleKey, Cached>>,
+    /// Bumped by every [`Evaluator::invalidate`]: a module evaluated while
+    /// it changed may have read stale texts, so it is not cached.
+    generation: AtomicU64,
 }
 
 impl Default for Evaluator {
@@ -107,6 +111,7 @@ impl Evaluator {
     pub fn new() -> Evaluator {
         Evaluator {
             cache: Mutex::new(FastMap::default()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -120,6 +125,7 @@ impl Evaluator {
     /// `invalidate(None)` clears all.
     pub fn invalidate(&self, key: Option<&ModuleKey>) {
         let mut cache = self.cache();
+        self.generation.fetch_add(1, Ordering::SeqCst);
         let Some(key) = key else {
             cache.clear();
             return;
@@ -215,16 +221,20 @@ impl Evaluator {
         if let Some(cached) = self.cache().get(key) {
             return cached.result.clone();
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let mut chain = stack.to_vec();
         chain.push(key.clone());
         let (result, loads) = self.evaluate_module(key, package, text, source, chain);
-        self.cache().insert(
-            key.clone(),
-            Cached {
-                result: result.clone(),
-                loads,
-            },
-        );
+        let mut cache = self.cache();
+        if self.generation.load(Ordering::SeqCst) == generation {
+            cache.insert(
+                key.clone(),
+                Cached {
+                    result: result.clone(),
+                    loads,
+                },
+            );
+        }
         result
     }
 
