@@ -8,13 +8,16 @@
 //! not define) is an *opaque* value: using it where its value decides which
 //! targets exist marks the package *open* (it may declare targets we cannot
 //! see), and so does any evaluation error (targets recorded before it are
-//! kept). A BUILD file that does not parse falls back to the static reading
-//! of [`package_decls`], open.
+//! kept, followed by those of the static reading that are not already
+//! there). A BUILD file that does not parse falls back to the static
+//! reading of [`package_decls`], open. A failed `load()` of the BUILD file
+//! leaves its symbols opaque and evaluation goes on, open.
 //!
 //! Invariants:
 //! - Never panics, never hangs: evaluation runs under `catch_unwind`, and
 //!   each file's evaluation stops after [`MAX_TICKS`] function calls and
-//!   loop iterations; load cycles are errors.
+//!   loop iterations; load cycles are errors (of the load that closes
+//!   the cycle).
 //! - Targets belong to the package being evaluated, whichever `.bzl` called
 //!   the rule; a target's ranges are in the BUILD text: `call_range` is the
 //!   outermost BUILD-file call that made it, `name_range` that call's
@@ -197,6 +200,11 @@ impl Evaluator {
             .unwrap_or_else(|| PackageState::new(package, &filename, FastMap::default()));
         if let Some(error) = error {
             state.mark_open(format!("evaluation failed: {}", first_line(&error)));
+            // What the file declares after the failure still helps the
+            // editor (go to definition, completion); the package is open.
+            for decl in fallback(build_text, String::new()).decls.targets {
+                state.add_target(decl);
+            }
         }
         Evaluation {
             decls: PackageDecls {

@@ -343,6 +343,7 @@ cc_library(name = "after")
         expect![[r#"
             before cc_library at "before" in cc_library(name
             x cc_library at "x" in checked(name = "
+            after cc_library at "after" in cc_library(name
             open: evaluation failed: fail: checked: bad x
         "#]],
     );
@@ -642,7 +643,7 @@ fn globs_in_build_files() {
 [filegroup(name = "d_" + d) for d in glob(["data"], exclude_directories = 0)]
 exports_files(glob(["nothing/*"]))
 glob(["nothing/*"], allow_empty = False)
-filegroup(name = "not reached")
+filegroup(name = "after_failure")
 "#,
         expect![[r#"
             f_a.txt filegroup at filegroup(name = "f_" + f) in filegroup(name =
@@ -650,6 +651,7 @@ filegroup(name = "not reached")
             f_data/deep/y.json filegroup at filegroup(name = "f_" + f) in filegroup(name =
             f_data/x.json filegroup at filegroup(name = "f_" + f) in filegroup(name =
             d_data filegroup at filegroup(name = "d_" + d) in filegroup(name =
+            after_failure filegroup at "after_failure" in filegroup(name =
             open: evaluation failed: glob pattern ["nothing/*"] didn't match anything, but allow_empty is set to False
         "#]],
     );
