@@ -420,6 +420,18 @@ fn runaway_loops_are_stopped() {
             open: evaluation failed: Execution duration limit of 1000000 ticks has been exceeded
         "#]],
     );
+    // In a comprehension, and in a macro's module.
+    check(
+        &[(
+            "//tools/defs.bzl",
+            "def spin(name):\n    native.filegroup(name = name)\n    return [i for i in range(1000000000)]\n",
+        )],
+        "load(\"//tools:defs.bzl\", \"spin\")\nspin(name = \"s\")\n",
+        expect![[r#"
+            s filegroup at "s" in spin(name = "s")
+            open: evaluation failed: Execution duration limit of 1000000 ticks has been exceeded
+        "#]],
+    );
 }
 
 #[test]
