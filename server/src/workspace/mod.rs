@@ -1,12 +1,15 @@
-//! The workspace model (issue 3, in progress), pure parts: labels as Bazel
-//! defines them, what a BUILD file declares (read statically), label
-//! resolution against a [`resolve::PackageLookup`], and the external
-//! repositories `MODULE.bazel` and `WORKSPACE` declare ([`repos`]). Still
-//! to come: background indexing and watchers, macro evaluation, resolving
-//! labels into external repositories, and the editor features on top.
+//! The workspace model, pure parts: labels as Bazel defines them
+//! ([`label`]); what a BUILD file declares, read statically ([`package`])
+//! or by evaluating it and the workspace's own macros like Bazel's loading
+//! phase ([`eval`]); what a .bzl file binds ([`bzl`]); the label strings a
+//! BUILD file mentions ([`mentions`]); resolution against a
+//! [`resolve::PackageLookup`]; the diagnostics ([`check`]); and the
+//! external repositories `MODULE.bazel` and `WORKSPACE` declare
+//! ([`repos`]). The index on disk is [`crate::host::index`].
 
 pub mod bzl;
 pub mod check;
+pub mod eval;
 pub mod label;
 pub mod mentions;
 pub mod package;

@@ -16,7 +16,7 @@ use crate::text::TextRange;
 /// [`PackageDecls::may_be_implicit_output`]), as the rule sets that define
 /// them export them. A call to one of these, loaded from its own rule set,
 /// does not make a package open.
-const KNOWN_RULES: &[(&str, &[&str])] = &[
+pub(crate) const KNOWN_RULES: &[(&str, &[&str])] = &[
     (
         "@rules_cc//cc",
         &[
@@ -43,7 +43,7 @@ const KNOWN_RULES: &[(&str, &[&str])] = &[
 ];
 
 /// True when `exported`, loaded from `module`, is one of [`KNOWN_RULES`].
-fn is_known_rule(module: &str, exported: &str) -> bool {
+pub(crate) fn is_known_rule(module: &str, exported: &str) -> bool {
     KNOWN_RULES.iter().any(|(prefix, rules)| {
         module
             .strip_prefix(prefix)

@@ -1,0 +1,617 @@
+//! Evaluating BUILD files, and the workspace's own `.bzl` macros, the way
+//! Bazel's loading phase does, to learn every target a package declares.
+//!
+//! A BUILD file is run with the `starlark` interpreter; native rules record
+//! targets instead of running (see [`natives`]), `load()`ed modules are
+//! evaluated once and cached frozen, by [`ModuleKey`], across packages.
+//! What we do not model (a module that is not on disk, a Bazel global we do
+//! not define) is an *opaque* value: using it where its value decides which
+//! targets exist marks the package *open* (it may declare targets we cannot
+//! see), and so does any evaluation error (targets recorded before it are
+//! kept, followed by those of the static reading that are not already
+//! there). A BUILD file that does not parse falls back to the static
+//! reading of [`package_decls`], open. A failed `load()` of the BUILD file
+//! leaves its symbols opaque and evaluation goes on, open.
+//!
+//! Invariants:
+//! - Never panics, never hangs: evaluation runs under `catch_unwind`, and
+//!   each file's evaluation stops after [`MAX_TICKS`] function calls and
+//!   loop iterations; load cycles are errors (of the load that closes
+//!   the cycle).
+//! - Targets belong to the package being evaluated, whichever `.bzl` called
+//!   the rule; a target's ranges are in the BUILD text: `call_range` is the
+//!   outermost BUILD-file call that made it, `name_range` that call's
+//!   literal `name` (or the call).
+//! - A `.bzl` module's top level is evaluated without a package, so its
+//!   cached frozen form is the same whichever package loaded it first.
+
+mod glob;
+mod natives;
+mod state;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use ropey::Rope;
+use starlark::environment::{FrozenModule, Module};
+use starlark::eval::{Evaluator as StarlarkEvaluator, FileLoader};
+use starlark::syntax::ast::{ArgumentP, AstExpr, AstLiteral, AstStmt, ExprP, StmtP};
+use starlark::syntax::{AstModule, Dialect};
+use starlark::PrintHandler;
+use starlark_syntax::syntax::uniplate::Visit;
+
+use crate::hash::{FastMap, FastSet};
+use crate::text::TextRange;
+use crate::workspace::label::{parse_label, Repo};
+use crate::workspace::package::{is_known_rule, package_decls, LoadDecl, PackageDecls};
+use state::{CallInfo, PackageState, Scope};
+use values::{first_line, Extra, NativeRule, Opaque};
+
+/// Evaluation of one file stops after this many ticks (function calls and
+/// loop iterations), marking the package open.
+pub const MAX_TICKS: u64 = 1_000_000;
+
+/// Where a loaded `.bzl` module lives: repository (`""` = the main
+/// repository; otherwise the name as the `load()` spells it, apparent or
+/// canonical) and path inside it (`tools/defs.bzl`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleKey {
+    pub repo: String,
+    pub path: String,
+}
+
+/// What evaluation may read. Implemented by the host (disk) and by tests
+/// (memory).
+pub trait EvalSource: Sync {
+    /// The text of a `.bzl` file, or `None` when it is not on disk (e.g. an
+    /// external repository that is not fetched).
+    fn module_text(&self, key: &ModuleKey) -> Option<Arc<str>>;
+    /// For `glob()`: package-relative paths of every file under the package
+    /// directory that belongs to the package (not inside a subpackage),
+    /// `/`-separated. Directories may be included with a trailing `/`; they
+    /// are matched only by `glob(..., exclude_directories = 0)`.
+    fn package_files(&self, package: &str) -> Vec<String>;
+}
+
+/// The result of evaluating a BUILD file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evaluation {
+    /// Every target in creation order, the loads as written, and whether
+    /// the package is open.
+    pub decls: PackageDecls,
+    /// Why the package is open, for logs and tests (the first few reasons).
+    pub open_reasons: Vec<String>,
+}
+
+/// A cached module: its frozen form (or why it failed) and the modules it
+/// loaded (to invalidate it when one of them changes).
+struct Cached {
+    result: Result<FrozenModule, String>,
+    loads: Vec<ModuleKey>,
+}
+
+/// Evaluates BUILD files; caches frozen `.bzl` modules by [`ModuleKey`]
+/// across packages. Shared by threads.
+pub struct Evaluator {
+    cache: Mutex<FastMap<ModuleKey, Cached>>,
+    /// Bumped by every [`Evaluator::invalidate`]: a module evaluated while
+    /// it changed may have read stale texts, so it is not cached.
+    generation: AtomicU64,
+}
+
+impl Default for Evaluator {
+    fn default() -> Self {
+        Evaluator::new()
+    }
+}
+
+impl Evaluator {
+    pub fn new() -> Evaluator {
+        Evaluator {
+            cache: Mutex::new(FastMap::default()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    fn cache(&self) -> MutexGuard<'_, FastMap<ModuleKey, Cached>> {
+        // A panic never happens while the lock is held; recover anyway.
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets a cached module and every module that loaded it, directly or
+    /// not (call when a `.bzl` file changes, appears or disappears).
+    /// `invalidate(None)` clears all.
+    pub fn invalidate(&self, key: Option<&ModuleKey>) {
+        let mut cache = self.cache();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let Some(key) = key else {
+            cache.clear();
+            return;
+        };
+        let mut gone: Vec<ModuleKey> = vec![key.clone()];
+        cache.remove(key);
+        while let Some(changed) = gone.pop() {
+            let dependents: Vec<ModuleKey> = cache
+                .iter()
+                .filter(|(_, c)| c.loads.contains(&changed))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for dependent in dependents {
+                cache.remove(&dependent);
+                gone.push(dependent);
+            }
+        }
+    }
+
+    /// Evaluates the BUILD file of `package` (text `build_text`) in the main
+    /// repository.
+    pub fn evaluate(&self, package: &str, build_text: &str, source: &dyn EvalSource) -> Evaluation {
+        catch_unwind(AssertUnwindSafe(|| {
+            self.evaluate_build(package, build_text, source)
+        }))
+        .unwrap_or_else(|_| fallback(build_text, "evaluation panicked".to_string()))
+    }
+
+    fn evaluate_build(
+        &self,
+        package: &str,
+        build_text: &str,
+        source: &dyn EvalSource,
+    ) -> Evaluation {
+        let filename = if package.is_empty() {
+            "BUILD".to_string()
+        } else {
+            format!("{package}/BUILD")
+        };
+        let ast = match AstModule::parse(&filename, build_text.to_string(), &dialect()) {
+            Ok(ast) => ast,
+            Err(e) => return fallback(build_text, format!("syntax error: {}", e.kind())),
+        };
+        let loads = ast_loads(&ast);
+        let mut calls = FastMap::default();
+        index_calls(ast.statement(), &mut calls);
+        let loader = Loader {
+            evaluator: self,
+            source,
+            repo: String::new(),
+            package: package.to_string(),
+            requested: requested_symbols(&ast),
+            stack: Vec::new(),
+            loaded: RefCell::new(Vec::new()),
+        };
+        let extra = Extra { source };
+        let scope = Scope::enter(Some(PackageState::new(package, &filename, calls)));
+        let error = Module::with_temp_heap(|module| {
+            bind_free_names(&ast, &module);
+            let mut eval = StarlarkEvaluator::new(&module);
+            configure(&mut eval, &loader);
+            eval.extra = Some(&extra);
+            eval.eval_module(ast, natives::globals())
+                .err()
+                .map(|e| e.kind().to_string())
+        });
+        let mut state = scope
+            .finish()
+            .unwrap_or_else(|| PackageState::new(package, &filename, FastMap::default()));
+        if let Some(error) = error {
+            state.mark_open(format!("evaluation failed: {}", first_line(&error)));
+            // What the file declares after the failure still helps the
+            // editor (go to definition, completion); the package is open.
+            for decl in fallback(build_text, String::new()).decls.targets {
+                state.add_target(decl);
+            }
+        }
+        Evaluation {
+            decls: PackageDecls {
+                targets: state.targets,
+                loads,
+                open: state.open,
+            },
+            open_reasons: state.open_reasons,
+        }
+    }
+
+    /// The frozen module `key` (whose text is `text`), from the cache or
+    /// evaluated now. `stack` is the chain of modules being loaded.
+    fn module(
+        &self,
+        key: &ModuleKey,
+        package: &str,
+        text: &str,
+        source: &dyn EvalSource,
+        stack: &[ModuleKey],
+    ) -> Result<FrozenModule, String> {
+        if let Some(cached) = self.cache().get(key) {
+            return cached.result.clone();
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let mut chain = stack.to_vec();
+        chain.push(key.clone());
+        let (result, loads) = self.evaluate_module(key, package, text, source, chain);
+        let mut cache = self.cache();
+        if self.generation.load(Ordering::SeqCst) == generation {
+            cache.insert(
+                key.clone(),
+                Cached {
+                    result: result.clone(),
+                    loads,
+                },
+            );
+        }
+        result
+    }
+
+    /// Evaluates a `.bzl` module's top level, without a package; also
+    /// returns the modules it loaded.
+    fn evaluate_module(
+        &self,
+        key: &ModuleKey,
+        package: &str,
+        text: &str,
+        source: &dyn EvalSource,
+        stack: Vec<ModuleKey>,
+    ) -> (Result<FrozenModule, String>, Vec<ModuleKey>) {
+        let _no_package = Scope::enter(None);
+        let filename = format!("@{}//{}", key.repo, key.path);
+        let ast = match AstModule::parse(&filename, text.to_string(), &dialect()) {
+            Ok(ast) => ast,
+            Err(e) => return (Err(format!("{filename}: {}", e.kind())), Vec::new()),
+        };
+        let loader = Loader {
+            evaluator: self,
+            source,
+            repo: key.repo.clone(),
+            package: package.to_string(),
+            requested: requested_symbols(&ast),
+            stack,
+            loaded: RefCell::new(Vec::new()),
+        };
+        let result = Module::with_temp_heap(|module| {
+            bind_free_names(&ast, &module);
+            let mut eval = StarlarkEvaluator::new(&module);
+            configure(&mut eval, &loader);
+            eval.eval_module(ast, natives::globals())
+                .map_err(|e| format!("{filename}: {}", first_line(&e.kind().to_string())))?;
+            drop(eval);
+            module.freeze().map_err(|e| format!("{filename}: {e:?}"))
+        });
+        (result, loader.loaded.into_inner())
+    }
+}
+
+/// Bazel's dialect: top-level statements, `load`, `def`, lambdas,
+/// keyword-only parameters, no type annotations.
+fn dialect() -> Dialect {
+    Dialect {
+        enable_top_level_stmt: true,
+        enable_keyword_only_arguments: true,
+        enable_f_strings: true,
+        ..Dialect::Standard
+    }
+}
+
+struct NoPrint;
+
+impl PrintHandler for NoPrint {
+    fn println(&self, _text: &str) -> starlark::Result<()> {
+        Ok(())
+    }
+}
+
+fn configure<'a>(eval: &mut StarlarkEvaluator<'_, 'a, '_>, loader: &'a Loader<'a>) {
+    static NO_PRINT: NoPrint = NoPrint;
+    eval.set_loader(loader);
+    eval.set_print_handler(&NO_PRINT);
+    // Only fails when set twice or to 0.
+    let _ = eval.set_max_tick_count(MAX_TICKS);
+}
+
+/// The package files of `package`, from the evaluator's source.
+fn package_files(eval: &StarlarkEvaluator<'_, '_, '_>, package: &str) -> Vec<String> {
+    eval.extra
+        .and_then(|e| e.downcast_ref::<Extra>())
+        .map(|e| e.source.package_files(package))
+        .unwrap_or_default()
+}
+
+/// The static reading of a BUILD file that does not evaluate, open.
+fn fallback(build_text: &str, reason: String) -> Evaluation {
+    let tree = crate::syntax::parse_str(build_text);
+    let mut decls = package_decls(&tree, &Rope::from_str(build_text));
+    decls.open = true;
+    Evaluation {
+        decls,
+        open_reasons: vec![reason],
+    }
+}
+
+/// Loads the modules of one file (a BUILD file or a module of `repo`,
+/// package `package`).
+struct Loader<'a> {
+    evaluator: &'a Evaluator,
+    source: &'a dyn EvalSource,
+    repo: String,
+    package: String,
+    /// The symbols the file loads, by module string as written.
+    requested: FastMap<String, Vec<String>>,
+    /// The modules being loaded, outermost first (to catch cycles).
+    stack: Vec<ModuleKey>,
+    /// The modules this file loaded.
+    loaded: RefCell<Vec<ModuleKey>>,
+}
+
+fn load_error(message: String) -> starlark::Error {
+    starlark::Error::new_other(anyhow::anyhow!(message))
+}
+
+impl FileLoader for Loader<'_> {
+    fn load(&self, path: &str) -> starlark::Result<FrozenModule> {
+        let symbols: &[String] = self.requested.get(path).map_or(&[], Vec::as_slice);
+        let known = |s: &str| is_known_rule(path, s);
+        match self.load_module(path, symbols, &known) {
+            Ok(module) => Ok(module),
+            // A rule set we model needs nothing from its own code.
+            Err(_) if !symbols.is_empty() && symbols.iter().all(|s| known(s)) => {
+                synthetic(path, symbols, &known, None)
+            }
+            // The BUILD file goes on with opaque symbols, so the targets
+            // after a broken load are still seen; the package is open.
+            Err(e) if self.stack.is_empty() => {
+                state::mark_open(|| format!("load(\"{path}\") failed: {e}"));
+                synthetic(path, symbols, &known, None)
+            }
+            Err(e) => Err(load_error(e)),
+        }
+    }
+}
+
+impl Loader<'_> {
+    fn load_module(
+        &self,
+        path: &str,
+        symbols: &[String],
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<FrozenModule, String> {
+        let (key, package) = resolve_module(path, &self.repo, &self.package)?;
+        if self.stack.contains(&key) {
+            let chain: Vec<String> = self.stack.iter().map(|k| k.path.clone()).collect();
+            return Err(format!(
+                "cycle in the load graph: {} -> {}",
+                chain.join(" -> "),
+                key.path
+            ));
+        }
+        self.loaded.borrow_mut().push(key.clone());
+        let Some(text) = self.source.module_text(&key) else {
+            return synthetic(path, symbols, known, None).map_err(|e| e.kind().to_string());
+        };
+        let module = self
+            .evaluator
+            .module(&key, &package, &text, self.source, &self.stack)?;
+        if symbols.iter().any(|s| known(s)) {
+            synthetic(path, symbols, known, Some(&module)).map_err(|e| e.kind().to_string())
+        } else {
+            Ok(module)
+        }
+    }
+}
+
+/// A module exporting `symbols`: known rules as native rules, the rest
+/// from `real` or, without it, opaque.
+fn synthetic(
+    path: &str,
+    symbols: &[String],
+    known: &dyn Fn(&str) -> bool,
+    real: Option<&FrozenModule>,
+) -> starlark::Result<FrozenModule> {
+    Module::with_temp_heap(|module| {
+        if let Some(real) = real {
+            // Keeps the real module's values alive with this one.
+            module.frozen_heap().add_reference(real.frozen_heap());
+        }
+        for symbol in symbols {
+            let value = if known(symbol) {
+                module.heap().alloc(NativeRule {
+                    kind: symbol.clone(),
+                })
+            } else if let Some(real) = real {
+                let owned = real.get(symbol).map_err(starlark::Error::new_other)?;
+                // The frozen value, which the reference above keeps alive.
+                let mut frozen = None;
+                owned.map(|v| {
+                    frozen = Some(v);
+                    v
+                });
+                match frozen {
+                    Some(v) => v.to_value(),
+                    None => continue,
+                }
+            } else {
+                module
+                    .heap()
+                    .alloc(Opaque::new(format!("{symbol} (from {path})")))
+            };
+            module.set(symbol, value);
+        }
+        module
+            .freeze()
+            .map_err(|e| load_error(format!("{path}: {e:?}")))
+    })
+}
+
+/// The module a `load()` label names, and its package, seen from a file of
+/// `repo`/`package`.
+fn resolve_module(text: &str, repo: &str, package: &str) -> Result<(ModuleKey, String), String> {
+    let label = parse_label(text).map_err(|e| format!("load(\"{text}\"): {e}"))?;
+    let repo = match label.repo {
+        Repo::Current => repo.to_string(),
+        Repo::Main => String::new(),
+        Repo::Apparent(name) | Repo::Canonical(name) => name,
+    };
+    let package = label.package.unwrap_or_else(|| package.to_string());
+    let path = if package.is_empty() {
+        label.name
+    } else {
+        format!("{package}/{}", label.name)
+    };
+    Ok((ModuleKey { repo, path }, package))
+}
+
+/// The symbols each `load()` of a file asks for, by module string.
+fn requested_symbols(ast: &AstModule) -> FastMap<String, Vec<String>> {
+    let mut out: FastMap<String, Vec<String>> = FastMap::default();
+    for load in ast.loads() {
+        let entry = out.entry(load.module_id.to_string()).or_default();
+        for their in load.symbols.values() {
+            if !entry.iter().any(|s| s == their) {
+                entry.push(their.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn range(span: starlark::codemap::Span) -> TextRange {
+    TextRange::new(span.begin().get() as usize, span.end().get() as usize)
+}
+
+/// The `load()`s of a BUILD file, as [`package_decls`] reports them.
+fn ast_loads(ast: &AstModule) -> Vec<LoadDecl> {
+    fn walk(stmt: &AstStmt, out: &mut Vec<LoadDecl>) {
+        match &stmt.node {
+            StmtP::Statements(stmts) => stmts.iter().for_each(|s| walk(s, out)),
+            StmtP::Load(load) => out.push(LoadDecl {
+                module: load.module.node.clone(),
+                module_range: range(load.module.span),
+                symbols: load
+                    .args
+                    .iter()
+                    .map(|arg| {
+                        let span = if arg.local.span == arg.their.span {
+                            arg.their.span
+                        } else {
+                            arg.local.span.merge(arg.their.span)
+                        };
+                        (
+                            arg.local.node.ident.clone(),
+                            arg.their.node.clone(),
+                            range(span),
+                        )
+                    })
+                    .collect(),
+            }),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(ast.statement(), &mut out);
+    out
+}
+
+fn string_literal(expr: &AstExpr) -> Option<(String, TextRange)> {
+    match &expr.node {
+        ExprP::Literal(AstLiteral::String(s)) => Some((s.node.clone(), range(expr.span))),
+        _ => None,
+    }
+}
+
+/// Indexes every call of the BUILD file by its byte range.
+fn index_calls(stmt: &AstStmt, out: &mut FastMap<(usize, usize), CallInfo>) {
+    fn expr(e: &AstExpr, out: &mut FastMap<(usize, usize), CallInfo>) {
+        if let ExprP::Call(_, args) = &e.node {
+            let call = range(e.span);
+            let mut info = CallInfo::default();
+            for (i, arg) in args.args.iter().enumerate() {
+                let (key, value) = match &arg.node {
+                    ArgumentP::Named(name, value) => (name.node.as_str(), value),
+                    ArgumentP::Positional(value) if i == 0 => ("", value),
+                    _ => continue,
+                };
+                match key {
+                    "name" => info.name = string_literal(value).map(|(_, r)| r),
+                    "out" | "outs" | "" | "srcs" => match &value.node {
+                        ExprP::List(items) => {
+                            info.strings.extend(items.iter().filter_map(string_literal))
+                        }
+                        _ => info.strings.extend(string_literal(value)),
+                    },
+                    _ => {}
+                }
+            }
+            out.insert((call.start, call.end), info);
+        }
+        e.node.visit_expr(|child| expr(child, out));
+    }
+    Visit::Stmt(stmt).visit_children(|v| match v {
+        Visit::Stmt(s) => index_calls(s, out),
+        Visit::Expr(e) => expr(e, out),
+    });
+}
+
+/// Binds every identifier the file reads but neither defines at its top
+/// level, loads, nor finds among our globals to an opaque value (starlark
+/// rejects unknown names before running; Bazel files use globals we do not
+/// define, like `CcInfo`). Names that are really locals are bound too,
+/// harmlessly: locals shadow them.
+fn bind_free_names(ast: &AstModule, module: &Module<'_>) {
+    fn defined(stmt: &AstStmt, out: &mut FastSet<String>) {
+        match &stmt.node {
+            StmtP::Statements(stmts) => stmts.iter().for_each(|s| defined(s, out)),
+            StmtP::Assign(assign) => assign.lhs.visit_lvalue(|id| {
+                out.insert(id.node.ident.clone());
+            }),
+            StmtP::AssignModify(lhs, _, _) => lhs.visit_lvalue(|id| {
+                out.insert(id.node.ident.clone());
+            }),
+            StmtP::Def(def) => {
+                out.insert(def.name.node.ident.clone());
+            }
+            StmtP::Load(load) => {
+                for arg in &load.args {
+                    out.insert(arg.local.node.ident.clone());
+                }
+            }
+            StmtP::For(f) => {
+                f.var.visit_lvalue(|id| {
+                    out.insert(id.node.ident.clone());
+                });
+                defined(&f.body, out);
+            }
+            StmtP::If(_, body) => defined(body, out),
+            StmtP::IfElse(_, bodies) => {
+                defined(&bodies.0, out);
+                defined(&bodies.1, out);
+            }
+            _ => {}
+        }
+    }
+    fn read_expr(e: &AstExpr, out: &mut FastSet<String>) {
+        if let ExprP::Identifier(id) = &e.node {
+            out.insert(id.node.ident.clone());
+        }
+        e.node.visit_expr(|child| read_expr(child, out));
+    }
+    fn read(stmt: &AstStmt, out: &mut FastSet<String>) {
+        Visit::Stmt(stmt).visit_children(|v| match v {
+            Visit::Stmt(s) => read(s, out),
+            Visit::Expr(e) => read_expr(e, out),
+        });
+    }
+    let mut names = FastSet::default();
+    read(ast.statement(), &mut names);
+    let mut own = FastSet::default();
+    defined(ast.statement(), &mut own);
+    let mut free: Vec<&String> = names
+        .iter()
+        .filter(|n| !own.contains(*n) && !natives::is_global(n))
+        .collect();
+    free.sort();
+    for name in free {
+        module.set(name, module.heap().alloc(Opaque::new(name.as_str())));
+    }
+}
