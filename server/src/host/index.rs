@@ -36,6 +36,7 @@ use crate::analysis::workspace::WorkspaceView;
 use crate::hash::{FastMap, FastSet};
 use crate::text::TextRange;
 use crate::workspace::bzl::{bzl_globals, BzlGlobals};
+use crate::workspace::eval::{EvalSource, Evaluator, ModuleKey};
 use crate::workspace::package::PackageDecls;
 use crate::workspace::repos::RepoStatus;
 use crate::workspace::resolve::{PackageLookup, RepoVisibility};
@@ -142,6 +143,8 @@ pub struct WorkspaceIndex {
     /// The repositories MODULE.bazel and WORKSPACE declare, read when first
     /// asked for; `None` again after one of those files changes.
     repos: RwLock<Option<Arc<Repositories>>>,
+    /// Evaluates the BUILD files a static reading leaves open.
+    evaluator: Evaluator,
 }
 
 impl WorkspaceIndex {
@@ -155,6 +158,7 @@ impl WorkspaceIndex {
             bzl: Mutex::new(FastMap::default()),
             bzl_overlay: RwLock::new(FastMap::default()),
             repos: RwLock::new(None),
+            evaluator: Evaluator::new(),
         }
     }
 
@@ -279,7 +283,7 @@ impl WorkspaceIndex {
             }
             inner.packages.get(package)?.clone()
         };
-        let summary = Arc::new(read_summary(package, &path));
+        let summary = Arc::new(self.read_summary(package, &path));
         let mut inner = self.write();
         if let Some(existing) = inner.effective(package) {
             // Another thread (or the overlay) got there first.
@@ -349,6 +353,22 @@ impl WorkspaceIndex {
             if let Ok(mut cache) = self.bzl.lock() {
                 cache.remove(rel);
             }
+            self.evaluator.invalidate(Some(&ModuleKey {
+                repo: String::new(),
+                path: rel.to_string(),
+            }));
+            // Packages evaluated with the old module are read again.
+            let mut inner = self.write();
+            let evaluated: Vec<String> = inner
+                .disk
+                .iter()
+                .filter(|(_, s)| s.evaluated)
+                .map(|(p, _)| p.clone())
+                .collect();
+            for package in &evaluated {
+                inner.replace(package, false, None);
+            }
+            return evaluated;
         }
         if matches!(file_name, "BUILD" | "BUILD.bazel") {
             let package = Path::new(rel)
@@ -412,17 +432,94 @@ fn read_text(path: &Path) -> Option<String> {
         .and_then(|bytes| String::from_utf8(bytes).ok())
 }
 
-fn read_summary(package: &str, path: &Path) -> PackageSummary {
-    match read_text(path) {
-        Some(text) => summarize_text(package, &text),
-        // Unreadable: claim nothing is missing.
-        None => PackageSummary {
-            decls: Arc::new(PackageDecls {
-                open: true,
-                ..PackageDecls::default()
-            }),
-            mentions: Vec::new(),
-        },
+impl WorkspaceIndex {
+    /// The summary of a BUILD file on disk: read statically, then evaluated
+    /// when the static reading leaves the package open.
+    fn read_summary(&self, package: &str, path: &Path) -> PackageSummary {
+        match read_text(path) {
+            Some(text) => {
+                let mut summary = summarize_text(package, &text);
+                self.close_by_evaluation(package, &text, &mut summary);
+                summary
+            }
+            // Unreadable: claim nothing is missing.
+            None => unreadable_summary(),
+        }
+    }
+
+    /// Replaces an open static reading by the evaluation of the BUILD file
+    /// (which follows the workspace's macros).
+    pub fn close_by_evaluation(&self, package: &str, text: &str, summary: &mut PackageSummary) {
+        if !summary.decls.open {
+            return;
+        }
+        let evaluation = self.evaluator.evaluate(package, text, self);
+        summary.decls = Arc::new(evaluation.decls);
+        summary.evaluated = true;
+    }
+}
+
+impl EvalSource for WorkspaceIndex {
+    fn module_text(&self, key: &ModuleKey) -> Option<Arc<str>> {
+        let base = if key.repo.is_empty() {
+            self.root.clone()
+        } else {
+            let name = key.repo.trim_start_matches('@');
+            self.repositories().path_of(name)?.to_path_buf()
+        };
+        read_text(&base.join(&key.path)).map(Arc::from)
+    }
+
+    fn package_files(&self, package: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let dir = self.root.join(package);
+        let mut stack = vec![(dir, String::new())];
+        while let Some((dir, rel)) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(name) = entry.file_name().into_string() else {
+                    continue;
+                };
+                let path = entry.path();
+                let child = if rel.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if is_dir {
+                    let sub_build = ["BUILD.bazel", "BUILD"]
+                        .iter()
+                        .any(|b| path.join(b).is_file());
+                    if sub_build || name.starts_with("bazel-") || name == ".git" {
+                        continue;
+                    }
+                    out.push(format!("{child}/"));
+                    if out.len() < MAX_GLOB_FILES {
+                        stack.push((path, child));
+                    }
+                } else {
+                    out.push(child);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `glob()` sees at most this many entries of one package.
+const MAX_GLOB_FILES: usize = 500_000;
+
+fn unreadable_summary() -> PackageSummary {
+    PackageSummary {
+        decls: Arc::new(PackageDecls {
+            open: true,
+            ..PackageDecls::default()
+        }),
+        mentions: Vec::new(),
+        evaluated: false,
     }
 }
 
@@ -587,6 +684,10 @@ impl WorkspaceView for WorkspaceIndex {
 
     fn for_each_summary(&self, visit: &mut dyn FnMut(&str, &PackageSummary)) {
         WorkspaceIndex::for_each_summary(self, visit)
+    }
+
+    fn evaluate(&self, package: &str, text: &str, summary: &mut PackageSummary) {
+        self.close_by_evaluation(package, text, summary)
     }
 }
 

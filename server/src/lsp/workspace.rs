@@ -213,6 +213,7 @@ impl StarlarkRequest {
     pub fn with_context<T>(&self, f: impl FnOnce(&FileContext<'_>) -> T) -> Option<T> {
         let tree = self.snapshot.tree.as_ref()?;
         let ctx = FileContext::new(
+            &*self.index,
             tree,
             &self.snapshot.rope,
             self.path.clone(),

@@ -19,6 +19,8 @@ use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
 use super::label::parse_label;
+use super::package::load_decls;
+use crate::hash::FastSet;
 use crate::syntax::node_range;
 use crate::text::TextRange;
 
@@ -56,6 +58,19 @@ pub const LABEL_ATTRIBUTES: &[&str] = &[
     "win_def_file",
     "linker_script",
     "main_class_file",
+];
+
+/// The attributes taken as labels on calls to loaded rules and macros.
+pub const MACRO_LABEL_ATTRIBUTES: &[&str] = &[
+    "srcs",
+    "hdrs",
+    "textual_hdrs",
+    "deps",
+    "implementation_deps",
+    "runtime_deps",
+    "exports",
+    "data",
+    "visibility",
 ];
 
 /// Attributes of free text, commands or flags, whose strings are not
@@ -107,18 +122,22 @@ pub struct Mention {
 /// Every label string of a BUILD file, in text order.
 pub fn label_mentions(tree: &Tree, rope: &Rope) -> Vec<Mention> {
     let mut out = Vec::new();
-    statement_calls(tree.root_node(), rope, &mut out);
+    let loaded: FastSet<String> = load_decls(tree, rope)
+        .into_iter()
+        .flat_map(|l| l.symbols.into_iter().map(|(local, _, _)| local))
+        .collect();
+    statement_calls(tree.root_node(), rope, &loaded, &mut out);
     out
 }
 
 /// Finds the calls at statement level under `node` (also in loops,
 /// conditionals and comprehensions) without entering any call's
 /// arguments: calls nested there compute values, they are not targets.
-fn statement_calls(node: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
+fn statement_calls(node: Node<'_>, rope: &Rope, loaded: &FastSet<String>, out: &mut Vec<Mention>) {
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
         match child.kind() {
-            "call" => call_mentions(child, rope, out),
+            "call" => call_mentions(child, rope, loaded, out),
             "expression_statement"
             | "for_statement"
             | "if_statement"
@@ -127,7 +146,7 @@ fn statement_calls(node: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
             | "elif_clause"
             | "list_comprehension"
             | "parenthesized_expression"
-            | "ERROR" => statement_calls(child, rope, out),
+            | "ERROR" => statement_calls(child, rope, loaded, out),
             _ => {}
         }
     }
@@ -139,7 +158,7 @@ fn is_load(call: Node<'_>, rope: &Rope) -> bool {
         .is_some_and(|f| rope.byte_slice(f.byte_range()) == "load")
 }
 
-fn call_mentions(call: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
+fn call_mentions(call: Node<'_>, rope: &Rope, loaded: &FastSet<String>, out: &mut Vec<Mention>) {
     if is_load(call, rope) || call.has_error() {
         // A call with a syntax error in it (typing in progress) may not be
         // what it seems: its strings are not read.
@@ -148,6 +167,11 @@ fn call_mentions(call: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
     let Some(args) = call.child_by_field_name("arguments") else {
         return;
     };
+    // A loaded rule or macro names its attributes as it likes: only the
+    // strongest conventions are taken as labels there.
+    let is_loaded = call
+        .child_by_field_name("function")
+        .is_some_and(|f| loaded.contains(&rope.byte_slice(f.byte_range()).to_string()));
     let mut cursor = args.walk();
     for arg in args.named_children(&mut cursor) {
         if arg.kind() != "keyword_argument" {
@@ -164,7 +188,9 @@ fn call_mentions(call: Node<'_>, rope: &Rope, out: &mut Vec<Mention>) {
             continue;
         } else if key == "flag_values" {
             Values::Keys
-        } else if LABEL_ATTRIBUTES.contains(&key.as_str()) {
+        } else if LABEL_ATTRIBUTES.contains(&key.as_str())
+            && (!is_loaded || MACRO_LABEL_ATTRIBUTES.contains(&key.as_str()))
+        {
             Values::Strict
         } else if TEXT_ATTRIBUTES.contains(&key.as_str()) {
             Values::Skip
@@ -243,16 +269,19 @@ fn label_strings(
             }
         }
         "pair" => {
+            // A dictionary may map labels to strings or strings to labels:
+            // only absolute labels are taken from it (but `flag_values`
+            // keys, which are labels).
+            let (keys, dict_values) = match values {
+                Values::Keys => (Values::Strict, Values::Skip),
+                Values::Skip => (Values::Skip, Values::Skip),
+                _ => (Values::Absolute, Values::Absolute),
+            };
             if let Some(key) = node.child_by_field_name("key") {
-                let keys = if values == Values::Keys {
-                    Values::Strict
-                } else {
-                    values
-                };
                 label_strings(key, rope, keys, visit);
             }
             if let Some(value) = node.child_by_field_name("value") {
-                label_strings(value, rope, values, visit);
+                label_strings(value, rope, dict_values, visit);
             }
         }
         "call" => {
@@ -306,7 +335,7 @@ cc_library(
     proto = "//p:proto",
     config = ":relative_in_other_attr",
 )
-[m(name = n, data = ["//x:" + n, "//y"]) for n in ["a"]]
+[m(name = n, data = ["//x:" + n, "//y"], toolchains = ["not_a_label"], tools = {"KEY": "//t", "K": ":rel"}) for n in ["a"]]
 write_file(name = "w", content = [json.encode(helper(path = "//not/a:label"))])
 config_setting(name = "s", flag_values = {"//f:flag": "on"})
 "#,
@@ -320,6 +349,7 @@ config_setting(name = "s", flag_values = {"//f:flag": "on"})
             ("//c:linux", "copts", true),
             ("//p:proto", "proto", false),
             ("//y", "data", true),
+            ("//t", "tools", false),
             ("//f:flag", "flag_values", true),
         ]
         .iter()

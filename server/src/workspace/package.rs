@@ -11,45 +11,140 @@ use tree_sitter::{Node, Tree};
 use crate::syntax::node_range;
 use crate::text::TextRange;
 
-/// Rules that create exactly one target named `name` (plus implicit
-/// outputs, whose names start with `name` or `lib<name>`, see
-/// [`PackageDecls::may_be_implicit_output`]), as the rule sets that define
-/// them export them. A call to one of these, loaded from its own rule set,
-/// does not make a package open.
-pub(crate) const KNOWN_RULES: &[(&str, &[&str])] = &[
+/// Rules (and macros that act like them) that create exactly one target
+/// named `name`, plus implicit outputs whose names start with `name` or
+/// `lib<name>` (see [`PackageDecls::may_be_implicit_output`]), by the
+/// repositories (under their usual apparent names) that export them. A call
+/// to one of these, loaded from any file of its repository, does not make a
+/// package open, even when the repository is not on disk.
+pub(crate) const KNOWN_RULES: &[(&[&str], &[&str])] = &[
     (
-        "@rules_cc//cc",
+        &["rules_cc"],
         &[
             "cc_library",
             "cc_binary",
             "cc_test",
             "cc_import",
+            "cc_shared_library",
+            "cc_proto_library",
             "objc_library",
+            "objc_import",
         ],
     ),
     (
-        "@rules_java//java",
-        &["java_library", "java_binary", "java_test", "java_import"],
+        &["rules_java"],
+        &[
+            "java_library",
+            "java_binary",
+            "java_test",
+            "java_import",
+            "java_plugin",
+            "java_proto_library",
+            "java_lite_proto_library",
+        ],
     ),
     (
-        "@rules_python//python",
-        &["py_library", "py_binary", "py_test"],
+        &["rules_python"],
+        &[
+            "py_library",
+            "py_binary",
+            "py_test",
+            "py_runtime",
+            "py_runtime_pair",
+        ],
     ),
-    ("@rules_proto//proto", &["proto_library"]),
     (
-        "@rules_shell//shell",
-        &["sh_binary", "sh_test", "sh_library"],
+        &["rules_proto", "protobuf", "com_google_protobuf"],
+        &[
+            "proto_library",
+            "proto_lang_toolchain",
+            "cc_proto_library",
+            "java_proto_library",
+            "java_lite_proto_library",
+            "py_proto_library",
+        ],
+    ),
+    (&["rules_shell"], &["sh_binary", "sh_test", "sh_library"]),
+    (
+        &["bazel_skylib"],
+        &[
+            "bzl_library",
+            "bool_flag",
+            "bool_setting",
+            "int_flag",
+            "int_setting",
+            "string_flag",
+            "string_setting",
+            "string_list_flag",
+            "string_list_setting",
+            "copy_file",
+            "copy_directory",
+            "write_file",
+            "expand_template",
+            "run_binary",
+            "native_binary",
+            "native_test",
+            "diff_test",
+            "build_test",
+        ],
+    ),
+    (
+        &["rules_license"],
+        &["license", "license_kind", "package_info"],
+    ),
+    (
+        &["rules_pkg"],
+        &[
+            "pkg_tar",
+            "pkg_zip",
+            "pkg_deb",
+            "pkg_files",
+            "pkg_filegroup",
+            "pkg_mklink",
+            "pkg_mkdirs",
+        ],
+    ),
+    (
+        &["io_bazel_rules_go", "rules_go"],
+        &[
+            "go_library",
+            "go_binary",
+            "go_test",
+            "go_source",
+            "go_proto_library",
+        ],
+    ),
+    (
+        &["bazel_gazelle", "gazelle"],
+        &["gazelle", "gazelle_binary"],
+    ),
+    (
+        &["rules_rust"],
+        &[
+            "rust_library",
+            "rust_binary",
+            "rust_test",
+            "rust_proc_macro",
+            "rust_shared_library",
+            "rust_static_library",
+            "rust_doc",
+            "rust_doc_test",
+        ],
     ),
 ];
 
 /// True when `exported`, loaded from `module`, is one of [`KNOWN_RULES`].
 pub(crate) fn is_known_rule(module: &str, exported: &str) -> bool {
-    KNOWN_RULES.iter().any(|(prefix, rules)| {
-        module
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('/'))
-            && rules.contains(&exported)
-    })
+    let Some(repo) = module
+        .strip_prefix('@')
+        .map(|m| m.trim_start_matches('@'))
+        .and_then(|m| m.split("//").next())
+    else {
+        return false;
+    };
+    KNOWN_RULES
+        .iter()
+        .any(|(repos, rules)| repos.contains(&repo) && rules.contains(&exported))
 }
 
 /// A target declared in a BUILD file.

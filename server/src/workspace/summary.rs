@@ -18,6 +18,9 @@ pub struct PackageSummary {
     /// `(absolute label, range of the string)` of every main-repository
     /// label the BUILD file mentions, in text order.
     pub mentions: Vec<(String, TextRange)>,
+    /// The declarations come from evaluating the BUILD file (which reads
+    /// .bzl files: a change to one invalidates this summary).
+    pub evaluated: bool,
 }
 
 /// The absolute form (`//pkg:name`) of a main-repository label written in
@@ -40,6 +43,7 @@ pub fn summarize(package: &str, tree: &Tree, rope: &Rope) -> PackageSummary {
     PackageSummary {
         decls: Arc::new(package_decls(tree, rope)),
         mentions,
+        evaluated: false,
     }
 }
 

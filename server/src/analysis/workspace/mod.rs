@@ -50,6 +50,10 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn file_text(&self, path: &Path) -> Option<Arc<str>>;
     /// Calls `visit` for every package summary the index holds.
     fn for_each_summary(&self, visit: &mut dyn FnMut(&str, &PackageSummary));
+    /// Replaces an open static reading of the BUILD file of `package`
+    /// (text `text`) by its evaluation, which follows the workspace's
+    /// macros.
+    fn evaluate(&self, package: &str, text: &str, summary: &mut PackageSummary);
 }
 
 /// The file a request is about.
@@ -69,7 +73,10 @@ pub struct FileContext<'a> {
 }
 
 impl<'a> FileContext<'a> {
+    /// The context of a file; a BUILD file's declarations are evaluated
+    /// through `view` when a static reading leaves them open.
     pub fn new(
+        view: &dyn WorkspaceView,
         tree: &'a Tree,
         rope: &'a Rope,
         path: PathBuf,
@@ -77,7 +84,11 @@ impl<'a> FileContext<'a> {
         is_build: bool,
     ) -> FileContext<'a> {
         let summary = if is_build {
-            Arc::new(summarize(&package, tree, rope))
+            let mut summary = summarize(&package, tree, rope);
+            if summary.decls.open && !tree.root_node().has_error() {
+                view.evaluate(&package, &rope.to_string(), &mut summary);
+            }
+            Arc::new(summary)
         } else {
             Arc::new(PackageSummary::default())
         };

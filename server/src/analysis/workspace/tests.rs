@@ -69,7 +69,7 @@ impl Workspace {
             .unwrap_or("");
         let is_build = name == "BUILD" || name == "BUILD.bazel";
         let package = self.index.package_of(rel).unwrap_or_default();
-        let ctx = FileContext::new(&tree, &rope, path, package, is_build);
+        let ctx = FileContext::new(&self.index, &tree, &rope, path, package, is_build);
         f(&ctx, *offset)
     }
 

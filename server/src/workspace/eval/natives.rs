@@ -252,7 +252,7 @@ fn rule_dict<'v>(rule: &RecordedRule, heap: Heap<'v>) -> Value<'v> {
 #[starlark_module]
 fn package_functions(builder: &mut GlobalsBuilder) {
     fn glob<'v>(
-        #[starlark(require = pos)] include: Value<'v>,
+        #[starlark(default = NoneType)] include: Value<'v>,
         #[starlark(default = NoneType)] exclude: Value<'v>,
         #[starlark(default = 1)] exclude_directories: i32,
         #[starlark(default = true)] allow_empty: Value<'v>,
@@ -403,7 +403,29 @@ fn package_functions(builder: &mut GlobalsBuilder) {
     fn rule<'v>(args: &Arguments<'v, '_>) -> starlark::Result<StarlarkRule> {
         let mut outputs = Vec::new();
         let mut outputs_unknown = false;
+        let mut output_attrs = Vec::new();
         for (key, value) in args.names_map()? {
+            if key.as_str() == "attrs" {
+                // `attr.output()` / `attr.output_list()` attributes name
+                // output files of the target.
+                match DictRef::from_value(value) {
+                    Some(dict) => {
+                        for (k, v) in dict.iter() {
+                            let is_output = v
+                                .downcast_ref::<Opaque>()
+                                .is_some_and(|o| o.what.starts_with("attr.output"));
+                            if let (true, Some(k)) = (is_output, k.unpack_str()) {
+                                output_attrs.push(k.to_string());
+                            }
+                        }
+                    }
+                    // Computed by code we cannot run: any attribute may be
+                    // an output.
+                    None if !value.is_none() => outputs_unknown = true,
+                    None => {}
+                }
+                continue;
+            }
             if key.as_str() != "outputs" || value.is_none() {
                 continue;
             }
@@ -423,6 +445,7 @@ fn package_functions(builder: &mut GlobalsBuilder) {
             kind: OnceLock::new(),
             outputs,
             outputs_unknown,
+            output_attrs,
         })
     }
 

@@ -214,7 +214,12 @@ def _impl(ctx):
 
 my_rule = rule(
     implementation = _impl,
-    attrs = {"deps": attr.label_list(providers = [CcInfo]), "out": attr.output()},
+    attrs = {
+        "deps": attr.label_list(providers = [CcInfo]),
+        "out": attr.output(),
+        "ir_file": attr.output(),
+        "logs": attr.output_list(),
+    },
     outputs = {"archive": "%{name}.tar", "lib": "lib%{name}.a"},
 )
 MyInfo = provider(fields = ["x"])
@@ -222,13 +227,16 @@ MyInfo = provider(fields = ["x"])
         )],
         r#"
 load("//tools:rules.bzl", "my_rule")
-my_rule(name = "pkg", out = "extra.txt")
+my_rule(name = "pkg", out = "extra.txt", ir_file = "pkg.opt.ir", logs = ["a.log", "b.log"])
 "#,
         expect![[r#"
             pkg my_rule at "pkg" in my_rule(name = "
             extra.txt my_rule <- pkg at "extra.txt" in my_rule(name = "
             pkg.tar my_rule <- pkg at "pkg" in my_rule(name = "
             libpkg.a my_rule <- pkg at "pkg" in my_rule(name = "
+            pkg.opt.ir my_rule <- pkg at "pkg" in my_rule(name = "
+            a.log my_rule <- pkg at "pkg" in my_rule(name = "
+            b.log my_rule <- pkg at "pkg" in my_rule(name = "
             closed
         "#]],
     );
@@ -653,6 +661,7 @@ fn globs_in_build_files() {
         r#"
 [filegroup(name = "f_" + f) for f in glob(["*.txt", "data/**/*.json"], exclude = ["skip.*"])]
 [filegroup(name = "d_" + d) for d in glob(["data"], exclude_directories = 0)]
+[filegroup(name = "k_" + f) for f in glob(include = ["a.*"])]
 exports_files(glob(["nothing/*"]))
 glob(["nothing/*"], allow_empty = False)
 filegroup(name = "after_failure")
@@ -663,6 +672,7 @@ filegroup(name = "after_failure")
             f_data/deep/y.json filegroup at filegroup(name = "f_" + f) in filegroup(name =
             f_data/x.json filegroup at filegroup(name = "f_" + f) in filegroup(name =
             d_data filegroup at filegroup(name = "d_" + d) in filegroup(name =
+            k_a.txt filegroup at filegroup(name = "k_" + f) in filegroup(name =
             after_failure filegroup at "after_failure" in filegroup(name =
             open: evaluation failed: glob pattern ["nothing/*"] didn't match anything, but allow_empty is set to False
         "#]],

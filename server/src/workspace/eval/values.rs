@@ -435,6 +435,9 @@ pub(super) struct StarlarkRule {
     pub outputs: Vec<(String, String)>,
     /// `outputs` was something we cannot expand (a function).
     pub outputs_unknown: bool,
+    /// Attributes declared `attr.output()` or `attr.output_list()`: their
+    /// values name output files.
+    pub output_attrs: Vec<String>,
 }
 starlark_simple_value!(StarlarkRule);
 
@@ -461,7 +464,40 @@ impl<'v> StarlarkValue<'v> for StarlarkRule {
         if self.outputs_unknown {
             mark_open(|| format!("the outputs of rule `{}` are computed", self.kind()));
         }
-        record_rule(self.kind(), args, eval, &self.outputs)
+        let mut templates = self.outputs.clone();
+        if !self.output_attrs.is_empty() {
+            for (key, value) in args.names_map()? {
+                if !self.output_attrs.iter().any(|a| a == key.as_str()) || value.is_none() {
+                    continue;
+                }
+                let files: Option<Vec<String>> = match value.unpack_str() {
+                    Some(file) => Some(vec![file.to_string()]),
+                    None => ListRef::from_value(value).and_then(|list| {
+                        list.iter()
+                            .map(|v| v.unpack_str().map(str::to_string))
+                            .collect()
+                    }),
+                };
+                match files {
+                    // Literal names: `%` does not occur in file names Bazel
+                    // accepts as outputs, so they expand to themselves.
+                    Some(files) => templates.extend(
+                        files
+                            .into_iter()
+                            .filter(|f| !f.contains('%'))
+                            .map(|f| (key.as_str().to_string(), f)),
+                    ),
+                    None => mark_open(|| {
+                        format!(
+                            "output attribute `{}` of rule `{}` is computed",
+                            key.as_str(),
+                            self.kind()
+                        )
+                    }),
+                }
+            }
+        }
+        record_rule(self.kind(), args, eval, &templates)
     }
 
     fn export_as(
