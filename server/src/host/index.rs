@@ -145,6 +145,8 @@ pub struct WorkspaceIndex {
     repos: RwLock<Option<Arc<Repositories>>>,
     /// Evaluates the BUILD files a static reading leaves open.
     evaluator: Evaluator,
+    /// Every package name, sorted; `None` after the set changed.
+    sorted: RwLock<Option<Arc<Vec<String>>>>,
 }
 
 impl WorkspaceIndex {
@@ -159,6 +161,7 @@ impl WorkspaceIndex {
             bzl_overlay: RwLock::new(FastMap::default()),
             repos: RwLock::new(None),
             evaluator: Evaluator::new(),
+            sorted: RwLock::new(None),
         }
     }
 
@@ -190,6 +193,7 @@ impl WorkspaceIndex {
                 inner.packages.entry(name).or_insert(path);
             }
         }
+        *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = None;
         self.packages_ready.store(true, Ordering::Release);
         let total = names.len();
         let next = AtomicUsize::new(0);
@@ -391,6 +395,8 @@ impl WorkspaceIndex {
                 }
             }
             inner.replace(&package, false, None);
+            drop(inner);
+            *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = None;
             return vec![package];
         }
         // A source file: its package's file list changed.
@@ -660,8 +666,18 @@ impl WorkspaceView for WorkspaceIndex {
         WorkspaceIndex::references(self, label)
     }
 
-    fn package_names(&self) -> Vec<String> {
-        self.read().packages.keys().cloned().collect()
+    fn sorted_packages(&self) -> Arc<Vec<String>> {
+        if let Some(sorted) = self
+            .sorted
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            return sorted.clone();
+        }
+        let sorted = Arc::new(self.package_names());
+        *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = Some(sorted.clone());
+        sorted
     }
 
     fn list_dir(&self, dir: &str) -> Vec<(String, bool)> {

@@ -130,7 +130,9 @@ fn push(
     });
 }
 
-/// Packages under the typed path: `lead` is `//` or `@//`.
+/// Packages under the typed path, one path segment at a time: the
+/// packages at the typed level, and `dir/` for each directory below it
+/// that holds packages. `lead` is `//` or `@//`.
 fn packages(
     view: &dyn WorkspaceView,
     lead: &str,
@@ -138,14 +140,31 @@ fn packages(
     range: TextRange,
     out: &mut Completions,
 ) {
-    let mut names: Vec<String> = view
-        .package_names()
-        .into_iter()
-        .filter(|p| p.starts_with(typed))
-        .collect();
-    names.sort_unstable();
-    for name in names {
-        push(out, format!("{lead}{name}"), ItemKind::Package, None, range);
+    let sorted = view.sorted_packages();
+    let base = typed.rfind('/').map_or("", |i| &typed[..=i]);
+    let first = sorted.partition_point(|p| p.as_str() < typed);
+    let mut last_dir: Option<&str> = None;
+    for name in sorted[first..].iter().take_while(|p| p.starts_with(typed)) {
+        let rest = &name[base.len()..];
+        match rest.split_once('/') {
+            None => push(out, format!("{lead}{name}"), ItemKind::Package, None, range),
+            Some((segment, _)) => {
+                let dir = &name[..base.len() + segment.len()];
+                if last_dir != Some(dir) {
+                    last_dir = Some(dir);
+                    push(
+                        out,
+                        format!("{lead}{dir}/"),
+                        ItemKind::Directory,
+                        None,
+                        range,
+                    );
+                }
+            }
+        }
+        if out.incomplete {
+            break;
+        }
     }
 }
 

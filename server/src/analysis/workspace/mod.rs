@@ -42,8 +42,8 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn build_file(&self, package: &str) -> Option<PathBuf>;
     /// Mentions of absolute label `//pkg:name`: `(package, range)`.
     fn references(&self, label: &str) -> Vec<(String, TextRange)>;
-    /// Every package name.
-    fn package_names(&self) -> Vec<String>;
+    /// Every package name, sorted.
+    fn sorted_packages(&self) -> Arc<Vec<String>>;
     /// Entries of a workspace-relative directory: `(name, is_dir)`.
     fn list_dir(&self, dir: &str) -> Vec<(String, bool)>;
     /// The text of a workspace file (for hovers that quote it).

@@ -108,6 +108,8 @@ config_setting(name = "linux", values = {"cpu": "k8"})
 my_test(name = "t")
 //- /lib/lib.cc
 //- /lib/sub/x.h
+//- /lib/deep/a/BUILD
+//- /lib/deep/b/BUILD
 //- /tools/BUILD
 //- /tools/impl.bzl
 def my_test(name, size = "small"):
@@ -277,7 +279,16 @@ fn complete(file: &str) -> Vec<String> {
 fn completion_inside_strings() {
     assert_eq!(
         complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//$0\"])\n"),
-        vec!["//app", "//lib", "//tools"]
+        vec!["//app", "//lib", "//lib/", "//tools"]
+    );
+    // One segment at a time.
+    assert_eq!(
+        complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib/$0\"])\n"),
+        vec!["//lib/deep/"]
+    );
+    assert_eq!(
+        complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib/deep/$0\"])\n"),
+        vec!["//lib/deep/a", "//lib/deep/b"]
     );
     assert_eq!(
         complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib:$0\"])\n"),
@@ -287,6 +298,7 @@ fn completion_inside_strings() {
             "//lib:gen.h",
             "//lib:linux",
             "//lib:t",
+            "//lib:deep/",
             "//lib:lib.cc",
             "//lib:sub/"
         ]
