@@ -219,6 +219,10 @@ impl WorkspaceIndex {
             }
         });
         self.complete.store(true, Ordering::Release);
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "BUILD files read and open packages evaluated"
+        );
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
