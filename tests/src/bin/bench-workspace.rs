@@ -232,7 +232,7 @@ fn main() -> ExitCode {
     }
     report("didChange → diagnostics", edits);
     for line in server.stderr().lines() {
-        if line.contains("workspace walked") || line.contains("workspace indexed")  {
+        if line.contains("workspace walked") || line.contains("workspace indexed") {
             println!("server log: {}", line.trim());
         }
     }
