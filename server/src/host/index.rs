@@ -684,6 +684,24 @@ impl WorkspaceView for WorkspaceIndex {
         sorted
     }
 
+    fn repository_names(&self) -> Vec<String> {
+        let repos = self.repositories();
+        let mut names: Vec<String> = repos
+            .set
+            .repos
+            .iter()
+            .map(|r| r.apparent.clone())
+            .chain(
+                crate::workspace::repos::BUILTIN_REPOS
+                    .iter()
+                    .map(|n| n.to_string()),
+            )
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     fn list_dir(&self, dir: &str) -> Vec<(String, bool)> {
         let Ok(entries) = std::fs::read_dir(self.root.join(dir)) else {
             return Vec::new();

@@ -108,6 +108,7 @@ pub fn starlark_completion(
                 ItemKind::File => lsp::CompletionItemKind::FILE,
                 ItemKind::Directory => lsp::CompletionItemKind::FOLDER,
                 ItemKind::Symbol => lsp::CompletionItemKind::FUNCTION,
+                ItemKind::Repository => lsp::CompletionItemKind::MODULE,
             }),
             detail: item.detail,
             filter_text: Some(item.text.clone()),

@@ -1,5 +1,5 @@
 //! Completion inside strings: `//` → packages, `//pkg:` → its targets and
-//! files, `:` → the current package's targets, file names in file
+//! files, `:` → the current package's targets, `@` → repositories, file names in file
 //! attributes (`srcs`, `hdrs`, `data`, ...), and in `load()` the .bzl files
 //! and the names the loaded file exports.
 
@@ -16,6 +16,7 @@ pub enum ItemKind {
     File,
     Directory,
     Symbol,
+    Repository,
 }
 
 /// A completion: `text` replaces `range` (the typed part of the string).
@@ -97,7 +98,20 @@ pub fn completion(
         );
         return Some(out);
     }
-    if prefix.starts_with('@') {
+    if let Some(typed) = prefix.strip_prefix('@') {
+        if !typed.contains("//") && !typed.starts_with('@') {
+            for name in view.repository_names() {
+                if name.starts_with(typed) {
+                    push(
+                        &mut out,
+                        format!("@{name}"),
+                        ItemKind::Repository,
+                        None,
+                        range,
+                    );
+                }
+            }
+        }
         return Some(out);
     }
     let files_wanted = only_bzl

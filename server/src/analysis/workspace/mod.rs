@@ -44,6 +44,8 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn references(&self, label: &str) -> Vec<(String, TextRange)>;
     /// Every package name, sorted.
     fn sorted_packages(&self) -> Arc<Vec<String>>;
+    /// The repository names the main repository can use after `@`, sorted.
+    fn repository_names(&self) -> Vec<String>;
     /// Entries of a workspace-relative directory: `(name, is_dir)`.
     fn list_dir(&self, dir: &str) -> Vec<(String, bool)>;
     /// The text of a workspace file (for hovers that quote it).

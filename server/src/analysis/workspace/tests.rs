@@ -100,6 +100,8 @@ impl Workspace {
 const BASE: &str = r#"
 //- /MODULE.bazel
 module(name = "ws")
+bazel_dep(name = "rules_cc", version = "0.1")
+bazel_dep(name = "abseil-cpp", version = "1", repo_name = "com_google_absl")
 //- /lib/BUILD.bazel
 load("//tools:defs.bzl", "my_test")
 cc_library(name = "lib", srcs = ["lib.cc"])
@@ -316,6 +318,19 @@ fn completion_inside_strings() {
     assert_eq!(
         complete("//- /app/BUILD\nload(\"//tools:$0\")\n"),
         vec!["//tools:defs.bzl", "//tools:impl.bzl"]
+    );
+    assert_eq!(
+        complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"@$0\"])\n"),
+        vec![
+            "@bazel_tools",
+            "@com_google_absl",
+            "@local_config_platform",
+            "@rules_cc"
+        ]
+    );
+    assert_eq!(
+        complete("//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"@r$0\"])\n"),
+        vec!["@rules_cc"]
     );
     assert_eq!(
         complete("//- /app/BUILD\nload(\"//tools:defs.bzl\", \"$0\")\n"),
