@@ -19,7 +19,9 @@ use crate::text::TextRange;
 /// package open, even when the repository is not on disk.
 pub(crate) const KNOWN_RULES: &[(&[&str], &[&str])] = &[
     (
-        &["rules_cc"],
+        // `cc_compatibility_proxy` is the repository through which rules_cc
+        // re-exports its rules.
+        &["rules_cc", "cc_compatibility_proxy"],
         &[
             "cc_library",
             "cc_binary",

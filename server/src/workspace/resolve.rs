@@ -149,7 +149,9 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
             path,
         };
     }
-    if decls.may_declare(name) {
+    if decls.may_declare(name) || (package.is_empty() && name == "MODULE.bazel.lock") {
+        // `MODULE.bazel.lock` is written by Bazel itself on the first build
+        // (and usually not checked in).
         return Resolution::Unknown;
     }
     let candidates =
@@ -317,6 +319,7 @@ mod tests {
     fn never_false_alarms() {
         assert_eq!(resolved("@other//x:y", "app"), Resolution::Unknown);
         assert_eq!(resolved("//external:zlib", "app"), Resolution::Unknown);
+        assert_eq!(resolved("//:MODULE.bazel.lock", "app"), Resolution::Unknown);
         assert_eq!(
             resolved("//macros:t_lib", "app"),
             Resolution::Unknown,

@@ -328,7 +328,7 @@ fn package_functions(builder: &mut GlobalsBuilder) {
     }
 
     fn exports_files<'v>(
-        #[starlark(require = pos)] srcs: Value<'v>,
+        srcs: Value<'v>,
         #[starlark(default = NoneType)] visibility: Value<'v>,
         #[starlark(default = NoneType)] licenses: Value<'v>,
         eval: &mut Evaluator<'v, '_, '_>,

@@ -662,6 +662,7 @@ fn globs_in_build_files() {
 [filegroup(name = "f_" + f) for f in glob(["*.txt", "data/**/*.json"], exclude = ["skip.*"])]
 [filegroup(name = "d_" + d) for d in glob(["data"], exclude_directories = 0)]
 [filegroup(name = "k_" + f) for f in glob(include = ["a.*"])]
+exports_files(srcs = ["b.txt"])
 exports_files(glob(["nothing/*"]))
 glob(["nothing/*"], allow_empty = False)
 filegroup(name = "after_failure")
@@ -673,6 +674,7 @@ filegroup(name = "after_failure")
             f_data/x.json filegroup at filegroup(name = "f_" + f) in filegroup(name =
             d_data filegroup at filegroup(name = "d_" + d) in filegroup(name =
             k_a.txt filegroup at filegroup(name = "k_" + f) in filegroup(name =
+            b.txt exports_files at "b.txt" in exports_files(sr
             after_failure filegroup at "after_failure" in filegroup(name =
             open: evaluation failed: glob pattern ["nothing/*"] didn't match anything, but allow_empty is set to False
         "#]],
