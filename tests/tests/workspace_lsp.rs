@@ -208,3 +208,96 @@ fn loads_are_checked_in_bzl_and_build_files() {
     );
     server.shutdown();
 }
+
+/// Garbage in an indexed workspace: half-typed and binary-looking BUILD
+/// text, positions past the end, odd queries, malformed quick-fix data,
+/// watcher events for paths that do not exist or loop. Every request gets
+/// an answer (a result or a clear error) and the server keeps serving.
+#[test]
+fn garbage_in_the_workspace_gets_answers() {
+    let ws = fixture();
+    std::os::unix::fs::symlink(ws.path(), ws.path().join("lib/loop")).expect("symlink");
+    let mut server = start(&ws);
+    let texts = [
+        "cc_library(name = \"a\", deps = [\"//lib:\", \":\", \"@\", \"//\", \"//lib//x\", \"\\u{0}\"",
+        "load(\"//tools:defs.bzl\", \"my_test\", x = )\nmy_test(name = )\n[[[[[[[[[[\"//lib\"",
+        "\u{feff}\u{0}\u{1}\"//li\u{fffd}b:util\" = = select({\"//:\": [\"@@//x\"]})\n\r\r\n\t\"",
+        &format!("cc_library(name = \"big\", deps = [{}])\n", "\"//lib:util\", ".repeat(2_000)),
+    ];
+    let app = ws.path().join("app/BUILD");
+    let u = uri(&app);
+    for (version, text) in texts.iter().enumerate() {
+        let version = version as i64 + 1;
+        if version == 1 {
+            server.open(&u, "starlark", version, text);
+        } else {
+            server.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": u, "version": version}, "contentChanges": [{"text": text}]}),
+            );
+        }
+        server.diagnostics(&u, version);
+        let lines = text.lines().count() as i64;
+        for line in [0, lines, 1_000_000] {
+            for character in [0, 19, 10_000] {
+                let pos = json!({"line": line, "character": character});
+                for method in [
+                    "textDocument/definition",
+                    "textDocument/hover",
+                    "textDocument/completion",
+                ] {
+                    let r = server
+                        .request(method, json!({"textDocument": {"uri": u}, "position": pos}));
+                    assert!(
+                        r.get("result").is_some() || r.get("error").is_some(),
+                        "{method}: {r}"
+                    );
+                }
+                let r = server.request(
+                    "textDocument/references",
+                    json!({"textDocument": {"uri": u}, "position": pos, "context": {"includeDeclaration": true}}),
+                );
+                assert!(r.get("result").is_some() || r.get("error").is_some(), "{r}");
+            }
+        }
+    }
+    for query in ["", ":", "//", "\u{0}", &"x".repeat(10_000), "lib:util/../"] {
+        let r = server.request("workspace/symbol", json!({"query": query}));
+        assert!(r.get("result").is_some(), "{query:?}: {r}");
+    }
+    let r = server.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": u},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}},
+            "context": {"diagnostics": [
+                {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "message": "x", "data": {"fixes": [{"range": 5, "newText": null}, "junk"]}},
+                {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "message": "y", "data": "not an object"}
+            ]},
+        }),
+    );
+    assert_eq!(r["result"], Value::Null, "{r}");
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [
+            {"uri": uri(&ws.path().join("no/such/dir/BUILD")), "type": 2},
+            {"uri": uri(&ws.path().join("lib/loop/lib/BUILD.bazel")), "type": 1},
+            {"uri": "file:///etc/passwd", "type": 3},
+            {"uri": "untitled:Untitled-1", "type": 1}
+        ]}),
+    );
+
+    // Still serving: a good file gets its answers.
+    let good = ws.path().join("other/BUILD");
+    let text = std::fs::read_to_string(&good).expect("read");
+    server.open(&uri(&good), "starlark", 1, &text);
+    let def = server.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&good)}, "position": position(&text, "lib:util")}),
+    );
+    assert_eq!(
+        def["result"][0]["uri"],
+        json!(uri(&ws.path().join("lib/BUILD.bazel")))
+    );
+    server.shutdown();
+}

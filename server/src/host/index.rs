@@ -424,14 +424,6 @@ impl WorkspaceIndex {
         *self.repos.write().unwrap_or_else(|p| p.into_inner()) = Some(repos.clone());
         repos
     }
-
-    /// Forgets every cached .bzl binding (a .bzl changed in a way the
-    /// watcher may not have said).
-    pub fn forget_bzl(&self) {
-        if let Ok(mut cache) = self.bzl.lock() {
-            cache.clear();
-        }
-    }
 }
 
 fn read_text(path: &Path) -> Option<String> {
