@@ -14,6 +14,7 @@ mod blocking;
 mod catch_panic;
 mod code_action;
 mod completion;
+mod configs;
 mod convert;
 mod diagnostics;
 mod document_symbol;

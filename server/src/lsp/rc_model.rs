@@ -3,7 +3,7 @@
 //! disk otherwise, and the flag database for the workspace's Bazel version.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tower_lsp::lsp_types::Url;
@@ -12,7 +12,9 @@ use super::settings::Settings;
 use super::state::State;
 use crate::analysis::rc::RcContext;
 use crate::host::flags::{cache_dir, choose, workspace_version, FlagDbChoice};
-use crate::host::rc::{chain_for_file, DiskRcReader, OverlayReader, RcSelection};
+use crate::host::rc::{
+    chain_for_file, home_dir, rc_roots, DiskRcReader, OverlayReader, RcSelection,
+};
 use crate::host::workspace::workspace_of;
 use crate::rc::chain::{normalize, FileId, RcSource};
 use crate::rc::RcChain;
@@ -50,6 +52,25 @@ impl RcModel {
     }
 }
 
+impl RcInputs {
+    /// Which default rc files the settings let Bazel read.
+    fn selection(&self) -> RcSelection {
+        RcSelection {
+            system_rc: self.settings.system_rc,
+            home_rc: self.settings.home_rc,
+            ..RcSelection::default()
+        }
+    }
+
+    /// Open rc buffers first, then the disk.
+    fn reader(&self) -> OverlayReader<'_> {
+        OverlayReader {
+            overlays: &self.overlays,
+            disk: &self.disk,
+        }
+    }
+}
+
 /// The inputs for models, from the current state.
 pub fn inputs(state: &State) -> RcInputs {
     let mut overlays = HashMap::new();
@@ -70,19 +91,27 @@ pub fn inputs(state: &State) -> RcInputs {
     }
 }
 
+/// The rc chain Bazel reads for `workspace` (system, workspace and home rc
+/// files as the settings select, and their imports), open buffers first.
+pub fn workspace_chain(inputs: &RcInputs, workspace: &Path) -> RcChain {
+    let selection = inputs.selection();
+    let reader = inputs.reader();
+    let version = workspace_version(Some(workspace)).or_else(|| inputs.bazel_version.clone());
+    let roots = rc_roots(Some(workspace), &selection, home_dir().as_deref());
+    RcChain::load_for(
+        Some(workspace),
+        &roots,
+        &reader,
+        version.as_ref().map(|v| v.triple()),
+    )
+}
+
 /// Builds the model for the rc file at `uri`; `None` for non-file URIs.
 pub fn build(inputs: &RcInputs, uri: &Url) -> Option<RcModel> {
     let path = normalize(&uri.to_file_path().ok()?);
     let workspace = workspace_of(&path, inputs.root.as_deref());
-    let selection = RcSelection {
-        system_rc: inputs.settings.system_rc,
-        home_rc: inputs.settings.home_rc,
-        ..RcSelection::default()
-    };
-    let reader = OverlayReader {
-        overlays: &inputs.overlays,
-        disk: &inputs.disk,
-    };
+    let selection = inputs.selection();
+    let reader = inputs.reader();
     let version = workspace_version(workspace.as_deref()).or_else(|| inputs.bazel_version.clone());
     let (chain, file) = chain_for_file(
         &path,

@@ -15,8 +15,8 @@ use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
 };
 use super::{
-    code_action, completion, document_symbol, flag_dump, folding_range, goto_definition, hover,
-    references, rename, text_sync, transport, workspace, workspace_symbol,
+    code_action, completion, configs, document_symbol, flag_dump, folding_range, goto_definition,
+    hover, references, rename, text_sync, transport, workspace, workspace_symbol,
 };
 use crate::host::index::FileChange;
 use crate::syntax::FileKind;
@@ -44,6 +44,16 @@ impl Backend {
                 delay,
             );
         }
+    }
+
+    /// `bzls/listConfigs`: the configs of the workspace's rc files, and the
+    /// active configuration.
+    async fn list_configs(&self, params: Value) -> Result<Value> {
+        let input = configs::list_configs_input(&self.state, &params)?;
+        run_blocking(configs::LIST_CONFIGS, move || {
+            configs::list_configs_answer(input)
+        })
+        .await
     }
 
     /// `bzls/debug/panic`: panics, to test that the server survives it.
@@ -208,6 +218,10 @@ impl LanguageServer for Backend {
                 })),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![configs::SET_ACTIVE_CONFIG.to_string()],
+                    ..ExecuteCommandOptions::default()
+                }),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -292,6 +306,18 @@ impl LanguageServer for Backend {
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let actions = code_action::code_actions(&params);
         Ok((!actions.is_empty()).then_some(actions))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        match params.command.as_str() {
+            configs::SET_ACTIVE_CONFIG => {
+                let active = configs::set_active_config(&self.state, &params.arguments)?;
+                Ok(Some(active))
+            }
+            other => Err(tower_lsp::jsonrpc::Error::invalid_params(format!(
+                "unknown command {other:?}"
+            ))),
+        }
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
@@ -637,6 +663,7 @@ pub async fn serve_stdio() -> bool {
             client,
         }
     });
+    builder = builder.custom_method(configs::LIST_CONFIGS, Backend::list_configs);
     if test_hooks {
         builder = builder
             .custom_method("bzls/debug/panic", Backend::debug_panic)

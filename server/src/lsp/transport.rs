@@ -118,9 +118,12 @@ fn valid_id(id: &Value) -> bool {
 }
 
 /// Checks one message body. `Ok` means it is a JSON-RPC 2.0 request,
-/// notification or response that tower-lsp can take; `Err` is the error
-/// response to send instead (`None` when there is nobody to answer).
-pub fn check_message(body: &[u8]) -> Result<(), Option<Vec<u8>>> {
+/// notification or response that tower-lsp can take, with `Some(body)` when
+/// the body must be replaced: a `bzls/*` request without params gets `{}`
+/// (JSON-RPC lets params be omitted; tower-lsp's custom methods require
+/// them). `Err` is the error response to send instead (`None` when there is
+/// nobody to answer).
+pub fn check_message(body: &[u8]) -> Result<Option<Vec<u8>>, Option<Vec<u8>>> {
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(err) => {
@@ -155,12 +158,17 @@ pub fn check_message(body: &[u8]) -> Result<(), Option<Vec<u8>>> {
         return invalid("\"id\" must be a number or a string");
     }
     match object.get("method") {
-        Some(Value::String(_)) => {
+        Some(Value::String(method)) => {
             let params = object.get("params");
             if params.is_some_and(|p| !(p.is_object() || p.is_array() || p.is_null())) {
                 return invalid("\"params\" must be an object or an array");
             }
-            Ok(())
+            if method.starts_with("bzls/") && params.is_none_or(Value::is_null) {
+                let mut filled = object.clone();
+                filled.insert("params".to_owned(), json!({}));
+                return Ok(Some(Value::Object(filled).to_string().into_bytes()));
+            }
+            Ok(None)
         }
         Some(_) => invalid("\"method\" must be a string"),
         None if object.contains_key("result") || object.contains_key("error") => {
@@ -169,7 +177,7 @@ pub fn check_message(body: &[u8]) -> Result<(), Option<Vec<u8>>> {
                 tracing::warn!("dropping a response without an id");
                 return Err(None);
             }
-            Ok(())
+            Ok(None)
         }
         None => {
             invalid("a message needs a \"method\" (request) or a \"result\"/\"error\" (response)")
@@ -202,7 +210,8 @@ where
         loop {
             match read_frame(&mut reader).await {
                 Ok(Some(Frame::Body(body))) => match check_message(&body) {
-                    Ok(()) => {
+                    Ok(replaced) => {
+                        let body = replaced.unwrap_or(body);
                         if to_server.write_all(&frame(&body)).await.is_err() {
                             break;
                         }
@@ -321,5 +330,27 @@ mod tests {
             .unwrap_err()
             .unwrap();
         assert!(String::from_utf8_lossy(&reply).contains(r#""id":7"#));
+        // Our own requests may omit params: they get `{}`; others pass as sent.
+        let filled = |s: &str| {
+            check_message(s.as_bytes())
+                .unwrap()
+                .map(|b| serde_json::from_slice::<Value>(&b).unwrap()["params"].clone())
+        };
+        assert_eq!(
+            filled(r#"{"jsonrpc":"2.0","id":1,"method":"bzls/listConfigs"}"#),
+            Some(json!({}))
+        );
+        assert_eq!(
+            filled(r#"{"jsonrpc":"2.0","id":1,"method":"bzls/listConfigs","params":null}"#),
+            Some(json!({}))
+        );
+        assert_eq!(
+            filled(r#"{"jsonrpc":"2.0","id":1,"method":"bzls/listConfigs","params":{"uri":"x"}}"#),
+            None
+        );
+        assert_eq!(
+            filled(r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#),
+            None
+        );
     }
 }

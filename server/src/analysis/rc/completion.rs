@@ -270,10 +270,19 @@ fn configs(ctx: &RcContext<'_>, replace: TextRange, offset: usize) -> Vec<Comple
             ));
         }
     }
+    let descriptions: std::collections::HashMap<String, String> =
+        super::configs::list_configs(ctx.chain)
+            .into_iter()
+            .filter_map(|c| Some((c.name, c.description?)))
+            .collect();
     order
         .into_iter()
         .map(|name| {
             let sections = sections.remove(name).unwrap_or_default();
+            let documentation = match descriptions.get(name) {
+                Some(description) => format!("{description}\n\n{}", sections.join("\n")),
+                None => sections.join("\n"),
+            };
             CompletionItem {
                 label: name.to_string(),
                 kind: CompletionKind::Config,
@@ -282,7 +291,7 @@ fn configs(ctx: &RcContext<'_>, replace: TextRange, offset: usize) -> Vec<Comple
                     sections.len(),
                     if sections.len() == 1 { "" } else { "s" }
                 )),
-                documentation: Some(sections.join("\n")),
+                documentation: Some(documentation),
                 insert: name.to_string(),
                 replace,
                 deprecated: false,

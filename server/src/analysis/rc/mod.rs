@@ -7,6 +7,7 @@
 //! other files carry the file's id in the chain.
 
 pub mod completion;
+pub mod configs;
 pub mod diagnostics;
 pub mod hover;
 pub mod navigation;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use expect_test::{expect, Expect};
 
 use super::completion::complete;
+use super::configs::list_configs;
 use super::diagnostics::rc_diagnostics;
 use super::hover::hover;
 use super::navigation::{definition, references, rename};
@@ -281,6 +282,13 @@ build:asan --copt=-fsanitize=address
 test:ci --test_output=errors
 "#;
     assert_eq!(labels(fixture), vec!["cuda", "asan", "ci"]);
+    // The comment above a config's first section documents it.
+    let f = load("# Address sanitizer.\nbuild:asan --copt=-fsanitize=address\nbuild --config=$0\n");
+    let items = complete(&ctx(&f, "7.1.0"), f.offset);
+    assert_eq!(
+        items[0].documentation.as_deref(),
+        Some("Address sanitizer.\n\nbuild:asan (.bazelrc:2)")
+    );
     assert_eq!(labels("build:cuda --x\nbuild:$0"), vec!["cuda"]);
     assert_eq!(labels("build:cuda --x\nbuild --config $0"), vec!["cuda"]);
 }
@@ -643,4 +651,79 @@ fn repeated_undefined_configs_stay_fast() {
     assert_eq!(diags.len(), 3000);
     // Generous: the point is the absence of a quadratic blow-up.
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// Renders [`list_configs`]: one line per config with its commands and
+/// sections (`file:line`), then its description indented.
+fn check_configs(fixture: &str, expect: Expect) {
+    let f = load(fixture);
+    let mut out = String::new();
+    for config in list_configs(&f.chain) {
+        let sections: Vec<String> = config
+            .sections
+            .iter()
+            .map(|&(file, range)| {
+                let text = &f.chain.files[file].text[range.start..range.end];
+                format!("{text}@{}", f.chain.location(file, range.start))
+            })
+            .collect();
+        out.push_str(&format!(
+            "{} [{}] {}\n",
+            config.name,
+            config.commands.join(","),
+            sections.join(" ")
+        ));
+        for line in config.description.iter().flat_map(|d| d.lines()) {
+            out.push_str(&format!("    | {line}\n"));
+        }
+    }
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn configs_with_commands_sections_and_descriptions() {
+    check_configs(
+        r#"
+//- /.bazelrc
+build --jobs=4
+# Build with CUDA.
+#   Needs the toolkit.
+build:cuda --define=using_cuda=true
+test:cuda --test_tag_filters=gpu
+
+# Not attached: a blank line follows.
+
+build:opt -c opt   # a trailing comment is not a description
+#
+build:empty_doc
+build: --nothing
+import %workspace%/ci.bazelrc
+build:cuda --copt=-DCUDA
+//- /ci.bazelrc
+# CI runs.
+common:ci --jobs=50
+build:opt --strip=always
+"#,
+        expect![[r#"
+            cuda [build,test] build:cuda@.bazelrc:4 test:cuda@.bazelrc:5 build:cuda@.bazelrc:14
+                | Build with CUDA.
+                |   Needs the toolkit.
+            opt [build] build:opt@.bazelrc:9 build:opt@ci.bazelrc:3
+            empty_doc [build] build:empty_doc@.bazelrc:11
+            ci [common] common:ci@ci.bazelrc:2
+                | CI runs.
+        "#]],
+    );
+}
+
+#[test]
+fn configs_of_garbage_are_named_and_nothing_panics() {
+    check_configs(
+        "//- /.bazelrc\n\u{0}\u{feff}#\n:\n::x\n\"build:q\n#\\\nbuild:z\nbuild:\u{e9}t\u{e9}",
+        expect![[r#"
+            q [build] "build:q@.bazelrc:4
+            été [build] build:été@.bazelrc:7
+                | build:z
+        "#]],
+    );
 }
