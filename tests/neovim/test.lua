@@ -188,6 +188,17 @@ local function lsp_mode()
   end)
   result.after_set = list_configs(rc).active
 
+  -- Completion of :BzlsSetConfigs's arguments asks the server.
+  result.cmdline_completion = vim.fn.getcompletion('BzlsSetConfigs a', 'cmdline')
+
+  -- A config the server rejects (an empty name): a message, no change.
+  require('bzls').set_configs_command({ '' }, rc)
+  wait(15000, 'the message about the rejected config', function()
+    return #notes_matching('cannot set the active config') > 0
+  end)
+  result.rejected = notes_matching('cannot set the active config')
+  result.after_rejected = list_configs(rc).active
+
   -- :BzlsRestart: the new server starts with the chosen configs, which the
   -- module keeps in the settings it sends.
   local old_id = client.id

@@ -304,6 +304,22 @@ fn neovim_client_diagnostics_definition_completion_and_config_picker() {
         serde_json::json!(["asan", "ci"]),
         "{r:#}"
     );
+    assert_eq!(
+        strings(&r["cmdline_completion"]),
+        ["asan"],
+        "completion of :BzlsSetConfigs a"
+    );
+    // The server's error reaches the user; the active config stays.
+    let rejected = strings(&r["rejected"]);
+    assert!(
+        rejected.len() == 1 && rejected[0].contains("non-empty"),
+        "{rejected:?}"
+    );
+    assert_eq!(
+        r["after_rejected"]["configs"],
+        serde_json::json!(["asan", "ci"]),
+        "{r:#}"
+    );
     // A new server started after the choice gets it from the module.
     assert_eq!(r["restarted"], true, "{r:#}");
     assert_eq!(
@@ -311,7 +327,9 @@ fn neovim_client_diagnostics_definition_completion_and_config_picker() {
         serde_json::json!(["asan", "ci"]),
         "{r:#}"
     );
-    assert_eq!(r["errmsg"], "", "{r:#}");
+    // The last error message is the module's own (the rejected config),
+    // never an error trace.
+    assert_eq!(r["errmsg"], rejected[0].as_str(), "{r:#}");
 }
 
 /// The file types Neovim gives Bazel files with the module loaded (its own

@@ -138,14 +138,9 @@ local function executable()
   if not warned_missing then
     warned_missing = true
     notify(
-      string.format(
-        'cannot start the language server: `%s` is not an executable on PATH. '
-          .. 'Install it (cargo install --path server in a bzls checkout) or set `cmd` in '
-          .. "require('bzls').setup{}.",
-        cmd[1]
-      ),
-      -- A warning: an error message would also set v:errmsg and make
-      -- Neovim pause when the next message overwrites it.
+      string.format("`%s` is not an executable; install bzls or set cmd in setup()", cmd[1]),
+      -- A warning: an error message would also set v:errmsg. One line, so
+      -- that Neovim does not stop at a hit-enter prompt.
       vim.log.levels.WARN
     )
   end
