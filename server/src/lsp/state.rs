@@ -57,6 +57,9 @@ pub struct State {
     pub indexes: HashMap<PathBuf, Arc<crate::host::index::WorkspaceIndex>>,
     /// The client shows `window/workDoneProgress`.
     pub work_done_progress: bool,
+    /// The client can be asked to fetch inlay hints / code lenses again.
+    pub refresh_inlay_hints: bool,
+    pub refresh_code_lenses: bool,
     /// Set once the publisher exists.
     pub refresh_starlark: Option<RefreshAll>,
 }

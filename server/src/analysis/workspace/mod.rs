@@ -12,6 +12,7 @@ pub mod cursor;
 pub mod definition;
 pub mod hover;
 pub mod references;
+pub mod selects;
 pub mod symbols;
 #[cfg(test)]
 mod tests;
