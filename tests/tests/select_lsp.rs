@@ -79,8 +79,8 @@ fn hints(server: &mut TestServer, u: &str) -> Vec<(u64, String)> {
         .iter()
         .map(|h| {
             (
-                h["position"]["line"].as_u64().unwrap(),
-                h["label"].as_str().unwrap().to_string(),
+                h["position"]["line"].as_u64().expect("test data"),
+                h["label"].as_str().expect("test data").to_string(),
             )
         })
         .collect()
@@ -121,21 +121,21 @@ fn previews_follow_the_active_configuration() {
     let no_match = diags
         .iter()
         .find(|d| d["code"] == "select-no-match")
-        .unwrap();
+        .expect("test data");
     assert_eq!(no_match["severity"], 1);
     assert!(
         no_match["message"]
             .as_str()
-            .unwrap()
+            .expect("test data")
             .starts_with("Configurable attribute \"srcs\" doesn't match this configuration"),
         "{no_match}"
     );
     let default_line = position(BUILD, "\"//conditions:default\"")["line"]
         .as_u64()
-        .unwrap();
+        .expect("test data");
     let strict_line = position(BUILD, "select({\":cuda\"")["line"]
         .as_u64()
-        .unwrap();
+        .expect("test data");
     assert_eq!(
         hints(&mut server, &u),
         vec![
@@ -152,9 +152,9 @@ fn previews_follow_the_active_configuration() {
     let lenses = server.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
     let titles: Vec<&str> = lenses["result"]
         .as_array()
-        .unwrap()
+        .expect("test data")
         .iter()
-        .map(|l| l["command"]["title"].as_str().unwrap())
+        .map(|l| l["command"]["title"].as_str().expect("test data"))
         .collect();
     assert_eq!(
         titles,
@@ -187,7 +187,7 @@ fn previews_follow_the_active_configuration() {
         not_taken[0]["range"]["start"],
         position(BUILD, "\"//conditions:default\"")
     );
-    let opt_line = position(BUILD, "\":opt\"")["line"].as_u64().unwrap();
+    let opt_line = position(BUILD, "\":opt\"")["line"].as_u64().expect("test data");
     let cuda_line = strict_line;
     assert_eq!(
         hints(&mut server, &u),
@@ -221,7 +221,7 @@ fn previews_follow_the_active_configuration() {
     let lenses = server.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
     let title = lenses["result"][0]["command"]["title"]
         .as_str()
-        .unwrap()
+        .expect("test data")
         .to_string();
     assert!(
         title.contains("rc error: Config value 'nope' is not defined in any .rc file"),

@@ -115,15 +115,20 @@ fn workspace_diagnostics(
         return (Vec::new(), false);
     };
     let index = request.index.clone();
-    let session = request.is_build.then(|| {
-        super::selects::SelectSession::build(super::selects::session_inputs(state, index.root()))
-    });
+    let previews = if request.is_build {
+        super::selects::previews_for(
+            state,
+            uri,
+            index.root(),
+            &request.package,
+            &request.snapshot,
+        )
+    } else {
+        None
+    };
     let outcome = request.with_context(|ctx| {
-        let select_diagnostics = match &session {
-            Some(session) => {
-                let previews = session.preview(ctx.tree, ctx.rope, &ctx.package);
-                session.diagnostics(&previews, ctx.rope)
-            }
+        let select_diagnostics = match &previews {
+            Some(cached) => cached.session.diagnostics(&cached.previews, ctx.rope),
             None => Vec::new(),
         };
         let mut changed = false;

@@ -118,11 +118,7 @@ impl SelectSession {
     /// The previews of a BUILD file of `package` (tree and text of the
     /// request's snapshot). Empty when the configuration has an rc error.
     pub fn preview(&self, tree: &Tree, rope: &Rope, package: &str) -> Vec<TargetPreview> {
-        let env = Env {
-            packages: &self.packages,
-            values: &self.values,
-            db: self.db,
-        };
+        let env = Env::new(&self.packages, &self.values, self.db);
         let mut previews = selects::preview(tree, rope, package, &env);
         if self.rc_error.is_some() {
             // Nothing is judged under a broken configuration; the targets
@@ -196,18 +192,67 @@ pub fn code_lenses(
 /// configs (VS Code and the Neovim module register it).
 pub const PICK_CONFIG_COMMAND: &str = "bzls.pickConfig";
 
+/// Previews computed for one generation of a document at one epoch.
+#[derive(Clone)]
+pub struct CachedPreviews {
+    generation: u64,
+    epoch: u64,
+    pub session: Arc<SelectSession>,
+    pub previews: Arc<Vec<TargetPreview>>,
+}
+
+/// The session and previews of the BUILD file of `package` at `uri`, for
+/// the snapshot `(tree, rope, generation)`: from the cache when nothing
+/// changed since (diagnostics, inlay hints, code lenses and hover of one
+/// text share one evaluation).
+pub fn previews_for(
+    state: &SharedState,
+    uri: &lsp::Url,
+    root: &Path,
+    package: &str,
+    snapshot: &crate::analysis::DocumentSnapshot,
+) -> Option<CachedPreviews> {
+    let tree = snapshot.tree.as_ref()?;
+    // The epoch is read before the inputs: a change after this point bumps
+    // it, so an entry is never reused for a newer state.
+    let (epoch, hit) = {
+        let state = lock(state);
+        let hit = state
+            .select_cache
+            .get(uri)
+            .filter(|c| c.generation == snapshot.generation && c.epoch == state.select_epoch)
+            .cloned();
+        (state.select_epoch, hit)
+    };
+    if let Some(hit) = hit {
+        return Some(hit);
+    }
+    let session = SelectSession::build(session_inputs(state, root));
+    let previews = session.preview(tree, &snapshot.rope, package);
+    let entry = CachedPreviews {
+        generation: snapshot.generation,
+        epoch,
+        session: Arc::new(session),
+        previews: Arc::new(previews),
+    };
+    let mut state = lock(state);
+    if state.documents.contains_key(uri) {
+        state.select_cache.insert(uri.clone(), entry.clone());
+    }
+    Some(entry)
+}
+
 /// The session and previews for a request on a package's BUILD file.
 fn request_previews(
     req: &super::workspace::StarlarkRequest,
     state: &SharedState,
-) -> Option<(SelectSession, Vec<TargetPreview>)> {
+) -> Option<(Arc<SelectSession>, Arc<Vec<TargetPreview>>)> {
     if !req.is_build {
         return None;
     }
-    let tree = req.snapshot.tree.as_ref()?;
-    let session = SelectSession::build(session_inputs(state, req.index.root()));
-    let previews = session.preview(tree, &req.snapshot.rope, &req.package);
-    Some((session, previews))
+    let uri = lsp::Url::from_file_path(&req.path).ok()?;
+    let cached = previews_for(state, &uri, req.index.root(), &req.package, &req.snapshot)?;
+    Some((cached.session, cached.previews))
 }
 
 /// `textDocument/inlayHint` on a BUILD file.

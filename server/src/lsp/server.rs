@@ -272,7 +272,9 @@ impl LanguageServer for Backend {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
+            // BUILD files on disk hold conditions other files' selects use.
+            state.select_epoch += 1;
             for change in &params.changes {
                 if let Ok(path) = change.uri.to_file_path() {
                     state.rc_disk.invalidate(&path);
@@ -560,7 +562,8 @@ impl Backend {
     /// to fetch inlay hints and code lenses again.
     fn active_config_changed(&self) {
         let (refresh, hints, lenses) = {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
+            state.select_epoch += 1;
             (
                 state.refresh_starlark.clone(),
                 state.refresh_inlay_hints,
