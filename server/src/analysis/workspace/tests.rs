@@ -371,6 +371,23 @@ def m():
     pass
 "#;
     let def = |app: &str| workspace(&format!("{EXT}//- /app/BUILD\n{app}")).definition();
+    let hover_of = |app: &str| {
+        let ws = workspace(&format!("{EXT}//- /app/BUILD\n{app}"));
+        ws.run(|ctx, at| hover(ctx, &ws.index, at))
+            .map(|h| h.markdown)
+            .unwrap_or_default()
+    };
+    let h = hover_of("cc_binary(name = \"a\", deps = [\"@ext//lib:u$0til\"])\n");
+    assert!(
+        h.starts_with("**cc_library** `@ext//lib:util`\n\nDeclared in `third_party/ext/lib/BUILD`"),
+        "{h}"
+    );
+    assert!(h.contains("srcs = [\"util.cc\"]"), "{h}");
+    let h = hover_of("cc_binary(name = \"a\", deps = [\"@other//x$0\"])\n");
+    assert_eq!(
+        h,
+        "`@other//x`: a label in repository `@other`, which is not on disk"
+    );
     assert_eq!(
         def("cc_binary(name = \"a\", deps = [\"@ext//lib:u$0til\"])\n"),
         vec!["third_party/ext/lib/BUILD:\"util\""]
