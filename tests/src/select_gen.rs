@@ -5,8 +5,8 @@
 //! One case is a small, self-contained workspace whose target `//pkg:t` is
 //! a `filegroup` with `srcs = [...] + select({...}) + select({...})`:
 //!
-//! - `config_setting`s over `values` (`compilation_mode`, `cpu`, `define`)
-//!   and `define_values`, in `//pkg` and `//conds`, with one to three
+//! - `config_setting`s over `values` (`compilation_mode`, `cpu`, `define`,
+//!   the boolean `stamp` written `1`/`true`/`0`/`false`) and `define_values`, in `//pkg` and `//conds`, with one to three
 //!   entries each; later settings often copy an earlier one's entries and
 //!   add one, so that specialisation (and equal settings written two ways)
 //!   arise;
@@ -19,10 +19,10 @@
 //! - `.bazelrc` with `build`/`common` lines, `build:NAME`/`common:NAME`
 //!   sections, nested `--config`s, `import`/`try-import` of a second file;
 //!   now and then an rc error (an undefined config, a config cycle, a
-//!   missing import);
+//!   missing import, a `--config` without a value in a definition);
 //! - command-line flags (`-c opt`, `--compilation_mode dbg`, `--cpu=ppc`,
-//!   `--define=a=1`, `--define a=2`, `--config=x`), repeated defines
-//!   included.
+//!   `--define=a=1`, `--define a=2`, `--[no]stamp`, `--stamp=0`,
+//!   `--config=x`), repeated defines included.
 //!
 //! Bazel's answer is `bazel cquery ARGS 'labels(srcs, //pkg:t)'`: the
 //! labels, or the error its stderr names ([`read_cquery`]).
@@ -98,11 +98,14 @@ const MODES: &[&str] = &["fastbuild", "dbg", "opt"];
 const CPUS: &[&str] = &["k8", "ppc", "armeabi-v7a"];
 const DEFINE_KEYS: &[&str] = &["a", "b", "c"];
 const DEFINE_VALUES: &[&str] = &["1", "2"];
+/// How a `config_setting` may write a boolean option's value.
+const BOOLS: &[&str] = &["1", "true", "0", "false"];
 /// Config names the rc files may define.
 const CONFIGS: &[&str] = &["opt", "dbg", "arm", "ci", "x"];
 
 fn random_entry(rng: &mut Rng) -> Entry {
-    match rng.below(10) {
+    match rng.below(11) {
+        10 => Entry::Value("stamp", rng.pick(BOOLS).to_string()),
         0..=2 => Entry::Value("compilation_mode", rng.pick(MODES).to_string()),
         3 | 4 => Entry::Value("cpu", rng.pick(CPUS).to_string()),
         5..=7 => Entry::Define(*rng.pick(DEFINE_KEYS), *rng.pick(DEFINE_VALUES)),
@@ -164,7 +167,8 @@ fn spell_key(rng: &mut Rng, label: &str, from: &str) -> String {
 fn rc_option(rng: &mut Rng) -> String {
     let key = rng.pick(DEFINE_KEYS);
     let value = rng.pick(DEFINE_VALUES);
-    match rng.below(12) {
+    match rng.below(13) {
+        12 => rng.pick(&["--stamp", "--nostamp"]).to_string(),
         0 => format!("-c {}", rng.pick(MODES)),
         1 => format!("--compilation_mode={}", rng.pick(MODES)),
         2 => format!("--compilation_mode {}", rng.pick(MODES)),
@@ -183,7 +187,10 @@ fn rc_option(rng: &mut Rng) -> String {
 fn cl_option(rng: &mut Rng) -> Vec<String> {
     let key = rng.pick(DEFINE_KEYS);
     let value = rng.pick(DEFINE_VALUES);
-    let v = match rng.below(10) {
+    let v = match rng.below(11) {
+        10 => vec![rng
+            .pick(&["--stamp", "--nostamp", "--stamp=0", "--stamp=true"])
+            .to_string()],
         0 => vec!["-c".to_string(), rng.pick(MODES).to_string()],
         1 => vec![format!("--compilation_mode={}", rng.pick(MODES))],
         2 => vec![
@@ -323,7 +330,7 @@ pub fn generate(seed: u64, index: usize) -> SelectCase {
             );
             branches.push((key, labels));
         }
-        let default = rng.chance(500);
+        let default = rng.chance(620);
         if default {
             let labels: Vec<String> = (0..[0, 1, 1][rng.below(3)])
                 .map(|_| new_leaf(rng))
@@ -436,6 +443,7 @@ fn rc_setup(rng: &mut Rng) -> (Vec<(String, String)>, Vec<String>, &'static str)
         0..=2 => "undefined config",
         3..=5 => "config cycle",
         6 | 7 => "missing import",
+        8 => "config without a value",
         _ => "",
     };
     // Which configs exist, and where: in .bazelrc or in the imported file.
@@ -496,6 +504,10 @@ fn rc_setup(rng: &mut Rng) -> (Vec<(String, String)>, Vec<String>, &'static str)
             main.push("build:cyc1 --define=a=1 --config=cyc2".to_string());
             main.push("build:cyc2 --config=cyc1".to_string());
             cl.push(format!("--config={}", rng.pick(&["cyc1", "cyc2"])));
+        }
+        "config without a value" => {
+            main.push("build:bare --define=a=1 --config".to_string());
+            cl.push("--config=bare".to_string());
         }
         "missing import" => {
             let at = rng.below(main.len() + 1);
@@ -657,6 +669,7 @@ pub fn read_cquery(
         "Config expansion has a cycle",
         "Unexpected error reading .blazerc file",
         "expands to itself",
+        "is not in the form --config=value",
     ];
     for l in &lines {
         let text = l.strip_prefix("ERROR: ").or_else(|| {

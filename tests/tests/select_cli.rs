@@ -283,6 +283,9 @@ fn garbage_arguments_exit_2_with_a_clear_message() {
         b"\xff\xfe\x00\x01filegroup(\x00\xc3(".as_slice(),
     );
     f.ws.write("dirbuild/BUILD/x", "");
+    std::fs::create_dir_all(f.ws.path().join("dangling")).expect("mkdir");
+    std::os::unix::fs::symlink("/nonexistent/BUILD", f.ws.path().join("dangling/BUILD"))
+        .expect("symlink");
     for (args, needle) in [
         (vec!["select", "//pkg:a:b"], "invalid label"),
         (vec!["select", "//pkg:"], "invalid label"),
@@ -301,6 +304,7 @@ fn garbage_arguments_exit_2_with_a_clear_message() {
         (vec!["select"], "LABEL"),
         (vec!["select", "//bin:t"], "bin"),
         (vec!["select", "//dirbuild:t"], "dirbuild"),
+        (vec!["select", "//dangling:t"], "dangling"),
     ] {
         let out = f.run(&args);
         assert_usage(&out, needle);

@@ -432,13 +432,15 @@ fn generated_cases_cover_the_features() {
         "--compilation_mode ",
         "--define ",
         "--cpu=",
+        "\"stamp\": \"true\"",
+        "--nostamp",
     ] {
         assert!(
             text.contains(needle),
             "no generated case contains {needle:?}"
         );
     }
-    assert!(intents.len() == 4, "{intents:?}");
+    assert!(intents.len() == 5, "{intents:?}");
 }
 
 /// The oracle reader on Bazel 2.1.0's own words (no Bazel needed).
@@ -488,6 +490,7 @@ ERROR: Analysis of target '//pkg:t' failed; build aborted: \n";
     for (stderr, exit) in [
         ("ERROR: Config value nope is not defined in any .rc file\n", 2),
         ("ERROR: Config expansion has a cycle: config value x expands to itself, see inheritance chain [x, y]\n", 2),
+        ("ERROR: In file /ws/.bazelrc, the definition of config ci expands to another config that either has no value or is not in the form --config=value. For recursive config definitions, please do not provide the value in a separate token, such as in the form '--config value'.\n", 2),
         ("[FATAL 11:16:03.657 src/main/cpp/blaze.cc:1313] Unexpected error reading .blazerc file '/ws/missing.rc'\n", 37),
     ] {
         let answer = read_cquery(Some(exit), "", stderr);
