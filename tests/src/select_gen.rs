@@ -103,12 +103,16 @@ const BOOLS: &[&str] = &["1", "true", "0", "false"];
 /// Config names the rc files may define.
 const CONFIGS: &[&str] = &["opt", "dbg", "arm", "ci", "x"];
 
+fn pick(rng: &mut Rng, items: &[&'static str]) -> &'static str {
+    items[rng.below(items.len())]
+}
+
 fn random_entry(rng: &mut Rng) -> Entry {
     match rng.below(11) {
         10 => Entry::Value("stamp", rng.pick(BOOLS).to_string()),
         0..=2 => Entry::Value("compilation_mode", rng.pick(MODES).to_string()),
         3 | 4 => Entry::Value("cpu", rng.pick(CPUS).to_string()),
-        5..=7 => Entry::Define(*rng.pick(DEFINE_KEYS), *rng.pick(DEFINE_VALUES)),
+        5..=7 => Entry::Define(pick(rng, DEFINE_KEYS), pick(rng, DEFINE_VALUES)),
         _ => Entry::Value(
             "define",
             format!("{}={}", rng.pick(DEFINE_KEYS), rng.pick(DEFINE_VALUES)),

@@ -291,6 +291,25 @@ fn outcome_kind(answer: &CqueryAnswer) -> String {
     }
 }
 
+/// Counts how the selects of one case went, by bzls's account.
+fn tally(json: &Value, counts: &mut BTreeMap<&'static str, usize>) {
+    let selects = json["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["selects"].as_array().into_iter().flatten());
+    for s in selects {
+        let matching = s["matching"].as_array().map_or(0, Vec::len);
+        let kind = match s["chosen"].as_str() {
+            None => "failed",
+            Some("//conditions:default") => "default",
+            Some(_) if matching > 1 => "most specialised of several",
+            Some(_) => "single match",
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+}
+
 #[test]
 fn select_matches_bazel_2_1_0() {
     let Some(bazel) = bazel_2_1_0() else {
@@ -313,6 +332,7 @@ fn select_matches_bazel_2_1_0() {
     let mut bzls_time = Duration::ZERO;
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     let mut agreed = 0usize;
+    let mut selects: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut oracle_problems = Vec::new();
     for &index in &cases {
@@ -349,6 +369,9 @@ fn select_matches_bazel_2_1_0() {
                 )
             );
         }
+        if let Some(json) = &bzls.json {
+            tally(json, &mut selects);
+        }
         match outcome {
             Ok(()) => agreed += 1,
             Err(problem) => {
@@ -362,7 +385,7 @@ fn select_matches_bazel_2_1_0() {
     let elapsed = started.elapsed();
     let n = cases.len().max(1) as u32;
     say!(
-        "select conformance: seed {seed:#x}, {agreed}/{} cases agree, in {elapsed:.1?} (Bazel cold start {:.1?}, Bazel {:.0?}/case, bzls {:.0?}/case); Bazel's outcomes: {kinds:?}",
+        "select conformance: seed {seed:#x}, {agreed}/{} cases agree, in {elapsed:.1?} (Bazel cold start {:.1?}, Bazel {:.0?}/case, bzls {:.0?}/case); Bazel's outcomes: {kinds:?}; selects: {selects:?}",
         cases.len(),
         server.cold_start,
         bazel_time / n,
