@@ -3,10 +3,8 @@
 //! `--command`, relative labels, and garbage arguments (a clear message on
 //! stderr and exit 2, never a panic).
 //!
-//! Every run gets `HOME` pointing at a scratch directory and
-//! `--nosystem_rc`-free defaults: the fixture's answers never depend on
-//! the machine's rc files, since none of its conditions read a value
-//! `/etc/bazel.bazelrc` would set on a test machine.
+//! Every run gets `HOME` pointing at a scratch directory, so the machine's
+//! own `~/.bazelrc` never leaks in.
 
 use std::process::{Command, Output};
 
@@ -76,6 +74,16 @@ impl Fixture {
     fn run(&self, args: &[&str]) -> Output {
         self.run_in("", args)
     }
+
+    /// `bzls select --format json LABEL -- BAZEL_ARGS` in `dir`: the exit
+    /// code and the JSON (which must be there, whatever the code).
+    fn json(&self, dir: &str, label: &str, bazel_args: &[&str]) -> (Option<i32>, Value) {
+        let mut args = vec!["select", "--format", "json", label, "--"];
+        args.extend_from_slice(bazel_args);
+        let out = self.run_in(dir, &args);
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+        (out.status.code(), json_of(&out))
+    }
 }
 
 fn stdout(out: &Output) -> String {
@@ -84,6 +92,10 @@ fn stdout(out: &Output) -> String {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn first_select(v: &Value) -> &Value {
+    &v["attributes"][0]["selects"][0]
 }
 
 fn json_of(out: &Output) -> Value {
@@ -107,17 +119,10 @@ fn assert_usage(out: &Output, needle: &str) {
 #[test]
 fn resolved_target_json_and_exit_0() {
     let f = Fixture::new("ok");
-    let out = f.run(&[
-        "select",
-        "--format",
-        "json",
-        "//pkg:t",
-        "--",
-        "--config=cuda",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (code, v) = f.json("", "//pkg:t", &["--config=cuda"]);
+    assert_eq!(code, Some(0));
     assert_eq!(
-        json_of(&out),
+        v,
         json!({
             "target": "//pkg:t",
             "status": "ok",
@@ -128,37 +133,22 @@ fn resolved_target_json_and_exit_0() {
             }],
         })
     );
-    // No flags: the default branch; `-c opt` given twice ways, last wins.
-    let out = f.run(&["select", "--format", "json", "//pkg:t"]);
-    assert_eq!(out.status.code(), Some(0));
-    let v = json_of(&out);
-    assert_eq!(
-        v["attributes"][0]["selects"][0]["chosen"],
-        "//conditions:default"
-    );
-    assert_eq!(v["attributes"][0]["selects"][0]["matching"], json!([]));
+    // No flags: the default branch.
+    let (code, v) = f.json("", "//pkg:t", &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(first_select(&v)["chosen"], "//conditions:default");
+    assert_eq!(first_select(&v)["matching"], json!([]));
     assert_eq!(
         v["attributes"][0]["value"],
         json!(["//pkg:common", "//pkg:default.txt"])
     );
-    let out = f.run(&[
-        "select",
-        "--format",
-        "json",
-        "//pkg:t",
-        "--",
-        "-c",
-        "opt",
-        "--compilation_mode=dbg",
-    ]);
-    assert_eq!(
-        json_of(&out)["attributes"][0]["selects"][0]["chosen"],
-        "//conditions:default"
-    );
+    // The last compilation mode wins.
+    let (_, v) = f.json("", "//pkg:t", &["-c", "opt", "--compilation_mode=dbg"]);
+    assert_eq!(first_select(&v)["chosen"], "//conditions:default");
     // A target without selects has no attributes to show.
-    let out = f.run(&["select", "--format", "json", "//pkg:plain"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(json_of(&out)["attributes"], json!([]));
+    let (code, v) = f.json("", "//pkg:plain", &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["attributes"], json!([]));
     // Text output names the choice.
     let out = f.run(&["select", "//pkg:t", "--", "-c", "opt"]);
     assert_eq!(out.status.code(), Some(0));
@@ -168,38 +158,28 @@ fn resolved_target_json_and_exit_0() {
 #[test]
 fn errors_exit_1_with_their_class() {
     let f = Fixture::new("errors");
-    let out = f.run(&["select", "--format", "json", "//pkg:amb", "--", "-c", "opt"]);
-    assert_eq!(out.status.code(), Some(1));
-    let v = json_of(&out);
+    let (code, v) = f.json("", "//pkg:amb", &["-c", "opt"]);
+    assert_eq!(code, Some(1));
     assert_eq!(v["status"], "error");
     assert_eq!(v["error"]["class"], "ambiguous");
     assert_eq!(
         v["error"]["message"],
         "Illegal ambiguous match on configurable attribute \"srcs\" in //pkg:amb:\n//pkg:opt\n//pkg:opt_alias\nMultiple matches are not allowed unless one is unambiguously more specialized."
     );
-    assert_eq!(v["attributes"][0]["selects"][0]["chosen"], Value::Null);
+    assert_eq!(first_select(&v)["chosen"], Value::Null);
     assert_eq!(v["attributes"][0]["value"], Value::Null);
     assert!(v.get("reason").is_none(), "{v}");
 
-    let out = f.run(&["select", "--format", "json", "//pkg:strict"]);
-    assert_eq!(out.status.code(), Some(1));
-    let v = json_of(&out);
+    let (code, v) = f.json("", "//pkg:strict", &[]);
+    assert_eq!(code, Some(1));
     assert_eq!(v["error"]["class"], "no-match");
     assert_eq!(
         v["error"]["message"],
         "Configurable attribute \"srcs\" doesn't match this configuration: build with -c opt"
     );
 
-    let out = f.run(&[
-        "select",
-        "--format",
-        "json",
-        "//pkg:t",
-        "--",
-        "--config=nope",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let v = json_of(&out);
+    let (code, v) = f.json("", "//pkg:t", &["--config=nope"]);
+    assert_eq!(code, Some(1));
     assert_eq!(v["error"]["class"], "rc-error");
     assert!(
         v["error"]["message"].as_str().unwrap().contains("nope"),
@@ -218,28 +198,23 @@ fn errors_exit_1_with_their_class() {
 #[test]
 fn undecidable_targets_exit_3_with_a_reason() {
     let f = Fixture::new("unknown");
-    let out = f.run(&["select", "--format", "json", "//pkg:unknown"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
-    let v = json_of(&out);
+    let (code, v) = f.json("", "//pkg:unknown", &[]);
+    assert_eq!(code, Some(3), "{v}");
     assert_eq!(v["status"], "unknown");
     assert!(v["reason"].as_str().unwrap().contains("my_setting"), "{v}");
     assert!(v.get("error").is_none(), "{v}");
-    assert_eq!(v["attributes"][0]["selects"][0]["chosen"], Value::Null);
+    assert_eq!(first_select(&v)["chosen"], Value::Null);
 }
 
 #[test]
 fn workspace_command_and_relative_labels() {
     let f = Fixture::new("where");
     // From inside the package: a relative label.
-    let out = f.run_in(
-        "pkg",
-        &["select", "--format", "json", ":t", "--", "-c", "opt"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(json_of(&out)["target"], "//pkg:t");
-    let out = f.run_in("pkg/sub", &["select", "--format", "json", "s"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v = json_of(&out);
+    let (code, v) = f.json("pkg", ":t", &["-c", "opt"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["target"], "//pkg:t");
+    let (code, v) = f.json("pkg/sub", "s", &[]);
+    assert_eq!(code, Some(0));
     assert_eq!(v["target"], "//pkg/sub:s");
     assert_eq!(v["attributes"][0]["value"], json!(["//pkg/sub:d"]));
     // From outside, with --workspace.
@@ -254,10 +229,7 @@ fn workspace_command_and_relative_labels() {
         .output()
         .expect("run bzls");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        json_of(&out)["attributes"][0]["selects"][0]["chosen"],
-        "//pkg:opt"
-    );
+    assert_eq!(first_select(&json_of(&out))["chosen"], "//pkg:opt");
     // --command picks the rc sections: `test` options apply to `test` only.
     let chosen = |command: &str| {
         let out = f.run(&[
@@ -269,7 +241,7 @@ fn workspace_command_and_relative_labels() {
             "//pkg:only_test",
         ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        json_of(&out)["attributes"][0]["selects"][0]["chosen"].clone()
+        first_select(&json_of(&out))["chosen"].clone()
     };
     assert_eq!(chosen("build"), "//conditions:default");
     assert_eq!(chosen("test"), "//pkg:in_test");

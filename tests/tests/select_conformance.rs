@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use bzls_e2e::bazel::{bazel_2_1_0, BazelServer};
+use bzls_e2e::bazel::{bazel_2_1_0, env_number, env_seed, shell_words, BazelServer};
 use bzls_e2e::select_gen::{generate, read_cquery, CqueryAnswer, SelectCase, QUERY, TARGET};
 use bzls_e2e::{bzls_bin, say};
 use serde_json::Value;
@@ -193,19 +193,6 @@ fn verdict(case: &SelectCase, bazel: &CqueryAnswer, bzls: &BzlsRun) -> Result<()
     }
 }
 
-fn shell_words(args: &[String]) -> String {
-    args.iter()
-        .map(|a| {
-            if a.is_empty() || a.contains([' ', '"', '\'', '\\', '#', '$', '(', ')', ',']) {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            } else {
-                a.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn report(
     seed: u64,
     case: &SelectCase,
@@ -264,25 +251,6 @@ fn report(
     r
 }
 
-fn env_number(name: &str) -> Option<u64> {
-    let v = std::env::var(name).ok()?;
-    let v = v.trim();
-    match v.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => v.parse().ok(),
-    }
-}
-
-fn seed() -> u64 {
-    if std::env::var("BZLS_SELECT_SEED").is_ok_and(|v| v.trim() == "random") {
-        return std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1);
-    }
-    env_number("BZLS_SELECT_SEED").unwrap_or(DEFAULT_SEED)
-}
-
 /// A label of the outcome, for the summary.
 fn outcome_kind(answer: &CqueryAnswer) -> String {
     match answer {
@@ -315,7 +283,7 @@ fn select_matches_bazel_2_1_0() {
     let Some(bazel) = bazel_2_1_0() else {
         return;
     };
-    let seed = seed();
+    let seed = env_seed("BZLS_SELECT_SEED", DEFAULT_SEED);
     let cases: Vec<usize> = match env_number("BZLS_SELECT_ONLY") {
         Some(only) => vec![only as usize],
         None => {
