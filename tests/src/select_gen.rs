@@ -84,6 +84,8 @@ struct Setting {
     package: &'static str,
     name: String,
     entries: Vec<Entry>,
+    /// Made from an earlier setting's entries plus one.
+    refines: bool,
 }
 
 struct Alias {
@@ -219,6 +221,7 @@ pub fn generate(seed: u64, index: usize) -> SelectCase {
     for i in 0..n_settings {
         let package = if rng.chance(750) { "pkg" } else { "conds" };
         let mut entries = Vec::new();
+        let mut refines = false;
         if i > 0 && rng.chance(450) {
             // Specialise (or restate) an earlier setting.
             let base = rng.below(settings.len());
@@ -238,6 +241,7 @@ pub fn generate(seed: u64, index: usize) -> SelectCase {
             } else {
                 for _ in 0..4 {
                     if add_entry(&mut entries, random_entry(rng)) {
+                        refines = true;
                         break;
                     }
                 }
@@ -257,6 +261,7 @@ pub fn generate(seed: u64, index: usize) -> SelectCase {
             package,
             name: format!("c{i}"),
             entries,
+            refines,
         });
     }
     let mut aliases: Vec<Alias> = Vec::new();
@@ -429,7 +434,19 @@ pub fn generate(seed: u64, index: usize) -> SelectCase {
     }
 
     // Rc files and the command line.
-    let (rc_files, args, intent) = rc_setup(rng);
+    // Now and then the command line asks for one condition, preferably one
+    // that specialises another.
+    let wanted = if rng.chance(600) {
+        let refining: Vec<&Setting> = settings.iter().filter(|s| s.refines).collect();
+        if !refining.is_empty() && rng.chance(700) {
+            rng.pick(&refining).entries.clone()
+        } else {
+            rng.pick(&settings).entries.clone()
+        }
+    } else {
+        Vec::new()
+    };
+    let (rc_files, args, intent) = rc_setup(rng, &wanted);
     files.extend(rc_files);
     SelectCase {
         index,
@@ -442,12 +459,30 @@ pub fn generate(seed: u64, index: usize) -> SelectCase {
 }
 
 /// The rc files (`.bazelrc`, maybe `tools/extra.rc`) and the command line.
-fn rc_setup(rng: &mut Rng) -> (Vec<(String, String)>, Vec<String>, &'static str) {
+/// Options that set what `entry` tests, as rc text tokens.
+fn satisfy(rng: &mut Rng, entry: &Entry) -> Vec<String> {
+    let two = rng.chance(300);
+    match entry {
+        Entry::Value("compilation_mode", mode) if two => vec!["-c".into(), mode.clone()],
+        Entry::Value("compilation_mode", mode) => vec![format!("--compilation_mode={mode}")],
+        Entry::Value("cpu", cpu) => vec![format!("--cpu={cpu}")],
+        Entry::Value("stamp", b) => {
+            let on = matches!(b.as_str(), "1" | "true");
+            vec![if on { "--stamp" } else { "--nostamp" }.into()]
+        }
+        Entry::Value(_, define) if two => vec!["--define".into(), define.clone()],
+        Entry::Value(_, define) => vec![format!("--define={define}")],
+        Entry::Define(k, v) if two => vec!["--define".into(), format!("{k}={v}")],
+        Entry::Define(k, v) => vec![format!("--define={k}={v}")],
+    }
+}
+
+fn rc_setup(rng: &mut Rng, wanted: &[Entry]) -> (Vec<(String, String)>, Vec<String>, &'static str) {
     let intent = match rng.below(100) {
         0..=2 => "undefined config",
         3..=5 => "config cycle",
         6 | 7 => "missing import",
-        8 => "config without a value",
+        8 | 9 => "config without a value",
         _ => "",
     };
     // Which configs exist, and where: in .bazelrc or in the imported file.
@@ -492,8 +527,21 @@ fn rc_setup(rng: &mut Rng) -> (Vec<(String, String)>, Vec<String>, &'static str)
         // A config applied from the rc files themselves.
         main.push(format!("build --config={}", rng.pick(&defined)));
     }
-    rng.shuffle(&mut main);
+    // Options that make one condition (often a specialising one) match:
+    // from the command line, a `build` line or a config of their own.
     let mut cl: Vec<String> = Vec::new();
+    let wanted: Vec<String> = wanted.iter().flat_map(|e| satisfy(rng, e)).collect();
+    if !wanted.is_empty() {
+        match rng.below(20) {
+            0..=4 => {
+                main.push(format!("build:want {}", wanted.join(" ")));
+                cl.push("--config=want".to_string());
+            }
+            5..=7 => main.push(format!("build {}", wanted.join(" "))),
+            _ => cl.extend(wanted),
+        }
+    }
+    rng.shuffle(&mut main);
     match intent {
         "undefined config" => {
             if !defined.is_empty() && rng.chance(500) {
