@@ -8,8 +8,9 @@
 //! - `config_setting`s over `values` (`compilation_mode`, `cpu`, `define`,
 //!   the boolean `stamp` written `1`/`true`/`0`/`false`) and `define_values`, in `//pkg` and `//conds`, with one to three
 //!   entries each; later settings often copy an earlier one's entries and
-//!   add one, so that specialisation (and equal settings written two ways)
-//!   arise;
+//!   add one, or join two earlier ones, so that specialisation (and equal
+//!   settings written two ways) arise; the command line often asks for one
+//!   of the specialising ones;
 //! - `alias` chains (depth 1–3, across packages) to them;
 //! - selects with and without `//conditions:default`, with
 //!   `no_match_error`, keys written relative or absolute, in random order;
@@ -222,7 +223,17 @@ pub fn generate(seed: u64, index: usize) -> SelectCase {
         let package = if rng.chance(750) { "pkg" } else { "conds" };
         let mut entries = Vec::new();
         let mut refines = false;
-        if i > 0 && rng.chance(450) {
+        if i > 1 && rng.chance(150) {
+            // The union of two earlier settings: it specialises both.
+            let a = rng.below(settings.len());
+            let b = rng.below(settings.len());
+            entries = settings[a].entries.clone();
+            for e in settings[b].entries.clone() {
+                add_entry(&mut entries, e);
+            }
+            refines = true;
+            rng.shuffle(&mut entries);
+        } else if i > 0 && rng.chance(450) {
             // Specialise (or restate) an earlier setting.
             let base = rng.below(settings.len());
             entries = settings[base].entries.clone();
