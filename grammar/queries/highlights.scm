@@ -1,5 +1,8 @@
-; Highlights for Bazel rc files. Capture names are ones that both Neovim and
-; Helix know; no two patterns capture the same node.
+; Highlights for Bazel rc files. Every capture name is one of Neovim's
+; standard captures (:help treesitter-highlight-groups) and one of Helix's
+; theme scopes, or (`keyword.import`, Helix's is `keyword.control.import`)
+; falls back in Helix to its first part (`keyword`). No two patterns
+; capture the same node.
 
 (comment) @comment
 
@@ -15,7 +18,7 @@
   "try-import"
 ] @keyword.import
 
-(import_path) @string.special
+(import_path) @string.special.path
 
 (workspace_placeholder) @constant
 

@@ -37,6 +37,33 @@ fn highlights_query_compiles() {
     assert!(query.capture_names().contains(&"comment"));
 }
 
+/// Every query file editors load (`queries/*.scm`: highlights, injections,
+/// folds) compiles against this grammar: node names, fields and captures.
+#[test]
+fn every_query_compiles() {
+    let language = super::LANGUAGE.into();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("queries/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "scm") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read query");
+        let query =
+            Query::new(&language, &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(query.pattern_count() > 0, "{} is empty", path.display());
+        names.push(
+            path.file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    names.sort();
+    assert_eq!(names, ["folds.scm", "highlights.scm", "injections.scm"]);
+}
+
 #[test]
 fn node_types_lists_the_contract() {
     for name in [

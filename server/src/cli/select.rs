@@ -179,11 +179,7 @@ pub fn run(args: SelectArgs) -> ExitCode {
         report.error = Some((ErrorClass::RcError, err.message.clone()));
     } else {
         let values = ConfigValues::from_expansion(&ex, choice.db);
-        let env = Env {
-            packages: &packages,
-            values: &values,
-            db: choice.db,
-        };
+        let env = Env::new(&packages, &values, choice.db);
         report.attributes = evaluate_call(&env, call, &package);
         classify(&mut report);
     }

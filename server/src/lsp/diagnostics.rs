@@ -1,5 +1,6 @@
 //! Publishing diagnostics, and Starlark's background pass.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -115,7 +116,22 @@ fn workspace_diagnostics(
         return (Vec::new(), false);
     };
     let index = request.index.clone();
+    let previews = if request.is_build {
+        super::selects::previews_for(
+            state,
+            uri,
+            index.root(),
+            &request.package,
+            &request.snapshot,
+        )
+    } else {
+        None
+    };
     let outcome = request.with_context(|ctx| {
+        let select_diagnostics = match &previews {
+            Some(cached) => cached.session.diagnostics(&cached.previews, ctx.rope),
+            None => Vec::new(),
+        };
         let mut changed = false;
         if ctx.is_build {
             let old = index.summary(&ctx.package);
@@ -138,17 +154,21 @@ fn workspace_diagnostics(
                 old.exported_names() != ctx.globals.exported_names()
                     || old.complete != ctx.globals.complete
             });
-            index.set_bzl_overlay(&rel, Some(ctx.globals.clone()));
+            let text: Arc<str> = Arc::from(ctx.rope.to_string().as_str());
+            // An unsaved edit of a macro changes what open BUILD files
+            // evaluate to.
+            changed |= index.set_bzl_overlay(&rel, Some((ctx.globals.clone(), text)));
         }
         if !index.packages_ready() {
-            return (Vec::new(), changed);
+            return (select_diagnostics, changed);
         }
         let lookup = ctx.lookup(&*index);
-        let list = if ctx.is_build {
+        let mut list = if ctx.is_build {
             crate::workspace::check::label_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
         } else {
             crate::workspace::check::load_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
         };
+        list.extend(select_diagnostics);
         (list, changed)
     });
     let Some((list, changed)) = outcome else {

@@ -7,9 +7,97 @@
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
-use crate::analysis::symbols::string_literal_value;
 use crate::syntax::node_range;
 use crate::text::TextRange;
+
+/// Tree-sitter field ids of the Starlark grammar, looked up once (a lookup
+/// by name searches the grammar's field names every time).
+struct Fields {
+    function: std::num::NonZeroU16,
+    arguments: std::num::NonZeroU16,
+    name: std::num::NonZeroU16,
+    value: std::num::NonZeroU16,
+    key: std::num::NonZeroU16,
+    left: std::num::NonZeroU16,
+    right: std::num::NonZeroU16,
+    operator: std::num::NonZeroU16,
+}
+
+fn fields() -> &'static Fields {
+    static FIELDS: std::sync::OnceLock<Fields> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let language = crate::syntax::starlark_language();
+        #[allow(clippy::expect_used)]
+        let id = |name: &str| {
+            language
+                .field_id_for_name(name)
+                .expect("the Starlark grammar has this field")
+        };
+        Fields {
+            function: id("function"),
+            arguments: id("arguments"),
+            name: id("name"),
+            value: id("value"),
+            key: id("key"),
+            left: id("left"),
+            right: id("right"),
+            operator: id("operator"),
+        }
+    })
+}
+
+/// The children of `node` in the fields `ids`, in one pass over its
+/// children (a lookup per field walks them each time).
+fn field_children<'t, const N: usize>(
+    node: Node<'t>,
+    ids: [std::num::NonZeroU16; N],
+) -> [Option<Node<'t>>; N] {
+    let mut out = [None; N];
+    let mut cursor = node.walk();
+    if !cursor.goto_first_child() {
+        return out;
+    }
+    loop {
+        if let Some(id) = cursor.field_id() {
+            if let Some(slot) = ids.iter().position(|&want| want == id) {
+                if out[slot].is_none() {
+                    out[slot] = Some(cursor.node());
+                }
+            }
+        }
+        if !cursor.goto_next_sibling() {
+            return out;
+        }
+    }
+}
+
+/// The source text, for slicing node text without copying the rope.
+struct Src<'a> {
+    text: &'a str,
+}
+
+impl Src<'_> {
+    fn of(&self, node: Node<'_>) -> &str {
+        self.text.get(node.byte_range()).unwrap_or_default()
+    }
+
+    /// The value of a plain string literal (no escapes, no interpolation).
+    fn string(&self, node: Node<'_>) -> Option<String> {
+        if node.kind() != "string" {
+            return None;
+        }
+        let mut value = String::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "string_start" | "string_end" => {}
+                "string_content" => value.push_str(self.of(child)),
+                _ => return None,
+            }
+        }
+        Some(value)
+    }
+}
 
 /// A statically known attribute value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,6 +220,8 @@ impl Value {
 /// The top-level calls of a BUILD file (expression statements), in order.
 /// Calls in loops, conditionals and functions are not read.
 pub fn rule_calls(tree: &Tree, rope: &Rope) -> Vec<RuleCall> {
+    let text = rope.to_string();
+    let src = Src { text: &text };
     let root = tree.root_node();
     let mut out = Vec::new();
     let mut cursor = root.walk();
@@ -142,7 +232,7 @@ pub fn rule_calls(tree: &Tree, rope: &Rope) -> Vec<RuleCall> {
         let Some(call) = stmt.named_child(0).filter(|e| e.kind() == "call") else {
             continue;
         };
-        if let Some(rule) = rule_call(call, rope) {
+        if let Some(rule) = read_call(call, &src) {
             out.push(rule);
         }
     }
@@ -152,28 +242,32 @@ pub fn rule_calls(tree: &Tree, rope: &Rope) -> Vec<RuleCall> {
 /// Reads one call's keyword arguments; `None` for `load()` and calls
 /// without arguments.
 pub fn rule_call(call: Node<'_>, rope: &Rope) -> Option<RuleCall> {
-    let function = call.child_by_field_name("function")?;
-    let kind = text(rope, function);
+    let text = rope.to_string();
+    read_call(call, &Src { text: &text })
+}
+
+fn read_call(call: Node<'_>, src: &Src<'_>) -> Option<RuleCall> {
+    let f = fields();
+    let [function, args] = field_children(call, [f.function, f.arguments]);
+    let function = function?;
+    let kind = src.of(function).to_string();
     if kind == "load" {
         return None;
     }
-    let args = call.child_by_field_name("arguments")?;
+    let args = args?;
     let mut attrs = Vec::new();
     let mut cursor = args.walk();
     for arg in args.named_children(&mut cursor) {
         if arg.kind() != "keyword_argument" {
             continue;
         }
-        let (Some(name), Some(value)) = (
-            arg.child_by_field_name("name"),
-            arg.child_by_field_name("value"),
-        ) else {
+        let [Some(name), Some(value)] = field_children(arg, [f.name, f.value]) else {
             continue;
         };
         attrs.push(Attr {
-            name: text(rope, name),
+            name: src.of(name).to_string(),
             name_range: node_range(name),
-            value: read_value(value, rope),
+            value: value_of(value, src),
         });
     }
     let name_attr = attrs.iter().find(|a| a.name == "name");
@@ -192,20 +286,24 @@ pub fn rule_call(call: Node<'_>, rope: &Rope) -> Option<RuleCall> {
 
 /// Reads an expression as a [`Value`].
 pub fn read_value(node: Node<'_>, rope: &Rope) -> Value {
+    let text = rope.to_string();
+    value_of(node, &Src { text: &text })
+}
+
+fn value_of(node: Node<'_>, src: &Src<'_>) -> Value {
+    let f = fields();
     let unknown = || Value::Unknown(node_range(node));
     match node.kind() {
-        "string" | "concatenated_string" => match string_literal_value(node, rope) {
+        "string" => match src.string(node) {
             Some(s) => Value::Str(s, node_range(node)),
             None => unknown(),
         },
-        "integer" => text(rope, node)
-            .parse()
-            .map_or_else(|_| unknown(), Value::Int),
+        "integer" => src.of(node).parse().map_or_else(|_| unknown(), Value::Int),
         "true" => Value::Bool(true),
         "false" => Value::Bool(false),
         "none" => Value::None,
         "parenthesized_expression" => match node.named_child(0) {
-            Some(inner) if node.named_child_count() == 1 => read_value(inner, rope),
+            Some(inner) if node.named_child_count() == 1 => value_of(inner, src),
             _ => unknown(),
         },
         "list" | "tuple" => {
@@ -213,7 +311,7 @@ pub fn read_value(node: Node<'_>, rope: &Rope) -> Value {
             let items: Vec<Value> = node
                 .named_children(&mut cursor)
                 .filter(|n| n.kind() != "comment")
-                .map(|n| read_value(n, rope))
+                .map(|n| value_of(n, src))
                 .collect();
             if node.kind() == "list" {
                 Value::List(items)
@@ -227,13 +325,10 @@ pub fn read_value(node: Node<'_>, rope: &Rope) -> Value {
             for pair in node.named_children(&mut cursor) {
                 match pair.kind() {
                     "pair" => {
-                        let (Some(k), Some(v)) = (
-                            pair.child_by_field_name("key"),
-                            pair.child_by_field_name("value"),
-                        ) else {
+                        let [Some(k), Some(v)] = field_children(pair, [f.key, f.value]) else {
                             return unknown();
                         };
-                        entries.push((read_value(k, rope), read_value(v, rope)));
+                        entries.push((value_of(k, src), value_of(v, src)));
                     }
                     "comment" => {}
                     _ => return unknown(),
@@ -242,50 +337,48 @@ pub fn read_value(node: Node<'_>, rope: &Rope) -> Value {
             Value::Dict(entries)
         }
         "binary_operator" => {
-            let op = node.child_by_field_name("operator").map(|o| text(rope, o));
-            let (Some(left), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-            ) else {
+            let [op, left, right] = field_children(node, [f.operator, f.left, f.right]);
+            let op = op.map(|o| src.of(o));
+            let (Some(left), Some(right)) = (left, right) else {
                 return unknown();
             };
-            if op.as_deref() != Some("+") {
+            if op != Some("+") {
                 return unknown();
             }
             let mut parts = Vec::new();
             for side in [left, right] {
-                match read_value(side, rope) {
+                match value_of(side, src) {
                     Value::Concat(inner) => parts.extend(inner),
                     other => parts.push(other),
                 }
             }
             Value::Concat(parts)
         }
-        "call" => read_select(node, rope).map_or_else(unknown, Value::Select),
+        "call" => read_select(node, src).map_or_else(unknown, Value::Select),
         _ => unknown(),
     }
 }
 
 /// `select({...}, no_match_error = "...")`, with `selects.with_or({...})`
 /// as its dict.
-fn read_select(call: Node<'_>, rope: &Rope) -> Option<Select> {
-    let function = call.child_by_field_name("function")?;
-    if text(rope, function) != "select" {
+fn read_select(call: Node<'_>, src: &Src<'_>) -> Option<Select> {
+    let f = fields();
+    let [function, args] = field_children(call, [f.function, f.arguments]);
+    let function = function?;
+    if src.of(function) != "select" {
         return None;
     }
-    let args = call.child_by_field_name("arguments")?;
+    let args = args?;
     let mut dict = None;
     let mut no_match_error = None;
     let mut cursor = args.walk();
     for arg in args.named_children(&mut cursor) {
         match arg.kind() {
             "keyword_argument" => {
-                let name = arg.child_by_field_name("name").map(|n| text(rope, n));
-                let value = arg.child_by_field_name("value");
-                match name.as_deref() {
-                    Some("no_match_error") => {
-                        no_match_error = value.and_then(|v| string_literal_value(v, rope))
-                    }
+                let [name, value] = field_children(arg, [f.name, f.value]);
+                let name = name.map(|n| src.of(n));
+                match name {
+                    Some("no_match_error") => no_match_error = value.and_then(|v| src.string(v)),
                     Some("x") => dict = value,
                     _ => {}
                 }
@@ -305,11 +398,10 @@ fn read_select(call: Node<'_>, rope: &Rope) -> Option<Select> {
     let mut dict = dict?;
     // `selects.with_or({("a", "b"): v})`: tuple keys stand for one key each.
     if dict.kind() == "call" {
-        let callee = dict.child_by_field_name("function").map(|f| text(rope, f));
-        let inner = dict
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0));
-        match (callee.as_deref(), inner) {
+        let [callee, inner] = field_children(dict, [f.function, f.arguments]);
+        let callee = callee.map(|c| src.of(c));
+        let inner = inner.and_then(|a| a.named_child(0));
+        match (callee, inner) {
             (Some(c), Some(inner)) if c.ends_with("with_or") => dict = inner,
             _ => {
                 select.opaque = true;
@@ -317,7 +409,7 @@ fn read_select(call: Node<'_>, rope: &Rope) -> Option<Select> {
             }
         }
     }
-    match read_value(dict, rope) {
+    match value_of(dict, src) {
         Value::Dict(entries) => {
             for (key, value) in entries {
                 match key {
@@ -345,8 +437,4 @@ fn read_select(call: Node<'_>, rope: &Rope) -> Option<Select> {
         _ => select.opaque = true,
     }
     Some(select)
-}
-
-fn text(rope: &Rope, node: Node<'_>) -> String {
-    rope.byte_slice(node.byte_range()).to_string()
 }

@@ -72,11 +72,7 @@ fn render(fixture: &str, target: &str, args: &[&str]) -> String {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let ex = expand(&f.chain, db, "build", &args, "linux");
     let values = ConfigValues::from_expansion(&ex, db);
-    let env = Env {
-        packages: &f.packages,
-        values: &values,
-        db,
-    };
+    let env = Env::new(&f.packages, &values, db);
     let (package, name) = target.trim_start_matches("//").split_once(':').unwrap();
     let calls = f.packages.calls(package).expect("package");
     let Some(call) = calls.iter().find(|c| c.name.as_deref() == Some(name)) else {
