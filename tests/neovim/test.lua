@@ -188,6 +188,9 @@ local function lsp_mode()
   end)
   result.after_set = list_configs(rc).active
 
+  -- The command the server's select() code lenses run.
+  result.lens_command = type(vim.lsp.commands['bzls.pickConfig'])
+
   -- Completion of :BzlsSetConfigs's arguments asks the server.
   result.cmdline_completion = vim.fn.getcompletion('BzlsSetConfigs a', 'cmdline')
 

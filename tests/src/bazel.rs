@@ -72,6 +72,42 @@ pub fn test_cache_dir() -> PathBuf {
     }
 }
 
+/// A number from the environment: decimal or `0x`-hex.
+pub fn env_number(name: &str) -> Option<u64> {
+    let v = std::env::var(name).ok()?;
+    let v = v.trim();
+    match v.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => v.parse().ok(),
+    }
+}
+
+/// A conformance test's seed: `$NAME` as a number, a fresh one for
+/// `random`, else `default`.
+pub fn env_seed(name: &str, default: u64) -> u64 {
+    if std::env::var(name).is_ok_and(|v| v.trim() == "random") {
+        return SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+    }
+    env_number(name).unwrap_or(default)
+}
+
+/// Arguments as a shell would need them quoted, for reproduction lines.
+pub fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.is_empty() || a.contains([' ', '"', '\'', '\\', '#', '$', '(', ')', ',']) {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether a missing oracle must fail the test instead of skipping it.
 pub fn oracle_required() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())

@@ -8,6 +8,7 @@
 pub mod bazel;
 pub mod monorepo;
 pub mod rng;
+pub mod select_gen;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -376,6 +376,10 @@ fn client_session(nvim: &Path) {
         "{r:#}"
     );
     assert_eq!(
+        r["lens_command"], "function",
+        "the module registers the `bzls.pickConfig` command the select() code lenses run"
+    );
+    assert_eq!(
         strings(&r["cmdline_completion"]),
         ["asan"],
         "completion of :BzlsSetConfigs a"

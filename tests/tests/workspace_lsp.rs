@@ -301,3 +301,32 @@ fn garbage_in_the_workspace_gets_answers() {
     );
     server.shutdown();
 }
+
+#[test]
+fn unsaved_macro_edits_reach_open_build_files() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let app_text = "load(\"//tools:defs.bzl\", \"my_test\")\nmy_test(name = \"t\")\ncc_library(name = \"g\", deps = [\":helper_t\"])\n";
+    let app = ws.write("app/BUILD", app_text);
+    let app_uri = uri(&app);
+    server.open(&app_uri, "starlark", 1, app_text);
+    let diags = server.diagnostics_where(&app_uri, Some(1), |d| !d.is_empty());
+    assert_eq!(diags[0]["code"], "unresolved-target", "{diags:?}");
+
+    // The macro learns to make `helper_<name>`, not saved: the BUILD file's
+    // evaluation follows the open text.
+    let defs = ws.path().join("tools/defs.bzl");
+    let defs_uri = uri(&defs);
+    let old = std::fs::read_to_string(&defs).expect("defs.bzl");
+    server.open(&defs_uri, "starlark", 1, &old);
+    let line = old.lines().count() as u32;
+    server.change(
+        &defs_uri,
+        2,
+        (line, 0),
+        (line, 0),
+        "    native.filegroup(name = \"helper_\" + name)\n",
+    );
+    server.diagnostics_where(&app_uri, Some(1), |d| d.is_empty());
+    assert_eq!(std::fs::read_to_string(&defs).expect("defs.bzl"), old);
+}

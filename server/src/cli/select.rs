@@ -279,8 +279,13 @@ fn value_json(value: &Value, package: &str, labels: bool) -> Json {
     }
 }
 
-fn is_label_attribute(attr: &str) -> bool {
-    LABEL_ATTRIBUTES.contains(&attr)
+/// Whether `attr` of a `kind` call holds labels: Bazel 2.1.0's schema for
+/// native rules, the conventions otherwise.
+fn is_label_attribute(kind: &str, attr: &str) -> bool {
+    match crate::workspace::schema::rule_schema(kind).and_then(|r| r.attribute(attr)) {
+        Some(schema) => schema.is_label(),
+        None => LABEL_ATTRIBUTES.contains(&attr),
+    }
 }
 
 fn write_json(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
@@ -294,7 +299,11 @@ fn write_json(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
                 .map(|s| json!({"chosen": s.chosen(), "matching": s.matching()}))
                 .collect();
             let value = attr.value.as_ref().map_or(Json::Null, |v| {
-                value_json(v, &report.package, is_label_attribute(&attr.name))
+                value_json(
+                    v,
+                    &report.package,
+                    is_label_attribute(&report.kind, &attr.name),
+                )
             });
             json!({"name": attr.name, "selects": selects, "value": value})
         })
@@ -349,7 +358,14 @@ fn write_text(
     for attr in &report.attributes {
         let value = attr.value.as_ref().map_or_else(
             || "(not configured)".to_string(),
-            |v| value_json(v, &report.package, is_label_attribute(&attr.name)).to_string(),
+            |v| {
+                value_json(
+                    v,
+                    &report.package,
+                    is_label_attribute(&report.kind, &attr.name),
+                )
+                .to_string()
+            },
         );
         writeln!(out, "\n{} = {value}", attr.name)?;
         for select in &attr.selects {

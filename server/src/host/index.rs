@@ -140,6 +140,10 @@ pub struct WorkspaceIndex {
     /// Top-level bindings of .bzl files, by workspace-relative path.
     bzl: Mutex<FastMap<String, Arc<BzlGlobals>>>,
     bzl_overlay: RwLock<FastMap<String, Arc<BzlGlobals>>>,
+    /// The text of open .bzl documents, which evaluation reads instead of
+    /// the disk (so open BUILD files see unsaved macro edits; closed
+    /// packages are evaluated again when the file is saved).
+    bzl_text_overlay: RwLock<FastMap<String, Arc<str>>>,
     /// The repositories MODULE.bazel and WORKSPACE declare, read when first
     /// asked for; `None` again after one of those files changes.
     repos: RwLock<Option<Arc<Repositories>>>,
@@ -159,6 +163,7 @@ impl WorkspaceIndex {
             complete: AtomicBool::new(false),
             bzl: Mutex::new(FastMap::default()),
             bzl_overlay: RwLock::new(FastMap::default()),
+            bzl_text_overlay: RwLock::new(FastMap::default()),
             repos: RwLock::new(None),
             evaluator: Evaluator::new(),
             sorted: RwLock::new(None),
@@ -309,13 +314,35 @@ impl WorkspaceIndex {
         self.write().replace(package, true, summary);
     }
 
-    /// Sets (or clears) the bindings of an open .bzl document.
-    pub fn set_bzl_overlay(&self, path: &str, globals: Option<Arc<BzlGlobals>>) {
+    /// Sets (or clears) the bindings and text of an open .bzl document.
+    /// Returns whether the text differs from what evaluation read before;
+    /// then the module and its dependents are evaluated again.
+    pub fn set_bzl_overlay(&self, path: &str, open: Option<(Arc<BzlGlobals>, Arc<str>)>) -> bool {
         let mut overlay = self.bzl_overlay.write().unwrap_or_else(|p| p.into_inner());
-        match globals {
-            Some(g) => overlay.insert(path.to_string(), g),
-            None => overlay.remove(path),
+        let mut texts = self
+            .bzl_text_overlay
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        let changed = match open {
+            Some((globals, text)) => {
+                overlay.insert(path.to_string(), globals);
+                let same = texts.get(path).is_some_and(|old| **old == *text);
+                texts.insert(path.to_string(), text);
+                !same
+            }
+            None => {
+                overlay.remove(path);
+                texts.remove(path).is_some()
+            }
         };
+        drop((overlay, texts));
+        if changed {
+            self.evaluator.invalidate(Some(&ModuleKey {
+                repo: String::new(),
+                path: path.to_string(),
+            }));
+        }
+        changed
     }
 
     /// Every mention of the absolute label `label` (`//pkg:name`):
@@ -463,6 +490,17 @@ impl WorkspaceIndex {
 
 impl EvalSource for WorkspaceIndex {
     fn module_text(&self, key: &ModuleKey) -> Option<Arc<str>> {
+        if key.repo.is_empty() {
+            let open = self
+                .bzl_text_overlay
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key.path)
+                .cloned();
+            if open.is_some() {
+                return open;
+            }
+        }
         let base = if key.repo.is_empty() {
             self.root.clone()
         } else {

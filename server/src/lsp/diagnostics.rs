@@ -1,5 +1,6 @@
 //! Publishing diagnostics, and Starlark's background pass.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -153,7 +154,10 @@ fn workspace_diagnostics(
                 old.exported_names() != ctx.globals.exported_names()
                     || old.complete != ctx.globals.complete
             });
-            index.set_bzl_overlay(&rel, Some(ctx.globals.clone()));
+            let text: Arc<str> = Arc::from(ctx.rope.to_string().as_str());
+            // An unsaved edit of a macro changes what open BUILD files
+            // evaluate to.
+            changed |= index.set_bzl_overlay(&rel, Some((ctx.globals.clone(), text)));
         }
         if !index.packages_ready() {
             return (select_diagnostics, changed);

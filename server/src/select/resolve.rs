@@ -1,10 +1,11 @@
 //! Which branch each `select()` takes, and an attribute's configured value.
 //!
-//! Bazel's rule, as its configured-attribute mapper applies it: the keys
-//! are visited in order, keeping the best match so far; a matching key
-//! replaces it when it specialises it ([`SettingsKey::refines`]), is
-//! dropped when the best specialises it, and otherwise the select is
-//! ambiguous. With no match, `//conditions:default` is taken, or the
+//! Bazel's rule, as its configured-attribute mapper applies it: of the
+//! matching keys, those no other match specialises
+//! ([`SettingsKey::refines`]) are kept; one left is taken, several are
+//! ambiguous (Bazel's message lists them all, in key order, whatever the
+//! order: Bazel 2.1.0 takes `:ab` over `:a` and `:b` in
+//! `select({":a": .., ":b": .., ":ab": ..})`). With no match, `//conditions:default` is taken, or the
 //! select fails with `no_match_error` (or Bazel's message).
 
 use super::conditions::{condition, Condition, Env, Verdict, DEFAULT_CONDITION};
@@ -117,8 +118,11 @@ pub fn evaluate_select(env: &Env<'_>, select: &Select, package: &str) -> SelectE
 }
 
 fn outcome(conditions: &[Condition]) -> Outcome {
-    let mut best: Option<usize> = None;
-    let mut conflicts: Vec<usize> = Vec::new();
+    // The matches no other match specialises so far, in key order. As in
+    // Bazel, a new match removes the ones it specialises (up to the first
+    // that specialises it, which drops it): what is left is the set of
+    // most specialised matches, whatever the key order.
+    let mut best: Vec<usize> = Vec::new();
     let mut default = None;
     for (i, c) in conditions.iter().enumerate() {
         if c.label == DEFAULT_CONDITION {
@@ -136,32 +140,34 @@ fn outcome(conditions: &[Condition]) -> Outcome {
             }
             Verdict::Yes => {}
         }
-        let Some(b) = best else {
-            best = Some(i);
-            continue;
-        };
-        let (Some(mine), Some(theirs)) = (&c.settings, &conditions[b].settings) else {
-            return Outcome::Unknown(format!(
-                "{} and {} both match; bzls cannot compare them",
-                conditions[b].label, c.label
-            ));
-        };
-        if mine.refines(theirs) {
-            best = Some(i);
-        } else if theirs.refines(mine) {
-            // The best so far is more specialised: keep it.
-        } else {
-            conflicts.push(b);
-            conflicts.push(i);
-            break;
+        let mut suppressed = false;
+        let mut kept = Vec::with_capacity(best.len() + 1);
+        for (at, &b) in best.iter().enumerate() {
+            let (Some(mine), Some(theirs)) = (&c.settings, &conditions[b].settings) else {
+                return Outcome::Unknown(format!(
+                    "{} and {} both match; bzls cannot compare them",
+                    conditions[b].label, c.label
+                ));
+            };
+            if mine.refines(theirs) {
+                continue;
+            }
+            if theirs.refines(mine) {
+                suppressed = true;
+                kept.extend_from_slice(&best[at..]);
+                break;
+            }
+            kept.push(b);
         }
+        if !suppressed {
+            kept.push(i);
+        }
+        best = kept;
     }
-    if !conflicts.is_empty() {
-        return Outcome::Ambiguous(conflicts);
-    }
-    match (best, default) {
-        (Some(i), _) | (None, Some(i)) => Outcome::Chosen(i),
-        (None, None) => Outcome::NoMatch,
+    match (best.as_slice(), default) {
+        (&[i], _) | (&[], Some(i)) => Outcome::Chosen(i),
+        (&[], None) => Outcome::NoMatch,
+        (many, _) => Outcome::Ambiguous(many.to_vec()),
     }
 }
 

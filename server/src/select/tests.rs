@@ -381,3 +381,37 @@ fn garbage_never_panics() {
         let _ = render(&fixture, "//pkg:t", &["--platforms=//nowhere:p", "--cpu"]);
     }
 }
+
+/// Bazel 2.1.0 keeps every match that no other match specialises, so a
+/// later key that specialises two earlier, unrelated ones wins over both
+/// (conformance case: `select({":a": .., ":b": .., ":ab": ..})` with
+/// `--define=a=1 --define b=1` takes `:ab` in any key order), and an
+/// ambiguity lists every most-specialised match.
+#[test]
+fn a_later_key_refining_two_earlier_matches_wins() {
+    let fixture = r#"
+//- /pkg/BUILD
+config_setting(name = "a", define_values = {"a": "1"})
+config_setting(name = "b", values = {"define": "b=1"})
+config_setting(name = "ab", define_values = {"a": "1", "b": "1"})
+config_setting(name = "dbg", values = {"compilation_mode": "dbg"})
+filegroup(name = "t", srcs = select({":a": ["a"], ":b": ["b"], ":ab": ["ab"]}))
+filegroup(name = "u", srcs = select({":ab": ["ab"], ":a": ["a"], ":b": ["b"]}))
+filegroup(name = "v", srcs = select({":a": ["a"], ":b": ["b"], ":dbg": ["dbg"], ":ab": ["ab"]}))
+"#;
+    for target in ["//pkg:t", "//pkg:u"] {
+        let out = render(fixture, target, &["--define=a=1", "--define", "b=1"]);
+        assert!(out.contains("srcs: select -> //pkg:ab"), "{out}");
+        assert!(out.contains("value: [\"ab\"]"), "{out}");
+    }
+    let out = render(
+        fixture,
+        "//pkg:v",
+        &["--define=a=1", "--define=b=1", "-c", "dbg"],
+    );
+    assert!(out.contains("srcs: select AMBIGUOUS"), "{out}");
+    assert!(
+        out.contains("in //pkg:v:\n    //pkg:dbg\n    //pkg:ab\n    Multiple matches"),
+        "{out}"
+    );
+}

@@ -1,30 +1,44 @@
 //! The label strings a BUILD file mentions, with where they are.
 //!
 //! Which strings are labels:
-//! - every string (also in lists, `+` sums, `select()` keys and values,
-//!   dictionary keys and values) of an attribute that holds labels by
-//!   Bazel's conventions ([`LABEL_ATTRIBUTES`]): these are *strict*, so a
-//!   label-shaped string there that is not a valid label is an error;
+//! - in a call to a native rule (one Bazel 2.1.0 has, not loaded from a
+//!   .bzl file), every string of an attribute whose type in Bazel's schema
+//!   ([`super::schema`]) is a label type: `label`, `label_list`, a nodep
+//!   `string(_list)` like `visibility`; the keys of a
+//!   `label_keyed_string_dict` (`flag_values`), the values of a
+//!   `label_dict_unary` or `label_list_dict`. These are *strict*: a
+//!   label-shaped string there that is not a valid label is an error.
+//!   Output attributes (`genrule.outs`) declare files, they mention none;
+//! - in an attribute the schema does not know (a loaded rule or macro, or
+//!   an attribute newer than Bazel 2.1.0 such as
+//!   `cc_library.implementation_deps`), every string of an attribute that
+//!   holds labels by Bazel's conventions ([`LABEL_ATTRIBUTES`]; on loaded
+//!   rules and macros only the strongest, [`MACRO_LABEL_ATTRIBUTES`]),
+//!   strictly too;
 //! - in any other attribute of any call (rules, macros, in loops and
 //!   comprehensions too), a string that is a valid label starting with `//`
 //!   or `@…//`: not strict, since such attributes also hold file names,
 //!   flags and free text.
 //!
-//! `name`, and attributes that hold commands, flags or free text
-//! ([`TEXT_ATTRIBUTES`]), are never read. `load()` is not a mention, and
-//! neither are the arguments of calls nested in another call's arguments
-//! (helper functions computing a value: only `select()` is followed).
+//! Strings in lists, `+` sums, `select()` values and dictionaries are
+//! followed; `select()` keys are always strict labels. `name`, and
+//! attributes that hold commands, flags or free text ([`TEXT_ATTRIBUTES`]),
+//! are never read. `load()` is not a mention, and neither are the arguments
+//! of calls nested in another call's arguments (helper functions computing
+//! a value: only `select()` is followed).
 
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
 use super::label::parse_label;
 use super::package::load_decls;
+use super::schema::{self, AttrSchema, LabelPlaces};
 use crate::hash::FastSet;
 use crate::syntax::node_range;
 use crate::text::TextRange;
 
-/// Attributes whose strings are labels, by Bazel's conventions.
+/// Attributes whose strings are labels, by Bazel's conventions: used where
+/// the native rule schemas do not tell.
 pub const LABEL_ATTRIBUTES: &[&str] = &[
     "srcs",
     "hdrs",
@@ -167,11 +181,16 @@ fn call_mentions(call: Node<'_>, rope: &Rope, loaded: &FastSet<String>, out: &mu
     let Some(args) = call.child_by_field_name("arguments") else {
         return;
     };
+    let callee = call
+        .child_by_field_name("function")
+        .map(|f| rope.byte_slice(f.byte_range()).to_string());
     // A loaded rule or macro names its attributes as it likes: only the
     // strongest conventions are taken as labels there.
-    let is_loaded = call
-        .child_by_field_name("function")
-        .is_some_and(|f| loaded.contains(&rope.byte_slice(f.byte_range()).to_string()));
+    let is_loaded = callee.as_ref().is_some_and(|c| loaded.contains(c));
+    // A native rule has Bazel's schema.
+    let native = callee
+        .filter(|_| !is_loaded)
+        .and_then(|c| schema::rule_schema(&c));
     let mut cursor = args.walk();
     for arg in args.named_children(&mut cursor) {
         if arg.kind() != "keyword_argument" {
@@ -184,18 +203,12 @@ fn call_mentions(call: Node<'_>, rope: &Rope, loaded: &FastSet<String>, out: &mu
             continue;
         };
         let key = rope.byte_slice(key.byte_range()).to_string();
-        let values = if key == "name" {
+        if key == "name" {
             continue;
-        } else if key == "flag_values" {
-            Values::Keys
-        } else if LABEL_ATTRIBUTES.contains(&key.as_str())
-            && (!is_loaded || MACRO_LABEL_ATTRIBUTES.contains(&key.as_str()))
-        {
-            Values::Strict
-        } else if TEXT_ATTRIBUTES.contains(&key.as_str()) {
-            Values::Skip
-        } else {
-            Values::Absolute
+        }
+        let values = match native.and_then(|rule| rule.attribute(&key)) {
+            Some(attr) => schema_values(attr),
+            None => convention_values(&key, is_loaded),
         };
         label_strings(value, rope, values, &mut |node, text, strict| {
             if strict || is_absolute_label(&text) {
@@ -219,8 +232,47 @@ enum Values {
     Absolute,
     /// Only the keys of a dictionary (`flag_values`), strictly.
     Keys,
+    /// Only the values of a dictionary (`cc_toolchain_suite.toolchains`),
+    /// strictly.
+    DictValues,
     /// None but `select()` keys (text attributes).
     Skip,
+}
+
+/// The mentions of a native rule's attribute, by its type in Bazel's
+/// schema.
+fn schema_values(attr: &AttrSchema) -> Values {
+    match attr.label_places() {
+        Some(LabelPlaces::All) => Values::Strict,
+        Some(LabelPlaces::DictKeys) => Values::Keys,
+        Some(LabelPlaces::DictValues) => Values::DictValues,
+        // Output files are declarations (see `package_decls`).
+        None if attr.is_output() => Values::Skip,
+        None => text_or_absolute(attr.name),
+    }
+}
+
+/// The mentions of an attribute the schemas do not know, by convention.
+fn convention_values(key: &str, is_loaded: bool) -> Values {
+    if key == "flag_values" {
+        Values::Keys
+    } else if LABEL_ATTRIBUTES.contains(&key)
+        && (!is_loaded || MACRO_LABEL_ATTRIBUTES.contains(&key))
+    {
+        Values::Strict
+    } else {
+        text_or_absolute(key)
+    }
+}
+
+/// An attribute of no label type: nothing if it holds text, else its
+/// absolute labels.
+fn text_or_absolute(key: &str) -> Values {
+    if TEXT_ATTRIBUTES.contains(&key) {
+        Values::Skip
+    } else {
+        Values::Absolute
+    }
 }
 
 /// A valid label that names its package (`//p:x`, `@r//p:x`).
@@ -241,7 +293,7 @@ fn label_strings(
 ) {
     match node.kind() {
         "string" => {
-            if values == Values::Skip || values == Values::Keys {
+            if matches!(values, Values::Skip | Values::Keys | Values::DictValues) {
                 return;
             }
             if let Some(text) = crate::analysis::symbols::string_literal_value(node, rope) {
@@ -270,10 +322,11 @@ fn label_strings(
         }
         "pair" => {
             // A dictionary may map labels to strings or strings to labels:
-            // only absolute labels are taken from it (but `flag_values`
-            // keys, which are labels).
+            // only absolute labels are taken from it, unless the attribute
+            // says which side holds labels.
             let (keys, dict_values) = match values {
                 Values::Keys => (Values::Strict, Values::Skip),
+                Values::DictValues => (Values::Skip, Values::Strict),
                 Values::Skip => (Values::Skip, Values::Skip),
                 _ => (Values::Absolute, Values::Absolute),
             };
@@ -356,6 +409,77 @@ config_setting(name = "s", flag_values = {"//f:flag": "on"})
         .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
         .collect();
         assert_eq!(got, expect);
+    }
+
+    fn expect(list: &[(&str, &str, bool)]) -> Vec<(String, String, bool)> {
+        list.iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+            .collect()
+    }
+
+    #[test]
+    fn native_rules_follow_bazels_schema() {
+        let got = mentions(
+            r#"
+cc_library(name = "a", linkstamp = "stamp.cc", implementation_deps = [":impl"], copts = ["//x"])
+java_binary(name = "j", launcher = ":launcher", main_class = "//not/a:label", jvm_flags = ["//f"])
+py_binary(name = "p", main = "p.py", python_version = "//x:y")
+sh_test(name = "t", srcs = ["t.sh"], args = [":arg", "//arg"])
+genquery(name = "q", scope = [":s"], expression = "deps(:s)")
+genrule(name = "g", outs = [":o"], toolchains = [":tc"], cmd = "//c")
+cc_toolchain_suite(name = "ts", toolchains = {"k8|gcc": ":k8", "//k": "//v"})
+android_binary(name = "ab", feature_flags = {":flag": "on"})
+toolchain(name = "tc", toolchain = ":impl", toolchain_type = "//tt", visibility = ["//visibility:public"])
+"#,
+        );
+        assert_eq!(
+            got,
+            expect(&[
+                // A label of Bazel 2.1.0's schema, not in the convention list.
+                ("stamp.cc", "linkstamp", true),
+                // Newer than Bazel 2.1.0: by convention.
+                (":impl", "implementation_deps", true),
+                (":launcher", "launcher", true),
+                // A string attribute: only absolute labels, not strictly.
+                ("//not/a:label", "main_class", false),
+                ("p.py", "main", true),
+                ("//x:y", "python_version", false),
+                // `args` holds text: none of its strings (`sh_test.srcs` are labels).
+                ("t.sh", "srcs", true),
+                (":s", "scope", true),
+                (":tc", "toolchains", true),
+                // The values of a label_dict_unary, not its keys.
+                (":k8", "toolchains", true),
+                ("//v", "toolchains", true),
+                // The keys of a label_keyed_string_dict.
+                (":flag", "feature_flags", true),
+                // Nodep labels.
+                (":impl", "toolchain", true),
+                ("//tt", "toolchain_type", true),
+                ("//visibility:public", "visibility", true),
+            ])
+        );
+    }
+
+    #[test]
+    fn loaded_rules_and_unknown_calls_keep_the_conventions() {
+        let got = mentions(
+            r#"
+load("//r:defs.bzl", "cc_library", "my_rule")
+cc_library(name = "a", linkstamp = "stamp.cc", deps = [":d"], tools = [":t"])
+my_rule(name = "m", deps = [":d"], flag_values = {":f": "1"})
+new_native_rule(name = "n", tools = [":t"], launcher = ":l")
+"#,
+        );
+        assert_eq!(
+            got,
+            expect(&[
+                (":d", "deps", true),
+                (":d", "deps", true),
+                (":f", "flag_values", true),
+                (":t", "tools", true),
+            ])
+        );
     }
 
     #[test]

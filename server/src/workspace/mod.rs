@@ -2,7 +2,8 @@
 //! ([`label`]); what a BUILD file declares, read statically ([`package`])
 //! or by evaluating it and the workspace's own macros like Bazel's loading
 //! phase ([`eval`]); what a .bzl file binds ([`bzl`]); the label strings a
-//! BUILD file mentions ([`mentions`]); resolution against a
+//! BUILD file mentions ([`mentions`]), with Bazel's native rule schemas
+//! ([`schema`]); resolution against a
 //! [`resolve::PackageLookup`]; the diagnostics ([`check`]); and the
 //! external repositories `MODULE.bazel` and `WORKSPACE` declare
 //! ([`repos`]). The index on disk is [`crate::host::index`].
@@ -15,6 +16,7 @@ pub mod mentions;
 pub mod package;
 pub mod repos;
 pub mod resolve;
+pub mod schema;
 pub mod summary;
 #[cfg(test)]
 pub(crate) mod testing;

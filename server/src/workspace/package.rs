@@ -1,13 +1,15 @@
 //! What one BUILD file declares, read statically from its tree-sitter tree
 //! (so a half-typed file still yields what it can): targets made by calls
-//! with a string `name`, output files (`out`/`outs`), `exports_files`, and
-//! the `load()`s. Macro evaluation comes later; until then a call to a
+//! with a string `name`, output files (the output attributes of native
+//! rules by Bazel's schema, `out`/`outs` by convention elsewhere),
+//! `exports_files`, and the `load()`s. Macro evaluation comes later; until then a call to a
 //! loaded symbol marks the package *open*: it may create targets this
 //! reading cannot see, so a missing name there is never an error.
 
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
+use super::schema::{self, RuleSchema};
 use crate::syntax::node_range;
 use crate::text::TextRange;
 
@@ -288,7 +290,17 @@ pub fn package_decls(tree: &Tree, rope: &Rope) -> PackageDecls {
             }
             continue;
         }
-        rule_decls(&callee, call, args, rope, &mut out);
+        // A native rule: not loaded, known to Bazel's schema.
+        let native = if out
+            .loads
+            .iter()
+            .any(|l| l.symbols.iter().any(|(local, _, _)| *local == callee))
+        {
+            None
+        } else {
+            schema::rule_schema(&callee)
+        };
+        rule_decls(&callee, native, call, args, rope, &mut out);
     }
     out
 }
@@ -304,7 +316,25 @@ fn keyword<'t>(args: Node<'t>, rope: &Rope, key: &str) -> Option<Node<'t>> {
     found.and_then(|arg| arg.child_by_field_name("value"))
 }
 
-fn rule_decls(callee: &str, call: Node<'_>, args: Node<'_>, rope: &Rope, out: &mut PackageDecls) {
+/// Whether the argument `key` of a call names output files: for a native
+/// rule, exactly its output attributes in Bazel's schema (`genrule.outs`;
+/// Bazel rejects attributes a rule does not have); for any other call,
+/// `out` or `outs` (genrule and the rules shaped like it).
+fn is_output_attribute(native: Option<&RuleSchema>, key: &str) -> bool {
+    match native {
+        Some(rule) => rule.attribute(key).is_some_and(|a| a.is_output()),
+        None => key == "out" || key == "outs",
+    }
+}
+
+fn rule_decls(
+    callee: &str,
+    native: Option<&RuleSchema>,
+    call: Node<'_>,
+    args: Node<'_>,
+    rope: &Rope,
+    out: &mut PackageDecls,
+) {
     let Some(name_node) = keyword(args, rope, "name") else {
         return;
     };
@@ -320,12 +350,17 @@ fn rule_decls(callee: &str, call: Node<'_>, args: Node<'_>, rope: &Rope, out: &m
         call_range: node_range(call),
         generated_by: None,
     });
-    // Output files: `out = "x"` and `outs = ["a", "b"]` (genrule and the
-    // rules shaped like it).
-    for key in ["out", "outs"] {
-        let Some(value) = keyword(args, rope, key) else {
+    let mut cursor = args.walk();
+    for arg in args.named_children(&mut cursor) {
+        let (Some(key), Some(value)) = (
+            arg.child_by_field_name("name"),
+            arg.child_by_field_name("value"),
+        ) else {
             continue;
         };
+        if arg.kind() != "keyword_argument" || !is_output_attribute(native, &text(rope, key)) {
+            continue;
+        }
         let mut strings = Vec::new();
         if value.kind() == "list" {
             let mut cursor = value.walk();
@@ -445,6 +480,30 @@ alias(name = "short", actual = ":lib")
         let d = decls(text);
         let r = d.targets[0].name_range;
         assert_eq!(&text[r.start..r.end], "\"lib\"");
+    }
+
+    #[test]
+    fn native_outputs_come_from_the_schema() {
+        let d = decls(
+            r#"
+load("//r:defs.bzl", "my_genrule")
+genrule(name = "g", outs = ["g.h"], srcs = ["in.txt"], cmd = "x")
+filegroup(name = "f", srcs = ["a"], out = "not_an_output")
+cc_library(name = "c", outs = ["not_an_output"])
+my_genrule(name = "m", out = "m.txt")
+"#,
+        );
+        assert_eq!(
+            names(&d),
+            vec![
+                ("g", "genrule", None),
+                ("g.h", "genrule", Some("g")),
+                ("f", "filegroup", None),
+                ("c", "cc_library", None),
+                ("m", "my_genrule", None),
+                ("m.txt", "my_genrule", Some("m")),
+            ]
+        );
     }
 
     #[test]

@@ -525,6 +525,11 @@ local function create_commands()
   vim.api.nvim_create_user_command('BzlsRestart', function()
     M.restart()
   end, { desc = 'bzls: restart the language servers' })
+  -- The server's select() code lenses run the client command
+  -- `bzls.pickConfig` (run them with vim.lsp.codelens.run()).
+  vim.lsp.commands['bzls.pickConfig'] = function(_, ctx)
+    M.pick_config(ctx and ctx.bufnr)
+  end
 end
 
 -- ---------------------------------------------------------------------------

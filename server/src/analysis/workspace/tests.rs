@@ -238,6 +238,42 @@ fn references_find_every_mention() {
 }
 
 #[test]
+fn native_rule_attributes_are_labels_by_bazels_schema() {
+    // Attributes of label type in Bazel 2.1.0 that no convention lists, a
+    // dictionary whose values are labels, and text attributes and macro
+    // attributes of the same name that are not labels.
+    let ws = workspace(&with_cursor(
+        r#"//- /app/BUILD
+load("//tools:defs.bzl", "my_test")
+cc_library(name = "st$0amp", srcs = ["stamp.cc"])
+cc_library(name = "a", linkstamp = ":stamp")
+java_binary(name = "j", launcher = ":stamp", main_class = "Main")
+genquery(name = "q", scope = [":stamp"], expression = ":stamp")
+cc_toolchain_suite(name = "s", toolchains = {"stamp": ":stamp"})
+sh_test(name = "t", srcs = ["t.sh"], args = [":stamp"])
+my_test(name = "m", linkstamp = ":stamp")
+//- /app/stamp.cc
+//- /app/t.sh
+"#,
+    ));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false));
+    assert_eq!(
+        ws.show(&found),
+        vec![
+            "app/BUILD:\":stamp\"",
+            "app/BUILD:\":stamp\"",
+            "app/BUILD:\":stamp\"",
+            "app/BUILD:\":stamp\"",
+        ]
+    );
+    let lines: Vec<usize> = found
+        .iter()
+        .map(|r| ws.cursor.1[..r.range.start].lines().count())
+        .collect();
+    assert_eq!(lines, vec![3, 4, 5, 6]);
+}
+
+#[test]
 fn hovers_say_what_a_label_is() {
     let ws = workspace(&with_cursor(
         "//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib$0\"])\n",

@@ -1,0 +1,494 @@
+//! `bzls select` against real Bazel 2.1.0: seeded workspaces
+//! ([`bzls_e2e::select_gen`]) whose `//pkg:t` is a filegroup of selects;
+//! `bazel cquery ARGS 'labels(srcs, //pkg:t)'` and `bzls select --format
+//! json //pkg:t -- ARGS` must agree on every case:
+//!
+//! - when Bazel lists labels, bzls's status is `ok` (exit 0), its `srcs`
+//!   value is the same set of labels, and every select's `chosen` branch
+//!   is the one whose leaves Bazel lists (each branch has its own leaves);
+//! - when Bazel fails, bzls's status is `error` (exit 1) of the same
+//!   class: `ambiguous`, `no-match` (both with Bazel's message, location
+//!   left out) or `rc-error`;
+//! - `unknown` is always a disagreement: the generator only writes what
+//!   bzls must decide.
+//!
+//! One workspace and one Bazel server serve every case; the server is shut
+//! down at the end.
+//!
+//! Environment:
+//! - `BZLS_SELECT_SEED=N` (decimal or 0x-hex; `random` for a fresh one);
+//!   default: a fixed seed, so CI is reproducible.
+//! - `BZLS_SELECT_CASES=N` how many (default 300); `BZLS_SELECT_ONLY=I`
+//!   runs case I alone.
+//! - `BZLS_SELECT_SHOW=1` prints every case with both answers.
+//! - `BZLS_TEST_CACHE` where Bazel is installed (default
+//!   `target/test-cache`); without npm or network the test is skipped,
+//!   unless `$CI` is set: then it fails.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bzls_e2e::bazel::{bazel_2_1_0, env_number, env_seed, shell_words, BazelServer};
+use bzls_e2e::select_gen::{generate, read_cquery, CqueryAnswer, SelectCase, QUERY, TARGET};
+use bzls_e2e::{bzls_bin, say};
+use serde_json::Value;
+
+const DEFAULT_SEED: u64 = 0x5e1e_c7ed_2010;
+const DEFAULT_CASES: usize = 300;
+/// Stop after this many mismatches: the report stays readable.
+const MAX_REPORTED: usize = 5;
+
+fn write_case(server: &BazelServer, case: &SelectCase) {
+    server.reset();
+    for (path, text) in &case.files {
+        let path = server.workspace().join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create case dir");
+        }
+        std::fs::write(&path, text).expect("write case file");
+    }
+}
+
+/// What `bazel cquery` printed.
+struct BazelRun {
+    exit_code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_bazel(server: &BazelServer, case: &SelectCase) -> BazelRun {
+    let mut args: Vec<&str> = vec!["cquery", "--noshow_progress"];
+    args.extend(case.args.iter().map(String::as_str));
+    args.push(QUERY);
+    let out = server.run(&args);
+    BazelRun {
+        exit_code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// What `bzls select --format json` said.
+struct BzlsRun {
+    exit_code: Option<i32>,
+    json: Option<Value>,
+    raw: String,
+    stderr: String,
+}
+
+fn run_bzls(server: &BazelServer, case: &SelectCase) -> BzlsRun {
+    let out = Command::new(bzls_bin())
+        .args(["select", "--format", "json", "--workspace"])
+        .arg(server.workspace())
+        .arg(TARGET)
+        .arg("--")
+        .args(&case.args)
+        .current_dir(server.workspace())
+        .env("HOME", server.home())
+        .env("XDG_CACHE_HOME", server.home().join(".cache"))
+        .env_remove("USE_BAZEL_VERSION")
+        .output()
+        .expect("run bzls");
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    BzlsRun {
+        exit_code: out.status.code(),
+        json: serde_json::from_str(&raw).ok(),
+        raw,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The labels of `srcs` bzls configured, sorted and deduplicated.
+fn bzls_labels(json: &Value) -> Option<BTreeSet<String>> {
+    let attr = json["attributes"]
+        .as_array()?
+        .iter()
+        .find(|a| a["name"] == "srcs")?;
+    attr["value"]
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Compares; `Err` explains the first difference.
+fn verdict(case: &SelectCase, bazel: &CqueryAnswer, bzls: &BzlsRun) -> Result<(), String> {
+    let Some(json) = &bzls.json else {
+        return Err(format!("bzls printed no JSON (exit {:?})", bzls.exit_code));
+    };
+    let status = json["status"].as_str().unwrap_or("?");
+    match bazel {
+        CqueryAnswer::Labels(labels) => {
+            if status != "ok" || bzls.exit_code != Some(0) {
+                return Err(format!(
+                    "Bazel resolves the target; bzls says {status} (exit {:?})",
+                    bzls.exit_code
+                ));
+            }
+            let mine = bzls_labels(json).ok_or("bzls gives no list value for srcs")?;
+            if &mine != labels {
+                return Err(format!(
+                    "labels differ: only Bazel {:?}, only bzls {:?}",
+                    labels.difference(&mine).collect::<Vec<_>>(),
+                    mine.difference(labels).collect::<Vec<_>>()
+                ));
+            }
+            let selects = json["attributes"]
+                .as_array()
+                .and_then(|a| a.iter().find(|a| a["name"] == "srcs"))
+                .and_then(|a| a["selects"].as_array())
+                .cloned()
+                .unwrap_or_default();
+            if selects.len() != case.selects.len() {
+                return Err(format!(
+                    "bzls reports {} selects, the case has {}",
+                    selects.len(),
+                    case.selects.len()
+                ));
+            }
+            for (i, (gen, mine)) in case.selects.iter().zip(&selects).enumerate() {
+                let chosen = mine["chosen"].as_str().unwrap_or("(null)");
+                let Some((_, leaves)) = gen.branches.iter().find(|(k, _)| k == chosen) else {
+                    return Err(format!("select #{i}: bzls chose {chosen}, not a key"));
+                };
+                if let Some(missing) = leaves.iter().find(|l| !labels.contains(*l)) {
+                    return Err(format!(
+                        "select #{i}: bzls chose {chosen}, but Bazel does not list its leaf {missing}"
+                    ));
+                }
+                for (key, others) in &gen.branches {
+                    if key == chosen {
+                        continue;
+                    }
+                    if let Some(hit) = others.iter().find(|l| labels.contains(*l)) {
+                        return Err(format!(
+                            "select #{i}: bzls chose {chosen}, but Bazel lists {hit} of branch {key}"
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        }
+        CqueryAnswer::Error { class, message } => {
+            if status != "error" || bzls.exit_code != Some(1) {
+                return Err(format!(
+                    "Bazel fails ({class}); bzls says {status} (exit {:?})",
+                    bzls.exit_code
+                ));
+            }
+            let mine = json["error"]["class"].as_str().unwrap_or("?");
+            if mine != *class {
+                return Err(format!("Bazel's error is {class}, bzls's {mine}"));
+            }
+            let text = json["error"]["message"].as_str().unwrap_or("");
+            if *class != "rc-error" && text != message {
+                return Err(format!(
+                    "the {class} messages differ:\nBazel: {message}\nbzls:  {text}"
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn report(
+    seed: u64,
+    case: &SelectCase,
+    bazel: &BazelRun,
+    bzls: Option<&BzlsRun>,
+    problem: &str,
+) -> String {
+    let mut r = String::new();
+    let _ = writeln!(
+        r,
+        "=== select conformance: case {} of seed {seed:#x} ===",
+        case.index
+    );
+    let _ = writeln!(
+        r,
+        "reproduce: BZLS_SELECT_SEED={seed:#x} BZLS_SELECT_ONLY={} cargo test -p bzls-e2e --test select_conformance",
+        case.index
+    );
+    if !case.intent.is_empty() {
+        let _ = writeln!(r, "generated as: {}", case.intent);
+    }
+    for (path, text) in &case.files {
+        if path.ends_with(".txt") || text.is_empty() {
+            continue;
+        }
+        let _ = writeln!(r, "--- {path}");
+        for (n, line) in text.lines().enumerate() {
+            let _ = writeln!(r, "{:>4} | {line}", n + 1);
+        }
+    }
+    let _ = writeln!(r, "bazel cquery {} '{QUERY}'", shell_words(&case.args));
+    let _ = writeln!(r, "PROBLEM: {problem}");
+    let _ = writeln!(r, "Bazel 2.1.0 (exit {:?}):", bazel.exit_code);
+    for line in bazel.stdout.lines() {
+        let _ = writeln!(r, "  {line}");
+    }
+    for line in bazel.stderr.lines().filter(|l| {
+        !(l.starts_with("INFO: ") || l.starts_with("[INFO ") || l.starts_with("Loading"))
+    }) {
+        let _ = writeln!(r, "  {line}");
+    }
+    if let Some(bzls) = bzls {
+        let _ = writeln!(
+            r,
+            "bzls select --format json {TARGET} -- {} (exit {:?}):",
+            shell_words(&case.args),
+            bzls.exit_code
+        );
+        for line in bzls.raw.lines() {
+            let _ = writeln!(r, "  {line}");
+        }
+        for line in bzls.stderr.lines() {
+            let _ = writeln!(r, "  stderr: {line}");
+        }
+    }
+    r
+}
+
+/// A label of the outcome, for the summary.
+fn outcome_kind(answer: &CqueryAnswer) -> String {
+    match answer {
+        CqueryAnswer::Labels(_) => "ok".to_string(),
+        CqueryAnswer::Error { class, .. } => class.to_string(),
+    }
+}
+
+/// Counts how the selects of one case went, by bzls's account.
+fn tally(json: &Value, counts: &mut BTreeMap<&'static str, usize>) {
+    let selects = json["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["selects"].as_array().into_iter().flatten());
+    for s in selects {
+        let matching = s["matching"].as_array().map_or(0, Vec::len);
+        let kind = match s["chosen"].as_str() {
+            None => "failed",
+            Some("//conditions:default") => "default",
+            Some(_) if matching > 1 => "most specialised of several",
+            Some(_) => "single match",
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+}
+
+#[test]
+fn select_matches_bazel_2_1_0() {
+    let Some(bazel) = bazel_2_1_0() else {
+        return;
+    };
+    let seed = env_seed("BZLS_SELECT_SEED", DEFAULT_SEED);
+    let cases: Vec<usize> = match env_number("BZLS_SELECT_ONLY") {
+        Some(only) => vec![only as usize],
+        None => {
+            (0..env_number("BZLS_SELECT_CASES").map_or(DEFAULT_CASES, |n| n as usize)).collect()
+        }
+    };
+    let show = std::env::var_os("BZLS_SELECT_SHOW").is_some_and(|v| v == "1");
+    // Build bzls before timing anything.
+    let _ = bzls_bin();
+    say!("select conformance: seed {seed:#x}, {} cases", cases.len());
+    let started = Instant::now();
+    let server = BazelServer::start(&bazel);
+    let mut bazel_time = Duration::ZERO;
+    let mut bzls_time = Duration::ZERO;
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    let mut agreed = 0usize;
+    let mut selects: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut oracle_problems = Vec::new();
+    for &index in &cases {
+        let case = generate(seed, index);
+        write_case(&server, &case);
+        let t = Instant::now();
+        let run = run_bazel(&server, &case);
+        bazel_time += t.elapsed();
+        let answer = match read_cquery(run.exit_code, &run.stdout, &run.stderr) {
+            Ok(answer) => answer,
+            Err(e) => {
+                let problem = format!("the oracle's output is not understood: {e}");
+                oracle_problems.push(report(seed, &case, &run, None, &problem));
+                if oracle_problems.len() >= MAX_REPORTED {
+                    break;
+                }
+                continue;
+            }
+        };
+        *kinds.entry(outcome_kind(&answer)).or_default() += 1;
+        let t = Instant::now();
+        let bzls = run_bzls(&server, &case);
+        bzls_time += t.elapsed();
+        let outcome = verdict(&case, &answer, &bzls);
+        if show {
+            say!(
+                "{}",
+                report(
+                    seed,
+                    &case,
+                    &run,
+                    Some(&bzls),
+                    outcome.as_ref().err().map_or("(shown)", String::as_str)
+                )
+            );
+        }
+        if let Some(json) = &bzls.json {
+            tally(json, &mut selects);
+        }
+        match outcome {
+            Ok(()) => agreed += 1,
+            Err(problem) => {
+                failures.push(report(seed, &case, &run, Some(&bzls), &problem));
+                if failures.len() >= MAX_REPORTED {
+                    break;
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let n = cases.len().max(1) as u32;
+    say!(
+        "select conformance: seed {seed:#x}, {agreed}/{} cases agree, in {elapsed:.1?} (Bazel cold start {:.1?}, Bazel {:.0?}/case, bzls {:.0?}/case); Bazel's outcomes: {kinds:?}; selects: {selects:?}",
+        cases.len(),
+        server.cold_start,
+        bazel_time / n,
+        bzls_time / n,
+    );
+    drop(server);
+    if !oracle_problems.is_empty() {
+        panic!(
+            "the Bazel oracle could not be read (a harness problem):\n{}",
+            oracle_problems.join("\n")
+        );
+    }
+    if !failures.is_empty() {
+        panic!(
+            "bzls select disagrees with Bazel 2.1.0 ({} shown, stopped at {MAX_REPORTED}):\n\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// The generator produces every feature now and then (no Bazel needed).
+#[test]
+fn generated_cases_cover_the_features() {
+    let mut text = String::new();
+    let mut intents: BTreeMap<&str, usize> = BTreeMap::new();
+    for index in 0..DEFAULT_CASES {
+        let case = generate(DEFAULT_SEED, index);
+        *intents.entry(case.intent).or_default() += 1;
+        for (path, body) in &case.files {
+            let _ = writeln!(text, "--- {path}\n{body}");
+        }
+        text.push_str(&case.args.join(" "));
+        text.push('\n');
+        // Every branch's leaves are its own.
+        let mut seen = BTreeSet::new();
+        for leaf in case.static_leaves.iter().chain(
+            case.selects
+                .iter()
+                .flat_map(|s| s.branches.iter().flat_map(|b| &b.1)),
+        ) {
+            assert!(seen.insert(leaf.clone()), "case {index}: leaf {leaf} twice");
+        }
+    }
+    for needle in [
+        "\"compilation_mode\": ",
+        "\"cpu\": ",
+        "\"define\": ",
+        "define_values = ",
+        "alias(",
+        "actual = \":",
+        "actual = \"//conds:",
+        "\"//conditions:default\"",
+        "no_match_error = ",
+        ") + select(",
+        "] + select(",
+        "\"//other:leaf_",
+        "src_",
+        "build:",
+        "common:",
+        "\ncommon ",
+        "\nbuild ",
+        "import %workspace%/tools/extra.rc",
+        "try-import ",
+        "--config=",
+        "-c ",
+        "--compilation_mode ",
+        "--define ",
+        "--cpu=",
+        "\"stamp\": \"true\"",
+        "--nostamp",
+    ] {
+        assert!(
+            text.contains(needle),
+            "no generated case contains {needle:?}"
+        );
+    }
+    assert!(intents.len() == 5, "{intents:?}");
+}
+
+/// The oracle reader on Bazel 2.1.0's own words (no Bazel needed).
+#[test]
+fn cquery_output_is_read() {
+    let ok = read_cquery(
+        Some(0),
+        "//pkg:l1 (aa65f203efeb)\n//pkg:f.txt (null)\n//pkg:l1 (aa65f203efeb)\n",
+        "INFO: Found 1 target...\n",
+    );
+    assert_eq!(
+        ok,
+        Ok(CqueryAnswer::Labels(
+            ["//pkg:f.txt", "//pkg:l1"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        ))
+    );
+    let ambiguous = "INFO: Build option --cpu has changed, discarding analysis cache.\n\
+ERROR: /tmp/ws/pkg/BUILD:14:1: Illegal ambiguous match on configurable attribute \"srcs\" in //pkg:t:\n\
+//pkg:a\n\
+//pkg:al_a\n\
+Multiple matches are not allowed unless one is unambiguously more specialized.\n\
+ERROR: Analysis of target '//pkg:t' failed; build aborted: \n\
+\n\
+/tmp/ws/pkg/BUILD:14:1: Illegal ambiguous match on configurable attribute \"srcs\" in //pkg:t:\n";
+    assert_eq!(
+        read_cquery(Some(1), "", ambiguous),
+        Ok(CqueryAnswer::Error {
+            class: "ambiguous",
+            message: "Illegal ambiguous match on configurable attribute \"srcs\" in //pkg:t:\n//pkg:a\n//pkg:al_a\nMultiple matches are not allowed unless one is unambiguously more specialized.".into()
+        })
+    );
+    let no_match = "ERROR: /tmp/ws/pkg/BUILD:17:1: Configurable attribute \"srcs\" doesn't match this configuration (would a default condition help?).\n\
+Conditions checked:\n\
+\x20//pkg:al_al_a\n\
+\x20//pkg:b\n\
+ERROR: Analysis of target '//pkg:t' failed; build aborted: \n";
+    assert_eq!(
+        read_cquery(Some(1), "", no_match),
+        Ok(CqueryAnswer::Error {
+            class: "no-match",
+            message: "Configurable attribute \"srcs\" doesn't match this configuration (would a default condition help?).\nConditions checked:\n //pkg:al_al_a\n //pkg:b".into()
+        })
+    );
+    for (stderr, exit) in [
+        ("ERROR: Config value nope is not defined in any .rc file\n", 2),
+        ("ERROR: Config expansion has a cycle: config value x expands to itself, see inheritance chain [x, y]\n", 2),
+        ("ERROR: In file /ws/.bazelrc, the definition of config ci expands to another config that either has no value or is not in the form --config=value. For recursive config definitions, please do not provide the value in a separate token, such as in the form '--config value'.\n", 2),
+        ("[FATAL 11:16:03.657 src/main/cpp/blaze.cc:1313] Unexpected error reading .blazerc file '/ws/missing.rc'\n", 37),
+    ] {
+        let answer = read_cquery(Some(exit), "", stderr);
+        assert!(
+            matches!(answer, Ok(CqueryAnswer::Error { class: "rc-error", .. })),
+            "{stderr}: {answer:?}"
+        );
+    }
+    assert!(read_cquery(Some(1), "", "ERROR: something else\n").is_err());
+}
