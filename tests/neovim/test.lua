@@ -5,8 +5,9 @@
 --
 -- $BZLS_TEST_MODE:
 --   lsp      (default) diagnostics, go-to-definition, completion after
---            --config=, :BzlsPickConfig, :BzlsSetConfigs, and :BzlsRestart
---            keeping the chosen configs; in the workspace $BZLS_TEST_WS.
+--            --config=, :BzlsPickConfig, :BzlsSetConfigs, :BzlsRestart
+--            keeping the chosen configs, and a select() code lens opening
+--            the picker; in the workspace $BZLS_TEST_WS.
 --   missing  the server binary does not exist: the file type of every file
 --            in $BZLS_TEST_FTDIR, the messages shown, no error.
 
@@ -152,17 +153,22 @@ local function lsp_mode()
   for _, item in ipairs(items) do
     table.insert(result.completion, item.label)
   end
+  -- Take the half-typed line out again: `--config=` with no name is an rc
+  -- error, which the select() previews below would report.
+  vim.api.nvim_buf_set_lines(rc, last, last + 1, false, {})
 
   -- :BzlsPickConfig, with vim.ui.select answered by the test: the item whose
   -- text starts with the name in $BZLS_TEST_PICK.
   local pick = assert(vim.env.BZLS_TEST_PICK, '$BZLS_TEST_PICK')
-  result.picker = { items = {} }
+  -- Each call of the picker is recorded in result.pickers.
+  result.pickers = {}
   vim.ui.select = function(choices, opts, on_choice)
-    result.picker.prompt = opts.prompt
+    local picker = { prompt = opts.prompt, items = {} }
+    table.insert(result.pickers, picker)
     local chosen
     for i, choice in ipairs(choices) do
       local text = opts.format_item and opts.format_item(choice) or tostring(choice)
-      table.insert(result.picker.items, text)
+      table.insert(picker.items, text)
       local name = text:gsub('^[%s*]+', ''):match('^(%S+)')
       if name == pick and not chosen then
         chosen = i
@@ -209,6 +215,39 @@ local function lsp_mode()
   local restarted = attached(rc)
   result.restarted = restarted.id ~= old_id and vim.lsp.get_client_by_id(old_id) == nil
   result.after_restart = list_configs(rc).active
+
+  -- A select() code lens, run with vim.lsp.codelens.run(), opens the picker
+  -- through the module's bzls.pickConfig command; the choice becomes active.
+  local sel = edit(ws .. '/sel/BUILD')
+  attached(sel)
+  local lenses = {}
+  for _ = 1, 40 do
+    vim.lsp.codelens.refresh()
+    if vim.wait(500, function()
+      lenses = vim.lsp.codelens.get(sel)
+      return #lenses > 0
+    end, 20) then
+      break
+    end
+  end
+  if #lenses == 0 then
+    error('no code lenses in sel/BUILD after 20 s', 0)
+  end
+  result.lenses = {}
+  for _, lens in ipairs(lenses) do
+    table.insert(result.lenses, {
+      line = lens.range.start.line,
+      title = lens.command and lens.command.title,
+      command = lens.command and lens.command.command,
+    })
+  end
+  vim.api.nvim_win_set_cursor(0, { lenses[1].range.start.line + 1, 0 })
+  local confirmed = #notes_matching('active config')
+  vim.lsp.codelens.run()
+  wait(15000, 'the config picked from the code lens', function()
+    return #notes_matching('active config') > confirmed
+  end)
+  result.after_lens = list_configs(sel).active
 end
 
 local function missing_mode()

@@ -136,6 +136,14 @@ fn workspace() -> TempDir {
     );
     ws.write("app/main.cc", "");
     ws.write(
+        "sel/BUILD",
+        "config_setting(\n    name = \"opt\",\n    values = {\"compilation_mode\": \"opt\"},\n)\n\n\
+         cc_library(\n    name = \"sel\",\n    srcs = select({\n        \":opt\": [\"fast.cc\"],\n        \
+         \"//conditions:default\": [\"slow.cc\"],\n    }),\n)\n",
+    );
+    ws.write("sel/fast.cc", "");
+    ws.write("sel/slow.cc", "");
+    ws.write(
         ".bazelrc",
         "build --jobs=4\n\
          \n\
@@ -345,7 +353,13 @@ fn client_session(nvim: &Path) {
 
     // The picker listed the configs with commands and descriptions, and the
     // choice reached the server and the client's settings.
-    let items = strings(&r["picker"]["items"]);
+    let pickers = r["pickers"].as_array().expect("pickers");
+    assert_eq!(
+        pickers.len(),
+        2,
+        ":BzlsPickConfig, then the code lens: {pickers:#?}"
+    );
+    let items = strings(&pickers[0]["items"]);
     assert_eq!(items.len(), 3, "picker items: {items:?}");
     assert!(
         items[0].contains("opt")
@@ -400,6 +414,32 @@ fn client_session(nvim: &Path) {
     assert_eq!(
         r["after_restart"]["configs"],
         serde_json::json!(["asan", "ci"]),
+        "{r:#}"
+    );
+    // The select() code lens: on the cc_library, it runs bzls.pickConfig,
+    // which opens the picker (listing the active configs with `*`).
+    let sel = std::fs::read_to_string(ws.path().join("sel/BUILD")).expect("sel");
+    let (library_line, _) = position_of(&sel, "cc_library(");
+    let lenses = r["lenses"].as_array().expect("lenses");
+    assert_eq!(lenses.len(), 1, "{lenses:#?}");
+    assert_eq!(lenses[0]["line"], library_line as u64, "{lenses:#?}");
+    assert_eq!(lenses[0]["command"], "bzls.pickConfig", "{lenses:#?}");
+    assert!(
+        lenses[0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("select")),
+        "{lenses:#?}"
+    );
+    let lens_items = strings(&pickers[1]["items"]);
+    assert!(
+        lens_items.iter().any(|i| i.starts_with("* asan"))
+            && lens_items.iter().any(|i| i.starts_with("* ci"))
+            && lens_items.iter().any(|i| i == "(no config)"),
+        "the picker from the lens: {lens_items:?}"
+    );
+    assert_eq!(
+        r["after_lens"]["configs"],
+        serde_json::json!(["opt"]),
         "{r:#}"
     );
     // The last error message is the module's own (the rejected config),
