@@ -11,6 +11,7 @@ pub mod hash;
 pub mod host;
 pub mod lsp;
 pub mod rc;
+pub mod select;
 pub mod suggest;
 pub mod syntax;
 pub mod text;

@@ -96,6 +96,15 @@ pub enum DiagnosticCode {
     LoadSymbolNotFound,
     /// `@name` where no repository `name` is declared (a warning).
     UnknownRepository,
+    /// A `select()` none of whose conditions matches the active
+    /// configuration, without `//conditions:default`.
+    SelectNoMatch,
+    /// A `select()` with several matching conditions, none of which
+    /// specialises the others.
+    SelectAmbiguous,
+    /// A branch of a `select()` the active configuration does not take (a
+    /// hint, shown dimmed).
+    SelectBranchNotTaken,
 }
 
 impl DiagnosticCode {
@@ -134,6 +143,9 @@ impl DiagnosticCode {
         DiagnosticCode::UnresolvedLoad,
         DiagnosticCode::LoadSymbolNotFound,
         DiagnosticCode::UnknownRepository,
+        DiagnosticCode::SelectNoMatch,
+        DiagnosticCode::SelectAmbiguous,
+        DiagnosticCode::SelectBranchNotTaken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -172,6 +184,9 @@ impl DiagnosticCode {
             DiagnosticCode::UnresolvedLoad => "unresolved-load",
             DiagnosticCode::LoadSymbolNotFound => "load-symbol-not-found",
             DiagnosticCode::UnknownRepository => "unknown-repository",
+            DiagnosticCode::SelectNoMatch => "select-no-match",
+            DiagnosticCode::SelectAmbiguous => "select-ambiguous",
+            DiagnosticCode::SelectBranchNotTaken => "select-branch-not-taken",
         }
     }
 }

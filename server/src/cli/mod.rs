@@ -1,7 +1,8 @@
-//! The command line: `bzls serve`, `bzls check`, `bzls rc`, `--version`, `--help`.
+//! The command line: `bzls serve`, `bzls check`, `bzls rc`, `bzls select`, `--version`, `--help`.
 
 mod check;
 mod rc;
+mod select;
 mod walk;
 
 use std::process::ExitCode;
@@ -31,6 +32,12 @@ pub enum Command {
     /// Startup options `--[no]system_rc`, `--[no]workspace_rc`, `--[no]home_rc` and `--bazelrc=FILE` may precede COMMAND.
     /// Exit status: 0 without errors, 1 with rc errors, 2 on usage or I/O failure.
     Rc(rc::RcArgs),
+    /// Show which branch each select() of a target takes under `bazel COMMAND BAZEL_ARGS`, and why.
+    ///
+    /// BAZEL_ARGS (after `--`) are expanded with the workspace's rc files, as bazel would.
+    /// Exit status: 0 when the target resolved, 1 when it is in error (ambiguous, no match, rc error),
+    /// 2 on usage or I/O failure, 3 when bzls cannot decide statically.
+    Select(select::SelectArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,6 +72,7 @@ pub fn run() -> ExitCode {
         Command::Serve => serve(),
         Command::Check(args) => check::run(args),
         Command::Rc(args) => rc::run(args),
+        Command::Select(args) => select::run(args),
     }
 }
 

@@ -712,6 +712,14 @@ impl WorkspaceView for WorkspaceIndex {
         read_text(path).map(Arc::from)
     }
 
+    fn repository_path(&self, name: &str) -> Option<PathBuf> {
+        self.repositories().path_of(name).map(Path::to_path_buf)
+    }
+
+    fn is_file_at(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
     fn for_each_summary(&self, visit: &mut dyn FnMut(&str, &PackageSummary)) {
         WorkspaceIndex::for_each_summary(self, visit)
     }

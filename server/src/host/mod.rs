@@ -2,6 +2,7 @@
 //! variables, the Bazel binary). The analysis core never does; the LSP layer
 //! and the CLI call in here and hand plain data to the core.
 
+pub mod build_files;
 pub mod flags;
 pub mod index;
 pub mod rc;

@@ -62,7 +62,8 @@ pub fn diagnostic(
         source: Some("bzls".to_owned()),
         message: d.message.clone(),
         related_information: related,
-        tags: None,
+        tags: (d.code == crate::analysis::DiagnosticCode::SelectBranchNotTaken)
+            .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
         data: (!d.fixes.is_empty()).then(|| {
             serde_json::json!({
                 "fixes": d.fixes.iter().map(|f| serde_json::json!({

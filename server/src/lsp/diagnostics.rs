@@ -115,7 +115,22 @@ fn workspace_diagnostics(
         return (Vec::new(), false);
     };
     let index = request.index.clone();
+    let previews = if request.is_build {
+        super::selects::previews_for(
+            state,
+            uri,
+            index.root(),
+            &request.package,
+            &request.snapshot,
+        )
+    } else {
+        None
+    };
     let outcome = request.with_context(|ctx| {
+        let select_diagnostics = match &previews {
+            Some(cached) => cached.session.diagnostics(&cached.previews, ctx.rope),
+            None => Vec::new(),
+        };
         let mut changed = false;
         if ctx.is_build {
             let old = index.summary(&ctx.package);
@@ -141,14 +156,15 @@ fn workspace_diagnostics(
             index.set_bzl_overlay(&rel, Some(ctx.globals.clone()));
         }
         if !index.packages_ready() {
-            return (Vec::new(), changed);
+            return (select_diagnostics, changed);
         }
         let lookup = ctx.lookup(&*index);
-        let list = if ctx.is_build {
+        let mut list = if ctx.is_build {
             crate::workspace::check::label_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
         } else {
             crate::workspace::check::load_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
         };
+        list.extend(select_diagnostics);
         (list, changed)
     });
     let Some((list, changed)) = outcome else {

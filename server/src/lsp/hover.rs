@@ -29,11 +29,15 @@ pub fn hover(
 /// Hover in a Starlark file: labels and loaded or local symbols.
 pub fn starlark_hover(
     req: &super::workspace::StarlarkRequest,
+    state: &super::state::SharedState,
     pos: lsp::Position,
     encoding: PositionEncoding,
 ) -> Option<lsp::Hover> {
     let rope = &req.snapshot.rope;
     let offset = convert::offset(rope, pos, encoding);
+    if let Some(hover) = super::selects::hover_request(req, state, offset, encoding) {
+        return Some(hover);
+    }
     let found = req
         .with_context(|ctx| crate::analysis::workspace::hover::hover(ctx, &*req.index, offset))??;
     Some(lsp::Hover {

@@ -25,6 +25,7 @@ mod hover;
 mod rc_model;
 mod references;
 mod rename;
+mod selects;
 mod server;
 mod settings;
 mod state;

@@ -16,7 +16,7 @@ use super::state::{
 };
 use super::{
     code_action, completion, configs, document_symbol, flag_dump, folding_range, goto_definition,
-    hover, references, rename, text_sync, transport, workspace, workspace_symbol,
+    hover, references, rename, selects, text_sync, transport, workspace, workspace_symbol,
 };
 use crate::host::index::FileChange;
 use crate::syntax::FileKind;
@@ -169,6 +169,15 @@ impl LanguageServer for Backend {
             if let Some(options) = &params.initialization_options {
                 state.settings.update(options);
             }
+            let workspace_caps = params.capabilities.workspace.as_ref();
+            state.refresh_inlay_hints = workspace_caps
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|h| h.refresh_support)
+                .unwrap_or(false);
+            state.refresh_code_lenses = workspace_caps
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false);
             state.watch_files = params
                 .capabilities
                 .workspace
@@ -218,6 +227,10 @@ impl LanguageServer for Backend {
                 })),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: vec![configs::SET_ACTIVE_CONFIG.to_string()],
                     ..ExecuteCommandOptions::default()
@@ -253,12 +266,15 @@ impl LanguageServer for Backend {
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         lock(&self.state).settings.update(&params.settings);
         self.refresh_rc_documents();
+        self.active_config_changed();
         self.start_flag_dump();
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
+            // BUILD files on disk hold conditions other files' selects use.
+            state.select_epoch += 1;
             for change in &params.changes {
                 if let Ok(path) = change.uri.to_file_path() {
                     state.rc_disk.invalidate(&path);
@@ -266,6 +282,15 @@ impl LanguageServer for Backend {
             }
         }
         self.refresh_rc_documents();
+        let rc_changed = params.changes.iter().any(|c| {
+            let path = c.uri.path();
+            path.ends_with("bazelrc")
+                || path.ends_with("/bazel.rc")
+                || path.ends_with("/.bazelversion")
+        });
+        if rc_changed {
+            self.active_config_changed();
+        }
         let state = self.state.clone();
         let changes = params.changes;
         let touched = tokio::task::block_in_place(move || {
@@ -308,10 +333,30 @@ impl LanguageServer for Backend {
         Ok((!actions.is_empty()).then_some(actions))
     }
 
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let range = params.range;
+        self.on_starlark(
+            "textDocument/inlayHint",
+            params.text_document.uri,
+            move |req, state, enc| selects::inlay_hint_request(req, state, range, enc),
+        )
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.on_starlark(
+            "textDocument/codeLens",
+            params.text_document.uri,
+            selects::code_lens_request,
+        )
+        .await
+    }
+
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
         match params.command.as_str() {
             configs::SET_ACTIVE_CONFIG => {
                 let active = configs::set_active_config(&self.state, &params.arguments)?;
+                self.active_config_changed();
                 Ok(Some(active))
             }
             other => Err(tower_lsp::jsonrpc::Error::invalid_params(format!(
@@ -352,8 +397,8 @@ impl LanguageServer for Backend {
         {
             return Ok(rc);
         }
-        self.on_starlark("textDocument/hover", uri, move |req, _, enc| {
-            hover::starlark_hover(req, pos, enc)
+        self.on_starlark("textDocument/hover", uri, move |req, state, enc| {
+            hover::starlark_hover(req, state, pos, enc)
         })
         .await
     }
@@ -459,6 +504,7 @@ impl LanguageServer for Backend {
         if rc {
             // Other rc files see this one's configs and imports.
             self.refresh_rc_documents();
+            self.active_config_changed();
         }
     }
 
@@ -509,6 +555,33 @@ impl Backend {
     /// the other rc files, the settings and the files on disk.
     fn refresh_rc_documents(&self) {
         refresh_rc(&self.state, &self.publisher);
+    }
+
+    /// The active configuration (or the rc files it comes from) changed:
+    /// recompute the select diagnostics of open files, and ask the client
+    /// to fetch inlay hints and code lenses again.
+    fn active_config_changed(&self) {
+        let (refresh, hints, lenses) = {
+            let mut state = lock(&self.state);
+            state.select_epoch += 1;
+            (
+                state.refresh_starlark.clone(),
+                state.refresh_inlay_hints,
+                state.refresh_code_lenses,
+            )
+        };
+        if let Some(refresh) = refresh {
+            refresh();
+        }
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            if hints {
+                let _ = client.inlay_hint_refresh().await;
+            }
+            if lenses {
+                let _ = client.code_lens_refresh().await;
+            }
+        });
     }
 
     /// Asks the client to watch the files bzls's answers depend on.

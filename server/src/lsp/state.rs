@@ -57,6 +57,15 @@ pub struct State {
     pub indexes: HashMap<PathBuf, Arc<crate::host::index::WorkspaceIndex>>,
     /// The client shows `window/workDoneProgress`.
     pub work_done_progress: bool,
+    /// The client can be asked to fetch inlay hints / code lenses again.
+    pub refresh_inlay_hints: bool,
+    pub refresh_code_lenses: bool,
+    /// Bumped by every change that can alter a select preview: a document
+    /// opened, changed or closed, the active configuration, rc files.
+    pub select_epoch: u64,
+    /// The last select previews of each open BUILD document, keyed by the
+    /// document's generation and the epoch they were computed at.
+    pub select_cache: HashMap<Url, crate::lsp::selects::CachedPreviews>,
     /// Set once the publisher exists.
     pub refresh_starlark: Option<RefreshAll>,
 }

@@ -31,6 +31,7 @@ fn file_name(uri: &Url) -> String {
 }
 
 pub fn did_open(state: &mut State, params: DidOpenTextDocumentParams) -> Option<Followup> {
+    state.select_epoch += 1;
     let item = params.text_document;
     let path = item.uri.to_file_path().ok();
     let Some(kind) = FileKind::for_document(path.as_deref(), &item.language_id) else {
@@ -51,6 +52,7 @@ pub fn did_open(state: &mut State, params: DidOpenTextDocumentParams) -> Option<
 }
 
 pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Option<Followup> {
+    state.select_epoch += 1;
     let uri = params.text_document.uri;
     let encoding = state.encoding;
     let Some(open) = state.documents.get_mut(&uri) else {
@@ -90,6 +92,8 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
 }
 
 pub fn did_close(state: &mut State, params: DidCloseTextDocumentParams) -> Url {
+    state.select_epoch += 1;
+    state.select_cache.remove(&params.text_document.uri);
     let uri = params.text_document.uri;
     if state.documents.remove(&uri).is_none() {
         tracing::warn!(%uri, "didClose for a document that is not open");

@@ -11,7 +11,7 @@ use super::{absolute, FileContext, FileRange, WorkspaceView};
 use crate::syntax::node_range;
 use crate::text::TextRange;
 use crate::workspace::bzl::{Global, GlobalKind};
-use crate::workspace::label::{parse_label, Special};
+use crate::workspace::label::{parse_label, Repo, Special};
 use crate::workspace::resolve::{resolve, resolve_load, LoadResolution, PackageLookup, Resolution};
 
 /// How many re-exports are followed before giving up (a cycle).
@@ -32,6 +32,7 @@ pub fn definition(
                 path: absolute(view, &path),
                 range: TextRange::new(0, 0),
             })
+            .or_else(|| external_definition(view, &module))
             .into_iter()
             .collect(),
         Cursor::LoadSymbol {
@@ -106,12 +107,84 @@ pub(super) fn symbol_global(
     Some((path, global.clone()))
 }
 
+/// A label into another repository that is on disk, read statically.
+pub(super) struct ExternalTarget {
+    /// The package's BUILD file.
+    pub build: std::path::PathBuf,
+    pub text: Option<std::sync::Arc<str>>,
+    /// The call declaring the target (an output file: its rule), when a
+    /// static reading finds it.
+    pub decl: Option<crate::workspace::package::TargetDecl>,
+    /// A file of the package with the label's name.
+    pub file: Option<std::path::PathBuf>,
+}
+
+/// Finds `text` (a label into a repository on disk) there; `None` for
+/// other labels, repositories not on disk and missing packages.
+pub(super) fn external_target(view: &dyn WorkspaceView, text: &str) -> Option<ExternalTarget> {
+    let label = parse_label(text).ok()?;
+    let Repo::Apparent(name) = &label.repo else {
+        return None;
+    };
+    let repo = view.repository_path(name)?;
+    let package = label.package.as_deref().unwrap_or_default();
+    let dir = if package.is_empty() {
+        repo.clone()
+    } else {
+        repo.join(package)
+    };
+    let build = ["BUILD.bazel", "BUILD"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| view.is_file_at(p))?;
+    let text = view.file_text(&build);
+    let decl = text.as_deref().and_then(|source| {
+        let tree = crate::syntax::parse_str_with(crate::syntax::Grammar::Starlark, source);
+        let decls = crate::workspace::package::package_decls(&tree, &ropey::Rope::from_str(source));
+        let decl = decls.target(&label.name)?;
+        let rule = decl.generated_by.as_deref().and_then(|r| decls.target(r));
+        Some(rule.unwrap_or(decl).clone())
+    });
+    let file = Some(dir.join(&label.name)).filter(|f| decl.is_none() && view.is_file_at(f));
+    Some(ExternalTarget {
+        build,
+        text,
+        decl,
+        file,
+    })
+}
+
+/// The definition of a label into another repository that is on disk: the
+/// target's `name` in its package's BUILD file (an output file: its rule),
+/// else a file of that name, else the BUILD file. Read statically: targets
+/// made by macros there lead to the BUILD file.
+fn external_definition(view: &dyn WorkspaceView, text: &str) -> Option<FileRange> {
+    let found = external_target(view, text)?;
+    Some(match (found.decl, found.file) {
+        (Some(decl), _) => FileRange {
+            path: found.build,
+            range: decl.name_range,
+        },
+        (None, Some(file)) => FileRange {
+            path: file,
+            range: TextRange::new(0, 0),
+        },
+        (None, None) => FileRange {
+            path: found.build,
+            range: TextRange::new(0, 0),
+        },
+    })
+}
+
 /// The definition of a label string.
 pub(super) fn label_definition(
     ctx: &FileContext<'_>,
     view: &dyn WorkspaceView,
     text: &str,
 ) -> Option<FileRange> {
+    if let Some(found) = external_definition(view, text) {
+        return Some(found);
+    }
     let label = parse_label(text).ok()?;
     let lookup = ctx.lookup(view);
     let in_build = |package: &str, range: TextRange| -> Option<FileRange> {

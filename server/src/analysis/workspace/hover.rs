@@ -81,9 +81,40 @@ fn global_markdown(global: &Global, path: Option<&str>) -> String {
 fn label_hover(ctx: &FileContext<'_>, view: &dyn WorkspaceView, text: &str) -> Option<String> {
     let label = parse_label(text).ok()?;
     if let Repo::Apparent(name) | Repo::Canonical(name) = &label.repo {
-        return Some(format!(
-            "`{text}`: a label in repository `@{name}`, which bzls does not read"
-        ));
+        let shown = |path: &std::path::Path| {
+            path.strip_prefix(view.root())
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
+        return Some(match super::definition::external_target(view, text) {
+            Some(found) => match (&found.decl, &found.file) {
+                (Some(decl), _) => {
+                    let mut out = format!(
+                        "**{}** `{text}`\n\nDeclared in `{}`",
+                        decl.kind,
+                        shown(&found.build)
+                    );
+                    let call = found
+                        .text
+                        .as_deref()
+                        .and_then(|t| t.get(decl.call_range.start..decl.call_range.end));
+                    if let Some(call) = call {
+                        let lines: Vec<&str> = call.lines().take(MAX_QUOTED_LINES).collect();
+                        out.push_str(&format!("\n\n```python\n{}\n```", lines.join("\n")));
+                    }
+                    out
+                }
+                (None, Some(file)) => {
+                    format!("Source file `{}` of repository `@{name}`", shown(file))
+                }
+                (None, None) => format!(
+                    "`{text}`: not declared by a plain call in `{}` (a macro there may make it)",
+                    shown(&found.build)
+                ),
+            },
+            None => format!("`{text}`: a label in repository `@{name}`, which is not on disk"),
+        });
     }
     let lookup = ctx.lookup(view);
     let package_of = |p: &str| format!("//{p}");

@@ -12,6 +12,7 @@ pub mod cursor;
 pub mod definition;
 pub mod hover;
 pub mod references;
+pub mod selects;
 pub mod symbols;
 #[cfg(test)]
 mod tests;
@@ -50,6 +51,11 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn list_dir(&self, dir: &str) -> Vec<(String, bool)>;
     /// The text of a workspace file (for hovers that quote it).
     fn file_text(&self, path: &Path) -> Option<Arc<str>>;
+    /// The directory of repository `@name` (apparent name), when it is on
+    /// disk (a local path, or `output_base/external/<name>`).
+    fn repository_path(&self, name: &str) -> Option<PathBuf>;
+    /// A regular file exists at this absolute path.
+    fn is_file_at(&self, path: &Path) -> bool;
     /// Calls `visit` for every package summary the index holds.
     fn for_each_summary(&self, visit: &mut dyn FnMut(&str, &PackageSummary));
     /// Replaces an open static reading of the BUILD file of `package`

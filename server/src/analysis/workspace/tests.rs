@@ -350,3 +350,70 @@ fn workspace_symbols_find_targets() {
         .iter()
         .all(|s| s.label.starts_with("//lib:")));
 }
+
+#[test]
+fn labels_into_repositories_on_disk_go_there() {
+    const EXT: &str = r#"
+//- /MODULE.bazel
+module(name = "ws")
+bazel_dep(name = "ext", version = "1")
+local_path_override(module_name = "ext", path = "third_party/ext")
+//- /third_party/ext/MODULE.bazel
+module(name = "ext")
+//- /third_party/ext/BUILD.bazel
+cc_library(name = "ext")
+//- /third_party/ext/lib/BUILD
+cc_library(name = "util", srcs = ["util.cc"])
+genrule(name = "gen", outs = ["gen.h"], cmd = "")
+//- /third_party/ext/lib/util.cc
+//- /third_party/ext/lib/defs.bzl
+def m():
+    pass
+"#;
+    let def = |app: &str| workspace(&format!("{EXT}//- /app/BUILD\n{app}")).definition();
+    let hover_of = |app: &str| {
+        let ws = workspace(&format!("{EXT}//- /app/BUILD\n{app}"));
+        ws.run(|ctx, at| hover(ctx, &ws.index, at))
+            .map(|h| h.markdown)
+            .unwrap_or_default()
+    };
+    let h = hover_of("cc_binary(name = \"a\", deps = [\"@ext//lib:u$0til\"])\n");
+    assert!(
+        h.starts_with("**cc_library** `@ext//lib:util`\n\nDeclared in `third_party/ext/lib/BUILD`"),
+        "{h}"
+    );
+    assert!(h.contains("srcs = [\"util.cc\"]"), "{h}");
+    let h = hover_of("cc_binary(name = \"a\", deps = [\"@other//x$0\"])\n");
+    assert_eq!(
+        h,
+        "`@other//x`: a label in repository `@other`, which is not on disk"
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"@ext//lib:u$0til\"])\n"),
+        vec!["third_party/ext/lib/BUILD:\"util\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", srcs = [\"@ext//lib:gen.h$0\"])\n"),
+        vec!["third_party/ext/lib/BUILD:\"gen\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", srcs = [\"@ext//lib:util.cc$0\"])\n"),
+        vec!["third_party/ext/lib/util.cc:"]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"@e$0xt\"])\n"),
+        vec!["third_party/ext/BUILD.bazel:\"ext\""]
+    );
+    assert_eq!(
+        def("load(\"@ext//lib:de$0fs.bzl\", \"m\")\n"),
+        vec!["third_party/ext/lib/defs.bzl:"]
+    );
+    // A target a macro makes there: its package's BUILD file.
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"@ext//lib:made_by_$0macro\"])\n"),
+        vec!["third_party/ext/lib/BUILD:"]
+    );
+    // Not on disk, or no such package there: nowhere.
+    assert!(def("cc_binary(name = \"a\", deps = [\"@other//x$0\"])\n").is_empty());
+    assert!(def("cc_binary(name = \"a\", deps = [\"@ext//nope:x$0\"])\n").is_empty());
+}
