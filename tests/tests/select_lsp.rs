@@ -187,7 +187,9 @@ fn previews_follow_the_active_configuration() {
         not_taken[0]["range"]["start"],
         position(BUILD, "\"//conditions:default\"")
     );
-    let opt_line = position(BUILD, "\":opt\"")["line"].as_u64().expect("test data");
+    let opt_line = position(BUILD, "\":opt\"")["line"]
+        .as_u64()
+        .expect("test data");
     let cuda_line = strict_line;
     assert_eq!(
         hints(&mut server, &u),

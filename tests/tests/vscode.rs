@@ -125,6 +125,8 @@ fn tools(cache: &Path) -> Result<Tools, String> {
         env: vec![
             ("PATH", path.clone()),
             ("npm_config_nodedir", node_package.clone().into_os_string()),
+            // node-gyp: build the native modules on every core.
+            ("JOBS", "max".into()),
         ],
     }
     .run(cache, |tmp| {

@@ -25,6 +25,10 @@ try {
   console.error(`bundle-server: \`${source} --version\` failed: ${e.message}`);
   process.exit(1);
 }
+if (!/^bzls \d+\.\d+\.\d+/.test(version)) {
+  console.error(`bundle-server: \`${source} --version\` printed ${JSON.stringify(version)}: not a bzls binary.`);
+  process.exit(1);
+}
 const target = join(root, "server", exe);
 mkdirSync(dirname(target), { recursive: true });
 copyFileSync(source, target);
