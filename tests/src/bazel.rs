@@ -139,71 +139,24 @@ pub fn bazel_2_1_0() -> Option<PathBuf> {
     }
 }
 
-/// Installs the npm package into `<cache>/bazel-2.1.0`: into a private
-/// temporary directory first, then renamed, so concurrent test runs never
-/// see a half-installed package.
+/// Installs the npm package into `<cache>/bazel-2.1.0` (see
+/// [`crate::npm::NpmInstall`]).
 fn install(cache: &Path) -> Result<PathBuf, String> {
-    let dir = cache.join(format!("bazel-{BAZEL_VERSION}"));
+    let dir = crate::npm::NpmInstall {
+        name: &format!("bazel-{BAZEL_VERSION}"),
+        packages: &[NPM_PACKAGE],
+        env: Vec::new(),
+    }
+    .run(cache, |tmp| {
+        let version = Command::new(tmp.join(BINARY_IN_PACKAGE))
+            .arg("--version")
+            .output();
+        match version {
+            Ok(out) if String::from_utf8_lossy(&out.stdout).contains(BAZEL_VERSION) => Ok(()),
+            other => Err(format!("installed binary does not run: {other:?}")),
+        }
+    })?;
     let bin = dir.join(BINARY_IN_PACKAGE);
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    std::fs::create_dir_all(cache).map_err(|e| format!("create {}: {e}", cache.display()))?;
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = cache.join(format!(
-        "bazel-{BAZEL_VERSION}.tmp-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("create {}: {e}", tmp.display()))?;
-    let started = Instant::now();
-    say!("installing {NPM_PACKAGE} into {} ...", dir.display());
-    let output = Command::new("npm")
-        .arg("install")
-        .arg("--prefix")
-        .arg(&tmp)
-        .args([
-            "--no-audit",
-            "--no-fund",
-            "--no-save",
-            "--loglevel=error",
-            "--fetch-retries=1",
-            "--fetch-timeout=60000",
-            NPM_PACKAGE,
-        ])
-        .stdin(Stdio::null())
-        .output();
-    let output = match output {
-        Ok(output) => output,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(format!("cannot run npm ({e}); install Node.js/npm"));
-        }
-    };
-    let tmp_bin = tmp.join(BINARY_IN_PACKAGE);
-    if !output.status.success() || !tmp_bin.is_file() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(format!(
-            "`npm install {NPM_PACKAGE}` failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let version = Command::new(&tmp_bin).arg("--version").output();
-    match version {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).contains(BAZEL_VERSION) => {}
-        other => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(format!("installed binary does not run: {other:?}"));
-        }
-    }
-    if std::fs::rename(&tmp, &dir).is_err() {
-        // Another test run won the race; use its copy.
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    say!("installed Bazel {BAZEL_VERSION} in {:?}", started.elapsed());
     if bin.is_file() {
         Ok(bin)
     } else {

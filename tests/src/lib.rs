@@ -7,6 +7,7 @@
 
 pub mod bazel;
 pub mod monorepo;
+pub mod npm;
 pub mod rng;
 pub mod select_gen;
 

@@ -234,7 +234,7 @@ enum Values {
     Keys,
     /// Only the values of a dictionary (`cc_toolchain_suite.toolchains`),
     /// strictly.
-    DictValues,
+    MapTargets,
     /// None but `select()` keys (text attributes).
     Skip,
 }
@@ -245,7 +245,7 @@ fn schema_values(attr: &AttrSchema) -> Values {
     match attr.label_places() {
         Some(LabelPlaces::All) => Values::Strict,
         Some(LabelPlaces::DictKeys) => Values::Keys,
-        Some(LabelPlaces::DictValues) => Values::DictValues,
+        Some(LabelPlaces::DictValues) => Values::MapTargets,
         // Output files are declarations (see `package_decls`).
         None if attr.is_output() => Values::Skip,
         None => text_or_absolute(attr.name),
@@ -293,7 +293,7 @@ fn label_strings(
 ) {
     match node.kind() {
         "string" => {
-            if matches!(values, Values::Skip | Values::Keys | Values::DictValues) {
+            if matches!(values, Values::Skip | Values::Keys | Values::MapTargets) {
                 return;
             }
             if let Some(text) = crate::analysis::symbols::string_literal_value(node, rope) {
@@ -326,7 +326,7 @@ fn label_strings(
             // says which side holds labels.
             let (keys, dict_values) = match values {
                 Values::Keys => (Values::Strict, Values::Skip),
-                Values::DictValues => (Values::Skip, Values::Strict),
+                Values::MapTargets => (Values::Skip, Values::Strict),
                 Values::Skip => (Values::Skip, Values::Skip),
                 _ => (Values::Absolute, Values::Absolute),
             };

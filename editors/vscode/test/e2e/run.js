@@ -1,0 +1,297 @@
+// End-to-end test of the extension in a real VS Code (code-server), driven
+// through Chromium with playwright-core. Started by tests/tests/vscode.rs,
+// which installs everything, starts code-server and asserts on the JSON
+// this script prints last (`BZLS_E2E_RESULT {...}`). This script only
+// observes and reports what the editor shows; it decides nothing.
+//
+// Usage: node run.js CONFIG_JSON
+//   {"playwrightCore": "/path/to/node_modules/playwright-core",
+//    "chromium": "/usr/bin/chromium",
+//    "url": "http://127.0.0.1:PORT/?folder=/abs/ws",
+//    "workspace": "/abs/ws",
+//    "artifacts": "/abs/dir for screenshots",
+//    "userSettings": "/abs/user-data-dir/User/settings.json",
+//    "serverPath": "/abs/bzls",
+//    "timeoutMs": 240000}
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+
+const config = JSON.parse(process.argv[2]);
+const { chromium } = require(config.playwrightCore);
+
+const result = { steps: {}, screenshots: [], errors: [] };
+const started = Date.now();
+
+function elapsed() {
+  return Date.now() - started;
+}
+
+function log(message) {
+  process.stderr.write(`[e2e ${(elapsed() / 1000).toFixed(1)}s] ${message}\n`);
+}
+
+async function shot(page, name) {
+  const file = path.join(config.artifacts, `${name}.png`);
+  try {
+    await page.screenshot({ path: file });
+    result.screenshots.push(file);
+  } catch (e) {
+    log(`screenshot ${name} failed: ${e.message}`);
+  }
+}
+
+/** Runs one step; its error is recorded and the later steps still run. */
+async function step(page, name, fn) {
+  log(`step ${name}`);
+  const t0 = Date.now();
+  try {
+    result.steps[name] = { ...(await fn()), ms: Date.now() - t0 };
+  } catch (e) {
+    result.steps[name] = { error: String(e && e.stack ? e.stack : e), ms: Date.now() - t0 };
+    result.errors.push(`${name}: ${e && e.message ? e.message : e}`);
+    await shot(page, `${name}-failure`);
+    // Leave whatever widget was open, so the next step starts clean.
+    await page.keyboard.press("Escape").catch(() => {});
+    await page.keyboard.press("Escape").catch(() => {});
+  }
+}
+
+/** Opens a workspace file through Quick Open. */
+async function openFile(page, relPath, tabTitle) {
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input.input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(relPath);
+  await page
+    .locator(".quick-input-list .monaco-list-row", { hasText: tabTitle })
+    .first()
+    .waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+  await page.locator(".tab.active", { hasText: tabTitle }).waitFor({ state: "visible" });
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ state: "visible" });
+}
+
+async function focusEditor(page) {
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click({ position: { x: 5, y: 5 } });
+}
+
+/** Moves the cursor with Go to Line (`line:column`, 1-based). */
+async function goTo(page, line, column) {
+  await page.keyboard.press("Control+G");
+  const input = page.locator(".quick-input-widget input.input");
+  await input.waitFor({ state: "visible" });
+  // Go to Line's input starts with `:`; without it, it is a file search.
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press("Enter");
+  await page.locator("[id='status.editor.selection']", { hasText: `Ln ${line}, Col ${column}` }).waitFor();
+}
+
+async function statusSelection(page) {
+  return (await page.locator("[id='status.editor.selection']").innerText()).trim();
+}
+
+async function breadcrumbs(page) {
+  return (await page.locator(".editor-group-container.active .breadcrumbs-control").first().innerText())
+    .split(/\s+/)
+    .filter((s) => s !== "");
+}
+
+const STATUS = "[id='bzls.bzls.bzls.config']";
+
+/** The rows of the open quick pick: label, description, detail, checked. */
+async function quickPickRows(page) {
+  const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+  await rows.first().waitFor({ state: "visible" });
+  return rows.evaluateAll((els) =>
+    els.map((el) => {
+      const text = (sel) => {
+        const n = el.querySelector(sel);
+        return n ? n.textContent.trim() : "";
+      };
+      // A multi-select row is itself a checkbox (role, aria-checked).
+      const checked = el.getAttribute("role") === "checkbox" ? el.getAttribute("aria-checked") === "true" : null;
+      return {
+        label: text(".quick-input-list-label .label-name") || text(".label-name"),
+        description: text(".label-description"),
+        detail: text(".quick-input-list-label-meta") || text(".quick-input-list-detail"),
+        checked,
+        aria: el.getAttribute("aria-label"),
+      };
+    }),
+  );
+}
+
+async function main() {
+  fs.mkdirSync(config.artifacts, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: config.chromium,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  const hardStop = setTimeout(() => {
+    result.errors.push(`hard time limit of ${config.timeoutMs} ms reached`);
+    finish(browser, 1);
+  }, config.timeoutMs);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(config.url);
+    await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 90_000 });
+    result.workbenchMs = elapsed();
+    log("workbench loaded");
+
+    // 1. The server path setting points nowhere: a notification says what to do.
+    await step(page, "missingServer", async () => {
+      const toast = page.locator(".notification-toast", { hasText: "bzls: no working language server binary" });
+      await toast.first().waitFor({ state: "visible", timeout: 60_000 });
+      const message = (await toast.first().locator(".notification-list-item-message").innerText()).trim();
+      const buttons = await toast.first().locator(".monaco-button").allInnerTexts();
+      await shot(page, "01-missing-server");
+      // The button opens the setting.
+      await toast.first().locator(".monaco-button", { hasText: "Open Setting" }).click();
+      const settingsEditor = page.locator(".settings-editor");
+      await settingsEditor.waitFor({ state: "visible" });
+      const shownSetting = page.locator(".settings-editor .setting-item-contents", { hasText: "Server: Path" });
+      await shownSetting.first().waitFor({ state: "visible" });
+      const settingText = (await shownSetting.first().innerText()).trim();
+      await shot(page, "02-open-setting");
+      // Fix the setting there, as a user would; the extension restarts the server.
+      const input = shownSetting.first().locator("input");
+      await input.fill(config.serverPath);
+      await input.press("Enter");
+      await page.locator(STATUS).waitFor({ state: "visible", timeout: 60_000 });
+      const saved = JSON.parse(fs.readFileSync(config.userSettings, "utf8"))["bzls.server.path"];
+      await page.keyboard.press("Escape");
+      if (await settingsEditor.isVisible()) {
+        await page.keyboard.press("Control+W");
+      }
+      await settingsEditor.waitFor({ state: "hidden" });
+      return { message, buttons: buttons.map((b) => b.trim()), settingText, saved };
+    });
+
+    // 2. A broken dep: a squiggle and a Problems entry.
+    await step(page, "diagnostics", async () => {
+      await openFile(page, "app/BUILD.bazel", "BUILD.bazel");
+      await page.locator(".monaco-editor .squiggly-error").first().waitFor({ state: "visible", timeout: 60_000 });
+      const squiggles = await page.locator(".monaco-editor .squiggly-error").count();
+      await page.keyboard.press("Control+Shift+M");
+      const rows = page.locator(".markers-panel .monaco-list-row");
+      await rows.filter({ hasText: "unresolved-target" }).first().waitFor({ state: "visible" });
+      const problems = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+      await shot(page, "03-diagnostics");
+      return { squiggles, problems };
+    });
+
+    // 3. F12 on a label opens the defining BUILD file at the target.
+    await step(page, "definition", async () => {
+      const text = fs.readFileSync(path.join(config.workspace, "app/BUILD.bazel"), "utf8").split("\n");
+      const line = text.findIndex((l) => l.includes('"//lib:util"'));
+      const column = text[line].indexOf("//lib:util") + 7; // inside `util`
+      await focusEditor(page);
+      await goTo(page, line + 1, column + 1);
+      await page.keyboard.press("F12");
+      // Both files are BUILD.bazel: VS Code tells them apart by folder in the tab.
+      const tab = page.locator(".tab.active", { hasText: "lib" });
+      await tab.waitFor({ state: "visible" });
+      const tabText = (await tab.innerText()).replace(/\s+/g, " ").trim();
+      // The cursor moves to the target once the new editor has its selection.
+      const fromText = `Ln ${line + 1}, Col ${column + 1}`;
+      await page
+        .waitForFunction((from) => {
+          const el = document.getElementById("status.editor.selection");
+          return el !== null && el.textContent.trim() !== from;
+        }, fromText, { timeout: 10_000 })
+        .catch(() => log(`the selection stayed at ${fromText}`));
+      const crumbs = await breadcrumbs(page);
+      const selection = await statusSelection(page);
+      await shot(page, "04-definition");
+      return { from: { line: line + 1, column: column + 1 }, tab: tabText, breadcrumbs: crumbs, selection };
+    });
+
+    // 4. Completion after --config= in .bazelrc offers the workspace's configs.
+    await step(page, "completion", async () => {
+      await openFile(page, ".bazelrc", ".bazelrc");
+      await focusEditor(page);
+      await page.keyboard.press("Control+End");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("build --config=", { delay: 30 });
+      const widget = page.locator(".editor-widget.suggest-widget.visible");
+      try {
+        await widget.waitFor({ state: "visible", timeout: 5_000 });
+      } catch {
+        await page.keyboard.press("Control+Space");
+        await widget.waitFor({ state: "visible" });
+      }
+      const rows = widget.locator(".monaco-list-row");
+      await rows.first().waitFor({ state: "visible" });
+      await page.waitForTimeout(300);
+      const labels = await rows.evaluateAll((els) =>
+        els.map((el) => {
+          const name = el.querySelector(".label-name");
+          return name ? name.textContent.trim() : el.getAttribute("aria-label");
+        }),
+      );
+      await shot(page, "05-completion");
+      await page.keyboard.press("Escape");
+      // Undo the typing: the file stays as on disk.
+      for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) {
+        await page.keyboard.press("Control+Z");
+      }
+      const dirty = (await page.locator(".tab.active.dirty").count()) > 0;
+      return { labels, dirty };
+    });
+
+    // 5. The status-bar picker lists the configs; picking one updates the status bar and the setting.
+    await step(page, "picker", async () => {
+      const status = page.locator(STATUS);
+      const before = (await status.innerText()).trim();
+      await status.click();
+      const items = await quickPickRows(page);
+      await shot(page, "06-picker");
+      const pick = config.pick;
+      const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {
+        has: page.locator(".label-name", { hasText: new RegExp(`^${pick}$`) }),
+      });
+      await row.locator(".label-name").first().click();
+      await page.keyboard.press("Enter");
+      await page.locator(STATUS, { hasText: pick }).waitFor({ state: "visible" });
+      const after = (await status.innerText()).trim();
+      await shot(page, "07-picked");
+      // Reopened, the picker shows the server's active configs.
+      await status.click();
+      const reopened = await quickPickRows(page);
+      await page.keyboard.press("Escape");
+      return { before, items, picked: pick, after, reopened };
+    });
+  } finally {
+    clearTimeout(hardStop);
+  }
+  await finish(browser, 0);
+}
+
+let finished = false;
+async function finish(browser, code) {
+  if (finished) {
+    return;
+  }
+  finished = true;
+  result.totalMs = elapsed();
+  process.stdout.write(`BZLS_E2E_RESULT ${JSON.stringify(result)}\n`);
+  await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
+  process.exit(code);
+}
+
+main().catch((e) => {
+  result.errors.push(`fatal: ${e && e.stack ? e.stack : e}`);
+  process.stdout.write(`BZLS_E2E_RESULT ${JSON.stringify(result)}\n`);
+  process.exit(1);
+});
