@@ -38,6 +38,15 @@ impl DiskPackages {
         self
     }
 
+    /// Uses `calls`, already read from an open document's tree, as the
+    /// calls of `package` (no second parse).
+    pub fn set_calls(&self, package: &str, calls: Arc<Vec<RuleCall>>) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(package.to_string(), Some(calls));
+    }
+
     /// The BUILD file of `package`: `BUILD.bazel`, else `BUILD`.
     pub fn build_file(&self, package: &str) -> Option<PathBuf> {
         if package.split('/').any(|s| s == ".." || s == ".") || package.starts_with('/') {

@@ -119,7 +119,11 @@ impl SelectSession {
     /// request's snapshot). Empty when the configuration has an rc error.
     pub fn preview(&self, tree: &Tree, rope: &Rope, package: &str) -> Vec<TargetPreview> {
         let env = Env::new(&self.packages, &self.values, self.db);
-        let mut previews = selects::preview(tree, rope, package, &env);
+        // The document's own calls: read once from its tree, and used for
+        // the conditions it declares too.
+        let calls = Arc::new(crate::select::expr::rule_calls(tree, rope));
+        self.packages.set_calls(package, calls.clone());
+        let mut previews = selects::preview_calls(&calls, package, &env);
         if self.rc_error.is_some() {
             // Nothing is judged under a broken configuration; the targets
             // still get a lens that says why.

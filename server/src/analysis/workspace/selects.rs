@@ -13,7 +13,7 @@ use tree_sitter::Tree;
 
 use crate::analysis::diagnostic::{Diagnostic, DiagnosticCode, Severity};
 use crate::rc::RcChain;
-use crate::select::expr::rule_calls;
+use crate::select::expr::{rule_calls, RuleCall};
 use crate::select::{evaluate_call, AttributeEval, Env, Outcome, SelectEval, Verdict};
 use crate::text::TextRange;
 
@@ -43,7 +43,13 @@ pub struct SelectLens {
 
 /// Evaluates every select of the BUILD file of `package` (text `rope`).
 pub fn preview(tree: &Tree, rope: &Rope, package: &str, env: &Env<'_>) -> Vec<TargetPreview> {
-    rule_calls(tree, rope)
+    preview_calls(&rule_calls(tree, rope), package, env)
+}
+
+/// Evaluates every select of `calls`, the calls of the BUILD file of
+/// `package` (see [`rule_calls`]).
+pub fn preview_calls(calls: &[RuleCall], package: &str, env: &Env<'_>) -> Vec<TargetPreview> {
+    calls
         .iter()
         .filter(|call| call.attrs.iter().any(|a| a.value.has_select()))
         .map(|call| TargetPreview {
