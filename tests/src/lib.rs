@@ -425,3 +425,22 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Prints one line of latency figures (p50, p99, max) for the benchmark
+/// binaries; "no samples" when `times` is empty.
+pub fn report_latencies(name: &str, mut times: Vec<Duration>) {
+    if times.is_empty() {
+        println!("{name:<40} no samples");
+        return;
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:<40} n={:<4} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+        times.len(),
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(times.last().copied().unwrap_or_default())
+    );
+}

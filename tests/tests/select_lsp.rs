@@ -259,3 +259,84 @@ fn half_typed_selects_and_odd_positions_get_answers() {
     let response = server.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
     assert!(response.get("error").is_none(), "{response}");
 }
+
+/// A configuration switch recomputes only the select diagnostics: the
+/// label and syntax diagnostics of the same text are republished with
+/// them, and after an edit everything follows the new text.
+#[test]
+fn a_switch_keeps_the_other_diagnostics_of_the_text() {
+    const TEXT: &str = r#"config_setting(name = "opt", values = {"compilation_mode": "opt"})
+
+filegroup(
+    name = "t",
+    srcs = select({
+        ":opt": [":missing"],
+        "//conditions:default": [],
+    }),
+)
+"#;
+    let ws = fixture();
+    let mut server = start(&ws);
+    let build = ws.write("pkg/BUILD", TEXT);
+    let u = uri(&build);
+    server.open(&u, "starlark", 1, TEXT);
+    let diags = server.diagnostics_where(&u, Some(1), |d| {
+        d.iter().any(|x| x["code"] == "unresolved-target")
+    });
+    assert_eq!(
+        codes(&diags),
+        vec!["unresolved-target", "select-branch-not-taken"],
+        "{diags:?}"
+    );
+
+    let switch = |server: &mut TestServer, configs: Value| {
+        let response = server.request(
+            "workspace/executeCommand",
+            json!({"command": "bzls.setActiveConfig", "arguments": [{"configs": configs}]}),
+        );
+        assert!(response.get("result").is_some(), "{response}");
+    };
+    switch(&mut server, json!(["opt"]));
+    let diags = server.diagnostics_where(&u, Some(1), |d| {
+        d.iter().any(|x| {
+            x["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("--config=opt"))
+        })
+    });
+    let mut got = codes(&diags);
+    got.sort();
+    assert_eq!(
+        got,
+        vec!["select-branch-not-taken", "unresolved-target"],
+        "{diags:?}"
+    );
+    let untaken = diags
+        .iter()
+        .find(|d| d["code"] == "select-branch-not-taken")
+        .expect("test data");
+    assert_eq!(
+        untaken["range"]["start"],
+        position(TEXT, "\"//conditions:default\"")
+    );
+
+    // Fix the label, then switch back: the fixed text is what is judged.
+    let at = position(TEXT, ":missing");
+    let (line, col) = (
+        at["line"].as_u64().expect("test data") as u32,
+        at["character"].as_u64().expect("test data") as u32,
+    );
+    server.change(&u, 2, (line, col), (line, col + 8), ":opt");
+    server.diagnostics_where(&u, Some(2), |d| {
+        !d.iter().any(|x| x["code"] == "unresolved-target")
+    });
+    switch(&mut server, json!([]));
+    let diags = server.diagnostics_where(&u, Some(2), |d| {
+        d.iter().any(|x| {
+            x["code"] == "select-branch-not-taken"
+                && x["range"]["start"] == position(TEXT, "\":opt\"")
+        })
+    });
+    assert_eq!(codes(&diags), vec!["select-branch-not-taken"], "{diags:?}");
+    server.shutdown();
+}

@@ -5,7 +5,7 @@ use ropey::Rope;
 use tower_lsp::lsp_types as lsp;
 
 use crate::analysis::{Diagnostic, Severity};
-use crate::text::{line_col_of, LineCol, PositionEncoding, TextChange, TextRange};
+use crate::text::{line_col_of, LineCol, LineIndex, PositionEncoding, TextChange, TextRange};
 
 pub fn position(rope: &Rope, offset: usize, encoding: PositionEncoding) -> lsp::Position {
     let lc = line_col_of(rope, offset, encoding);
@@ -45,17 +45,45 @@ pub fn diagnostic(
     d: &Diagnostic,
     encoding: PositionEncoding,
 ) -> lsp::Diagnostic {
+    diagnostic_at(uri, d, &|offset| position(rope, offset, encoding))
+}
+
+/// Converts a list of diagnostics of one text, with one line index for all
+/// of them (a file can have hundreds: every untaken select branch is one).
+pub fn diagnostics(
+    uri: &lsp::Url,
+    rope: &Rope,
+    list: &[Diagnostic],
+    encoding: PositionEncoding,
+) -> Vec<lsp::Diagnostic> {
+    let index = LineIndex::new(rope);
+    let position = |offset| {
+        let lc = index.line_col(offset, encoding);
+        lsp::Position::new(lc.line, lc.col)
+    };
+    list.iter()
+        .map(|d| diagnostic_at(uri, d, &position))
+        .collect()
+}
+
+/// Converts `d`, placing byte offsets with `position`.
+fn diagnostic_at(
+    uri: &lsp::Url,
+    d: &Diagnostic,
+    position: &dyn Fn(usize) -> lsp::Position,
+) -> lsp::Diagnostic {
+    let range = |r: crate::text::TextRange| lsp::Range::new(position(r.start), position(r.end));
     let related = (!d.related.is_empty()).then(|| {
         d.related
             .iter()
             .map(|r| lsp::DiagnosticRelatedInformation {
-                location: lsp::Location::new(uri.clone(), range(rope, r.range, encoding)),
+                location: lsp::Location::new(uri.clone(), range(r.range)),
                 message: r.message.clone(),
             })
             .collect()
     });
     lsp::Diagnostic {
-        range: range(rope, d.range, encoding),
+        range: range(d.range),
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.code.as_str().to_owned())),
         code_description: None,
@@ -67,7 +95,7 @@ pub fn diagnostic(
         data: (!d.fixes.is_empty()).then(|| {
             serde_json::json!({
                 "fixes": d.fixes.iter().map(|f| serde_json::json!({
-                    "range": range(rope, f.range, encoding),
+                    "range": range(f.range),
                     "newText": f.new_text,
                 })).collect::<Vec<_>>()
             })

@@ -24,9 +24,9 @@ use crate::host::build_files::DiskPackages;
 use crate::host::flags::{cache_dir, choose, workspace_version};
 use crate::rc::expand::{expand, host_platform_config};
 use crate::rc::RcChain;
-use crate::select::{ConfigValues, Env};
+use crate::select::{ConfigValues, Env, RuleCall};
 use crate::syntax::FileKind;
-use crate::text::{PositionEncoding, TextRange};
+use crate::text::{LineIndex, PositionEncoding, TextRange};
 
 /// The active configuration of one workspace, ready to evaluate selects.
 pub struct SelectSession {
@@ -115,13 +115,12 @@ impl SelectSession {
         }
     }
 
-    /// The previews of a BUILD file of `package` (tree and text of the
-    /// request's snapshot). Empty when the configuration has an rc error.
-    pub fn preview(&self, tree: &Tree, rope: &Rope, package: &str) -> Vec<TargetPreview> {
+    /// The previews of a BUILD file of `package`, given the calls read from
+    /// the request's snapshot. Empty when the configuration has an rc error.
+    pub fn preview(&self, calls: Arc<Vec<RuleCall>>, package: &str) -> Vec<TargetPreview> {
         let env = Env::new(&self.packages, &self.values, self.db);
-        // The document's own calls: read once from its tree, and used for
-        // the conditions it declares too.
-        let calls = Arc::new(crate::select::expr::rule_calls(tree, rope));
+        // The document's own calls are used for the conditions it declares
+        // too, rather than its text on disk.
         self.packages.set_calls(package, calls.clone());
         let mut previews = selects::preview_calls(&calls, package, &env);
         if self.rc_error.is_some() {
@@ -145,10 +144,14 @@ pub fn inlay_hints(
     range: TextRange,
     encoding: PositionEncoding,
 ) -> Vec<lsp::InlayHint> {
+    let index = LineIndex::new(rope);
     selects::select_hints(previews, range)
         .into_iter()
         .map(|hint| lsp::InlayHint {
-            position: convert::position(rope, hint.offset, encoding),
+            position: {
+                let lc = index.line_col(hint.offset, encoding);
+                lsp::Position::new(lc.line, lc.col)
+            },
             label: lsp::InlayHintLabel::String(hint.label),
             kind: None,
             text_edits: None,
@@ -201,6 +204,9 @@ pub const PICK_CONFIG_COMMAND: &str = "bzls.pickConfig";
 pub struct CachedPreviews {
     generation: u64,
     epoch: u64,
+    /// The document's calls, read from that generation's tree. They depend
+    /// on the text only, so a configuration switch (a new epoch) reuses them.
+    calls: Arc<Vec<RuleCall>>,
     pub session: Arc<SelectSession>,
     pub previews: Arc<Vec<TargetPreview>>,
 }
@@ -219,23 +225,28 @@ pub fn previews_for(
     let tree = snapshot.tree.as_ref()?;
     // The epoch is read before the inputs: a change after this point bumps
     // it, so an entry is never reused for a newer state.
-    let (epoch, hit) = {
+    let (epoch, same_text) = {
         let state = lock(state);
-        let hit = state
+        let same_text = state
             .select_cache
             .get(uri)
-            .filter(|c| c.generation == snapshot.generation && c.epoch == state.select_epoch)
+            .filter(|c| c.generation == snapshot.generation)
             .cloned();
-        (state.select_epoch, hit)
+        (state.select_epoch, same_text)
     };
-    if let Some(hit) = hit {
-        return Some(hit);
+    if let Some(hit) = same_text.as_ref().filter(|c| c.epoch == epoch) {
+        return Some(hit.clone());
     }
+    let calls = match same_text {
+        Some(cached) => cached.calls,
+        None => Arc::new(crate::select::expr::rule_calls(tree, &snapshot.rope)),
+    };
     let session = SelectSession::build(session_inputs(state, root));
-    let previews = session.preview(tree, &snapshot.rope, package);
+    let previews = session.preview(calls.clone(), package);
     let entry = CachedPreviews {
         generation: snapshot.generation,
         epoch,
+        calls,
         session: Arc::new(session),
         previews: Arc::new(previews),
     };

@@ -561,17 +561,20 @@ impl Backend {
     /// recompute the select diagnostics of open files, and ask the client
     /// to fetch inlay hints and code lenses again.
     fn active_config_changed(&self) {
-        let (refresh, hints, lenses) = {
+        let (builds, hints, lenses) = {
             let mut state = lock(&self.state);
             state.select_epoch += 1;
-            (
-                state.refresh_starlark.clone(),
-                state.refresh_inlay_hints,
-                state.refresh_code_lenses,
-            )
+            let builds: Vec<Url> = state
+                .documents
+                .iter()
+                .filter(|(_, open)| open.doc.kind().is_starlark())
+                .map(|(uri, _)| uri.clone())
+                .collect();
+            (builds, state.refresh_inlay_hints, state.refresh_code_lenses)
         };
-        if let Some(refresh) = refresh {
-            refresh();
+        // Only select diagnostics depend on the configuration.
+        for uri in builds {
+            self.publisher.refresh_selects(uri);
         }
         let client = self.client.clone();
         tokio::spawn(async move {

@@ -3,101 +3,20 @@
 //! configured later. Anything that is not a literal (a variable, a function
 //! call other than `select()`) is [`Value::Unknown`]: the reading never
 //! guesses.
+//!
+//! The reading walks the tree once with one cursor: each node's children
+//! are gathered in a single pass (kind, field and namedness read off the
+//! cursor), because tree-sitter's per-node child and field lookups each walk
+//! the children again and dominated the cost.
+
+use std::num::NonZeroU16;
+use std::ops::Range;
 
 use ropey::Rope;
-use tree_sitter::{Node, Tree};
+use tree_sitter::{Node, Tree, TreeCursor};
 
 use crate::syntax::node_range;
 use crate::text::TextRange;
-
-/// Tree-sitter field ids of the Starlark grammar, looked up once (a lookup
-/// by name searches the grammar's field names every time).
-struct Fields {
-    function: std::num::NonZeroU16,
-    arguments: std::num::NonZeroU16,
-    name: std::num::NonZeroU16,
-    value: std::num::NonZeroU16,
-    key: std::num::NonZeroU16,
-    left: std::num::NonZeroU16,
-    right: std::num::NonZeroU16,
-    operator: std::num::NonZeroU16,
-}
-
-fn fields() -> &'static Fields {
-    static FIELDS: std::sync::OnceLock<Fields> = std::sync::OnceLock::new();
-    FIELDS.get_or_init(|| {
-        let language = crate::syntax::starlark_language();
-        #[allow(clippy::expect_used)]
-        let id = |name: &str| {
-            language
-                .field_id_for_name(name)
-                .expect("the Starlark grammar has this field")
-        };
-        Fields {
-            function: id("function"),
-            arguments: id("arguments"),
-            name: id("name"),
-            value: id("value"),
-            key: id("key"),
-            left: id("left"),
-            right: id("right"),
-            operator: id("operator"),
-        }
-    })
-}
-
-/// The children of `node` in the fields `ids`, in one pass over its
-/// children (a lookup per field walks them each time).
-fn field_children<'t, const N: usize>(
-    node: Node<'t>,
-    ids: [std::num::NonZeroU16; N],
-) -> [Option<Node<'t>>; N] {
-    let mut out = [None; N];
-    let mut cursor = node.walk();
-    if !cursor.goto_first_child() {
-        return out;
-    }
-    loop {
-        if let Some(id) = cursor.field_id() {
-            if let Some(slot) = ids.iter().position(|&want| want == id) {
-                if out[slot].is_none() {
-                    out[slot] = Some(cursor.node());
-                }
-            }
-        }
-        if !cursor.goto_next_sibling() {
-            return out;
-        }
-    }
-}
-
-/// The source text, for slicing node text without copying the rope.
-struct Src<'a> {
-    text: &'a str,
-}
-
-impl Src<'_> {
-    fn of(&self, node: Node<'_>) -> &str {
-        self.text.get(node.byte_range()).unwrap_or_default()
-    }
-
-    /// The value of a plain string literal (no escapes, no interpolation).
-    fn string(&self, node: Node<'_>) -> Option<String> {
-        if node.kind() != "string" {
-            return None;
-        }
-        let mut value = String::new();
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "string_start" | "string_end" => {}
-                "string_content" => value.push_str(self.of(child)),
-                _ => return None,
-            }
-        }
-        Some(value)
-    }
-}
 
 /// A statically known attribute value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,224 +136,521 @@ impl Value {
     }
 }
 
+/// Tree-sitter field ids of the Starlark grammar, looked up once (a lookup
+/// by name searches the grammar's field names every time).
+struct Fields {
+    function: NonZeroU16,
+    arguments: NonZeroU16,
+    name: NonZeroU16,
+    value: NonZeroU16,
+    key: NonZeroU16,
+    left: NonZeroU16,
+    right: NonZeroU16,
+    operator: NonZeroU16,
+}
+
+fn fields() -> &'static Fields {
+    static FIELDS: std::sync::OnceLock<Fields> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let language = crate::syntax::starlark_language();
+        #[allow(clippy::expect_used)]
+        let id = |name: &str| {
+            language
+                .field_id_for_name(name)
+                .expect("the Starlark grammar has this field")
+        };
+        Fields {
+            function: id("function"),
+            arguments: id("arguments"),
+            name: id("name"),
+            value: id("value"),
+            key: id("key"),
+            left: id("left"),
+            right: id("right"),
+            operator: id("operator"),
+        }
+    })
+}
+
+/// The node kinds the reading tells apart. Everything else is `Other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    ExpressionStatement,
+    Call,
+    KeywordArgument,
+    String,
+    Integer,
+    True,
+    False,
+    None,
+    Parenthesized,
+    List,
+    Tuple,
+    Dictionary,
+    Pair,
+    Comment,
+    BinaryOperator,
+    Other,
+}
+
+/// [`Kind`] by tree-sitter symbol id, for every symbol of the grammar
+/// (aliases included, so a node's `kind_id` always has an entry). Comparing
+/// ids avoids `Node::kind`, which measures and validates a C string.
+fn kinds() -> &'static [Kind] {
+    static KINDS: std::sync::OnceLock<Vec<Kind>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let language = crate::syntax::starlark_language();
+        (0..language.node_kind_count())
+            .map(|id| {
+                let id = u16::try_from(id).unwrap_or(u16::MAX);
+                match language.node_kind_for_id(id).unwrap_or_default() {
+                    "expression_statement" => Kind::ExpressionStatement,
+                    "call" => Kind::Call,
+                    "keyword_argument" => Kind::KeywordArgument,
+                    "string" => Kind::String,
+                    "integer" => Kind::Integer,
+                    "true" => Kind::True,
+                    "false" => Kind::False,
+                    "none" => Kind::None,
+                    "parenthesized_expression" => Kind::Parenthesized,
+                    "list" => Kind::List,
+                    "tuple" => Kind::Tuple,
+                    "dictionary" => Kind::Dictionary,
+                    "pair" => Kind::Pair,
+                    "comment" => Kind::Comment,
+                    "binary_operator" => Kind::BinaryOperator,
+                    _ => Kind::Other,
+                }
+            })
+            .collect()
+    })
+}
+
+/// One child of a node, as read off the cursor.
+#[derive(Clone, Copy)]
+struct Child<'t> {
+    node: Node<'t>,
+    kind: Kind,
+    field: Option<NonZeroU16>,
+    named: bool,
+}
+
+/// The reading state: the source text, one cursor, and a stack of gathered
+/// children.
+///
+/// Invariant: [`Reader::children`] pushes a node's children on `stack` and
+/// returns their index range; the caller reads only that range and
+/// truncates the stack back to its start when done. Nested calls push above
+/// it and truncate back to their own start, so a caller's range stays valid
+/// while it recurses.
+struct Reader<'s, 't> {
+    text: &'s str,
+    cursor: TreeCursor<'t>,
+    stack: Vec<Child<'t>>,
+    kinds: &'static [Kind],
+    f: &'static Fields,
+}
+
+impl<'s, 't> Reader<'s, 't> {
+    fn new(text: &'s str, root: Node<'t>) -> Self {
+        Reader {
+            text,
+            cursor: root.walk(),
+            stack: Vec::new(),
+            kinds: kinds(),
+            f: fields(),
+        }
+    }
+
+    fn kind(&self, node: Node<'_>) -> Kind {
+        self.kinds
+            .get(usize::from(node.kind_id()))
+            .copied()
+            .unwrap_or(Kind::Other)
+    }
+
+    fn of(&self, node: Node<'_>) -> &'s str {
+        self.text.get(node.byte_range()).unwrap_or_default()
+    }
+
+    /// Pushes `node`'s children (named and anonymous) on the stack; see the
+    /// type's invariant.
+    fn children(&mut self, node: Node<'t>) -> Range<usize> {
+        let start = self.stack.len();
+        self.cursor.reset(node);
+        if self.cursor.goto_first_child() {
+            loop {
+                let child = self.cursor.node();
+                self.stack.push(Child {
+                    node: child,
+                    kind: self.kind(child),
+                    field: self.cursor.field_id(),
+                    named: child.is_named(),
+                });
+                if !self.cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        start..self.stack.len()
+    }
+
+    /// The first child in each of the fields `ids`, within `range`.
+    fn fields_in<const N: usize>(
+        &self,
+        range: Range<usize>,
+        ids: [NonZeroU16; N],
+    ) -> [Option<Child<'t>>; N] {
+        let mut out = [None; N];
+        for child in &self.stack[range] {
+            let Some(field) = child.field else { continue };
+            if let Some(slot) = ids.iter().position(|&want| want == field) {
+                if out[slot].is_none() {
+                    out[slot] = Some(*child);
+                }
+            }
+        }
+        out
+    }
+
+    /// The value of a plain string literal: no escapes (a raw string keeps
+    /// its backslashes), no bytes prefix, properly closed.
+    fn string(&self, child: Child<'_>) -> Option<String> {
+        if child.kind != Kind::String || child.node.has_error() {
+            return None;
+        }
+        let text = self.of(child.node);
+        let (raw, quoted) = match text.as_bytes().first()? {
+            b'r' | b'R' => (true, &text[1..]),
+            b'"' | b'\'' => (false, text),
+            _ => return None,
+        };
+        let quote = ["\"\"\"", "'''", "\"", "'"]
+            .into_iter()
+            .find(|q| quoted.starts_with(q))?;
+        let body = quoted
+            .get(quote.len()..quoted.len().checked_sub(quote.len())?)
+            .filter(|_| quoted.len() >= 2 * quote.len() && quoted.ends_with(quote))?;
+        if raw || !body.contains('\\') {
+            return Some(body.to_string());
+        }
+        unescape(body)
+    }
+
+    fn rule_calls(&mut self, root: Node<'t>) -> Vec<RuleCall> {
+        let mut out = Vec::new();
+        let statements = self.children(root);
+        for i in statements.clone() {
+            let stmt = self.stack[i];
+            if stmt.kind != Kind::ExpressionStatement {
+                continue;
+            }
+            let inner = self.children(stmt.node);
+            let first_named = self.stack[inner.clone()].iter().find(|c| c.named).copied();
+            self.stack.truncate(inner.start);
+            let Some(call) = first_named.filter(|c| c.kind == Kind::Call) else {
+                continue;
+            };
+            if let Some(rule) = self.call(call.node) {
+                out.push(rule);
+            }
+        }
+        self.stack.truncate(statements.start);
+        out
+    }
+
+    fn call(&mut self, call: Node<'t>) -> Option<RuleCall> {
+        let parts = self.children(call);
+        let [function, args] = self.fields_in(parts.clone(), [self.f.function, self.f.arguments]);
+        self.stack.truncate(parts.start);
+        let kind = self.of(function?.node);
+        if kind == "load" {
+            return None;
+        }
+        let args = self.children(args?.node);
+        let mut attrs = Vec::new();
+        for i in args.clone() {
+            let arg = self.stack[i];
+            if arg.kind != Kind::KeywordArgument {
+                continue;
+            }
+            let parts = self.children(arg.node);
+            let [name, value] = self.fields_in(parts.clone(), [self.f.name, self.f.value]);
+            self.stack.truncate(parts.start);
+            let (Some(name), Some(value)) = (name, value) else {
+                continue;
+            };
+            attrs.push(Attr {
+                name: self.of(name.node).to_string(),
+                name_range: node_range(name.node),
+                value: self.value(value),
+            });
+        }
+        self.stack.truncate(args.start);
+        let name_attr = attrs.iter().find(|a| a.name == "name");
+        let (name, name_range) = match name_attr.map(|a| &a.value) {
+            Some(Value::Str(s, range)) => (Some(s.clone()), Some(*range)),
+            _ => (None, None),
+        };
+        Some(RuleCall {
+            kind: kind.to_string(),
+            name,
+            name_range,
+            range: node_range(call),
+            attrs,
+        })
+    }
+
+    /// Reads an expression as a [`Value`].
+    fn value(&mut self, expr: Child<'t>) -> Value {
+        let node = expr.node;
+        let unknown = || Value::Unknown(node_range(node));
+        match expr.kind {
+            Kind::String => match self.string(expr) {
+                Some(s) => Value::Str(s, node_range(node)),
+                None => unknown(),
+            },
+            Kind::Integer => self.of(node).parse().map_or_else(|_| unknown(), Value::Int),
+            Kind::True => Value::Bool(true),
+            Kind::False => Value::Bool(false),
+            Kind::None => Value::None,
+            Kind::Parenthesized => {
+                let parts = self.children(node);
+                let mut named = self.stack[parts.clone()].iter().filter(|c| c.named);
+                let only = match (named.next().copied(), named.next()) {
+                    (Some(inner), None) => Some(inner),
+                    _ => None,
+                };
+                self.stack.truncate(parts.start);
+                only.map_or_else(unknown, |inner| self.value(inner))
+            }
+            Kind::List | Kind::Tuple => {
+                let parts = self.children(node);
+                let mut items = Vec::new();
+                for i in parts.clone() {
+                    let item = self.stack[i];
+                    if item.named && item.kind != Kind::Comment {
+                        items.push(self.value(item));
+                    }
+                }
+                self.stack.truncate(parts.start);
+                if expr.kind == Kind::List {
+                    Value::List(items)
+                } else {
+                    Value::Tuple(items)
+                }
+            }
+            Kind::Dictionary => {
+                let parts = self.children(node);
+                let entries = self.entries(parts.clone());
+                self.stack.truncate(parts.start);
+                entries.map_or_else(unknown, Value::Dict)
+            }
+            Kind::BinaryOperator => {
+                let parts = self.children(node);
+                let [op, left, right] =
+                    self.fields_in(parts.clone(), [self.f.operator, self.f.left, self.f.right]);
+                self.stack.truncate(parts.start);
+                let (Some(op), Some(left), Some(right)) = (op, left, right) else {
+                    return unknown();
+                };
+                if self.of(op.node) != "+" {
+                    return unknown();
+                }
+                let mut parts = Vec::new();
+                for side in [left, right] {
+                    match self.value(side) {
+                        Value::Concat(inner) => parts.extend(inner),
+                        other => parts.push(other),
+                    }
+                }
+                Value::Concat(parts)
+            }
+            Kind::Call => self.select(node).map_or_else(unknown, Value::Select),
+            _ => unknown(),
+        }
+    }
+
+    /// The entries of a dictionary whose children are `parts`; `None` when
+    /// one of them is not a `key: value` pair (a comprehension, an error).
+    fn entries(&mut self, parts: Range<usize>) -> Option<Vec<(Value, Value)>> {
+        let mut entries = Vec::new();
+        for i in parts {
+            let pair = self.stack[i];
+            if !pair.named {
+                continue;
+            }
+            match pair.kind {
+                Kind::Pair => {
+                    let kv = self.children(pair.node);
+                    let [k, v] = self.fields_in(kv.clone(), [self.f.key, self.f.value]);
+                    self.stack.truncate(kv.start);
+                    let (k, v) = (k?, v?);
+                    entries.push((self.value(k), self.value(v)));
+                }
+                Kind::Comment => {}
+                _ => return None,
+            }
+        }
+        Some(entries)
+    }
+
+    /// `select({...}, no_match_error = "...")`, with `selects.with_or({...})`
+    /// as its dict.
+    fn select(&mut self, call: Node<'t>) -> Option<Select> {
+        let parts = self.children(call);
+        let [function, args] = self.fields_in(parts.clone(), [self.f.function, self.f.arguments]);
+        self.stack.truncate(parts.start);
+        let function = function?.node;
+        if self.of(function) != "select" {
+            return None;
+        }
+        let args = self.children(args?.node);
+        let mut dict = None;
+        let mut no_match_error = None;
+        for i in args.clone() {
+            let arg = self.stack[i];
+            if !arg.named {
+                continue;
+            }
+            match arg.kind {
+                Kind::KeywordArgument => {
+                    let kv = self.children(arg.node);
+                    let [name, value] = self.fields_in(kv.clone(), [self.f.name, self.f.value]);
+                    self.stack.truncate(kv.start);
+                    match name.map(|n| self.of(n.node)) {
+                        Some("no_match_error") => {
+                            no_match_error = value.and_then(|v| self.string(v));
+                        }
+                        Some("x") => dict = value,
+                        _ => {}
+                    }
+                }
+                Kind::Comment => {}
+                _ if dict.is_none() => dict = Some(arg),
+                _ => {}
+            }
+        }
+        self.stack.truncate(args.start);
+        let mut select = Select {
+            range: node_range(call),
+            callee_range: node_range(function),
+            branches: Vec::new(),
+            no_match_error,
+            opaque: false,
+        };
+        let mut dict = dict?;
+        // `selects.with_or({("a", "b"): v})`: tuple keys stand for one key each.
+        if dict.kind == Kind::Call {
+            match self.with_or_dict(dict.node) {
+                Some(inner) => dict = inner,
+                None => {
+                    select.opaque = true;
+                    return Some(select);
+                }
+            }
+        }
+        let Value::Dict(entries) = self.value(dict) else {
+            select.opaque = true;
+            return Some(select);
+        };
+        for (key, value) in entries {
+            match key {
+                Value::Str(key, key_range) => select.branches.push(Branch {
+                    key,
+                    key_range,
+                    value,
+                }),
+                Value::Tuple(keys) => {
+                    for key in keys {
+                        match key {
+                            Value::Str(key, key_range) => select.branches.push(Branch {
+                                key,
+                                key_range,
+                                value: value.clone(),
+                            }),
+                            _ => select.opaque = true,
+                        }
+                    }
+                }
+                _ => select.opaque = true,
+            }
+        }
+        Some(select)
+    }
+
+    /// The first argument of a `….with_or(...)` call.
+    fn with_or_dict(&mut self, call: Node<'t>) -> Option<Child<'t>> {
+        let parts = self.children(call);
+        let [callee, args] = self.fields_in(parts.clone(), [self.f.function, self.f.arguments]);
+        self.stack.truncate(parts.start);
+        if !self.of(callee?.node).ends_with("with_or") {
+            return None;
+        }
+        let args = self.children(args?.node);
+        let first = self.stack[args.clone()].iter().find(|c| c.named).copied();
+        self.stack.truncate(args.start);
+        first
+    }
+}
+
+/// Decodes Starlark's escape sequences in a non-raw string body; `None` for
+/// an escape Starlark rejects.
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escaped = chars.next()?;
+        let decoded = match escaped {
+            '\n' => continue, // a line continuation
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'a' => '\u{7}',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'v' => '\u{b}',
+            '\\' | '\'' | '"' => escaped,
+            '0'..='7' => {
+                let mut value = escaped.to_digit(8)?;
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            value = value * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                char::from_u32(value)?
+            }
+            'x' | 'u' | 'U' => {
+                let digits = match escaped {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let mut value = 0u32;
+                for _ in 0..digits {
+                    value = value * 16 + chars.next()?.to_digit(16)?;
+                }
+                char::from_u32(value)?
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
+}
+
 /// The top-level calls of a BUILD file (expression statements), in order.
 /// Calls in loops, conditionals and functions are not read.
 pub fn rule_calls(tree: &Tree, rope: &Rope) -> Vec<RuleCall> {
     let text = rope.to_string();
-    let src = Src { text: &text };
     let root = tree.root_node();
-    let mut out = Vec::new();
-    let mut cursor = root.walk();
-    for stmt in root.children(&mut cursor) {
-        if stmt.kind() != "expression_statement" {
-            continue;
-        }
-        let Some(call) = stmt.named_child(0).filter(|e| e.kind() == "call") else {
-            continue;
-        };
-        if let Some(rule) = read_call(call, &src) {
-            out.push(rule);
-        }
-    }
-    out
-}
-
-/// Reads one call's keyword arguments; `None` for `load()` and calls
-/// without arguments.
-pub fn rule_call(call: Node<'_>, rope: &Rope) -> Option<RuleCall> {
-    let text = rope.to_string();
-    read_call(call, &Src { text: &text })
-}
-
-fn read_call(call: Node<'_>, src: &Src<'_>) -> Option<RuleCall> {
-    let f = fields();
-    let [function, args] = field_children(call, [f.function, f.arguments]);
-    let function = function?;
-    let kind = src.of(function).to_string();
-    if kind == "load" {
-        return None;
-    }
-    let args = args?;
-    let mut attrs = Vec::new();
-    let mut cursor = args.walk();
-    for arg in args.named_children(&mut cursor) {
-        if arg.kind() != "keyword_argument" {
-            continue;
-        }
-        let [Some(name), Some(value)] = field_children(arg, [f.name, f.value]) else {
-            continue;
-        };
-        attrs.push(Attr {
-            name: src.of(name).to_string(),
-            name_range: node_range(name),
-            value: value_of(value, src),
-        });
-    }
-    let name_attr = attrs.iter().find(|a| a.name == "name");
-    let (name, name_range) = match name_attr.map(|a| &a.value) {
-        Some(Value::Str(s, range)) => (Some(s.clone()), Some(*range)),
-        _ => (None, None),
-    };
-    Some(RuleCall {
-        kind,
-        name,
-        name_range,
-        range: node_range(call),
-        attrs,
-    })
-}
-
-/// Reads an expression as a [`Value`].
-pub fn read_value(node: Node<'_>, rope: &Rope) -> Value {
-    let text = rope.to_string();
-    value_of(node, &Src { text: &text })
-}
-
-fn value_of(node: Node<'_>, src: &Src<'_>) -> Value {
-    let f = fields();
-    let unknown = || Value::Unknown(node_range(node));
-    match node.kind() {
-        "string" => match src.string(node) {
-            Some(s) => Value::Str(s, node_range(node)),
-            None => unknown(),
-        },
-        "integer" => src.of(node).parse().map_or_else(|_| unknown(), Value::Int),
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        "none" => Value::None,
-        "parenthesized_expression" => match node.named_child(0) {
-            Some(inner) if node.named_child_count() == 1 => value_of(inner, src),
-            _ => unknown(),
-        },
-        "list" | "tuple" => {
-            let mut cursor = node.walk();
-            let items: Vec<Value> = node
-                .named_children(&mut cursor)
-                .filter(|n| n.kind() != "comment")
-                .map(|n| value_of(n, src))
-                .collect();
-            if node.kind() == "list" {
-                Value::List(items)
-            } else {
-                Value::Tuple(items)
-            }
-        }
-        "dictionary" => {
-            let mut cursor = node.walk();
-            let mut entries = Vec::new();
-            for pair in node.named_children(&mut cursor) {
-                match pair.kind() {
-                    "pair" => {
-                        let [Some(k), Some(v)] = field_children(pair, [f.key, f.value]) else {
-                            return unknown();
-                        };
-                        entries.push((value_of(k, src), value_of(v, src)));
-                    }
-                    "comment" => {}
-                    _ => return unknown(),
-                }
-            }
-            Value::Dict(entries)
-        }
-        "binary_operator" => {
-            let [op, left, right] = field_children(node, [f.operator, f.left, f.right]);
-            let op = op.map(|o| src.of(o));
-            let (Some(left), Some(right)) = (left, right) else {
-                return unknown();
-            };
-            if op != Some("+") {
-                return unknown();
-            }
-            let mut parts = Vec::new();
-            for side in [left, right] {
-                match value_of(side, src) {
-                    Value::Concat(inner) => parts.extend(inner),
-                    other => parts.push(other),
-                }
-            }
-            Value::Concat(parts)
-        }
-        "call" => read_select(node, src).map_or_else(unknown, Value::Select),
-        _ => unknown(),
-    }
-}
-
-/// `select({...}, no_match_error = "...")`, with `selects.with_or({...})`
-/// as its dict.
-fn read_select(call: Node<'_>, src: &Src<'_>) -> Option<Select> {
-    let f = fields();
-    let [function, args] = field_children(call, [f.function, f.arguments]);
-    let function = function?;
-    if src.of(function) != "select" {
-        return None;
-    }
-    let args = args?;
-    let mut dict = None;
-    let mut no_match_error = None;
-    let mut cursor = args.walk();
-    for arg in args.named_children(&mut cursor) {
-        match arg.kind() {
-            "keyword_argument" => {
-                let [name, value] = field_children(arg, [f.name, f.value]);
-                let name = name.map(|n| src.of(n));
-                match name {
-                    Some("no_match_error") => no_match_error = value.and_then(|v| src.string(v)),
-                    Some("x") => dict = value,
-                    _ => {}
-                }
-            }
-            "comment" => {}
-            _ if dict.is_none() => dict = Some(arg),
-            _ => {}
-        }
-    }
-    let mut select = Select {
-        range: node_range(call),
-        callee_range: node_range(function),
-        branches: Vec::new(),
-        no_match_error,
-        opaque: false,
-    };
-    let mut dict = dict?;
-    // `selects.with_or({("a", "b"): v})`: tuple keys stand for one key each.
-    if dict.kind() == "call" {
-        let [callee, inner] = field_children(dict, [f.function, f.arguments]);
-        let callee = callee.map(|c| src.of(c));
-        let inner = inner.and_then(|a| a.named_child(0));
-        match (callee, inner) {
-            (Some(c), Some(inner)) if c.ends_with("with_or") => dict = inner,
-            _ => {
-                select.opaque = true;
-                return Some(select);
-            }
-        }
-    }
-    match value_of(dict, src) {
-        Value::Dict(entries) => {
-            for (key, value) in entries {
-                match key {
-                    Value::Str(key, key_range) => select.branches.push(Branch {
-                        key,
-                        key_range,
-                        value,
-                    }),
-                    Value::Tuple(keys) => {
-                        for key in keys {
-                            match key {
-                                Value::Str(key, key_range) => select.branches.push(Branch {
-                                    key,
-                                    key_range,
-                                    value: value.clone(),
-                                }),
-                                _ => select.opaque = true,
-                            }
-                        }
-                    }
-                    _ => select.opaque = true,
-                }
-            }
-        }
-        _ => select.opaque = true,
-    }
-    Some(select)
+    Reader::new(&text, root).rule_calls(root)
 }

@@ -11,6 +11,7 @@
 //! - [`resolve`] applies Bazel's choice rule and configures values.
 
 pub mod conditions;
+pub mod corpus;
 pub mod expr;
 pub mod resolve;
 pub mod values;

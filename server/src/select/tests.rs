@@ -415,3 +415,40 @@ filegroup(name = "v", srcs = select({":a": ["a"], ":b": ["b"], ":dbg": ["dbg"], 
         "{out}"
     );
 }
+
+/// String literals are read with Starlark's escapes decoded; anything the
+/// reading cannot decode exactly is unknown rather than a guess.
+#[test]
+fn string_literals_decode_escapes() {
+    let text = r#"x(
+    name = "t",
+    plain = "a:b",
+    single = 'q',
+    triple = """one
+two""",
+    raw = r"a\d",
+    escaped = "a\tb\"c\\d\n",
+    octal_hex = "\101\x42\u0043",
+    continued = "ab\
+cd",
+    invalid = "a\qb",
+    bytes = b"abc",
+    unclosed = "abc
+)
+"#;
+    let tree = parse_str_with(Grammar::Starlark, text);
+    let rope = Rope::from_str(text);
+    let calls = rule_calls(&tree, &rope);
+    let call = &calls[0];
+    let read = |name: &str| call.attr(name).and_then(|v| v.as_str()).map(str::to_string);
+    assert_eq!(read("plain").as_deref(), Some("a:b"));
+    assert_eq!(read("single").as_deref(), Some("q"));
+    assert_eq!(read("triple").as_deref(), Some("one\ntwo"));
+    assert_eq!(read("raw").as_deref(), Some("a\\d"));
+    assert_eq!(read("escaped").as_deref(), Some("a\tb\"c\\d\n"));
+    assert_eq!(read("octal_hex").as_deref(), Some("ABC"));
+    assert_eq!(read("continued").as_deref(), Some("abcd"));
+    assert_eq!(read("invalid"), None);
+    assert_eq!(read("bytes"), None);
+    assert_eq!(read("unclosed"), None);
+}

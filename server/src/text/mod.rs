@@ -202,6 +202,56 @@ pub fn line_col_of(rope: &Rope, offset: usize, encoding: PositionEncoding) -> Li
     LineCol::new(saturating_u32(line), saturating_u32(col))
 }
 
+/// Line starts of one text, for converting many offsets at once: a lookup
+/// is a binary search, plus a character count only on lines that are not
+/// ASCII. Agrees with [`line_col_of`] everywhere (same clamping, same line
+/// ends).
+///
+/// Invariant: built from `rope` and used only with that same text.
+pub struct LineIndex<'r> {
+    rope: &'r Rope,
+    /// The byte offset where each line starts, ascending; the first is 0.
+    starts: Vec<usize>,
+    /// Whether each line is ASCII (bytes and UTF-16 units are columns).
+    ascii: Vec<bool>,
+}
+
+impl<'r> LineIndex<'r> {
+    pub fn new(rope: &'r Rope) -> LineIndex<'r> {
+        let mut starts = Vec::with_capacity(rope.len_lines());
+        let mut ascii = Vec::with_capacity(rope.len_lines());
+        let mut at = 0;
+        for line in rope.lines() {
+            starts.push(at);
+            ascii.push(line.len_bytes() == line.len_chars());
+            at += line.len_bytes();
+        }
+        if starts.is_empty() {
+            starts.push(0);
+            ascii.push(true);
+        }
+        LineIndex {
+            rope,
+            starts,
+            ascii,
+        }
+    }
+
+    /// [`line_col_of`] for this index's text.
+    pub fn line_col(&self, offset: usize, encoding: PositionEncoding) -> LineCol {
+        let offset = offset.min(self.rope.len_bytes());
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        if !self.ascii.get(line).copied().unwrap_or(false) {
+            return line_col_of(self.rope, offset, encoding);
+        }
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        LineCol::new(saturating_u32(line), saturating_u32(offset - start))
+    }
+}
+
 /// Converts a byte offset to a 1-based line and a 1-based column counted in
 /// Unicode scalar values, the way compilers print locations.
 pub fn human_line_col(rope: &Rope, offset: usize) -> (usize, usize) {

@@ -162,3 +162,24 @@ fn human_columns_count_characters() {
     let rope = Rope::from_str(&text);
     assert_eq!(human_line_col(&rope, offset), (2, 11));
 }
+
+#[test]
+fn line_index_agrees_with_line_col_of_everywhere() {
+    let text = "ascii line\r\nµ wide 漢字 and 😀\rlone cr\n\nlast, no newline é";
+    let rope = Rope::from_str(text);
+    let index = LineIndex::new(&rope);
+    for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16] {
+        for offset in 0..text.len() + 5 {
+            assert_eq!(
+                index.line_col(offset, encoding),
+                line_col_of(&rope, offset, encoding),
+                "offset {offset}, {encoding:?}"
+            );
+        }
+    }
+    let empty = Rope::from_str("");
+    assert_eq!(
+        LineIndex::new(&empty).line_col(3, PositionEncoding::Utf16),
+        line_col_of(&empty, 3, PositionEncoding::Utf16)
+    );
+}

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bzls_e2e::rng::Rng;
-use bzls_e2e::{uri, TestServer};
+use bzls_e2e::{report_latencies as report, uri, TestServer};
 use serde_json::json;
 
 struct Args {
@@ -91,23 +91,6 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
-}
-
-fn report(name: &str, mut times: Vec<Duration>) {
-    if times.is_empty() {
-        println!("{name:<28} no samples");
-        return;
-    }
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{name:<28} n={:<4} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
-        times.len(),
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(*times.last().expect("non-empty"))
-    );
 }
 
 fn main() -> ExitCode {
