@@ -223,6 +223,10 @@ pub fn previews_for(
     snapshot: &crate::analysis::DocumentSnapshot,
 ) -> Option<CachedPreviews> {
     let tree = snapshot.tree.as_ref()?;
+    let compute = lock(state).select_compute.clone();
+    let _computing = compute
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // The epoch is read before the inputs: a change after this point bumps
     // it, so an entry is never reused for a newer state.
     let (epoch, same_text) = {

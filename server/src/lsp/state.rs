@@ -66,6 +66,11 @@ pub struct State {
     /// The last select previews of each open BUILD document, keyed by the
     /// document's generation and the epoch they were computed at.
     pub select_cache: HashMap<Url, crate::lsp::selects::CachedPreviews>,
+    /// Held while previews are looked up and computed, so that requests
+    /// arriving together after a change (diagnostics, inlay hints, code
+    /// lenses) compute them once and share the result. Never taken while
+    /// holding the state lock.
+    pub select_compute: Arc<Mutex<()>>,
     /// Set once the publisher exists.
     pub refresh_starlark: Option<RefreshAll>,
 }

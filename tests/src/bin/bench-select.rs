@@ -137,19 +137,36 @@ fn main() -> ExitCode {
             "workspace/executeCommand",
             json!({"command": "bzls.setActiveConfig", "arguments": [{"configs": configs}]}),
         );
-        let published = server.take("diagnostics after the switch", |m| {
-            m["method"] == "textDocument/publishDiagnostics"
-                && m["params"]["uri"] == u
-                && untaken_under(&m["params"]["diagnostics"], command) > 0
-        });
-        let diagnostics_at = start.elapsed();
+        // As an editor does: the hints are requested as soon as the server
+        // asks for a refresh, while its diagnostics may still be on the way.
+        let (mut published, mut answer) = (None, None);
+        let (mut diagnostics_at, mut hints_at) = (start.elapsed(), start.elapsed());
+        let mut hints_id = None;
+        while published.is_none() || answer.is_none() {
+            let pending = hints_id;
+            let message = server.take("diagnostics, refresh or hints after the switch", |m| {
+                (m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"] == u
+                    && untaken_under(&m["params"]["diagnostics"], command) > 0)
+                    || m["method"] == "workspace/inlayHint/refresh"
+                    || (pending.is_some() && m["id"] == json!(pending) && m.get("method").is_none())
+            });
+            if message["method"] == "workspace/inlayHint/refresh" {
+                server.send(&json!({"jsonrpc": "2.0", "id": message["id"], "result": null}));
+                hints_id = Some(server.send_request(
+                    "textDocument/inlayHint",
+                    json!({"textDocument": {"uri": u}, "range": {"start": {"line": 0, "character": 0}, "end": end}}),
+                ));
+            } else if message["method"] == "textDocument/publishDiagnostics" {
+                diagnostics_at = start.elapsed();
+                published = Some(message);
+            } else {
+                hints_at = start.elapsed();
+                answer = Some(message);
+            }
+        }
+        let (published, answer) = (published.unwrap_or_default(), answer.unwrap_or_default());
         untaken[which] = untaken_under(&published["params"]["diagnostics"], command);
-        let refresh = server.take("inlay hint refresh", |m| {
-            m["method"] == "workspace/inlayHint/refresh"
-        });
-        server.send(&json!({"jsonrpc": "2.0", "id": refresh["id"], "result": null}));
-        let answer = hints(&mut server);
-        let hints_at = start.elapsed();
         server.response(id);
         if answer.get("result").is_none() {
             eprintln!("bench-select: inlay hints failed: {answer}");
