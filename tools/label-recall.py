@@ -2,7 +2,9 @@
 """Measures how many injected label typos `bzls check` catches.
 
 For each tree given, picks random main-repository labels in the `deps`,
-`srcs` and `data` of package BUILD files, misspells each once (a letter
+`srcs` and `data` of package BUILD files (outside the directories its
+`.bazelignore` removes, which are no part of its main repository),
+misspells each once (a letter
 substituted, dropped, doubled or swapped, in the target name or, for one
 case in ten, in the package path), runs `bzls check --format json`, and
 counts a typo as caught when a diagnostic with the expected code
@@ -29,9 +31,24 @@ CODES = ("unresolved-target", "unresolved-package", "unresolved-load",
          "load-symbol-not-found", "label-syntax", "unknown-repository")
 
 
+def bazelignored(tree):
+    """The directories `.bazelignore` removes from the tree's main repository
+    (as `bzls check` and Bazel read it), relative to the tree."""
+    try:
+        with open(os.path.join(tree, ".bazelignore")) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return set()
+    return {line.strip().rstrip("/") for line in lines
+            if line.strip() and not line.strip().startswith("#")}
+
+
 def build_files(tree):
+    ignored = bazelignored(tree)
     for dirpath, dirnames, filenames in os.walk(tree):
-        dirnames[:] = [d for d in dirnames if d != ".git" and not d.startswith("bazel-")]
+        rel = os.path.relpath(dirpath, tree)
+        dirnames[:] = [d for d in dirnames if d != ".git" and not d.startswith("bazel-")
+                       and os.path.normpath(os.path.join(rel, d)) not in ignored]
         for name in ("BUILD.bazel", "BUILD"):
             if name in filenames:
                 yield os.path.join(dirpath, name)

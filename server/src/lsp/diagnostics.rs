@@ -266,6 +266,7 @@ fn workspace_diagnostics(
             changed = old.is_none_or(|old| {
                 names(&old.decls) != names(&ctx.summary.decls)
                     || old.decls.open != ctx.summary.decls.open
+                    || old.decls.unfollowed != ctx.summary.decls.unfollowed
             });
             index.set_overlay(&ctx.package, Some(ctx.summary.clone()));
         } else if let Ok(rel) = ctx.path.strip_prefix(index.root()) {

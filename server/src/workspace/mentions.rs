@@ -118,6 +118,9 @@ pub const TEXT_ATTRIBUTES: &[&str] = &[
     "package_name",
     "values",
     "define_values",
+    // `expand_template` and `write_file` (bazel_skylib): text in, text out.
+    "substitutions",
+    "content",
 ];
 
 /// A label string in a BUILD file.

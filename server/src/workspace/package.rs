@@ -174,6 +174,96 @@ pub struct LoadDecl {
     pub symbols: Vec<(String, String, TextRange)>,
 }
 
+/// Whether a call given `name = call` whose definition cannot be followed
+/// may make a target named `target`.
+///
+/// Rules and macros name what they make after the `name` they are given:
+/// the name itself, the name with suffixes (`x_test`, `x.update`,
+/// `x/pkg`), prefixes (`_x_codegen`, `libx.so`), or with its last part
+/// replaced (`x_cc_proto` for `name = "x_proto"`). So `target` may be made
+/// when it contains the call's *stem* (the name without its last
+/// `_`/`-`/`.`-separated part, or the whole name when it has one part)
+/// between separators. A name that changes the stem itself (a misspelt
+/// `y_proto` for a call `x_proto`) is taken not to be made.
+pub fn may_be_made_by(call: &str, target: &str) -> bool {
+    if call.is_empty() {
+        return true;
+    }
+    let separator = |c: char| !c.is_ascii_alphanumeric();
+    let stem = match call.rfind(separator) {
+        Some(at) if at > 0 => &call[..at],
+        _ => call,
+    };
+    target.match_indices(stem).any(|(at, _)| {
+        let before = &target[..at];
+        let after = &target[at + stem.len()..];
+        (before.is_empty() || before.ends_with(separator) || before.ends_with("lib"))
+            && (after.is_empty() || after.starts_with(separator))
+    })
+}
+
+/// The implicit outputs of a rule kind, as `(prefix, suffix)` around the
+/// target's name: `("lib", ".a")` is `lib<name>.a`. `Some(&[])` for a rule
+/// known to have none; `None` for a kind whose outputs are not known (a
+/// rule defined in Starlark elsewhere), which any suffix may then be.
+///
+/// From Bazel's Build Encyclopedia ("Implicit output targets"), with the
+/// variants Bazel creates alongside (PIC and always-link archives, the
+/// deploy jar's sources, the hidden rule java_binary's deploy jar uses).
+/// A rule is known when Bazel's own schema has it or a well-known rule set
+/// exports it ([`KNOWN_RULES`]).
+pub fn implicit_outputs(kind: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    const CC_LIBRARY: &[(&str, &str)] = &[
+        ("lib", ".a"),
+        ("lib", ".so"),
+        ("lib", ".lo"),
+        ("lib", ".pic.a"),
+        ("lib", ".pic.lo"),
+        ("lib", ".ifso"),
+        ("lib", ".dylib"),
+        ("lib", ".dll"),
+        ("lib", ".if.lib"),
+    ];
+    const CC_BINARY: &[(&str, &str)] = &[("", ".stripped"), ("", ".dwp")];
+    const JAVA_LIBRARY: &[(&str, &str)] = &[("lib", ".jar"), ("lib", "-src.jar")];
+    const JAVA_BINARY: &[(&str, &str)] = &[
+        ("", ".jar"),
+        ("", "-src.jar"),
+        ("", "_deploy.jar"),
+        ("", "_deploy-src.jar"),
+        ("", "_deployjars_internal_rule"),
+    ];
+    const ANDROID_LIBRARY: &[(&str, &str)] = &[("lib", ".jar"), ("lib", "-src.jar"), ("", ".aar")];
+    const ANDROID_BINARY: &[(&str, &str)] = &[
+        ("", ".apk"),
+        ("", "_unsigned.apk"),
+        ("", "_deploy.jar"),
+        ("", "_proguard.jar"),
+        ("", "_proguard.map"),
+        ("", ".jar"),
+        ("", "-src.jar"),
+    ];
+    const PY_BINARY: &[(&str, &str)] = &[("", ".zip")];
+    const PROTO_LIBRARY: &[(&str, &str)] = &[("", "-descriptor-set.proto.bin")];
+    let outputs: &'static [(&'static str, &'static str)] = match kind {
+        "cc_library" => CC_LIBRARY,
+        "cc_binary" | "cc_test" => CC_BINARY,
+        "java_library" => JAVA_LIBRARY,
+        "java_binary" | "java_test" => JAVA_BINARY,
+        "android_library" => ANDROID_LIBRARY,
+        "android_binary" => ANDROID_BINARY,
+        "py_binary" | "py_test" => PY_BINARY,
+        "proto_library" => PROTO_LIBRARY,
+        _ if schema::rule_schema(kind).is_some()
+            || KNOWN_RULES.iter().any(|(_, rules)| rules.contains(&kind)) =>
+        {
+            &[]
+        }
+        _ => return None,
+    };
+    Some(outputs)
+}
+
 /// Everything a BUILD file declares, in text order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PackageDecls {
@@ -182,6 +272,16 @@ pub struct PackageDecls {
     /// Some call (a loaded macro, a comprehension or a loop) may create
     /// targets not listed here.
     pub open: bool,
+    /// The `name`s of calls whose definition cannot be followed (a rule or
+    /// macro of a repository that is not on disk), found by evaluation.
+    /// Such a call is taken to make targets named after its `name` only
+    /// (see [`may_be_made_by`]); a call without a string `name` sets
+    /// [`PackageDecls::open`] instead.
+    pub unfollowed: Vec<String>,
+    /// The strings given to those calls outside their input attributes
+    /// (`out = "x.go"`, `tbl_outs = [("-gen", "x.inc")]`): any may name a
+    /// file the call writes.
+    pub unfollowed_outputs: Vec<String>,
 }
 
 impl PackageDecls {
@@ -194,22 +294,41 @@ impl PackageDecls {
     /// exist all the same: the package is open, or `name` may be an
     /// implicit output.
     pub fn may_declare(&self, name: &str) -> bool {
-        self.open || self.may_be_implicit_output(name)
+        self.open
+            || self.may_be_implicit_output(name)
+            || self
+                .unfollowed
+                .iter()
+                .any(|call| may_be_made_by(call, name))
+            || self.unfollowed_outputs.iter().any(|output| output == name)
     }
 
     /// Whether `name` may be an implicit output of a declared rule
     /// (`foo_deploy.jar`, `foo.stripped`, `libfoo.a`): rules make files
-    /// named after their target that no BUILD file lists.
+    /// named after their target that no BUILD file lists. For the rules
+    /// whose implicit outputs Bazel documents (see [`implicit_outputs`]),
+    /// exactly those; for other rules, any name made of the target's name
+    /// (or `lib` and it) and a suffix starting with a separator.
     pub fn may_be_implicit_output(&self, name: &str) -> bool {
         self.targets.iter().any(|t| {
-            t.generated_by.is_none()
-                && t.kind != "exports_files"
-                && name.len() > t.name.len()
-                && (name.starts_with(&t.name)
-                    || name
-                        .strip_prefix("lib")
-                        .is_some_and(|n| n.starts_with(&t.name)))
-                && !name[t.name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+            if t.generated_by.is_some() || t.kind == "exports_files" {
+                return false;
+            }
+            match implicit_outputs(&t.kind) {
+                Some(patterns) => patterns.iter().any(|(prefix, suffix)| {
+                    name.strip_prefix(prefix)
+                        .and_then(|rest| rest.strip_prefix(t.name.as_str()))
+                        == Some(suffix)
+                }),
+                None => {
+                    name.len() > t.name.len()
+                        && (name.starts_with(&t.name)
+                            || name
+                                .strip_prefix("lib")
+                                .is_some_and(|n| n.starts_with(&t.name)))
+                        && !name[t.name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+                }
+            }
         })
     }
 }
@@ -546,5 +665,41 @@ my_test(name = "x")
         let d = decls("cc_library(name = \"ok\")\ncc_library(name = \"half\", srcs = [\n");
         assert!(d.target("ok").is_some());
         let _ = decls("\0\u{1}(((((");
+    }
+
+    #[test]
+    fn unfollowed_calls_make_names_that_keep_their_stem() {
+        for (call, target, made) in [
+            ("x_proto", "x_proto", true),
+            ("x_proto", "x_cc_proto", true),
+            ("x_proto", "x_proto_py_pb2", true),
+            ("x_proto", "_x_proto_codegen", true),
+            ("requirements", "requirements.update", true),
+            ("node_modules", "node_modules/left-pad", true),
+            ("foo", "libfoo.so", true),
+            ("x_proto", "y_proto", false),
+            ("calculator_proto", "cdlculator_proto", false),
+            ("matrix", "matrixx", false),
+            ("a-b-c", "a-b-d", true),
+            ("a-b-c", "a-x-c", false),
+        ] {
+            assert_eq!(may_be_made_by(call, target), made, "{call} -> {target}");
+        }
+    }
+
+    #[test]
+    fn implicit_outputs_are_exact_for_documented_rules() {
+        let d = decls("cc_library(name = \"a\")\ncc_binary(name = \"b\")\nmy_rule(name = \"c\")\n");
+        for (name, implicit) in [
+            ("liba.a", true),
+            ("liba.so", true),
+            ("a.cc", false),
+            ("b.stripped", true),
+            ("b.dwp", true),
+            ("b_main.cc", false),
+            ("c.whatever", true),
+        ] {
+            assert_eq!(d.may_be_implicit_output(name), implicit, "{name}");
+        }
     }
 }

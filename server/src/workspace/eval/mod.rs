@@ -211,6 +211,12 @@ impl Evaluator {
                 targets: state.targets,
                 loads,
                 open: state.open,
+                unfollowed: state.unfollowed,
+                unfollowed_outputs: {
+                    let mut outputs: Vec<String> = state.unfollowed_outputs.into_iter().collect();
+                    outputs.sort();
+                    outputs
+                },
             },
             open_reasons: state.open_reasons,
         }

@@ -87,6 +87,12 @@ pub(super) struct PackageState {
     pub rules: Vec<RecordedRule>,
     pub open: bool,
     pub open_reasons: Vec<String>,
+    /// The `name`s given to calls that cannot be followed (see
+    /// [`PackageDecls::unfollowed`](crate::workspace::package::PackageDecls::unfollowed)).
+    pub unfollowed: Vec<String>,
+    /// Strings given to such calls outside their input attributes (see
+    /// [`PackageDecls::unfollowed_outputs`](crate::workspace::package::PackageDecls::unfollowed_outputs)).
+    pub unfollowed_outputs: FastSet<String>,
     /// `package_files`, read on the first `glob()`.
     pub files: Option<Arc<Vec<String>>>,
 }
@@ -106,12 +112,26 @@ impl PackageState {
             rules: Vec::new(),
             open: false,
             open_reasons: Vec::new(),
+            unfollowed: Vec::new(),
+            unfollowed_outputs: FastSet::default(),
             files: None,
         }
     }
 
     pub fn mark_open(&mut self, reason: String) {
         self.open = true;
+        if self.open_reasons.len() < MAX_REASONS && !self.open_reasons.contains(&reason) {
+            self.open_reasons.push(reason);
+        }
+    }
+
+    /// Records a call that cannot be followed, given the string `name` and
+    /// the strings `outputs` outside its input attributes.
+    pub fn unfollowed_call(&mut self, name: String, outputs: Vec<String>, reason: String) {
+        if !self.unfollowed.contains(&name) {
+            self.unfollowed.push(name);
+        }
+        self.unfollowed_outputs.extend(outputs);
         if self.open_reasons.len() < MAX_REASONS && !self.open_reasons.contains(&reason) {
             self.open_reasons.push(reason);
         }

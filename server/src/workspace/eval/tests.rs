@@ -71,8 +71,17 @@ fn render(build: &str, evaluation: &Evaluation) -> String {
         }
         let _ = writeln!(out, " at {} in {call}", slice(t.name_range));
     }
-    if evaluation.decls.open {
+    let decls = &evaluation.decls;
+    if decls.open {
         let _ = writeln!(out, "open: {}", evaluation.open_reasons.join(" | "));
+    } else if !decls.unfollowed.is_empty() {
+        let _ = writeln!(
+            out,
+            "unfollowed: {:?}, outputs {:?}: {}",
+            decls.unfollowed,
+            decls.unfollowed_outputs,
+            evaluation.open_reasons.join(" | ")
+        );
     } else {
         let _ = writeln!(out, "closed");
     }
@@ -294,7 +303,7 @@ cc_library(name = NAME)
 "#,
         expect![[r#"
             a cc_library at "a" in cc_library(name
-            open: called `unknown_macro (from @unfetched//:x.bzl)`, whose value is unknown | a `cc_library` call has no string name
+            open: called `unknown_macro (from @unfetched//:x.bzl)` (name "b"), whose value is unknown | a `cc_library` call has no string name
         "#]],
     );
 }
@@ -569,7 +578,7 @@ f(name = "x")
 "#,
         expect![[r#"
             after cc_library at "after" in cc_library(name
-            open: load("//tools:broken.bzl") failed: @//tools/broken.bzl: Parse error: unexpected symbol ':', expected identifier | called `f (from //tools:broken.bzl)`, whose value is unknown
+            open: load("//tools:broken.bzl") failed: @//tools/broken.bzl: Parse error: unexpected symbol ':', expected identifier | called `f (from //tools:broken.bzl)` (name "x"), whose value is unknown
         "#]],
     );
 }
@@ -613,6 +622,8 @@ fn panics_in_the_host_are_contained() {
 
 #[test]
 fn opaque_values_open_the_package_only_when_their_value_matters() {
+    // A call given a string name is recorded as unfollowed instead (see
+    // `unfollowed_calls_make_targets_named_after_them`).
     let load = "load(\"@unfetched//:x.bzl\", \"X\")\n";
     for (snippet, open) in [
         ("y = X + 1\nz = X.attr.other\nw = [X, \"a\" + X]\n", false),
@@ -625,7 +636,9 @@ fn opaque_values_open_the_package_only_when_their_value_matters() {
         ("y = X[0]\n", true),
         ("y = len(X)\n", true),
         ("y = \"a\" in X\n", true),
-        ("X(name = \"a\")\n", true),
+        ("X(name = \"a\")\n", false),
+        ("X()\n", true),
+        ("X(name = \"a\" + X)\n", true),
         ("cc_library(name = X)\n", true),
         ("cc_library(name = X.name)\n", true),
     ] {
@@ -715,4 +728,27 @@ fn one_evaluator_on_many_threads() {
             });
         }
     });
+}
+
+#[test]
+fn unfollowed_calls_make_targets_named_after_them() {
+    check(
+        &[(
+            "//tools/defs.bzl",
+            "load(\"@unfetched//:rules.bzl\", \"gen\")\n\
+             def my_proto(name, srcs):\n\
+             \x20   native.filegroup(name = name, srcs = srcs)\n\
+             \x20   gen(name = name + \"_gen\", out = name + \".inc\", tbl = [(\"-x\", \"a/b.inc\")], deps = [\":dep\"])\n",
+        )],
+        r#"
+load("//tools:defs.bzl", "my_proto")
+load("@unfetched//:other.bzl", "other")
+my_proto(name = "x_proto", srcs = ["x.proto"])
+other(name = "y")
+"#,
+        expect![[r#"
+            x_proto filegroup at "x_proto" in my_proto(name =
+            unfollowed: ["x_proto_gen", "y"], outputs ["-x", "a/b.inc", "x_proto.inc"]: called `gen (from @unfetched//:rules.bzl)` (name "x_proto_gen"), whose value is unknown | called `other (from @unfetched//:other.bzl)` (name "y"), whose value is unknown
+        "#]],
+    );
 }

@@ -18,6 +18,7 @@ use starlark::starlark_complex_value;
 use starlark::starlark_simple_value;
 use starlark::values::dict::DictRef;
 use starlark::values::list::ListRef;
+use starlark::values::tuple::TupleRef;
 use starlark::values::{
     starlark_value, Coerce, Freeze, FreezeResult, Freezer, Heap, NoSerialize, StarlarkValue, Trace,
     Value, ValueLike,
@@ -25,6 +26,7 @@ use starlark::values::{
 
 use super::state::{mark_open, with_state, AttrValue, RecordedRule, Site};
 use crate::text::TextRange;
+use crate::workspace::mentions::LABEL_ATTRIBUTES;
 use crate::workspace::package::TargetDecl;
 
 /// What `glob()` reads, reached through the evaluator's `extra`.
@@ -77,6 +79,28 @@ impl Opaque {
     }
 }
 
+/// The strings in `value`: itself, or the items of its lists, tuples and
+/// dictionaries (keys and values), a few levels deep, at most 1,000.
+fn collect_strings(value: Value<'_>, depth: usize, out: &mut Vec<String>) {
+    if depth > 3 || out.len() >= 1000 {
+        return;
+    }
+    if let Some(s) = value.unpack_str() {
+        out.push(s.to_string());
+    } else if let Some(list) = ListRef::from_value(value) {
+        list.iter().for_each(|v| collect_strings(v, depth + 1, out));
+    } else if let Some(tuple) = TupleRef::from_value(value) {
+        tuple
+            .iter()
+            .for_each(|v| collect_strings(v, depth + 1, out));
+    } else if let Some(dict) = DictRef::from_value(value) {
+        for (k, v) in dict.iter() {
+            collect_strings(k, depth + 1, out);
+            collect_strings(v, depth + 1, out);
+        }
+    }
+}
+
 impl fmt::Display for Opaque {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<{}>", self.what)
@@ -88,11 +112,38 @@ impl<'v> StarlarkValue<'v> for Opaque {
     fn invoke(
         &self,
         _me: Value<'v>,
-        _args: &Arguments<'v, '_>,
+        args: &Arguments<'v, '_>,
         eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
         if !self.inert {
-            self.used("called");
+            // A call given a string `name` is taken to make targets named
+            // after it only; any other call may make anything.
+            let named = args.names_map().ok();
+            let name = named.as_ref().and_then(|named| {
+                named
+                    .iter()
+                    .find(|(key, _)| key.as_str() == "name")
+                    .and_then(|(_, value)| value.unpack_str().map(str::to_string))
+            });
+            match name {
+                Some(name) => {
+                    // Strings it is given outside its input attributes may
+                    // name files it writes (`out`, `outs`, `tbl_outs`).
+                    let mut outputs = Vec::new();
+                    for (key, value) in named.iter().flat_map(|n| n.iter()) {
+                        let key = key.as_str();
+                        if key != "name" && !LABEL_ATTRIBUTES.contains(&key) {
+                            collect_strings(*value, 0, &mut outputs);
+                        }
+                    }
+                    let reason = format!(
+                        "called `{}` (name \"{name}\"), whose value is unknown",
+                        self.what
+                    );
+                    with_state(|s| s.unfollowed_call(name, outputs, reason));
+                }
+                None => self.used("called"),
+            }
         }
         Ok(eval.heap().alloc(self.derived(format!("{}()", self.what))))
     }
