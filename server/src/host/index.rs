@@ -483,6 +483,15 @@ impl WorkspaceIndex {
             return;
         }
         let evaluation = self.evaluator.evaluate(package, text, self);
+        if evaluation.decls.open || !evaluation.decls.unfollowed.is_empty() {
+            tracing::debug!(
+                package,
+                open = evaluation.decls.open,
+                unfollowed = ?evaluation.decls.unfollowed,
+                reasons = ?evaluation.open_reasons,
+                "package not fully known"
+            );
+        }
         summary.decls = Arc::new(evaluation.decls);
         summary.evaluated = true;
     }

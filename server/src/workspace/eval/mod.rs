@@ -366,9 +366,12 @@ impl FileLoader for Loader<'_> {
                 synthetic(path, symbols, &known, None)
             }
             // The BUILD file goes on with opaque symbols, so the targets
-            // after a broken load are still seen; the package is open.
+            // after a broken load are still seen. Its symbols are then
+            // like those of a module that is not on disk: calling one with
+            // a string `name` is an unfollowed call, other uses open the
+            // package.
             Err(e) if self.stack.is_empty() => {
-                state::mark_open(|| format!("load(\"{path}\") failed: {e}"));
+                state::note(|| format!("load(\"{path}\") failed: {e}"));
                 synthetic(path, symbols, &known, None)
             }
             Err(e) => Err(load_error(e)),

@@ -120,6 +120,12 @@ impl PackageState {
 
     pub fn mark_open(&mut self, reason: String) {
         self.open = true;
+        self.note(reason);
+    }
+
+    /// Keeps `reason` among the first few reasons the package is not fully
+    /// known.
+    pub fn note(&mut self, reason: String) {
         if self.open_reasons.len() < MAX_REASONS && !self.open_reasons.contains(&reason) {
             self.open_reasons.push(reason);
         }
@@ -132,9 +138,7 @@ impl PackageState {
             self.unfollowed.push(name);
         }
         self.unfollowed_outputs.extend(outputs);
-        if self.open_reasons.len() < MAX_REASONS && !self.open_reasons.contains(&reason) {
-            self.open_reasons.push(reason);
-        }
+        self.note(reason);
     }
 
     /// Records a target; a second target of the same name is dropped
@@ -156,6 +160,12 @@ thread_local! {
 /// Runs `f` on the current package, if any.
 pub(super) fn with_state<R>(f: impl FnOnce(&mut PackageState) -> R) -> Option<R> {
     STATE.with(|s| s.borrow_mut().as_mut().map(f))
+}
+
+/// Records why the current package is not fully known, without opening it
+/// (no-op without one).
+pub(super) fn note(reason: impl FnOnce() -> String) {
+    with_state(|s| s.note(reason()));
 }
 
 /// Marks the current package open (no-op without one).

@@ -82,6 +82,12 @@ fn render(build: &str, evaluation: &Evaluation) -> String {
             decls.unfollowed_outputs,
             evaluation.open_reasons.join(" | ")
         );
+    } else if !evaluation.open_reasons.is_empty() {
+        let _ = writeln!(
+            out,
+            "closed; noted: {}",
+            evaluation.open_reasons.join(" | ")
+        );
     } else {
         let _ = writeln!(out, "closed");
     }
@@ -303,7 +309,7 @@ cc_library(name = NAME)
 "#,
         expect![[r#"
             a cc_library at "a" in cc_library(name
-            open: called `unknown_macro (from @unfetched//:x.bzl)` (name "b"), whose value is unknown | a `cc_library` call has no string name
+            open: called `unknown_macro (from @unfetched//:x.bzl)` (name "b"), whose effect is unknown | a `cc_library` call has no string name
         "#]],
     );
 }
@@ -422,7 +428,7 @@ fn load_cycles_are_errors() {
         "load(\"//a:a.bzl\", \"a\")\ncc_library(name = \"x\")\n",
         expect![[r#"
             x cc_library at "x" in cc_library(name
-            open: load("//a:a.bzl") failed: @//a/a.bzl: @//b/b.bzl: cycle in the load graph: a/a.bzl -> b/b.bzl -> a/a.bzl
+            closed; noted: load("//a:a.bzl") failed: @//a/a.bzl: @//b/b.bzl: cycle in the load graph: a/a.bzl -> b/b.bzl -> a/a.bzl
         "#]],
     );
 }
@@ -561,7 +567,7 @@ fn rules_at_module_top_level_fail_the_load() {
         &[("//tools/defs.bzl", "native.cc_library(name = \"x\")\n")],
         "load(\"//tools:defs.bzl\", \"x\")\n",
         expect![[r#"
-            open: load("//tools:defs.bzl") failed: @//tools/defs.bzl: cc_library can only be called while evaluating a BUILD file
+            closed; noted: load("//tools:defs.bzl") failed: @//tools/defs.bzl: cc_library can only be called while evaluating a BUILD file
         "#]],
     );
 }
@@ -578,7 +584,7 @@ f(name = "x")
 "#,
         expect![[r#"
             after cc_library at "after" in cc_library(name
-            open: load("//tools:broken.bzl") failed: @//tools/broken.bzl: Parse error: unexpected symbol ':', expected identifier | called `f (from //tools:broken.bzl)` (name "x"), whose value is unknown
+            unfollowed: ["x"], outputs []: load("//tools:broken.bzl") failed: @//tools/broken.bzl: Parse error: unexpected symbol ':', expected identifier | called `f (from //tools:broken.bzl)` (name "x"), whose effect is unknown
         "#]],
     );
 }
@@ -738,7 +744,7 @@ fn unfollowed_calls_make_targets_named_after_them() {
             "load(\"@unfetched//:rules.bzl\", \"gen\")\n\
              def my_proto(name, srcs):\n\
              \x20   native.filegroup(name = name, srcs = srcs)\n\
-             \x20   gen(name = name + \"_gen\", out = name + \".inc\", tbl = [(\"-x\", \"a/b.inc\")], deps = [\":dep\"])\n",
+             \x20   gen(name = name + \"_gen\", out = name + \".inc\", tbl = [(\"-x\", \"a/b.inc\")], deps = [\":dep\"], data = [\"bin\", \"x.py\"])\n",
         )],
         r#"
 load("//tools:defs.bzl", "my_proto")
@@ -748,7 +754,7 @@ other(name = "y")
 "#,
         expect![[r#"
             x_proto filegroup at "x_proto" in my_proto(name =
-            unfollowed: ["x_proto_gen", "y"], outputs ["-x", "a/b.inc", "x_proto.inc"]: called `gen (from @unfetched//:rules.bzl)` (name "x_proto_gen"), whose value is unknown | called `other (from @unfetched//:other.bzl)` (name "y"), whose value is unknown
+            unfollowed: ["x_proto_gen", "y"], outputs ["-x", "a/b.inc", "bin", "x_proto.inc"]: called `gen (from @unfetched//:rules.bzl)` (name "x_proto_gen"), whose effect is unknown | called `other (from @unfetched//:other.bzl)` (name "y"), whose effect is unknown
         "#]],
     );
 }

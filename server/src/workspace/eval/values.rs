@@ -79,6 +79,45 @@ impl Opaque {
     }
 }
 
+/// Records a call whose effect cannot be followed (`what` says which): a
+/// call given a string `name` is taken to make targets named after it and
+/// after the strings it is given outside its input attributes (see
+/// `PackageDecls::unfollowed`); any other call may make anything, and
+/// opens the package.
+fn unfollowed_call(args: &Arguments<'_, '_>, what: impl Fn() -> String) {
+    let named = args.names_map().ok();
+    let name = named.as_ref().and_then(|named| {
+        named
+            .iter()
+            .find(|(key, _)| key.as_str() == "name")
+            .and_then(|(_, value)| value.unpack_str().map(str::to_string))
+    });
+    let Some(name) = name else {
+        mark_open(|| format!("{}, whose effect is unknown", what()));
+        return;
+    };
+    // Strings given outside the input attributes may name files the call
+    // writes (`out`, `outs`, `tbl_outs`). In its input attributes, a string
+    // that is neither written as a label (`":bin"`) nor names a file
+    // (`"x.py"`) may be a pattern or a path the call reads its own way (a
+    // directory's `data = ["bin"]`), so it is not judged as a label either.
+    let mut outputs = Vec::new();
+    for (key, value) in named.iter().flat_map(|n| n.iter()) {
+        let key = key.as_str();
+        if key == "name" {
+            continue;
+        }
+        let mut strings = Vec::new();
+        collect_strings(*value, 0, &mut strings);
+        if LABEL_ATTRIBUTES.contains(&key) {
+            strings.retain(|s| !s.starts_with([':', '/', '@']) && !s.contains('.'));
+        }
+        outputs.extend(strings);
+    }
+    let reason = format!("{} (name \"{name}\"), whose effect is unknown", what());
+    with_state(|s| s.unfollowed_call(name, outputs, reason));
+}
+
 /// The strings in `value`: itself, or the items of its lists, tuples and
 /// dictionaries (keys and values), a few levels deep, at most 1,000.
 fn collect_strings(value: Value<'_>, depth: usize, out: &mut Vec<String>) {
@@ -118,32 +157,8 @@ impl<'v> StarlarkValue<'v> for Opaque {
         if !self.inert {
             // A call given a string `name` is taken to make targets named
             // after it only; any other call may make anything.
-            let named = args.names_map().ok();
-            let name = named.as_ref().and_then(|named| {
-                named
-                    .iter()
-                    .find(|(key, _)| key.as_str() == "name")
-                    .and_then(|(_, value)| value.unpack_str().map(str::to_string))
-            });
-            match name {
-                Some(name) => {
-                    // Strings it is given outside its input attributes may
-                    // name files it writes (`out`, `outs`, `tbl_outs`).
-                    let mut outputs = Vec::new();
-                    for (key, value) in named.iter().flat_map(|n| n.iter()) {
-                        let key = key.as_str();
-                        if key != "name" && !LABEL_ATTRIBUTES.contains(&key) {
-                            collect_strings(*value, 0, &mut outputs);
-                        }
-                    }
-                    let reason = format!(
-                        "called `{}` (name \"{name}\"), whose value is unknown",
-                        self.what
-                    );
-                    with_state(|s| s.unfollowed_call(name, outputs, reason));
-                }
-                None => self.used("called"),
-            }
+            let what = &self.what;
+            unfollowed_call(args, || format!("called `{what}`"));
         }
         Ok(eval.heap().alloc(self.derived(format!("{}()", self.what))))
     }
@@ -513,7 +528,11 @@ impl<'v> StarlarkValue<'v> for StarlarkRule {
         eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
         if self.outputs_unknown {
-            mark_open(|| format!("the outputs of rule `{}` are computed", self.kind()));
+            // Computed outputs are templates over the attributes, named
+            // after the target in practice: taken as an unfollowed call.
+            unfollowed_call(args, || {
+                format!("the outputs of rule `{}` are computed", self.kind())
+            });
         }
         let mut templates = self.outputs.clone();
         if !self.output_attrs.is_empty() {
