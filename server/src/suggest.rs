@@ -22,6 +22,12 @@ pub fn did_you_mean<'a>(
     scored.into_iter().take(limit).map(|(_, c)| c).collect()
 }
 
+/// Whether `a` and `b` differ by exactly one edit: a character inserted,
+/// deleted or substituted, or two adjacent characters swapped.
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    a.len().abs_diff(b.len()) <= 1 && a != b && edit_distance(a, b) == 1
+}
+
 /// Optimal string alignment distance: insertions, deletions, substitutions
 /// and swaps of adjacent characters.
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -296,11 +296,29 @@ impl PackageDecls {
     pub fn may_declare(&self, name: &str) -> bool {
         self.open
             || self.may_be_implicit_output(name)
-            || self
+            || self.unfollowed_outputs.iter().any(|output| output == name)
+            || self.unfollowed.iter().any(|call| call == name)
+            || (self
                 .unfollowed
                 .iter()
                 .any(|call| may_be_made_by(call, name))
-            || self.unfollowed_outputs.iter().any(|output| output == name)
+                && !self.misspells_a_target(name))
+    }
+
+    /// Whether `name` is one edit away from a target the package declares
+    /// or the name of an unfollowed call: a misspelling of it rather than
+    /// a name such a call makes (calls add whole parts to names, they do
+    /// not change one letter).
+    fn misspells_a_target(&self, name: &str) -> bool {
+        // One edit turns any short name into another (`a`, `b`).
+        if name.chars().count() < 5 {
+            return false;
+        }
+        self.targets
+            .iter()
+            .map(|t| t.name.as_str())
+            .chain(self.unfollowed.iter().map(String::as_str))
+            .any(|known| crate::suggest::one_edit_apart(known, name))
     }
 
     /// Whether `name` may be an implicit output of a declared rule
@@ -701,5 +719,23 @@ my_test(name = "x")
         ] {
             assert_eq!(d.may_be_implicit_output(name), implicit, "{name}");
         }
+    }
+
+    #[test]
+    fn unfollowed_calls_do_not_excuse_misspellings() {
+        let d = PackageDecls {
+            targets: decls("cc_library(name = \"calculator\")\n").targets,
+            unfollowed: vec!["compute_py_gapic".into(), "sub_1".into(), "sub_2".into()],
+            ..PackageDecls::default()
+        };
+        // Names the calls may make.
+        assert!(d.may_declare("compute_py_gapic_test"));
+        assert!(d.may_declare("compute_py_pb2"));
+        assert!(d.may_declare("sub_2"), "another call's own name");
+        // One edit from a declared target or a call's name: a typo.
+        assert!(!d.may_declare("compute_py_gapik"));
+        assert!(!d.may_declare("calculatro"));
+        // Too short to tell.
+        assert!(d.may_declare("sub_3"));
     }
 }
