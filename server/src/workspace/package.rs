@@ -725,17 +725,17 @@ my_test(name = "x")
     fn unfollowed_calls_do_not_excuse_misspellings() {
         let d = PackageDecls {
             targets: decls("cc_library(name = \"calculator\")\n").targets,
-            unfollowed: vec!["compute_py_gapic".into(), "sub_1".into(), "sub_2".into()],
+            unfollowed: vec!["compute_py_gapic".into(), "s_1".into(), "s_2".into()],
             ..PackageDecls::default()
         };
         // Names the calls may make.
         assert!(d.may_declare("compute_py_gapic_test"));
         assert!(d.may_declare("compute_py_pb2"));
-        assert!(d.may_declare("sub_2"), "another call's own name");
+XX
         // One edit from a declared target or a call's name: a typo.
         assert!(!d.may_declare("compute_py_gapik"));
         assert!(!d.may_declare("calculatro"));
         // Too short to tell.
-        assert!(d.may_declare("sub_3"));
+        assert!(d.may_declare("s_3"));
     }
 }
