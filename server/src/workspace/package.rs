@@ -731,7 +731,7 @@ my_test(name = "x")
         // Names the calls may make.
         assert!(d.may_declare("compute_py_gapic_test"));
         assert!(d.may_declare("compute_py_pb2"));
-XX
+        assert!(d.may_declare("s_2"), "another call's own name");
         // One edit from a declared target or a call's name: a typo.
         assert!(!d.may_declare("compute_py_gapik"));
         assert!(!d.may_declare("calculatro"));
