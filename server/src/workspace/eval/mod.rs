@@ -396,7 +396,7 @@ impl Loader<'_> {
             ));
         }
         self.loaded.borrow_mut().push(key.clone());
-        let Some(text) = self.source.module_text(&key) else {
+        let Some(text) = self.source.module_text(&key).or_else(|| stand_in(&key)) else {
             return synthetic(path, symbols, known, None).map_err(|e| e.kind().to_string());
         };
         let module = self
@@ -408,6 +408,27 @@ impl Loader<'_> {
             Ok(module)
         }
     }
+}
+
+/// bzls's own versions of bazel_skylib's pure `lib` modules (`dicts`,
+/// `paths`, `types`, `structs`, `collections`, `shell`), used when the
+/// repository is not on disk: rule sets build their macros with them, and
+/// without them those macros cannot be followed. They implement the
+/// documented API and make no targets.
+fn stand_in(key: &ModuleKey) -> Option<Arc<str>> {
+    if key.repo != "bazel_skylib" {
+        return None;
+    }
+    let text = match key.path.as_str() {
+        "lib/dicts.bzl" => include_str!("stand_ins/dicts.bzl"),
+        "lib/paths.bzl" => include_str!("stand_ins/paths.bzl"),
+        "lib/types.bzl" => include_str!("stand_ins/types.bzl"),
+        "lib/structs.bzl" => include_str!("stand_ins/structs.bzl"),
+        "lib/collections.bzl" => include_str!("stand_ins/collections.bzl"),
+        "lib/shell.bzl" => include_str!("stand_ins/shell.bzl"),
+        _ => return None,
+    };
+    Some(Arc::from(text))
 }
 
 /// A module exporting `symbols`: known rules as native rules, the rest

@@ -758,3 +758,29 @@ other(name = "y")
         "#]],
     );
 }
+
+#[test]
+fn bazel_skylib_lib_modules_have_stand_ins() {
+    check(
+        &[(
+            "//tools/defs.bzl",
+            "load(\"@bazel_skylib//lib:dicts.bzl\", \"dicts\")\n\
+             load(\"@bazel_skylib//lib:paths.bzl\", \"paths\")\n\
+             load(\"@bazel_skylib//lib:types.bzl\", \"types\")\n\
+             load(\"@bazel_skylib//lib:collections.bzl\", \"collections\")\n\
+             def gen(name, src):\n\
+             \x20   attrs = dicts.add({\"srcs\": [src]}, tags = [\"x\"])\n\
+             \x20   if types.is_list(attrs[\"srcs\"]):\n\
+             \x20       native.filegroup(name = name + \"_\" + paths.split_extension(paths.basename(src))[0], **attrs)\n\
+             \x20   for n in collections.uniq([\"a\", \"a\", paths.join(\"b\", \"c\")]):\n\
+             \x20       native.filegroup(name = name + \"_\" + n.replace(\"/\", \"_\"))\n",
+        )],
+        "load(\"//tools:defs.bzl\", \"gen\")\ngen(name = \"g\", src = \"dir/file.txt\")\n",
+        expect![[r#"
+            g_file filegroup at "g" in gen(name = "g",
+            g_a filegroup at "g" in gen(name = "g",
+            g_b_c filegroup at "g" in gen(name = "g",
+            closed
+        "#]],
+    );
+}
