@@ -118,6 +118,9 @@ pub const TEXT_ATTRIBUTES: &[&str] = &[
     "package_name",
     "values",
     "define_values",
+    // `package_group`: package specifications (`//a/b`, `//a/...`), not
+    // labels.
+    "packages",
     // `expand_template` and `write_file` (bazel_skylib): text in, text out.
     "substitutions",
     "content",
@@ -491,5 +494,18 @@ new_native_rule(name = "n", tools = [":t"], launcher = ":l")
             mentions("cc_library(deps = [\":a\",\ncc_library(name = \"x\", deps = [\"//b\"])\n");
         assert!(got.iter().any(|(t, _, _)| t == "//b"), "{got:?}");
         let _ = mentions("\u{0}((((\"//x\"");
+    }
+
+    #[test]
+    fn package_specifications_and_template_text_are_not_labels() {
+        let got = mentions(
+            r#"
+package_group(name = "friends", packages = ["//rust/test", "//a/..."], includes = [":others"])
+expand_template(name = "t", substitutions = {"//cc": "@rules_cc//cc"}, template = ":in")
+filegroup(name = "f", srcs = [":x"])
+"#,
+        );
+        let texts: Vec<&str> = got.iter().map(|(t, _, _)| t.as_str()).collect();
+        assert_eq!(texts, vec![":x"], "{got:?}");
     }
 }

@@ -552,10 +552,13 @@ fn string_literal(expr: &AstExpr) -> Option<(String, TextRange)> {
 
 /// Indexes every call of the BUILD file by its byte range.
 fn index_calls(stmt: &AstStmt, out: &mut FastMap<(usize, usize), CallInfo>) {
-    fn expr(e: &AstExpr, out: &mut FastMap<(usize, usize), CallInfo>) {
+    fn expr(e: &AstExpr, statement: bool, out: &mut FastMap<(usize, usize), CallInfo>) {
         if let ExprP::Call(_, args) = &e.node {
             let call = range(e.span);
-            let mut info = CallInfo::default();
+            let mut info = CallInfo {
+                used_as_value: !statement,
+                ..CallInfo::default()
+            };
             for (i, arg) in args.args.iter().enumerate() {
                 let (key, value) = match &arg.node {
                     ArgumentP::Named(name, value) => (name.node.as_str(), value),
@@ -575,11 +578,12 @@ fn index_calls(stmt: &AstStmt, out: &mut FastMap<(usize, usize), CallInfo>) {
             }
             out.insert((call.start, call.end), info);
         }
-        e.node.visit_expr(|child| expr(child, out));
+        e.node.visit_expr(|child| expr(child, false, out));
     }
+    let statement = matches!(stmt.node, StmtP::Expression(_));
     Visit::Stmt(stmt).visit_children(|v| match v {
         Visit::Stmt(s) => index_calls(s, out),
-        Visit::Expr(e) => expr(e, out),
+        Visit::Expr(e) => expr(e, statement, out),
     });
 }
 

@@ -29,6 +29,9 @@ pub(super) struct CallInfo {
     /// String literals of `out`, `outs` and the first positional argument
     /// (`exports_files([...])`), with their values.
     pub strings: Vec<(String, TextRange)>,
+    /// The call is used as a value (an argument, an operand, an assigned
+    /// value), not as a statement of its own.
+    pub used_as_value: bool,
 }
 
 /// An attribute value kept for `native.existing_rule(s)`.

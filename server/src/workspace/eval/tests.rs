@@ -644,6 +644,12 @@ fn opaque_values_open_the_package_only_when_their_value_matters() {
         ("y = \"a\" in X\n", true),
         ("X(name = \"a\")\n", false),
         ("X()\n", true),
+        // Called for an attribute's value: a helper, not a target maker.
+        (
+            "cc_library(name = \"a\", deps = X.from_root(\"\"))\n",
+            false,
+        ),
+        ("X.from_root(\"\")\n", true),
         ("X(name = \"a\" + X)\n", true),
         ("cc_library(name = X)\n", true),
         ("cc_library(name = X.name)\n", true),

@@ -84,7 +84,11 @@ impl Opaque {
 /// after the strings it is given outside its input attributes (see
 /// `PackageDecls::unfollowed`); any other call may make anything, and
 /// opens the package.
-fn unfollowed_call(args: &Arguments<'_, '_>, what: impl Fn() -> String) {
+fn unfollowed_call(
+    args: &Arguments<'_, '_>,
+    eval: &Evaluator<'_, '_, '_>,
+    what: impl Fn() -> String,
+) {
     let named = args.names_map().ok();
     let name = named.as_ref().and_then(|named| {
         named
@@ -93,7 +97,16 @@ fn unfollowed_call(args: &Arguments<'_, '_>, what: impl Fn() -> String) {
             .and_then(|(_, value)| value.unpack_str().map(str::to_string))
     });
     let Some(name) = name else {
-        mark_open(|| format!("{}, whose effect is unknown", what()));
+        // Called by the BUILD file for its value (`strip_prefix =
+        // strip_prefix.from_root("")`): a helper computing an attribute,
+        // which makes no targets. Called as a statement, or from a macro,
+        // it may.
+        let site = build_site(eval);
+        if site.direct && site.info.as_ref().is_some_and(|i| i.used_as_value) {
+            super::state::note(|| format!("{} for its value", what()));
+        } else {
+            mark_open(|| format!("{}, whose effect is unknown", what()));
+        }
         return;
     };
     // Strings given outside the input attributes may name files the call
@@ -158,7 +171,7 @@ impl<'v> StarlarkValue<'v> for Opaque {
             // A call given a string `name` is taken to make targets named
             // after it only; any other call may make anything.
             let what = &self.what;
-            unfollowed_call(args, || format!("called `{what}`"));
+            unfollowed_call(args, eval, || format!("called `{what}`"));
         }
         Ok(eval.heap().alloc(self.derived(format!("{}()", self.what))))
     }
@@ -530,7 +543,7 @@ impl<'v> StarlarkValue<'v> for StarlarkRule {
         if self.outputs_unknown {
             // Computed outputs are templates over the attributes, named
             // after the target in practice: taken as an unfollowed call.
-            unfollowed_call(args, || {
+            unfollowed_call(args, eval, || {
                 format!("the outputs of rule `{}` are computed", self.kind())
             });
         }
