@@ -492,3 +492,142 @@ ERROR: Analysis of target '//pkg:t' failed; build aborted: \n";
     }
     assert!(read_cquery(Some(1), "", "ERROR: something else\n").is_err());
 }
+
+/// Starlark build settings (`flag_values`) and platforms
+/// (`constraint_values`, `--platforms`, `parents`, a constraint's default)
+/// under a set of command lines: the generator does not produce these yet,
+/// so one hand-written workspace covers them, checked the same way.
+/// Bazel 2.1.0 predates `--no//pkg:flag` and setting a flag through an
+/// `alias`; bzls accepts both, as later Bazel versions do, so they are
+/// not among the command lines.
+#[test]
+fn flag_values_and_platforms_match_bazel_2_1_0() {
+    let Some(bazel) = bazel_2_1_0() else {
+        return;
+    };
+    let mut files: Vec<(String, String)> = vec![
+        ("WORKSPACE".into(), String::new()),
+        (
+            "flags/defs.bzl".into(),
+            "def _impl(ctx):\n    return []\n\n\
+             string_setting = rule(implementation = _impl, build_setting = config.string(flag = True))\n\
+             bool_setting = rule(implementation = _impl, build_setting = config.bool(flag = True))\n"
+                .into(),
+        ),
+        (
+            "flags/BUILD".into(),
+            "load(\":defs.bzl\", \"bool_setting\", \"string_setting\")\n\
+             string_setting(name = \"color\", build_setting_default = \"red\", visibility = [\"//visibility:public\"])\n\
+             bool_setting(name = \"fast\", build_setting_default = False, visibility = [\"//visibility:public\"])\n\
+"
+                .into(),
+        ),
+        (
+            "plat/BUILD".into(),
+            "package(default_visibility = [\"//visibility:public\"])\n\
+             constraint_setting(name = \"gpu\")\n\
+             constraint_value(name = \"cuda\", constraint_setting = \":gpu\")\n\
+             constraint_value(name = \"rocm\", constraint_setting = \":gpu\")\n\
+             constraint_setting(name = \"tier\", default_constraint_value = \":low\")\n\
+             constraint_value(name = \"low\", constraint_setting = \":tier\")\n\
+             constraint_value(name = \"high\", constraint_setting = \":tier\")\n\
+             platform(name = \"base\", constraint_values = [\":cuda\", \"@platforms//os:linux\"])\n\
+             platform(name = \"child\", parents = [\":base\"], constraint_values = [\":high\"])\n\
+             platform(name = \"plain\", constraint_values = [\"@platforms//os:linux\"])\n"
+                .into(),
+        ),
+        (
+            "pkg/BUILD".into(),
+            "config_setting(name = \"green\", flag_values = {\"//flags:color\": \"green\"})\n\
+             config_setting(name = \"green_fast\", flag_values = {\"//flags:color\": \"green\", \"//flags:fast\": \"true\"})\n\
+             config_setting(name = \"fast\", flag_values = {\"//flags:fast\": \"1\"})\n\
+             config_setting(name = \"cuda\", constraint_values = [\"//plat:cuda\"])\n\
+             config_setting(name = \"high\", constraint_values = [\"//plat:high\"])\n\
+             config_setting(name = \"low\", constraint_values = [\"//plat:low\"])\n\
+             config_setting(name = \"linux\", constraint_values = [\"@platforms//os:linux\"])\n\
+             config_setting(name = \"opt_cuda\", values = {\"compilation_mode\": \"opt\"}, constraint_values = [\"//plat:cuda\"])\n\
+             filegroup(\n    name = \"t\",\n    srcs = select({\":green\": [\"green.txt\"], \":green_fast\": [\"green_fast.txt\"], \"//conditions:default\": [\"red.txt\"]})\n\
+             \x20       + select({\":fast\": [\"fast.txt\"], \"//conditions:default\": []})\n\
+             \x20       + select({\":cuda\": [\"cuda.txt\"], \":opt_cuda\": [\"opt_cuda.txt\"], \"//conditions:default\": [\"nocuda.txt\"]})\n\
+             \x20       + select({\":high\": [\"high.txt\"], \":low\": [\"low.txt\"]})\n\
+             \x20       + select({\":linux\": [\"linux.txt\"], \"//conditions:default\": [\"other.txt\"]}),\n)\n"
+                .into(),
+        ),
+    ];
+    for leaf in [
+        "green",
+        "green_fast",
+        "red",
+        "fast",
+        "cuda",
+        "opt_cuda",
+        "nocuda",
+        "high",
+        "low",
+        "linux",
+        "other",
+    ] {
+        files.push((format!("pkg/{leaf}.txt"), String::new()));
+    }
+    let command_lines: &[&[&str]] = &[
+        &[],
+        &["--//flags:color=green"],
+        &["--//flags:color=green", "--//flags:fast"],
+        &["--//flags:fast=true", "--//flags:color=blue"],
+        &["--//flags:fast=0"],
+        &["--//flags:fast=yes"],
+        &["--platforms=//plat:base"],
+        &["--platforms=//plat:child"],
+        &["--platforms=//plat:plain"],
+        &["--platforms=//plat:base", "-c", "opt"],
+        &[
+            "--platforms=//plat:child",
+            "--//flags:color=green",
+            "--//flags:fast=True",
+        ],
+    ];
+    let server = BazelServer::start(&bazel);
+    let mut failures = Vec::new();
+    for (i, args) in command_lines.iter().enumerate() {
+        let case = SelectCase {
+            index: i,
+            files: files.clone(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            selects: Vec::new(),
+            static_leaves: Vec::new(),
+            intent: "",
+        };
+        if i == 0 {
+            write_case(&server, &case);
+        }
+        let run = run_bazel(&server, &case);
+        let answer = read_cquery(run.exit_code, &run.stdout, &run.stderr).unwrap_or_else(|e| {
+            panic!("the oracle's output is not understood: {e}\n{}", run.stderr)
+        });
+        let bzls = run_bzls(&server, &case);
+        let agree = match (&answer, bzls.json.as_ref()) {
+            (CqueryAnswer::Labels(labels), Some(json)) => {
+                json["status"] == "ok" && bzls_labels(json).as_ref() == Some(labels)
+            }
+            (CqueryAnswer::Error { class, .. }, Some(json)) => {
+                json["status"] == "error" && json["error"]["class"] == *class
+            }
+            (_, None) => false,
+        };
+        if !agree {
+            failures.push(format!(
+                "{}: Bazel {answer:?}; bzls {}{}",
+                shell_words(&case.args),
+                bzls.raw,
+                bzls.stderr
+            ));
+        }
+    }
+    say!(
+        "flag_values and platforms: {}/{} command lines agree with Bazel 2.1.0",
+        command_lines.len() - failures.len(),
+        command_lines.len()
+    );
+    drop(server);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
