@@ -218,19 +218,12 @@ fn target_symbol(call: Node<'_>, rope: &Rope) -> Option<Symbol> {
     None
 }
 
-/// The value of a plain string literal without escapes or interpolation.
+/// The value of a string literal node, escapes decoded (see
+/// [`crate::syntax::string_literal`]); `None` for other nodes and broken
+/// literals.
 pub fn string_literal_value(node: Node<'_>, rope: &Rope) -> Option<String> {
-    if node.kind() != "string" {
+    if node.kind() != "string" || node.has_error() {
         return None;
     }
-    let mut value = String::new();
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        match child.kind() {
-            "string_start" | "string_end" => {}
-            "string_content" => value.push_str(&text(rope, child)),
-            _ => return None,
-        }
-    }
-    Some(value)
+    crate::syntax::string_literal(&text(rope, node))
 }

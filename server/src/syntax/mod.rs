@@ -57,3 +57,77 @@ pub fn walk_preorder_depth<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, u
         }
     }
 }
+
+/// The value of a Starlark string literal written as `text` (quotes and an
+/// optional `r` prefix included), escapes decoded; `None` for a bytes
+/// literal, an unclosed one, or an escape Starlark rejects.
+pub fn string_literal(text: &str) -> Option<String> {
+    let (raw, quoted) = match text.as_bytes().first()? {
+        b'r' | b'R' => (true, &text[1..]),
+        b'"' | b'\'' => (false, text),
+        _ => return None,
+    };
+    let quote = ["\"\"\"", "\'\'\'", "\"", "\'"]
+        .into_iter()
+        .find(|q| quoted.starts_with(q))?;
+    let body = quoted
+        .get(quote.len()..quoted.len().checked_sub(quote.len())?)
+        .filter(|_| quoted.len() >= 2 * quote.len() && quoted.ends_with(quote))?;
+    if raw || !body.contains('\\') {
+        return Some(body.to_string());
+    }
+    unescape(body)
+}
+
+/// Decodes Starlark's escape sequences in a non-raw string body; `None` for
+/// an escape Starlark rejects.
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escaped = chars.next()?;
+        let decoded = match escaped {
+            '\n' => continue, // a line continuation
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'a' => '\u{7}',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'v' => '\u{b}',
+            '\\' | '\'' | '"' => escaped,
+            '0'..='7' => {
+                let mut value = escaped.to_digit(8)?;
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            value = value * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                char::from_u32(value)?
+            }
+            'x' | 'u' | 'U' => {
+                let digits = match escaped {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let mut value = 0u32;
+                for _ in 0..digits {
+                    value = value * 16 + chars.next()?.to_digit(16)?;
+                }
+                char::from_u32(value)?
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
+}
