@@ -36,11 +36,13 @@ use crate::analysis::workspace::WorkspaceView;
 use crate::hash::{FastMap, FastSet};
 use crate::text::TextRange;
 use crate::workspace::bzl::{bzl_globals, BzlGlobals};
+use crate::workspace::eval::{parse_build, Evaluation};
 use crate::workspace::eval::{EvalSource, Evaluator, ModuleKey};
+use crate::workspace::outline::Outline;
 use crate::workspace::package::PackageDecls;
 use crate::workspace::repos::RepoStatus;
 use crate::workspace::resolve::{PackageLookup, RepoVisibility};
-use crate::workspace::summary::{summarize_text, PackageSummary};
+use crate::workspace::summary::{summarize_outline, summarize_text, PackageSummary};
 
 /// BUILD and .bzl files larger than this are not parsed (the package then
 /// counts as open: nothing in it is reported missing).
@@ -201,6 +203,12 @@ impl WorkspaceIndex {
         *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = None;
         self.packages_ready.store(true, Ordering::Release);
         let total = names.len();
+        {
+            let mut inner = self.write();
+            inner.disk.reserve(total);
+            // About a dozen distinct labels per BUILD file.
+            inner.refs.reserve(total * 8);
+        }
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let threads = worker_count();
@@ -212,9 +220,7 @@ impl WorkspaceIndex {
                         break;
                     }
                     let chunk = &names[i..(i + 64).min(total)];
-                    for name in chunk {
-                        let _ = self.summary(name);
-                    }
+                    self.read_packages(chunk);
                     let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
                     progress(Phase::Reading {
                         done: finished,
@@ -307,6 +313,31 @@ impl WorkspaceIndex {
         }
         inner.replace(package, false, Some(summary.clone()));
         Some(summary)
+    }
+
+    /// Reads the summaries of `packages` not read yet, and records them
+    /// under one lock.
+    fn read_packages(&self, packages: &[String]) {
+        let paths: Vec<(&str, PathBuf)> = {
+            let inner = self.read();
+            packages
+                .iter()
+                .filter(|p| inner.effective(p).is_none())
+                .filter_map(|p| Some((p.as_str(), inner.packages.get(p)?.clone())))
+                .collect()
+        };
+        let summaries: Vec<(&str, Arc<PackageSummary>)> = paths
+            .into_iter()
+            .map(|(package, path)| (package, Arc::new(self.read_summary(package, &path))))
+            .collect();
+        let mut inner = self.write();
+        for (package, summary) in summaries {
+            // Another thread (or the overlay) may have got there first, or
+            // the package may be gone.
+            if inner.effective(package).is_none() && inner.packages.contains_key(package) {
+                inner.replace(package, false, Some(summary));
+            }
+        }
     }
 
     /// Sets (or with `None`, clears) the summary of an open BUILD document.
@@ -454,11 +485,19 @@ impl WorkspaceIndex {
 }
 
 fn read_text(path: &Path) -> Option<String> {
-    let readable = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_BUILD_FILE);
-    readable
-        .then(|| std::fs::read(path).ok())
-        .flatten()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len > MAX_BUILD_FILE {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).ok()? + 1);
+    // A file that grew past the limit since is cut there, and rejected.
+    file.take(MAX_BUILD_FILE + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > MAX_BUILD_FILE {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
 impl WorkspaceIndex {
@@ -466,11 +505,24 @@ impl WorkspaceIndex {
     /// when the static reading leaves the package open.
     fn read_summary(&self, package: &str, path: &Path) -> PackageSummary {
         match read_text(path) {
-            Some(text) => {
-                let mut summary = summarize_text(package, &text);
-                self.close_by_evaluation(package, &text, &mut summary);
-                summary
-            }
+            // The `starlark` parser is several times faster than
+            // tree-sitter, and evaluation reuses its tree; tree-sitter
+            // reads what it can of a file it rejects.
+            Some(text) => match parse_build(package, &text) {
+                Some(ast) => {
+                    let mut summary = summarize_outline(package, &Outline::from_ast(&ast, &text));
+                    if summary.decls.open {
+                        let evaluation = self.evaluator.evaluate_parsed(package, &text, ast, self);
+                        self.take_evaluation(package, evaluation, &mut summary);
+                    }
+                    summary
+                }
+                None => {
+                    let mut summary = summarize_text(package, &text);
+                    self.close_by_evaluation(package, &text, &mut summary);
+                    summary
+                }
+            },
             // Unreadable: claim nothing is missing.
             None => unreadable_summary(),
         }
@@ -483,6 +535,11 @@ impl WorkspaceIndex {
             return;
         }
         let evaluation = self.evaluator.evaluate(package, text, self);
+        self.take_evaluation(package, evaluation, summary);
+    }
+
+    /// Replaces a static reading by an evaluation of the BUILD file.
+    fn take_evaluation(&self, package: &str, evaluation: Evaluation, summary: &mut PackageSummary) {
         if evaluation.decls.open || !evaluation.decls.unfollowed.is_empty() {
             tracing::debug!(
                 package,

@@ -28,13 +28,12 @@
 //! a value: only `select()` is followed).
 
 use ropey::Rope;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Tree;
 
 use super::label::parse_label;
-use super::package::load_decls;
+use super::outline::{Arg, Call, Expr, Outline, Statement};
 use super::schema::{self, AttrSchema, LabelPlaces};
 use crate::hash::FastSet;
-use crate::syntax::node_range;
 use crate::text::TextRange;
 
 /// Attributes whose strings are labels, by Bazel's conventions: used where
@@ -141,86 +140,63 @@ pub struct Mention {
 
 /// Every label string of a BUILD file, in text order.
 pub fn label_mentions(tree: &Tree, rope: &Rope) -> Vec<Mention> {
+    outline_mentions(&Outline::from_tree(tree, rope))
+}
+
+/// Every label string of a BUILD file's outline, in text order.
+pub fn outline_mentions(outline: &Outline) -> Vec<Mention> {
     let mut out = Vec::new();
-    let loaded: FastSet<String> = load_decls(tree, rope)
-        .into_iter()
-        .flat_map(|l| l.symbols.into_iter().map(|(local, _, _)| local))
+    let loaded: FastSet<&str> = outline
+        .statements
+        .iter()
+        .filter_map(|s| match s {
+            Statement::Load(load) => Some(load),
+            _ => None,
+        })
+        .flat_map(|l| l.symbols.iter().map(|(local, _, _)| local.as_str()))
         .collect();
-    statement_calls(tree.root_node(), rope, &loaded, &mut out);
+    for statement in &outline.statements {
+        match statement {
+            Statement::Load(_) => {}
+            Statement::Call(call) => call_mentions(call, &loaded, &mut out),
+            Statement::Compound { calls } | Statement::Broken { calls } => {
+                for call in calls {
+                    call_mentions(call, &loaded, &mut out);
+                }
+            }
+        }
+    }
     out
 }
 
-/// Finds the calls at statement level under `node` (also in loops,
-/// conditionals and comprehensions) without entering any call's
-/// arguments: calls nested there compute values, they are not targets.
-fn statement_calls(node: Node<'_>, rope: &Rope, loaded: &FastSet<String>, out: &mut Vec<Mention>) {
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        match child.kind() {
-            "call" => call_mentions(child, rope, loaded, out),
-            "expression_statement"
-            | "for_statement"
-            | "if_statement"
-            | "block"
-            | "else_clause"
-            | "elif_clause"
-            | "list_comprehension"
-            | "parenthesized_expression"
-            | "ERROR" => statement_calls(child, rope, loaded, out),
-            _ => {}
-        }
-    }
-}
-
-/// True when `callee` is `load` (its strings are not mentions).
-fn is_load(call: Node<'_>, rope: &Rope) -> bool {
-    call.child_by_field_name("function")
-        .is_some_and(|f| rope.byte_slice(f.byte_range()) == "load")
-}
-
-fn call_mentions(call: Node<'_>, rope: &Rope, loaded: &FastSet<String>, out: &mut Vec<Mention>) {
-    if is_load(call, rope) || call.has_error() {
+fn call_mentions(call: &Call, loaded: &FastSet<&str>, out: &mut Vec<Mention>) {
+    if call.has_error {
         // A call with a syntax error in it (typing in progress) may not be
         // what it seems: its strings are not read.
         return;
     }
-    let Some(args) = call.child_by_field_name("arguments") else {
-        return;
-    };
-    let callee = call
-        .child_by_field_name("function")
-        .map(|f| rope.byte_slice(f.byte_range()).to_string());
+    let callee = call.callee.as_str();
     // A loaded rule or macro names its attributes as it likes: only the
     // strongest conventions are taken as labels there.
-    let is_loaded = callee.as_ref().is_some_and(|c| loaded.contains(c));
+    let is_loaded = loaded.contains(callee);
     // A native rule has Bazel's schema.
-    let native = callee
-        .filter(|_| !is_loaded)
-        .and_then(|c| schema::rule_schema(&c));
-    let mut cursor = args.walk();
-    for arg in args.named_children(&mut cursor) {
-        if arg.kind() != "keyword_argument" {
-            continue;
-        }
-        let (Some(key), Some(value)) = (
-            arg.child_by_field_name("name"),
-            arg.child_by_field_name("value"),
-        ) else {
+    let native = (!is_loaded).then(|| schema::rule_schema(callee)).flatten();
+    for arg in &call.args {
+        let Arg::Keyword { name: key, value } = arg else {
             continue;
         };
-        let key = rope.byte_slice(key.byte_range()).to_string();
         if key == "name" {
             continue;
         }
-        let values = match native.and_then(|rule| rule.attribute(&key)) {
+        let values = match native.and_then(|rule| rule.attribute(key)) {
             Some(attr) => schema_values(attr),
-            None => convention_values(&key, is_loaded),
+            None => convention_values(key, is_loaded),
         };
-        label_strings(value, rope, values, &mut |node, text, strict| {
-            if strict || is_absolute_label(&text) {
+        label_strings(value, values, &mut |range, text, strict| {
+            if strict || is_absolute_label(text) {
                 out.push(Mention {
-                    text,
-                    range: node_range(node),
+                    text: text.to_string(),
+                    range,
                     attr: key.clone(),
                     strict,
                 });
@@ -287,46 +263,35 @@ fn is_absolute_label(text: &str) -> bool {
         && parse_label(text).is_ok()
 }
 
-/// Calls `visit(node, value, strict)` with every mention in an attribute
+/// Calls `visit(range, value, strict)` with every mention in an attribute
 /// value: strings in lists, tuples, sums, dictionaries and `select()`
 /// (whose keys are always strict labels). Other calls (`glob()`) and names
 /// are not followed.
-fn label_strings(
-    node: Node<'_>,
-    rope: &Rope,
-    values: Values,
-    visit: &mut dyn FnMut(Node<'_>, String, bool),
-) {
-    match node.kind() {
-        "string" => {
+fn label_strings(expr: &Expr, values: Values, visit: &mut dyn FnMut(TextRange, &str, bool)) {
+    match expr {
+        Expr::Str { value, range } => {
             if matches!(values, Values::Skip | Values::Keys | Values::MapTargets) {
                 return;
             }
-            if let Some(text) = crate::analysis::symbols::string_literal_value(node, rope) {
-                visit(node, text, values == Values::Strict);
+            if let Some(text) = value {
+                visit(*range, text, values == Values::Strict);
             }
         }
-        "binary_operator" => {
+        Expr::Binary(operands) => {
             // `"//x:" + name` builds a string: no part of it is a label.
-            let mut cursor = node.walk();
-            let operands: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-            if operands
-                .iter()
-                .any(|o| matches!(o.kind(), "string" | "concatenated_string"))
-            {
+            let (left, right) = &**operands;
+            if matches!(left, Expr::Str { .. }) || matches!(right, Expr::Str { .. }) {
                 return;
             }
-            for operand in operands {
-                label_strings(operand, rope, values, visit);
+            label_strings(left, values, visit);
+            label_strings(right, values, visit);
+        }
+        Expr::List(items) | Expr::Tuple(items) => {
+            for item in items {
+                label_strings(item, values, visit);
             }
         }
-        "list" | "tuple" | "parenthesized_expression" | "dictionary" => {
-            let mut cursor = node.walk();
-            for child in node.named_children(&mut cursor) {
-                label_strings(child, rope, values, visit);
-            }
-        }
-        "pair" => {
+        Expr::Dict(pairs) => {
             // A dictionary may map labels to strings or strings to labels:
             // only absolute labels are taken from it, unless the attribute
             // says which side holds labels.
@@ -336,35 +301,18 @@ fn label_strings(
                 Values::Skip => (Values::Skip, Values::Skip),
                 _ => (Values::Absolute, Values::Absolute),
             };
-            if let Some(key) = node.child_by_field_name("key") {
-                label_strings(key, rope, keys, visit);
-            }
-            if let Some(value) = node.child_by_field_name("value") {
-                label_strings(value, rope, dict_values, visit);
+            for (key, value) in pairs {
+                label_strings(key, keys, visit);
+                label_strings(value, dict_values, visit);
             }
         }
-        "call" => {
-            let is_select = node
-                .child_by_field_name("function")
-                .is_some_and(|f| rope.byte_slice(f.byte_range()) == "select");
-            let Some(dict) = node
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-                .filter(|d| is_select && d.kind() == "dictionary")
-            else {
-                return;
-            };
-            let mut cursor = dict.walk();
-            for pair in dict.named_children(&mut cursor) {
-                if let Some(key) = pair.child_by_field_name("key") {
-                    label_strings(key, rope, Values::Strict, visit);
-                }
-                if let Some(value) = pair.child_by_field_name("value") {
-                    label_strings(value, rope, values, visit);
-                }
+        Expr::Select(branches) => {
+            for (key, value) in branches {
+                label_strings(key, Values::Strict, visit);
+                label_strings(value, values, visit);
             }
         }
-        _ => {}
+        Expr::Other => {}
     }
 }
 

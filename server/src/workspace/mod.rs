@@ -13,6 +13,7 @@ pub mod check;
 pub mod eval;
 pub mod label;
 pub mod mentions;
+pub mod outline;
 pub mod package;
 pub mod repos;
 pub mod resolve;

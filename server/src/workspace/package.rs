@@ -9,6 +9,7 @@
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
+use super::outline::{Arg, Call, Expr, Outline, Statement};
 use super::schema::{self, RuleSchema};
 use crate::syntax::node_range;
 use crate::text::TextRange;
@@ -361,65 +362,57 @@ fn string_value(node: Node<'_>, rope: &Rope) -> Option<String> {
     crate::analysis::symbols::string_literal_value(node, rope)
 }
 
-/// Reads the declarations of a BUILD file.
+/// Reads the declarations of a BUILD file from its tree-sitter tree.
 pub fn package_decls(tree: &Tree, rope: &Rope) -> PackageDecls {
+    outline_decls(&Outline::from_tree(tree, rope))
+}
+
+/// Reads the declarations of a BUILD file from its outline.
+pub fn outline_decls(outline: &Outline) -> PackageDecls {
     let mut out = PackageDecls::default();
-    let root = tree.root_node();
     // Loaded symbols that may be macros: (local name). Known rules loaded
     // from their rule sets (`cc_library` from `@rules_cc//cc:...`) are not.
-    let mut loaded: Vec<String> = Vec::new();
-    let mut cursor = root.walk();
-    for stmt in root.children(&mut cursor) {
-        let expr = match stmt.kind() {
-            "expression_statement" => stmt.named_child(0),
-            // Loops and conditionals can create targets; comprehension and
-            // loop evaluation comes with macro evaluation.
-            "for_statement" | "if_statement" => {
+    let mut loaded: Vec<&str> = Vec::new();
+    for statement in &outline.statements {
+        let call = match statement {
+            // Loops, conditionals and comprehensions can create targets;
+            // evaluation follows them.
+            Statement::Compound { .. } => {
                 out.open = true;
-                None
+                continue;
             }
-            _ => None,
-        };
-        let Some(call) = expr.filter(|e| e.kind() == "call") else {
-            if expr.is_some_and(|e| e.kind() == "list_comprehension") {
-                out.open = true;
-            }
-            continue;
-        };
-        let Some(function) = call.child_by_field_name("function") else {
-            continue;
-        };
-        let callee = text(rope, function);
-        let Some(args) = call.child_by_field_name("arguments") else {
-            continue;
-        };
-        if callee == "load" {
-            if let Some(load) = load_decl(args, rope) {
+            Statement::Broken { .. } => continue,
+            Statement::Load(load) => {
                 loaded.extend(
                     load.symbols
                         .iter()
                         .filter(|(_, exported, _)| !is_known_rule(&load.module, exported))
-                        .map(|(local, _, _)| local.clone()),
+                        .map(|(local, _, _)| local.as_str()),
                 );
-                out.loads.push(load);
+                out.loads.push(load.clone());
+                continue;
             }
-            continue;
-        }
+            Statement::Call(call) => call,
+        };
+        let callee = call.callee.as_str();
         if loaded.contains(&callee) || callee.contains('.') {
             // A loaded rule or macro (or `native.x`-style call): macros may
             // make more targets.
             out.open = true;
         }
         if callee == "exports_files" {
-            if let Some(list) = args.named_child(0).filter(|n| n.kind() == "list") {
-                let mut items = list.walk();
-                for item in list.named_children(&mut items) {
-                    if let Some(name) = string_value(item, rope) {
+            if let Some(Arg::Positional(Expr::List(items))) = call.args.first() {
+                for item in items {
+                    if let Expr::Str {
+                        value: Some(name),
+                        range,
+                    } = item
+                    {
                         out.targets.push(TargetDecl {
-                            name,
+                            name: name.clone(),
                             kind: "exports_files".to_string(),
-                            name_range: node_range(item),
-                            call_range: node_range(call),
+                            name_range: *range,
+                            call_range: call.range,
                             generated_by: None,
                         });
                     }
@@ -428,29 +421,18 @@ pub fn package_decls(tree: &Tree, rope: &Rope) -> PackageDecls {
             continue;
         }
         // A native rule: not loaded, known to Bazel's schema.
-        let native = if out
+        let is_loaded = out
             .loads
             .iter()
-            .any(|l| l.symbols.iter().any(|(local, _, _)| *local == callee))
-        {
+            .any(|l| l.symbols.iter().any(|(local, _, _)| local == callee));
+        let native = if is_loaded {
             None
         } else {
-            schema::rule_schema(&callee)
+            schema::rule_schema(callee)
         };
-        rule_decls(&callee, native, call, args, rope, &mut out);
+        rule_decls(call, native, &mut out);
     }
     out
-}
-
-fn keyword<'t>(args: Node<'t>, rope: &Rope, key: &str) -> Option<Node<'t>> {
-    let mut cursor = args.walk();
-    let found = args.named_children(&mut cursor).find(|arg| {
-        arg.kind() == "keyword_argument"
-            && arg
-                .child_by_field_name("name")
-                .is_some_and(|n| text(rope, n) == key)
-    });
-    found.and_then(|arg| arg.child_by_field_name("value"))
 }
 
 /// Whether the argument `key` of a call names output files: for a native
@@ -464,54 +446,48 @@ fn is_output_attribute(native: Option<&RuleSchema>, key: &str) -> bool {
     }
 }
 
-fn rule_decls(
-    callee: &str,
-    native: Option<&RuleSchema>,
-    call: Node<'_>,
-    args: Node<'_>,
-    rope: &Rope,
-    out: &mut PackageDecls,
-) {
-    let Some(name_node) = keyword(args, rope, "name") else {
+fn rule_decls(call: &Call, native: Option<&RuleSchema>, out: &mut PackageDecls) {
+    let Some(name_value) = call.keyword("name") else {
         return;
     };
-    let Some(name) = string_value(name_node, rope) else {
+    let Expr::Str {
+        value: Some(name),
+        range: name_range,
+    } = name_value
+    else {
         // `name = NAME + "_lib"`: not static.
         out.open = true;
         return;
     };
     out.targets.push(TargetDecl {
         name: name.clone(),
-        kind: callee.to_string(),
-        name_range: node_range(name_node),
-        call_range: node_range(call),
+        kind: call.callee.clone(),
+        name_range: *name_range,
+        call_range: call.range,
         generated_by: None,
     });
-    let mut cursor = args.walk();
-    for arg in args.named_children(&mut cursor) {
-        let (Some(key), Some(value)) = (
-            arg.child_by_field_name("name"),
-            arg.child_by_field_name("value"),
-        ) else {
+    for arg in &call.args {
+        let Arg::Keyword { name: key, value } = arg else {
             continue;
         };
-        if arg.kind() != "keyword_argument" || !is_output_attribute(native, &text(rope, key)) {
+        if !is_output_attribute(native, key) {
             continue;
         }
-        let mut strings = Vec::new();
-        if value.kind() == "list" {
-            let mut cursor = value.walk();
-            strings.extend(value.named_children(&mut cursor));
-        } else {
-            strings.push(value);
-        }
+        let strings = match value {
+            Expr::List(items) => items.as_slice(),
+            single => std::slice::from_ref(single),
+        };
         for item in strings {
-            if let Some(file) = string_value(item, rope) {
+            if let Expr::Str {
+                value: Some(file),
+                range,
+            } = item
+            {
                 out.targets.push(TargetDecl {
-                    name: file,
-                    kind: callee.to_string(),
-                    name_range: node_range(item),
-                    call_range: node_range(call),
+                    name: file.clone(),
+                    kind: call.callee.clone(),
+                    name_range: *range,
+                    call_range: call.range,
                     generated_by: Some(name.clone()),
                 });
             }
@@ -536,7 +512,7 @@ pub fn load_decls(tree: &Tree, rope: &Rope) -> Vec<LoadDecl> {
         .collect()
 }
 
-fn load_decl(args: Node<'_>, rope: &Rope) -> Option<LoadDecl> {
+pub(crate) fn load_decl(args: Node<'_>, rope: &Rope) -> Option<LoadDecl> {
     let mut cursor = args.walk();
     let mut children = args.named_children(&mut cursor);
     let module_node = children.next()?;

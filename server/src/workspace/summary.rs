@@ -7,8 +7,9 @@ use ropey::Rope;
 use tree_sitter::Tree;
 
 use super::label::{parse_label, Repo};
-use super::mentions::label_mentions;
-use super::package::{package_decls, PackageDecls};
+use super::mentions::outline_mentions;
+use super::outline::Outline;
+use super::package::{outline_decls, PackageDecls};
 use crate::text::TextRange;
 
 /// The index's record of one package.
@@ -36,18 +37,24 @@ pub fn absolute_label(text: &str, current: &str) -> Option<String> {
 
 /// Summarises the BUILD file of `package`.
 pub fn summarize(package: &str, tree: &Tree, rope: &Rope) -> PackageSummary {
-    let mentions = label_mentions(tree, rope)
+    summarize_outline(package, &Outline::from_tree(tree, rope))
+}
+
+/// Summarises the BUILD file of `package` from its outline.
+pub fn summarize_outline(package: &str, outline: &Outline) -> PackageSummary {
+    let mentions = outline_mentions(outline)
         .into_iter()
         .filter_map(|m| Some((absolute_label(&m.text, package)?, m.range)))
         .collect();
     PackageSummary {
-        decls: Arc::new(package_decls(tree, rope)),
+        decls: Arc::new(outline_decls(outline)),
         mentions,
         evaluated: false,
     }
 }
 
-/// Summarises a BUILD file's text.
+/// Summarises a BUILD file's text (through tree-sitter, which reads what
+/// it can of a file with syntax errors).
 pub fn summarize_text(package: &str, text: &str) -> PackageSummary {
     let tree = crate::syntax::parse_str(text);
     summarize(package, &tree, &Rope::from_str(text))

@@ -151,10 +151,23 @@ impl Evaluator {
     /// Evaluates the BUILD file of `package` (text `build_text`) in the main
     /// repository.
     pub fn evaluate(&self, package: &str, build_text: &str, source: &dyn EvalSource) -> Evaluation {
-        catch_unwind(AssertUnwindSafe(|| {
+        guarded(build_text, || {
             self.evaluate_build(package, build_text, source)
-        }))
-        .unwrap_or_else(|_| fallback(build_text, "evaluation panicked".to_string()))
+        })
+    }
+
+    /// Evaluates the BUILD file of `package` already parsed (by
+    /// [`parse_build`]) from `build_text`.
+    pub fn evaluate_parsed(
+        &self,
+        package: &str,
+        build_text: &str,
+        ast: AstModule,
+        source: &dyn EvalSource,
+    ) -> Evaluation {
+        guarded(build_text, || {
+            self.evaluate_ast(package, build_text, ast, source)
+        })
     }
 
     fn evaluate_build(
@@ -163,15 +176,20 @@ impl Evaluator {
         build_text: &str,
         source: &dyn EvalSource,
     ) -> Evaluation {
-        let filename = if package.is_empty() {
-            "BUILD".to_string()
-        } else {
-            format!("{package}/BUILD")
-        };
-        let ast = match AstModule::parse(&filename, build_text.to_string(), &dialect()) {
-            Ok(ast) => ast,
-            Err(e) => return fallback(build_text, format!("syntax error: {}", e.kind())),
-        };
+        match AstModule::parse(&build_filename(package), build_text.to_string(), &dialect()) {
+            Ok(ast) => self.evaluate_ast(package, build_text, ast, source),
+            Err(e) => fallback(build_text, format!("syntax error: {}", e.kind())),
+        }
+    }
+
+    fn evaluate_ast(
+        &self,
+        package: &str,
+        build_text: &str,
+        ast: AstModule,
+        source: &dyn EvalSource,
+    ) -> Evaluation {
+        let filename = build_filename(package);
         let loads = ast_loads(&ast);
         let mut calls = FastMap::default();
         index_calls(ast.statement(), &mut calls);
@@ -220,6 +238,11 @@ impl Evaluator {
             },
             open_reasons: state.open_reasons,
         }
+    }
+
+    /// The cached frozen module `key` (or why it failed), if any.
+    fn cached(&self, key: &ModuleKey) -> Option<Result<FrozenModule, String>> {
+        self.cache().get(key).map(|cached| cached.result.clone())
     }
 
     /// The frozen module `key` (whose text is `text`), from the cache or
@@ -288,6 +311,29 @@ impl Evaluator {
         });
         (result, loader.loaded.into_inner())
     }
+}
+
+/// Runs an evaluation of `build_text`; a panic in it gives the static
+/// reading, open.
+fn guarded(build_text: &str, evaluate: impl FnOnce() -> Evaluation) -> Evaluation {
+    catch_unwind(AssertUnwindSafe(evaluate))
+        .unwrap_or_else(|_| fallback(build_text, "evaluation panicked".to_string()))
+}
+
+/// The file name evaluation gives the BUILD file of `package` (in error
+/// messages).
+fn build_filename(package: &str) -> String {
+    if package.is_empty() {
+        "BUILD".to_string()
+    } else {
+        format!("{package}/BUILD")
+    }
+}
+
+/// Parses the BUILD file of `package` for [`Evaluator::evaluate_parsed`];
+/// `None` when the `starlark` parser rejects it.
+pub fn parse_build(package: &str, build_text: &str) -> Option<AstModule> {
+    AstModule::parse(&build_filename(package), build_text.to_string(), &dialect()).ok()
 }
 
 /// Bazel's dialect: top-level statements, `load`, `def`, lambdas,
@@ -396,12 +442,18 @@ impl Loader<'_> {
             ));
         }
         self.loaded.borrow_mut().push(key.clone());
-        let Some(text) = self.source.module_text(&key).or_else(|| stand_in(&key)) else {
-            return synthetic(path, symbols, known, None).map_err(|e| e.kind().to_string());
+        // A cached module was read from a text that was there (a change
+        // to it invalidates the cache): no need to read it again.
+        let module = match self.evaluator.cached(&key) {
+            Some(cached) => cached?,
+            None => {
+                let Some(text) = self.source.module_text(&key).or_else(|| stand_in(&key)) else {
+                    return synthetic(path, symbols, known, None).map_err(|e| e.kind().to_string());
+                };
+                self.evaluator
+                    .module(&key, &package, &text, self.source, &self.stack)?
+            }
         };
-        let module = self
-            .evaluator
-            .module(&key, &package, &text, self.source, &self.stack)?;
         if symbols.iter().any(|s| known(s)) {
             synthetic(path, symbols, known, Some(&module)).map_err(|e| e.kind().to_string())
         } else {

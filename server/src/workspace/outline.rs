@@ -1,0 +1,624 @@
+//! A BUILD file reduced to what the index reads of it: its `load()`s and
+//! its statement-level calls, with the shape of their arguments.
+//!
+//! An outline is read from either syntax tree:
+//! - [`Outline::from_tree`]: tree-sitter's tree, which tolerates errors
+//!   (open documents, half-typed files);
+//! - [`Outline::from_ast`]: the `starlark` parser's AST, about six times
+//!   faster to get, used to read the workspace's BUILD files from disk
+//!   (a file it rejects is read through tree-sitter instead).
+//!
+//! Invariants:
+//! - For a file both parsers accept, both give the same outline (a
+//!   differential test checks this): strings are decoded by
+//!   [`crate::syntax::string_literal`] from their source text, ranges are
+//!   byte ranges of the source (string ranges include the quotes), callees
+//!   and keywords are their source text.
+//! - Comments and parentheses around one expression are not part of it.
+//! - A call's arguments are kept only at statement level and inside
+//!   `select()`: calls nested elsewhere compute values, they make no target
+//!   and mention nothing.
+
+use ropey::Rope;
+use starlark::syntax::ast::{ArgumentP, AstExpr, AstLiteral, AstStmt, BinOp, ExprP, StmtP};
+use starlark::syntax::AstModule;
+use tree_sitter::{Node, Tree};
+
+use super::package::{load_decl, LoadDecl};
+use crate::syntax::{node_range, string_literal};
+use crate::text::TextRange;
+
+/// The statements of a BUILD file the index reads, in text order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outline {
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Statement {
+    /// A top-level `load()`.
+    Load(LoadDecl),
+    /// A call that is a whole top-level statement.
+    Call(Call),
+    /// A top-level `for` or `if`, or a comprehension standing as a
+    /// statement: it may make targets no static reading sees. `calls` are
+    /// the statement-level calls inside it (bodies, conditions, iterables,
+    /// comprehension bodies), in text order.
+    Compound { calls: Vec<Call> },
+    /// The statement-level calls found inside a stretch of text that does
+    /// not parse (tree-sitter only): they may mention labels, they declare
+    /// nothing.
+    Broken { calls: Vec<Call> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The source text of the called expression (`cc_library`,
+    /// `native.genrule`).
+    pub callee: String,
+    pub range: TextRange,
+    pub args: Vec<Arg>,
+    /// The call holds a syntax error (typing in progress).
+    pub has_error: bool,
+}
+
+impl Call {
+    /// The value of keyword argument `key`.
+    pub fn keyword(&self, key: &str) -> Option<&Expr> {
+        self.args.iter().find_map(|arg| match arg {
+            Arg::Keyword { name, value } if name == key => Some(value),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    Positional(Expr),
+    Keyword {
+        name: String,
+        value: Expr,
+    },
+    /// `*args`, `**kwargs`.
+    Splat,
+}
+
+/// The shape of an argument value, as far as labels and names go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    /// A string literal (`value` is `None` when it does not decode, e.g.
+    /// implicit concatenation or a bad escape).
+    Str {
+        value: Option<String>,
+        range: TextRange,
+    },
+    /// `[...]`.
+    List(Vec<Expr>),
+    /// A tuple.
+    Tuple(Vec<Expr>),
+    /// `{k: v}`.
+    Dict(Vec<(Expr, Expr)>),
+    /// The operands of an arithmetic or bitwise operator (`+`, `%`, `|`).
+    Binary(Box<(Expr, Expr)>),
+    /// `select({...})`: its branches.
+    Select(Vec<(Expr, Expr)>),
+    /// Anything else: names, other calls, comprehensions, comparisons.
+    Other,
+}
+
+impl Outline {
+    /// Reads the outline of a tree-sitter tree of `rope`.
+    pub fn from_tree(tree: &Tree, rope: &Rope) -> Outline {
+        let mut statements = Vec::new();
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        for stmt in root.named_children(&mut cursor) {
+            match stmt.kind() {
+                "expression_statement" => {
+                    let mut inner = stmt.walk();
+                    for expr in stmt.named_children(&mut inner) {
+                        let expr = unparenthesize(expr);
+                        match expr.kind() {
+                            "call" if ts_callee(expr, rope).as_deref() == Some("load") => {
+                                if let Some(load) = expr
+                                    .child_by_field_name("arguments")
+                                    .and_then(|args| load_decl(args, rope))
+                                {
+                                    statements.push(Statement::Load(load));
+                                }
+                            }
+                            "call" => statements.extend(ts_call(expr, rope).map(Statement::Call)),
+                            "list_comprehension" => {
+                                let mut calls = Vec::new();
+                                ts_statement_calls(expr, rope, &mut calls);
+                                statements.push(Statement::Compound { calls });
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "for_statement" | "if_statement" => {
+                    let mut calls = Vec::new();
+                    ts_statement_calls(stmt, rope, &mut calls);
+                    statements.push(Statement::Compound { calls });
+                }
+                "ERROR" => {
+                    // What parsed around the error still counts for
+                    // mentions, never for declarations.
+                    let mut calls = Vec::new();
+                    ts_statement_calls(stmt, rope, &mut calls);
+                    statements.push(Statement::Broken { calls });
+                }
+                _ => {}
+            }
+        }
+        Outline { statements }
+    }
+
+    /// Reads the outline of a parsed module whose source is `text`.
+    pub fn from_ast(ast: &AstModule, text: &str) -> Outline {
+        let reader = AstReader { text };
+        let mut statements = Vec::new();
+        reader.top_level(ast.statement(), &mut statements);
+        Outline { statements }
+    }
+}
+
+fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "parenthesized_expression" {
+        let mut cursor = node.walk();
+        let mut inner = node
+            .named_children(&mut cursor)
+            .filter(|c| c.kind() != "comment");
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => node = only,
+            _ => break,
+        }
+    }
+    node
+}
+
+fn ts_text(node: Node<'_>, rope: &Rope) -> String {
+    rope.byte_slice(node.byte_range()).to_string()
+}
+
+fn ts_callee(call: Node<'_>, rope: &Rope) -> Option<String> {
+    call.child_by_field_name("function")
+        .map(|f| ts_text(f, rope))
+}
+
+/// The statement-level calls under `node` (also in loops, conditionals and
+/// comprehensions), without entering any call's arguments; `load()` is
+/// left out.
+fn ts_statement_calls(node: Node<'_>, rope: &Rope, out: &mut Vec<Call>) {
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "call" if ts_callee(child, rope).as_deref() != Some("load") => {
+                out.extend(ts_call(child, rope));
+            }
+            "call" => {}
+            "expression_statement"
+            | "for_statement"
+            | "if_statement"
+            | "block"
+            | "else_clause"
+            | "elif_clause"
+            | "list_comprehension"
+            | "parenthesized_expression"
+            | "ERROR" => ts_statement_calls(child, rope, out),
+            _ => {}
+        }
+    }
+}
+
+/// A call with its arguments; `None` without a callee or an argument list.
+fn ts_call(call: Node<'_>, rope: &Rope) -> Option<Call> {
+    let callee = ts_callee(call, rope)?;
+    let arguments = call.child_by_field_name("arguments")?;
+    let mut args = Vec::new();
+    let mut cursor = arguments.walk();
+    for arg in arguments.named_children(&mut cursor) {
+        match arg.kind() {
+            "comment" => {}
+            "keyword_argument" => {
+                let (Some(name), Some(value)) = (
+                    arg.child_by_field_name("name"),
+                    arg.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                args.push(Arg::Keyword {
+                    name: ts_text(name, rope),
+                    value: ts_expr(value, rope),
+                });
+            }
+            "list_splat" | "dictionary_splat" => args.push(Arg::Splat),
+            _ => args.push(Arg::Positional(ts_expr(arg, rope))),
+        }
+    }
+    Some(Call {
+        callee,
+        range: node_range(call),
+        args,
+        has_error: call.has_error(),
+    })
+}
+
+fn ts_items(node: Node<'_>, rope: &Rope) -> Vec<Expr> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .map(|c| ts_expr(c, rope))
+        .collect()
+}
+
+fn ts_pairs(dict: Node<'_>, rope: &Rope) -> Vec<(Expr, Expr)> {
+    let mut cursor = dict.walk();
+    dict.named_children(&mut cursor)
+        .filter(|c| c.kind() == "pair")
+        .filter_map(|pair| {
+            let key = pair.child_by_field_name("key")?;
+            let value = pair.child_by_field_name("value")?;
+            Some((ts_expr(key, rope), ts_expr(value, rope)))
+        })
+        .collect()
+}
+
+fn ts_expr(node: Node<'_>, rope: &Rope) -> Expr {
+    let node = unparenthesize(node);
+    match node.kind() {
+        "string" => Expr::Str {
+            value: crate::analysis::symbols::string_literal_value(node, rope),
+            range: node_range(node),
+        },
+        "concatenated_string" => Expr::Str {
+            value: None,
+            range: node_range(node),
+        },
+        "list" => Expr::List(ts_items(node, rope)),
+        "tuple" | "parenthesized_expression" => Expr::Tuple(ts_items(node, rope)),
+        "dictionary" => Expr::Dict(ts_pairs(node, rope)),
+        "binary_operator" => {
+            match (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            ) {
+                (Some(left), Some(right)) => {
+                    Expr::Binary(Box::new((ts_expr(left, rope), ts_expr(right, rope))))
+                }
+                _ => Expr::Other,
+            }
+        }
+        "call" if ts_callee(node, rope).as_deref() == Some("select") => {
+            let dict = node.child_by_field_name("arguments").and_then(|args| {
+                let mut cursor = args.walk();
+                let first = args
+                    .named_children(&mut cursor)
+                    .find(|c| c.kind() != "comment");
+                first
+            });
+            match dict.map(unparenthesize) {
+                Some(dict) if dict.kind() == "dictionary" => Expr::Select(ts_pairs(dict, rope)),
+                _ => Expr::Other,
+            }
+        }
+        _ => Expr::Other,
+    }
+}
+
+/// Reads an outline from the `starlark` AST.
+struct AstReader<'t> {
+    text: &'t str,
+}
+
+impl AstReader<'_> {
+    fn range(&self, span: starlark::codemap::Span) -> TextRange {
+        TextRange::new(span.begin().get() as usize, span.end().get() as usize)
+    }
+
+    fn source(&self, span: starlark::codemap::Span) -> &str {
+        let range = self.range(span);
+        self.text.get(range.start..range.end).unwrap_or("")
+    }
+
+    fn top_level(&self, stmt: &AstStmt, out: &mut Vec<Statement>) {
+        match &stmt.node {
+            StmtP::Statements(stmts) => {
+                for stmt in stmts {
+                    self.top_level(stmt, out);
+                }
+            }
+            StmtP::Load(load) => {
+                let symbols = load
+                    .args
+                    .iter()
+                    .map(|arg| {
+                        let their = self.range(arg.their.span);
+                        let local = self.range(arg.local.span);
+                        // `"sym"` alone: the local name is the string's.
+                        let range = if local.start >= their.start {
+                            their
+                        } else {
+                            self.range(arg.span())
+                        };
+                        (arg.local.node.ident.clone(), arg.their.node.clone(), range)
+                    })
+                    .collect();
+                let module = self.range(load.module.span);
+                if let Some(name) = string_literal(self.source(load.module.span)) {
+                    out.push(Statement::Load(LoadDecl {
+                        module: name,
+                        module_range: module,
+                        symbols,
+                    }));
+                }
+            }
+            StmtP::Expression(expr) => self.top_level_expr(expr, out),
+            StmtP::For(..) | StmtP::If(..) | StmtP::IfElse(..) => {
+                let mut calls = Vec::new();
+                self.statement_calls(stmt, &mut calls);
+                out.push(Statement::Compound { calls });
+            }
+            _ => {}
+        }
+    }
+
+    fn top_level_expr(&self, expr: &AstExpr, out: &mut Vec<Statement>) {
+        match &expr.node {
+            ExprP::Call(..) => out.extend(self.call(expr).map(Statement::Call)),
+            ExprP::ListComprehension(..) => {
+                let mut calls = Vec::new();
+                self.expr_calls(expr, &mut calls);
+                out.push(Statement::Compound { calls });
+            }
+            _ => {}
+        }
+    }
+
+    /// The statement-level calls of a nested statement.
+    fn statement_calls(&self, stmt: &AstStmt, out: &mut Vec<Call>) {
+        match &stmt.node {
+            StmtP::Statements(stmts) => {
+                for stmt in stmts {
+                    self.statement_calls(stmt, out);
+                }
+            }
+            StmtP::Expression(expr) => self.expr_calls(expr, out),
+            StmtP::For(f) => {
+                self.expr_calls(&f.over, out);
+                self.statement_calls(&f.body, out);
+            }
+            StmtP::If(cond, body) => {
+                self.expr_calls(cond, out);
+                self.statement_calls(body, out);
+            }
+            StmtP::IfElse(cond, branches) => {
+                self.expr_calls(cond, out);
+                self.statement_calls(&branches.0, out);
+                self.statement_calls(&branches.1, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// A call standing in a statement position (the expression itself, or
+    /// a comprehension's body), `load` aside.
+    fn expr_calls(&self, expr: &AstExpr, out: &mut Vec<Call>) {
+        match &expr.node {
+            ExprP::Call(..) => out.extend(self.call(expr)),
+            ExprP::ListComprehension(body, ..) => self.expr_calls(body, out),
+            _ => {}
+        }
+    }
+
+    fn call(&self, expr: &AstExpr) -> Option<Call> {
+        let ExprP::Call(callee, args) = &expr.node else {
+            return None;
+        };
+        let callee = self.source(callee.span).to_string();
+        if callee == "load" {
+            return None;
+        }
+        let args = args
+            .args
+            .iter()
+            .map(|arg| match &arg.node {
+                ArgumentP::Positional(value) => Arg::Positional(self.expr(value)),
+                ArgumentP::Named(name, value) => Arg::Keyword {
+                    name: name.node.clone(),
+                    value: self.expr(value),
+                },
+                ArgumentP::Args(_) | ArgumentP::KwArgs(_) => Arg::Splat,
+            })
+            .collect();
+        Some(Call {
+            callee,
+            range: self.range(expr.span),
+            args,
+            has_error: false,
+        })
+    }
+
+    fn pairs(&self, pairs: &[(AstExpr, AstExpr)]) -> Vec<(Expr, Expr)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (self.expr(k), self.expr(v)))
+            .collect()
+    }
+
+    fn expr(&self, expr: &AstExpr) -> Expr {
+        match &expr.node {
+            ExprP::Literal(AstLiteral::String(_)) => Expr::Str {
+                value: string_literal(self.source(expr.span)),
+                range: self.range(expr.span),
+            },
+            ExprP::Literal(AstLiteral::Bytes(_)) | ExprP::FString(_) => Expr::Str {
+                value: None,
+                range: self.range(expr.span),
+            },
+            ExprP::List(items) => Expr::List(items.iter().map(|i| self.expr(i)).collect()),
+            ExprP::Tuple(items) => Expr::Tuple(items.iter().map(|i| self.expr(i)).collect()),
+            ExprP::Dict(pairs) => Expr::Dict(self.pairs(pairs)),
+            ExprP::Op(left, op, right) if is_arithmetic(*op) => {
+                Expr::Binary(Box::new((self.expr(left), self.expr(right))))
+            }
+            ExprP::Call(callee, args) if self.source(callee.span) == "select" => {
+                match args.args.first().map(|a| &a.node) {
+                    Some(ArgumentP::Positional(dict)) => match &dict.node {
+                        ExprP::Dict(pairs) => Expr::Select(self.pairs(pairs)),
+                        _ => Expr::Other,
+                    },
+                    _ => Expr::Other,
+                }
+            }
+            _ => Expr::Other,
+        }
+    }
+}
+
+/// The operators tree-sitter calls `binary_operator` (not comparisons,
+/// not `and`/`or`).
+fn is_arithmetic(op: BinOp) -> bool {
+    !matches!(
+        op,
+        BinOp::Or
+            | BinOp::And
+            | BinOp::Equal
+            | BinOp::NotEqual
+            | BinOp::Less
+            | BinOp::Greater
+            | BinOp::LessOrEqual
+            | BinOp::GreaterOrEqual
+            | BinOp::In
+            | BinOp::NotIn
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_str;
+
+    /// The two readers of `text`, when both parsers accept it.
+    fn both(text: &str) -> Option<(Outline, Outline)> {
+        let ast = crate::workspace::eval::parse_build("p", text)?;
+        let tree = parse_str(text);
+        if tree.root_node().has_error() {
+            return None;
+        }
+        Some((
+            Outline::from_tree(&tree, &Rope::from_str(text)),
+            Outline::from_ast(&ast, text),
+        ))
+    }
+
+    fn assert_same(text: &str) {
+        let (tree, ast) = both(text).unwrap_or_else(|| panic!("a parser rejects {text:?}"));
+        assert_eq!(tree, ast, "outlines differ for:\n{text}");
+    }
+
+    #[test]
+    fn both_readers_agree_on_build_files() {
+        for text in CORPUS {
+            assert_same(text);
+        }
+    }
+
+    /// Every BUILD file under the directory `BZLS_OUTLINE_CORPUS` (e.g. a
+    /// fetched real tree), when set: the readers agree wherever both
+    /// parsers accept the file.
+    #[test]
+    fn both_readers_agree_on_a_corpus_directory() {
+        let Some(dir) = std::env::var_os("BZLS_OUTLINE_CORPUS") else {
+            return;
+        };
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        let (mut compared, mut rejected, mut differ) = (0, 0, Vec::new());
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = entry.file_name();
+                if name != "BUILD" && name != "BUILD.bazel" {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                match both(&text) {
+                    None => rejected += 1,
+                    Some((tree, ast)) => {
+                        compared += 1;
+                        if tree != ast {
+                            differ.push(path.display().to_string());
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{compared} BUILD files compared, {rejected} rejected by a parser, {} differ",
+            differ.len()
+        );
+        assert!(differ.is_empty(), "outlines differ: {differ:#?}");
+    }
+
+    const CORPUS: &[&str] = &[
+        "",
+        "# just a comment\n",
+        r#"load("//tools:defs.bzl", "my_macro", alias = "their_name")
+load(":local.bzl", "x")
+
+package(default_visibility = ["//visibility:public"])
+
+cc_library(
+    name = "a",  # the library
+    srcs = ["a.cc"] + glob(["*.h"]),
+    deps = [
+        ":b",  # comment in a list
+        "//q",
+    ] + select({
+        # comment in a select
+        "//conditions:default": [":c"],
+        ":opt": [r"raw", '''triple'''],
+    }),
+    copts = ["-DX=\"1\""],
+)
+
+my_macro(name = "m", data = {"k": "//v:w"}, **kwargs)
+exports_files(["a.txt", "b.txt"], visibility = ["//visibility:public"])
+genrule(name = "g", outs = ["x.h", "y.h"], cmd = "touch $@")
+genrule(name = "g2", outs = ("t.h",), cmd = "")
+native.genrule(name = "n", out = "n.txt")
+x = cc_library(name = "assigned")
+"//p:" + name
+(cc_library(name = "paren"))
+"#,
+        r#"[cc_test(name = n, deps = [":" + n]) for n in ["a", "b"]]
+for n in range(3):
+    cc_library(name = "l%d" % n, deps = ["//x"])
+    if n:
+        sh_test(name = "s", data = ["//d"])
+    elif n > 1:
+        py_test(name = "p", srcs = [f"{n}.py"])
+    else:
+        genrule(name = "g", outs = ["o"])
+if select_it(deps = ["//c:c"]):
+    pass
+filegroup(name = "f", srcs = ["a"] if x else ["b"], data = ("//t",) + DEPS)
+alias(name = "al", actual = select({"//c:x": "//a", "//conditions:default": "//b"}) + [])
+config_setting(name = "cs", flag_values = {":flag": "v"}, values = {"define": "a=1"})
+"#,
+        "cc_library(name = \"esc\", srcs = [\"a\\tb\", \"\\u00e9\"], deps = [b\"x\"])\n",
+    ];
+}
