@@ -448,18 +448,27 @@ impl WorkspaceIndex {
                 Some(self.root.join(&package).join("BUILD")).filter(|p| p.is_file())
             };
             let mut inner = self.write();
-            match current {
-                Some(build) => {
-                    inner.packages.insert(package.clone(), build);
-                }
-                None => {
-                    inner.packages.remove(&package);
-                }
-            }
+            let created_or_removed = match current {
+                Some(build) => inner.packages.insert(package.clone(), build).is_none(),
+                None => inner.packages.remove(&package).is_some(),
+            };
             inner.replace(&package, false, None);
             drop(inner);
             *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = None;
-            return vec![package];
+            let mut changed = vec![package.clone()];
+            // The package around it gains or loses the files below (its
+            // globs) and a subpackage (its `subpackages()`).
+            if created_or_removed {
+                // `package_of` starts at the directory above.
+                if let Some(enclosing) = (!package.is_empty())
+                    .then(|| self.package_of(&package))
+                    .flatten()
+                {
+                    self.write().replace(&enclosing, false, None);
+                    changed.push(enclosing);
+                }
+            }
+            return changed;
         }
         // A source file: its package's file list changed.
         if change != FileChange::Changed {
@@ -576,6 +585,11 @@ impl EvalSource for WorkspaceIndex {
         read_text(&base.join(&key.path)).map(Arc::from)
     }
 
+    fn subpackages(&self, package: &str) -> Option<Vec<String>> {
+        self.packages_ready()
+            .then(|| self.direct_subpackages(package))
+    }
+
     fn package_files(&self, package: &str) -> Vec<String> {
         let mut out = Vec::new();
         let dir = self.root.join(package);
@@ -609,6 +623,41 @@ impl EvalSource for WorkspaceIndex {
                 } else {
                     out.push(child);
                 }
+            }
+        }
+        out
+    }
+}
+
+impl WorkspaceIndex {
+    /// The direct subpackages of `package`, from the packages the walk
+    /// found (so `.bazelignore` and nested workspaces count as for every
+    /// other question).
+    fn direct_subpackages(&self, package: &str) -> Vec<String> {
+        let sorted = self.sorted_packages();
+        let prefix = if package.is_empty() {
+            String::new()
+        } else {
+            format!("{package}/")
+        };
+        let start = sorted.partition_point(|p| p.as_str() < prefix.as_str());
+        let mut direct: FastSet<&str> = FastSet::default();
+        let mut out = Vec::new();
+        for candidate in sorted[start..]
+            .iter()
+            .take_while(|p| p.starts_with(&prefix))
+        {
+            let relative = &candidate[prefix.len()..];
+            if relative.is_empty() {
+                continue;
+            }
+            // Inside a subpackage already taken: not direct.
+            let nested = relative
+                .match_indices('/')
+                .any(|(at, _)| direct.contains(&relative[..at]));
+            if !nested {
+                direct.insert(relative);
+                out.push(relative.to_string());
             }
         }
         out
@@ -958,5 +1007,52 @@ mod tests {
         ));
         assert_eq!(resolved("//:examples/y.txt"), Resolution::Unknown);
         assert!(matches!(resolved("//ignored"), Resolution::Unresolved(_)));
+    }
+
+    #[test]
+    fn subpackages_are_the_direct_packages_below() {
+        let dir = TempDir::new("subpackages");
+        let root = &dir.0;
+        write(root, "MODULE.bazel", "");
+        write(
+            root,
+            "BUILD",
+            "[filegroup(name = s + \"_all\") for s in subpackages(include = [\"**\"], exclude = [\"skip\"])]\n\
+             filegroup(name = \"under_a\", srcs = native.subpackages(include = [\"a*\"]))\n",
+        );
+        for package in ["a", "a/b", "c/d", "c/d/e", "a-x", "skip", "ignored"] {
+            write(root, &format!("{package}/BUILD"), "");
+        }
+        write(root, "c/file.txt", "");
+        write(root, ".bazelignore", "ignored\n");
+        let index = WorkspaceIndex::new(root);
+        index.build(&|_| {});
+        assert_eq!(
+            index.direct_subpackages(""),
+            vec!["a", "a-x", "c/d", "skip"]
+        );
+        assert_eq!(index.direct_subpackages("c"), vec!["d"]);
+        let summary = index.summary("").expect("root package");
+        assert!(!summary.decls.open, "{:?}", summary.decls);
+        let names: Vec<&str> = summary
+            .decls
+            .targets
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, vec!["a_all", "a-x_all", "c/d_all", "under_a"]);
+
+        // A new package changes the subpackages of the one around it.
+        write(root, "c/BUILD", "");
+        let changed = index.file_changed(&root.join("c/BUILD"), FileChange::Created);
+        assert_eq!(changed, vec!["c".to_string(), String::new()]);
+        let summary = index.summary("").expect("root package");
+        let names: Vec<&str> = summary
+            .decls
+            .targets
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, vec!["a_all", "a-x_all", "c_all", "under_a"]);
     }
 }

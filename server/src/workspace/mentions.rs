@@ -257,10 +257,13 @@ fn text_or_absolute(key: &str) -> Values {
     }
 }
 
-/// A valid label that names its package (`//p:x`, `@r//p:x`).
+/// A valid label that names its package (`//p:x`, `@r//p:x`), and is not
+/// a target pattern's wildcard (`//p:all`, `//p:*`, `//p:all-targets`, as
+/// flags like `extra_toolchains` take them).
 fn is_absolute_label(text: &str) -> bool {
     (text.starts_with("//") || (text.starts_with('@') && text.contains("//")))
-        && parse_label(text).is_ok()
+        && parse_label(text)
+            .is_ok_and(|label| !matches!(label.name.as_str(), "all" | "*" | "all-targets"))
 }
 
 /// Calls `visit(range, value, strict)` with every mention in an attribute
@@ -455,5 +458,19 @@ filegroup(name = "f", srcs = [":x"])
         );
         let texts: Vec<&str> = got.iter().map(|(t, _, _)| t.as_str()).collect();
         assert_eq!(texts, vec![":x"], "{got:?}");
+    }
+
+    #[test]
+    fn target_pattern_wildcards_are_not_labels_outside_label_attributes() {
+        let got = mentions(
+            r#"
+my_test(name = "t", extra_toolchains = ["//tc:all", "//tc:*", "//tc:all-targets", "//tc:real"])
+filegroup(name = "f", srcs = ["//x:all"])
+"#,
+        );
+        let texts: Vec<&str> = got.iter().map(|(t, _, _)| t.as_str()).collect();
+        // `srcs` takes labels: a wildcard there is checked (Bazel rejects
+        // it unless a target is named so).
+        assert_eq!(texts, vec!["//tc:real", "//x:all"], "{got:?}");
     }
 }

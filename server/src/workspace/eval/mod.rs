@@ -56,6 +56,10 @@ use values::{first_line, Extra, NativeRule, Opaque};
 /// loop iterations), marking the package open.
 pub const MAX_TICKS: u64 = 1_000_000;
 
+/// A BUILD file that tests the truth of more opaque values than this is
+/// open (each one costs an evaluation).
+pub const MAX_TRUTH_FORKS: usize = 4;
+
 /// Where a loaded `.bzl` module lives: repository (`""` = the main
 /// repository; otherwise the name as the `load()` spells it, apparent or
 /// canonical) and path inside it (`tools/defs.bzl`).
@@ -76,6 +80,13 @@ pub trait EvalSource: Sync {
     /// `/`-separated. Directories may be included with a trailing `/`; they
     /// are matched only by `glob(..., exclude_directories = 0)`.
     fn package_files(&self, package: &str) -> Vec<String>;
+    /// For `subpackages()`: the direct subpackages of `package` (the
+    /// packages below it with no package between), package-relative, or
+    /// `None` when they are not known (`subpackages()` is then opaque).
+    fn subpackages(&self, package: &str) -> Option<Vec<String>> {
+        let _ = package;
+        None
+    }
 }
 
 /// The result of evaluating a BUILD file.
@@ -182,6 +193,13 @@ impl Evaluator {
         }
     }
 
+    /// Evaluates a parsed BUILD file. A truth test on an opaque value
+    /// (`if not config.enable_pystar:` with `config` from a repository
+    /// that is not on disk) takes false; the file is then evaluated again
+    /// with each tested value true in turn. When every outcome declares
+    /// the same targets (the test chose a tag, a default attribute), the
+    /// test did not matter; otherwise, or after more than
+    /// [`MAX_TRUTH_FORKS`] tested values, the package is open.
     fn evaluate_ast(
         &self,
         package: &str,
@@ -189,6 +207,45 @@ impl Evaluator {
         ast: AstModule,
         source: &dyn EvalSource,
     ) -> Evaluation {
+        let (mut evaluation, tested) =
+            self.run(package, build_text, ast, source, FastMap::default());
+        if tested.is_empty() {
+            return evaluation;
+        }
+        let same = tested.len() <= MAX_TRUTH_FORKS
+            && tested.iter().all(|what| {
+                let Some(ast) = parse_build(package, build_text) else {
+                    return false;
+                };
+                let assumed = FastMap::from_iter([(what.clone(), true)]);
+                let (other, other_tested) = self.run(package, build_text, ast, source, assumed);
+                same_targets(&other.decls, &evaluation.decls)
+                    && other_tested.iter().all(|t| tested.contains(t))
+            });
+        let values = tested.join("`, `");
+        let reason = if same {
+            format!("tested the truth of `{values}`, whose value is unknown; either way the same targets")
+        } else {
+            evaluation.decls.open = true;
+            format!("tested the truth of `{values}`, whose value is unknown")
+        };
+        if evaluation.open_reasons.len() < state::MAX_REASONS {
+            evaluation.open_reasons.push(reason);
+        }
+        evaluation
+    }
+
+    /// One evaluation of a parsed BUILD file, with the truth `assumed` for
+    /// opaque values; also returns the opaque values tested without an
+    /// assumption.
+    fn run(
+        &self,
+        package: &str,
+        build_text: &str,
+        ast: AstModule,
+        source: &dyn EvalSource,
+        assumed: FastMap<String, bool>,
+    ) -> (Evaluation, Vec<String>) {
         let filename = build_filename(package);
         let loads = ast_loads(&ast);
         let mut calls = FastMap::default();
@@ -203,7 +260,9 @@ impl Evaluator {
             loaded: RefCell::new(Vec::new()),
         };
         let extra = Extra { source };
-        let scope = Scope::enter(Some(PackageState::new(package, &filename, calls)));
+        let mut state = PackageState::new(package, &filename, calls);
+        state.assumed = assumed;
+        let scope = Scope::enter(Some(state));
         let error = Module::with_temp_heap(|module| {
             bind_free_names(&ast, &module);
             let mut eval = StarlarkEvaluator::new(&module);
@@ -224,7 +283,7 @@ impl Evaluator {
                 state.add_target(decl);
             }
         }
-        Evaluation {
+        let evaluation = Evaluation {
             decls: PackageDecls {
                 targets: state.targets,
                 loads,
@@ -237,7 +296,8 @@ impl Evaluator {
                 },
             },
             open_reasons: state.open_reasons,
-        }
+        };
+        (evaluation, state.tested)
     }
 
     /// The cached frozen module `key` (or why it failed), if any.
@@ -313,6 +373,23 @@ impl Evaluator {
     }
 }
 
+/// Whether two evaluations of one BUILD file declare the same targets
+/// (wherever in the file).
+fn same_targets(a: &PackageDecls, b: &PackageDecls) -> bool {
+    let key = |d: &PackageDecls| {
+        let mut targets: Vec<(String, String, Option<String>)> = d
+            .targets
+            .iter()
+            .map(|t| (t.name.clone(), t.kind.clone(), t.generated_by.clone()))
+            .collect();
+        targets.sort();
+        let mut unfollowed = d.unfollowed.clone();
+        unfollowed.sort();
+        (targets, unfollowed, d.unfollowed_outputs.clone(), d.open)
+    };
+    key(a) == key(b)
+}
+
 /// Runs an evaluation of `build_text`; a panic in it gives the static
 /// reading, open.
 fn guarded(build_text: &str, evaluate: impl FnOnce() -> Evaluation) -> Evaluation {
@@ -361,6 +438,13 @@ fn configure<'a>(eval: &mut StarlarkEvaluator<'_, 'a, '_>, loader: &'a Loader<'a
     eval.set_print_handler(&NO_PRINT);
     // Only fails when set twice or to 0.
     let _ = eval.set_max_tick_count(MAX_TICKS);
+}
+
+/// The direct subpackages of `package`, from the evaluator's source.
+fn subpackages_of(eval: &StarlarkEvaluator<'_, '_, '_>, package: &str) -> Option<Vec<String>> {
+    eval.extra
+        .and_then(|e| e.downcast_ref::<Extra>())
+        .and_then(|e| e.source.subpackages(package))
 }
 
 /// The package files of `package`, from the evaluator's source.

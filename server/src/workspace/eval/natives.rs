@@ -322,9 +322,30 @@ fn package_functions(builder: &mut GlobalsBuilder) {
         Ok(NoneType)
     }
 
-    fn subpackages<'v>(args: &Arguments<'v, '_>) -> starlark::Result<Opaque> {
-        let _ = args;
-        Ok(Opaque::new("subpackages()"))
+    /// Bazel's `subpackages(include, exclude, allow_empty)`: the direct
+    /// subpackages matching the patterns, sorted; opaque when the source
+    /// does not know them.
+    fn subpackages<'v>(
+        #[starlark(require = named)] include: Value<'v>,
+        #[starlark(require = named, default = NoneType)] exclude: Value<'v>,
+        #[starlark(require = named, default = false)] allow_empty: bool,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        let include = string_list(include)?;
+        let exclude = string_list(exclude)?;
+        let package = current_package()?;
+        let Some(subpackages) = super::subpackages_of(eval, &package) else {
+            return Ok(eval.heap().alloc(Opaque::new("subpackages()")));
+        };
+        let found = glob_files(&subpackages, &include, &exclude, false);
+        if found.is_empty() && !allow_empty {
+            return Err(starlark::Error::new_other(anyhow::anyhow!(
+                "subpackages pattern {include:?} didn't match anything, but allow_empty is set to False"
+            )));
+        }
+        Ok(eval
+            .heap()
+            .alloc(AllocList(found.iter().map(String::as_str))))
     }
 
     fn exports_files<'v>(

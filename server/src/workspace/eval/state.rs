@@ -19,7 +19,7 @@ use crate::text::TextRange;
 use crate::workspace::package::TargetDecl;
 
 /// At most this many reasons are kept (the first ones).
-const MAX_REASONS: usize = 20;
+pub(super) const MAX_REASONS: usize = 20;
 
 /// What the BUILD file's syntax tree says about one call in it.
 #[derive(Clone, Debug, Default)]
@@ -98,6 +98,12 @@ pub(super) struct PackageState {
     pub unfollowed_outputs: FastSet<String>,
     /// `package_files`, read on the first `glob()`.
     pub files: Option<Arc<Vec<String>>>,
+    /// The truth assumed for opaque values (by their description) when
+    /// the BUILD file tests it.
+    pub assumed: FastMap<String, bool>,
+    /// The opaque values whose truth was tested without an assumption
+    /// (taken as false), in order.
+    pub tested: Vec<String>,
 }
 
 impl PackageState {
@@ -118,6 +124,8 @@ impl PackageState {
             unfollowed: Vec::new(),
             unfollowed_outputs: FastSet::default(),
             files: None,
+            assumed: FastMap::default(),
+            tested: Vec::new(),
         }
     }
 
@@ -142,6 +150,18 @@ impl PackageState {
         }
         self.unfollowed_outputs.extend(outputs);
         self.note(reason);
+    }
+
+    /// The truth of the opaque value `what`: as assumed, else false (and
+    /// recorded as tested).
+    pub fn truth_of(&mut self, what: &str) -> bool {
+        if let Some(truth) = self.assumed.get(what) {
+            return *truth;
+        }
+        if !self.tested.iter().any(|t| t == what) {
+            self.tested.push(what.to_string());
+        }
+        false
     }
 
     /// Records a target; a second target of the same name is dropped

@@ -637,7 +637,24 @@ fn opaque_values_open_the_package_only_when_their_value_matters() {
             "cc_library(name = \"a\", deps = X + [\":b\"], tags = X.tags)\n",
             false,
         ),
-        ("if X:\n    pass\n", true),
+        // A truth test is evaluated both ways: it matters only when the
+        // targets differ.
+        ("if X:\n    pass\n", false),
+        (
+            "T = [\"x\"] if not X else []\ncc_library(name = \"a\", tags = T)\n",
+            false,
+        ),
+        (
+            "if X:\n    cc_library(name = \"a\")\nelse:\n    cc_library(name = \"a\")\n",
+            false,
+        ),
+        ("if X:\n    cc_library(name = \"a\")\n", true),
+        ("if not X:\n    cc_library(name = \"a\")\n", true),
+        (
+            "if X:\n    cc_library(name = \"a\")\nelse:\n    cc_library(name = \"b\")\n",
+            true,
+        ),
+        ("if X.a or X.b or X.c or X.d or X.e:\n    pass\n", true),
         ("for a in X:\n    pass\n", true),
         ("y = X[0]\n", true),
         ("y = len(X)\n", true),

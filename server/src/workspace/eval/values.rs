@@ -185,8 +185,10 @@ impl<'v> StarlarkValue<'v> for Opaque {
     }
 
     fn to_bool(&self) -> bool {
-        self.used("tested the truth of");
-        false
+        // False, unless the evaluation that runs again with the other
+        // outcome assumes true (see `Evaluator::evaluate_ast`); a module's
+        // top level (no package) takes false.
+        super::state::with_state(|s| s.truth_of(&self.what)).unwrap_or(false)
     }
 
     fn write_hash(&self, hasher: &mut StarlarkHasher) -> starlark::Result<()> {
