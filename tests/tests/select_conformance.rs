@@ -500,6 +500,52 @@ ERROR: Analysis of target '//pkg:t' failed; build aborted: \n";
 /// Bazel 2.1.0 predates `--no//pkg:flag` and setting a flag through an
 /// `alias`; bzls accepts both, as later Bazel versions do, so they are
 /// not among the command lines.
+/// Writes `files` as the workspace, then asks Bazel and bzls for
+/// `//pkg:t`'s `srcs` under each command line; returns the disagreements.
+fn compare_command_lines(
+    server: &BazelServer,
+    files: &[(String, String)],
+    command_lines: &[&[&str]],
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (i, args) in command_lines.iter().enumerate() {
+        let case = SelectCase {
+            index: i,
+            files: files.to_vec(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            selects: Vec::new(),
+            static_leaves: Vec::new(),
+            intent: "",
+        };
+        if i == 0 {
+            write_case(server, &case);
+        }
+        let run = run_bazel(server, &case);
+        let answer = read_cquery(run.exit_code, &run.stdout, &run.stderr).unwrap_or_else(|e| {
+            panic!("the oracle's output is not understood: {e}\n{}", run.stderr)
+        });
+        let bzls = run_bzls(server, &case);
+        let agree = match (&answer, bzls.json.as_ref()) {
+            (CqueryAnswer::Labels(labels), Some(json)) => {
+                json["status"] == "ok" && bzls_labels(json).as_ref() == Some(labels)
+            }
+            (CqueryAnswer::Error { class, .. }, Some(json)) => {
+                json["status"] == "error" && json["error"]["class"] == *class
+            }
+            (_, None) => false,
+        };
+        if !agree {
+            failures.push(format!(
+                "{}: Bazel {answer:?}; bzls {}{}",
+                shell_words(&case.args),
+                bzls.raw,
+                bzls.stderr
+            ));
+        }
+    }
+    failures
+}
+
 #[test]
 fn flag_values_and_platforms_match_bazel_2_1_0() {
     let Some(bazel) = bazel_2_1_0() else {
@@ -587,46 +633,167 @@ fn flag_values_and_platforms_match_bazel_2_1_0() {
         ],
     ];
     let server = BazelServer::start(&bazel);
-    let mut failures = Vec::new();
-    for (i, args) in command_lines.iter().enumerate() {
-        let case = SelectCase {
-            index: i,
-            files: files.clone(),
-            args: args.iter().map(|a| a.to_string()).collect(),
-            selects: Vec::new(),
-            static_leaves: Vec::new(),
-            intent: "",
-        };
-        if i == 0 {
-            write_case(&server, &case);
-        }
-        let run = run_bazel(&server, &case);
-        let answer = read_cquery(run.exit_code, &run.stdout, &run.stderr).unwrap_or_else(|e| {
-            panic!("the oracle's output is not understood: {e}\n{}", run.stderr)
-        });
-        let bzls = run_bzls(&server, &case);
-        let agree = match (&answer, bzls.json.as_ref()) {
-            (CqueryAnswer::Labels(labels), Some(json)) => {
-                json["status"] == "ok" && bzls_labels(json).as_ref() == Some(labels)
-            }
-            (CqueryAnswer::Error { class, .. }, Some(json)) => {
-                json["status"] == "error" && json["error"]["class"] == *class
-            }
-            (_, None) => false,
-        };
-        if !agree {
-            failures.push(format!(
-                "{}: Bazel {answer:?}; bzls {}{}",
-                shell_words(&case.args),
-                bzls.raw,
-                bzls.stderr
-            ));
-        }
-    }
+    let failures = compare_command_lines(&server, &files, command_lines);
     say!(
         "flag_values and platforms: {}/{} command lines agree with Bazel 2.1.0",
         command_lines.len() - failures.len(),
         command_lines.len()
+    );
+    drop(server);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Our own `selects` module, shaped as bazel_skylib's documents it (and as
+/// Bazel then sees it): a group is a chain of aliases whose `actual` is a
+/// `select()`. `match_any`: link i points at setting i when it matches,
+/// else at the next link (the last link is the last setting). `match_all`:
+/// link i points at the next link when setting i matches, else at setting
+/// i (which does not match). `with_or` expands tuple keys. Bazel 2.1.0
+/// has no `native.package_relative_label`, so members are written in the
+/// form the BUILD file uses.
+const OUR_SELECTS_BZL: &str = r#"
+def _with_or(input_dict, no_match_error = ""):
+    output = {}
+    for key, value in input_dict.items():
+        keys = key if type(key) == type(()) else (key,)
+        for k in keys:
+            if k in output:
+                fail(k + " appears more than once")
+            output[k] = value
+    return select(output, no_match_error = no_match_error)
+
+def _with_or_dict(input_dict):
+    output = {}
+    for key, value in input_dict.items():
+        for k in (key if type(key) == type(()) else (key,)):
+            output[k] = value
+    return output
+
+def _chain(name, settings, any):
+    if len(settings) == 1:
+        native.alias(name = name, actual = settings[0])
+        return
+    links = [name] + [name + "_" + str(i) for i in range(2, len(settings))]
+    for i in range(len(settings) - 1):
+        following = links[i + 1] if i + 1 < len(links) else settings[-1]
+        if any:
+            branches = {settings[i]: settings[i], "//conditions:default": following}
+        else:
+            branches = {settings[i]: following, "//conditions:default": settings[i]}
+        native.alias(name = links[i], actual = select(branches))
+
+def _config_setting_group(name, match_any = [], match_all = []):
+    if bool(match_any) == bool(match_all):
+        fail("set one of match_any and match_all")
+    _chain(name, match_any or match_all, bool(match_any))
+
+selects = struct(
+    with_or = _with_or,
+    with_or_dict = _with_or_dict,
+    config_setting_group = _config_setting_group,
+)
+"#;
+
+#[test]
+fn config_setting_groups_and_with_or_match_bazel_2_1_0() {
+    let Some(bazel) = bazel_2_1_0() else {
+        return;
+    };
+    let settings = "load(\"@bazel_skylib//lib:selects.bzl\", \"selects\")\n\
+        config_setting(name = \"opt\", values = {\"compilation_mode\": \"opt\"})\n\
+        config_setting(name = \"dbg\", values = {\"compilation_mode\": \"dbg\"})\n\
+        config_setting(name = \"x\", define_values = {\"x\": \"1\"})\n\
+        config_setting(name = \"y\", define_values = {\"y\": \"1\"})\n\
+        config_setting(name = \"z\", values = {\"define\": \"z=1\"})\n\
+        config_setting(name = \"opt_x\", values = {\"compilation_mode\": \"opt\", \"define\": \"x=1\"})\n\
+        config_setting(name = \"x_y_z\", define_values = {\"x\": \"1\", \"y\": \"1\", \"z\": \"1\"})\n\
+        selects.config_setting_group(name = \"opt_or_dbg\", match_any = [\":opt\", \":dbg\"])\n\
+        selects.config_setting_group(name = \"x_or_y_or_z\", match_any = [\":x\", \":y\", \":z\"])\n\
+        selects.config_setting_group(name = \"x_and_y\", match_all = [\":x\", \":y\"])\n\
+        selects.config_setting_group(name = \"x_and_y_and_z\", match_all = [\":x\", \":y\", \":z\"])\n\
+        selects.config_setting_group(name = \"opt_and_x\", match_all = [\":opt\", \":x\"])\n\
+        selects.config_setting_group(name = \"only_y\", match_all = [\":y\"])\n";
+    // One target per question: a select that is ambiguous makes the whole
+    // target an error, which would hide the others.
+    let targets: &[(&str, &str)] = &[
+        (
+            "plain groups and with_or",
+            "select({\":opt_or_dbg\": [\"a1\"], \"//conditions:default\": [\"a0\"]})\n\
+             + select({\":x_or_y_or_z\": [\"b1\"], \"//conditions:default\": [\"b0\"]})\n\
+             + select({\":x_and_y\": [\"c1\"], \"//conditions:default\": [\"c0\"]})\n\
+             + select({\":x_and_y_and_z\": [\"d1\"], \"//conditions:default\": [\"d0\"]})\n\
+             + select({\":only_y\": [\"e1\"], \"//conditions:default\": [\"e0\"]})\n\
+             + selects.with_or({(\":x\", \":dbg\"): [\"f1\"], \"//conditions:default\": [\"f0\"]})",
+        ),
+        (
+            "a group beside one of its members",
+            "select({\":x_and_y\": [\"g1\"], \":x\": [\"g2\"], \"//conditions:default\": [\"g0\"]})",
+        ),
+        (
+            "a group beside a setting that specialises its members",
+            "select({\":opt_and_x\": [\"h1\"], \":opt_x\": [\"h2\"], \"//conditions:default\": [\"h0\"]})",
+        ),
+        (
+            "an any-group beside a member",
+            "select({\":x_or_y_or_z\": [\"i1\"], \":y\": [\"i2\"], \"//conditions:default\": [\"i0\"]})",
+        ),
+        (
+            "an all-group beside a setting of all its flags",
+            "select({\":x_and_y_and_z\": [\"j1\"], \":x_y_z\": [\"j2\"]})",
+        ),
+        (
+            "with_or keys beside a plain key",
+            "selects.with_or({(\":y\", \":z\"): [\"k1\"], \":opt\": [\"k2\"], \"//conditions:default\": [\"k0\"]})",
+        ),
+    ];
+    let command_lines: &[&[&str]] = &[
+        &[],
+        &["-c", "opt"],
+        &["-c", "dbg"],
+        &["--define=x=1"],
+        &["--define=y=1"],
+        &["--define=x=1", "--define=y=1"],
+        &["--define=x=1", "--define=y=1", "--define=z=1"],
+        &["-c", "opt", "--define=x=1"],
+        &["-c", "opt", "--define=x=1", "--define=y=1", "--define=z=1"],
+        &["--define=z=1", "-c", "dbg"],
+    ];
+    let server = BazelServer::start(&bazel);
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (what, srcs) in targets {
+        let mut files: Vec<(String, String)> = vec![
+            (
+                "WORKSPACE".into(),
+                "local_repository(name = \"bazel_skylib\", path = \"third_party/skylib\")\n".into(),
+            ),
+            ("third_party/skylib/WORKSPACE".into(), String::new()),
+            ("third_party/skylib/BUILD".into(), String::new()),
+            ("third_party/skylib/lib/BUILD".into(), String::new()),
+            (
+                "third_party/skylib/lib/selects.bzl".into(),
+                OUR_SELECTS_BZL.into(),
+            ),
+            (
+                "pkg/BUILD".into(),
+                format!("{settings}filegroup(\n    name = \"t\",\n    srcs = {srcs},\n)\n"),
+            ),
+        ];
+        for leaf in "abcdefghijk".chars() {
+            for n in 0..3 {
+                files.push((format!("pkg/{leaf}{n}"), String::new()));
+            }
+        }
+        compared += command_lines.len();
+        failures.extend(
+            compare_command_lines(&server, &files, command_lines)
+                .into_iter()
+                .map(|f| format!("{what}: {f}")),
+        );
+    }
+    say!(
+        "config_setting_group and with_or: {}/{compared} cases agree with Bazel 2.1.0",
+        compared - failures.len(),
     );
     drop(server);
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -76,8 +76,9 @@ pub struct Condition {
     pub defined_at: Option<(String, TextRange)>,
     /// Why the verdict is unknown, when it is.
     pub unknown_because: Option<String>,
-    /// What the condition sets, for Bazel's specialisation rule; `None`
-    /// for groups and conditions that could not be read.
+    /// What the condition sets, for Bazel's specialisation rule (a
+    /// group's are those of the member it resolves to); `None` for
+    /// conditions that could not be read.
     pub settings: Option<SettingsKey>,
 }
 
@@ -264,6 +265,7 @@ fn group(env: &Env<'_>, call: &RuleCall, package: &str, out: &mut Condition, dep
         return unknown(out, "the group's list is not a literal".into());
     };
     let mut verdict = if any { Verdict::No } else { Verdict::Yes };
+    let mut members: Vec<(Verdict, Option<SettingsKey>)> = Vec::new();
     for item in items {
         let Some(member) = item.as_str() else {
             return unknown(out, "a group member is not a string".into());
@@ -278,6 +280,7 @@ fn group(env: &Env<'_>, call: &RuleCall, package: &str, out: &mut Condition, dep
             settings: None,
         };
         resolve_into(env, &inner.label.clone(), &mut inner, depth + 1);
+        members.push((inner.verdict, inner.settings.clone()));
         verdict = if any {
             verdict.or(inner.verdict)
         } else {
@@ -292,9 +295,32 @@ fn group(env: &Env<'_>, call: &RuleCall, package: &str, out: &mut Condition, dep
         }
     }
     out.verdict = verdict;
+    out.settings = chain_end(&members, any);
     if verdict != Verdict::Unknown {
         out.unknown_because = None;
     }
+}
+
+/// The member a group stands for, as Bazel sees it. bazel_skylib makes a
+/// group a chain of aliases, one `select()` per member: `match_any` stops
+/// at the first member that matches, `match_all` at the first that does
+/// not; otherwise the chain ends at the last member. That member's
+/// settings are the group's for the specialisation rule (so a group beside
+/// one of its own members is ambiguous when both match). `None` when an
+/// undecided member comes first.
+fn chain_end(members: &[(Verdict, Option<SettingsKey>)], any: bool) -> Option<SettingsKey> {
+    let last = members.len().checked_sub(1)?;
+    for (i, (verdict, settings)) in members.iter().enumerate() {
+        let stops = match verdict {
+            Verdict::Unknown => return None,
+            Verdict::Yes => any,
+            Verdict::No => !any,
+        };
+        if stops || i == last {
+            return settings.clone();
+        }
+    }
+    None
 }
 
 /// A `config_setting`: every `values`, `define_values`, `flag_values` and

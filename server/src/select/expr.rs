@@ -479,16 +479,23 @@ impl<'s, 't> Reader<'s, 't> {
         Some(entries)
     }
 
-    /// `select({...}, no_match_error = "...")`, with `selects.with_or({...})`
-    /// as its dict.
+    /// `select({...}, no_match_error = "...")`, also with
+    /// `selects.with_or_dict({...})` as its dict, and bazel_skylib's
+    /// `selects.with_or({...}, no_match_error = "...")`, which is a select
+    /// whose tuple keys stand for one key each.
     fn select(&mut self, call: Node<'t>) -> Option<Select> {
         let parts = self.children(call);
         let [function, args] = self.fields_in(parts.clone(), [self.f.function, self.f.arguments]);
         self.stack.truncate(parts.start);
         let function = function?.node;
-        if self.of(function) != "select" {
+        let callee = self.of(function);
+        let dict_keyword = if callee == "select" {
+            "x"
+        } else if callee == "with_or" || callee.ends_with(".with_or") {
+            "input_dict"
+        } else {
             return None;
-        }
+        };
         let args = self.children(args?.node);
         let mut dict = None;
         let mut no_match_error = None;
@@ -506,7 +513,7 @@ impl<'s, 't> Reader<'s, 't> {
                         Some("no_match_error") => {
                             no_match_error = value.and_then(|v| self.string(v));
                         }
-                        Some("x") => dict = value,
+                        Some(name) if name == dict_keyword => dict = value,
                         _ => {}
                     }
                 }
@@ -524,7 +531,7 @@ impl<'s, 't> Reader<'s, 't> {
             opaque: false,
         };
         let mut dict = dict?;
-        // `selects.with_or({("a", "b"): v})`: tuple keys stand for one key each.
+        // `select(selects.with_or_dict({("a", "b"): v}))`.
         if dict.kind == Kind::Call {
             match self.with_or_dict(dict.node) {
                 Some(inner) => dict = inner,
@@ -563,12 +570,12 @@ impl<'s, 't> Reader<'s, 't> {
         Some(select)
     }
 
-    /// The first argument of a `….with_or(...)` call.
+    /// The first argument of a `….with_or_dict(...)` call.
     fn with_or_dict(&mut self, call: Node<'t>) -> Option<Child<'t>> {
         let parts = self.children(call);
         let [callee, args] = self.fields_in(parts.clone(), [self.f.function, self.f.arguments]);
         self.stack.truncate(parts.start);
-        if !self.of(callee?.node).ends_with("with_or") {
+        if !self.of(callee?.node).ends_with("with_or_dict") {
             return None;
         }
         let args = self.children(args?.node);

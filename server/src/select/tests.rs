@@ -287,8 +287,9 @@ filegroup(
     name = "t",
     srcs = select({":lite_alias": ["lite"], "//conditions:default": []}) +
            select({":lite_and_fast": ["both"], "//conditions:default": ["not_both"]}) +
-           select(selects.with_or({(":on_arm", ":on_x86"): ["cpu"]})),
-    data = select({":lite_or_fast": ["any"], "//conditions:default": []}),
+           selects.with_or({(":on_arm", ":on_x86"): ["cpu"]}),
+    data = select({":lite_or_fast": ["any"], "//conditions:default": []}) +
+           select(selects.with_or_dict({(":on_arm", ":on_x86"): ["dict"]})),
 )
 "#;
     check(
@@ -316,7 +317,12 @@ filegroup(
                 //pkg:lite › //flags:mode_alias == "lite": "lite" (default)
                 //pkg:fast › //flags:fast == "true": "true" (`--//flags:fast` from the command line)
               //conditions:default no
-              value: ["any"]
+            data: select -> //pkg:on_arm
+              //pkg:on_arm yes
+                target platform constraint == "//plat:arm64": "//plat:arm64" (`--platforms=//plat:arm` from .bazelrc:1, via --config=arm)
+              //pkg:on_x86 no
+                target platform constraint == "//plat:x86": "//plat:arm64" (`--platforms=//plat:arm` from .bazelrc:1, via --config=arm)
+              value: ["any", "dict"]
         "#]],
     );
     // Host platform: the constraint setting's default applies.

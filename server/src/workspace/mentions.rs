@@ -461,6 +461,23 @@ filegroup(name = "f", srcs = [":x"])
     }
 
     #[test]
+    fn skylib_with_or_keys_are_labels() {
+        let got = mentions(
+            r#"
+filegroup(name = "f", srcs = selects.with_or({(":a", "//b"): [":c"], "//conditions:default": []}))
+filegroup(name = "g", srcs = select(selects.with_or_dict({(":d",): [":e"]})))
+filegroup(name = "h", srcs = other.with_or_nothing({":x": [":y"]}))
+"#,
+        );
+        let texts: Vec<&str> = got.iter().map(|(t, _, _)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![":a", "//b", ":c", "//conditions:default", ":d", ":e"],
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn target_pattern_wildcards_are_not_labels_outside_label_attributes() {
         let got = mentions(
             r#"

@@ -290,20 +290,55 @@ fn ts_expr(node: Node<'_>, rope: &Rope) -> Expr {
                 _ => Expr::Other,
             }
         }
-        "call" if ts_callee(node, rope).as_deref() == Some("select") => {
-            let dict = node.child_by_field_name("arguments").and_then(|args| {
-                let mut cursor = args.walk();
-                let first = args
-                    .named_children(&mut cursor)
-                    .find(|c| c.kind() != "comment");
-                first
-            });
-            match dict.map(unparenthesize) {
-                Some(dict) if dict.kind() == "dictionary" => Expr::Select(ts_pairs(dict, rope)),
-                _ => Expr::Other,
-            }
-        }
+        "call" => match ts_select_dict(node, rope) {
+            Some(dict) => Expr::Select(ts_pairs(dict, rope)),
+            None => Expr::Other,
+        },
         _ => Expr::Other,
+    }
+}
+
+/// The branches' dictionary of a select (see [`SelectForm`]).
+fn ts_select_dict<'t>(call: Node<'t>, rope: &Rope) -> Option<Node<'t>> {
+    let form = SelectForm::of(&ts_callee(call, rope)?)?;
+    let args = call.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let first = args
+        .named_children(&mut cursor)
+        .find(|c| c.kind() != "comment")
+        .map(unparenthesize)?;
+    match (form, first.kind()) {
+        (_, "dictionary") => Some(first),
+        (SelectForm::Select, "call")
+            if ts_callee(first, rope).and_then(|c| SelectForm::of(&c))
+                == Some(SelectForm::WithOrDict) =>
+        {
+            ts_select_dict(first, rope)
+        }
+        _ => None,
+    }
+}
+
+/// The calls whose first argument is a select's branches: `select()`,
+/// bazel_skylib's `selects.with_or()` (a select whose tuple keys stand for
+/// one key each) and `selects.with_or_dict()` (such a dictionary, given
+/// to `select()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SelectForm {
+    Select,
+    WithOr,
+    WithOrDict,
+}
+
+impl SelectForm {
+    fn of(callee: &str) -> Option<SelectForm> {
+        let last = callee.rsplit('.').next().unwrap_or(callee);
+        match last {
+            "select" if callee == "select" => Some(SelectForm::Select),
+            "with_or" => Some(SelectForm::WithOr),
+            "with_or_dict" => Some(SelectForm::WithOrDict),
+            _ => None,
+        }
     }
 }
 
@@ -463,16 +498,31 @@ impl AstReader<'_> {
             ExprP::Op(left, op, right) if is_arithmetic(*op) => {
                 Expr::Binary(Box::new((self.expr(left), self.expr(right))))
             }
-            ExprP::Call(callee, args) if self.source(callee.span) == "select" => {
-                match args.args.first().map(|a| &a.node) {
-                    Some(ArgumentP::Positional(dict)) => match &dict.node {
-                        ExprP::Dict(pairs) => Expr::Select(self.pairs(pairs)),
-                        _ => Expr::Other,
-                    },
-                    _ => Expr::Other,
-                }
-            }
+            ExprP::Call(..) => match self.select_dict(expr) {
+                Some(pairs) => Expr::Select(self.pairs(pairs)),
+                None => Expr::Other,
+            },
             _ => Expr::Other,
+        }
+    }
+
+    /// The branches of a select (see [`SelectForm`]).
+    fn select_dict<'a>(&self, call: &'a AstExpr) -> Option<&'a [(AstExpr, AstExpr)]> {
+        let ExprP::Call(callee, args) = &call.node else {
+            return None;
+        };
+        let form = SelectForm::of(self.source(callee.span))?;
+        let Some(ArgumentP::Positional(first)) = args.args.first().map(|a| &a.node) else {
+            return None;
+        };
+        match (&first.node, form) {
+            (ExprP::Dict(pairs), _) => Some(pairs),
+            (ExprP::Call(inner, _), SelectForm::Select)
+                if SelectForm::of(self.source(inner.span)) == Some(SelectForm::WithOrDict) =>
+            {
+                self.select_dict(first)
+            }
+            _ => None,
         }
     }
 }
@@ -617,6 +667,7 @@ if select_it(deps = ["//c:c"]):
     pass
 filegroup(name = "f", srcs = ["a"] if x else ["b"], data = ("//t",) + DEPS)
 alias(name = "al", actual = select({"//c:x": "//a", "//conditions:default": "//b"}) + [])
+filegroup(name = "w", srcs = selects.with_or({("//c:a", ":b"): ["//v"]}) + select(selects.with_or_dict({"//c:d": [":e"]})))
 config_setting(name = "cs", flag_values = {":flag": "v"}, values = {"define": "a=1"})
 "#,
         "cc_library(name = \"esc\", srcs = [\"a\\tb\", \"\\u00e9\"], deps = [b\"x\"])\n",
