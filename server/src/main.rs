@@ -1,5 +1,7 @@
-/// mimalloc: the index and the evaluator allocate many small, short-lived
-/// values from several threads (see BENCHMARKS.md).
+/// mimalloc: reading the workspace allocates many small, short-lived values
+/// from several threads; mimalloc makes the cold index about 20% faster
+/// than the system allocator. Built without transparent huge pages, it
+/// keeps the system allocator's resident size (see BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
