@@ -268,3 +268,34 @@ fn check_reports_labels_that_point_nowhere() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn check_reports_labels_into_a_local_repository_that_point_nowhere() {
+    let dir = TempDir::new("cli-external");
+    dir.write(
+        "main/WORKSPACE",
+        "local_repository(name = \"dep\", path = \"../dep\")\nhttp_archive(name = \"far\", urls = [])\n",
+    );
+    dir.write(
+        "main/app/BUILD",
+        "cc_binary(\n    name = \"app\",\n    deps = [\"@dep//lib\", \"@dep//lib:utli\", \"@dep//nope\", \"@dep//gen:anything\", \"@far//x:y\"],\n)\n",
+    );
+    dir.write("dep/WORKSPACE", "");
+    dir.write(
+        "dep/lib/BUILD.bazel",
+        "cc_library(name = \"lib\")\ncc_library(name = \"util\")\n",
+    );
+    dir.write(
+        "dep/gen/BUILD",
+        "load(\"//:defs.bzl\", \"generate\")\ngenerate(name = \"g\")\n",
+    );
+    let out = bzls(&dir.path().join("main"), &["check"]);
+    assert_eq!(
+        stdout(&out),
+        "app/BUILD:3:26: error[unresolved-target]: no such target '@dep//lib:utli': target 'utli' not declared in package 'lib'\n\
+         app/BUILD:3:44: error[unresolved-package]: no such package '@dep//nope': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: nope\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

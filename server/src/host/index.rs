@@ -30,6 +30,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use ropey::Rope;
 
+use super::external::ExternalRepository;
 use super::repos::{load_repositories, Repositories};
 use super::workspace::read_bazelignore;
 use crate::analysis::workspace::WorkspaceView;
@@ -149,6 +150,8 @@ pub struct WorkspaceIndex {
     /// The repositories MODULE.bazel and WORKSPACE declare, read when first
     /// asked for; `None` again after one of those files changes.
     repos: RwLock<Option<Arc<Repositories>>>,
+    /// The repositories on disk that labels pointed into, by directory.
+    externals: Mutex<FastMap<PathBuf, Arc<ExternalRepository>>>,
     /// Evaluates the BUILD files a static reading leaves open.
     evaluator: Evaluator,
     /// Every package name, sorted; `None` after the set changed.
@@ -167,6 +170,7 @@ impl WorkspaceIndex {
             bzl_overlay: RwLock::new(FastMap::default()),
             bzl_text_overlay: RwLock::new(FastMap::default()),
             repos: RwLock::new(None),
+            externals: Mutex::new(FastMap::default()),
             evaluator: Evaluator::new(),
             sorted: RwLock::new(None),
         }
@@ -414,6 +418,10 @@ impl WorkspaceIndex {
         ) || file_name.ends_with(".MODULE.bazel")
         {
             *self.repos.write().unwrap_or_else(|p| p.into_inner()) = None;
+            self.externals
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
         }
         if rel.ends_with(".bzl") || rel.ends_with(".scl") {
             if let Ok(mut cache) = self.bzl.lock() {
@@ -883,6 +891,24 @@ impl WorkspaceView for WorkspaceIndex {
 }
 
 impl PackageLookup for WorkspaceIndex {
+    fn repository(&self, name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
+        let path = self.repositories().path_of(name)?.to_path_buf();
+        // A directory that is no repository of its own (`new_local_repository`
+        // of `/usr`, whose BUILD file the WORKSPACE supplies) is not read.
+        if !super::workspace::ROOT_MARKERS
+            .iter()
+            .any(|marker| path.join(marker).is_file())
+        {
+            return None;
+        }
+        let mut externals = self.externals.lock().unwrap_or_else(|p| p.into_inner());
+        let repository = externals
+            .entry(path)
+            .or_insert_with_key(|path| Arc::new(ExternalRepository::new(path)))
+            .clone();
+        Some(repository)
+    }
+
     fn is_package(&self, package: &str) -> bool {
         let inner = self.read();
         inner.packages.contains_key(package) || inner.overlay.contains_key(package)
@@ -956,7 +982,7 @@ impl PackageLookup for WorkspaceIndex {
 mod tests {
     use super::*;
     use crate::workspace::label::parse_label;
-    use crate::workspace::resolve::{resolve, Resolution};
+    use crate::workspace::resolve::{resolve, Resolution, Unresolved};
 
     use crate::fixture::{write_file as write, TempDir};
 
@@ -1007,6 +1033,84 @@ mod tests {
         ));
         assert_eq!(resolved("//:examples/y.txt"), Resolution::Unknown);
         assert!(matches!(resolved("//ignored"), Resolution::Unresolved(_)));
+    }
+
+    #[test]
+    fn labels_into_a_repository_on_disk_are_resolved_there() {
+        let dir = TempDir::new("external");
+        let main = dir.0.join("main");
+        let dep = dir.0.join("dep");
+        write(
+            &main,
+            "WORKSPACE",
+            "local_repository(name = \"dep\", path = \"../dep\")\nhttp_archive(name = \"far\")\n\
+             new_local_repository(name = \"sys\", path = \"../sys\", build_file = \"//:sys.BUILD\")\n",
+        );
+        write(&main, "BUILD", "");
+        write(&dep, "WORKSPACE", "");
+        write(&dir.0, "sys/include/x.h", "");
+        write(
+            &dep,
+            "lib/BUILD.bazel",
+            "cc_library(name = \"lib\", srcs = [\"a.cc\"])\ngenrule(name = \"gen\", outs = [\"gen.h\"], cmd = \"\")\n",
+        );
+        write(&dep, "lib/a.cc", "");
+        write(&dep, "lib/sub/BUILD", "");
+        write(&dep, "lib/sub/x.h", "");
+        write(
+            &dep,
+            "macros/BUILD",
+            "load(\"//:defs.bzl\", \"my_macro\")\nmy_macro(name = \"m\")\n",
+        );
+        let index = WorkspaceIndex::scan(&main);
+        let resolved = |label: &str| resolve(&parse_label(label).expect("label"), "", &index);
+        assert!(matches!(resolved("@dep//lib"), Resolution::Target { .. }));
+        assert!(matches!(
+            resolved("@dep//lib:gen.h"),
+            Resolution::OutputFile { .. }
+        ));
+        assert!(matches!(
+            resolved("@dep//lib:a.cc"),
+            Resolution::SourceFile { .. }
+        ));
+        match resolved("@dep//lib:lbi") {
+            Resolution::Unresolved(Unresolved::Target {
+                message,
+                candidates,
+            }) => {
+                assert_eq!(
+                    message,
+                    "no such target '@dep//lib:lbi': target 'lbi' not declared in package 'lib'"
+                );
+                assert_eq!(candidates, vec!["lib"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match resolved("@dep//lib:sub/x.h") {
+            Resolution::Unresolved(Unresolved::Target { candidates, .. }) => {
+                assert_eq!(candidates, vec!["@dep//lib/sub:x.h"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            resolved("@dep//nope:x"),
+            Resolution::Unresolved(Unresolved::Package { .. })
+        ));
+        // A macro may make it; a repository not on disk is not judged.
+        assert_eq!(resolved("@dep//macros:anything"), Resolution::Unknown);
+        assert_eq!(resolved("@far//x:y"), Resolution::Unknown);
+        assert_eq!(resolved("@sys//:anything"), Resolution::Unknown);
+        assert_eq!(resolved("@@dep//lib:lbi"), Resolution::Unknown);
+        // A changed BUILD file is read again.
+        write(
+            &dep,
+            "lib/BUILD.bazel",
+            "cc_library(name = \"lib\", srcs = [\"a.cc\"])\ncc_library(name = \"lbi\")\n",
+        );
+        assert!(matches!(
+            resolved("@dep//lib:lbi"),
+            Resolution::Target { .. }
+        ));
     }
 
     #[test]

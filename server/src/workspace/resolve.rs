@@ -37,6 +37,11 @@ pub trait PackageLookup {
     fn repo_visibility(&self, _name: &str) -> RepoVisibility {
         RepoVisibility::Undecidable
     }
+    /// The packages of repository `@name` (apparent name) when it is on
+    /// disk; `None` when it is not (its labels are then unknown).
+    fn repository(&self, _name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
+        None
+    }
 }
 
 /// Whether an apparent repository name is visible from the main repository.
@@ -81,23 +86,41 @@ pub enum Unresolved {
     },
 }
 
-/// Resolves `label`, written in a file of package `current`.
+/// Resolves `label`, written in a file of package `current` of the main
+/// repository. A label into another repository is resolved there when
+/// [`PackageLookup::repository`] has it on disk (the packages of the
+/// result are then that repository's), and is `Unknown` otherwise.
 pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Resolution {
     if let Some(special) = label.special() {
         return Resolution::Special(special);
     }
-    if !matches!(label.repo, Repo::Current | Repo::Main) {
-        return Resolution::Unknown;
+    match &label.repo {
+        Repo::Current | Repo::Main => resolve_in(label, current, lookup, ""),
+        Repo::Apparent(name) => match lookup.repository(name) {
+            Some(repository) => resolve_in(label, "", &*repository, &format!("@{name}")),
+            None => Resolution::Unknown,
+        },
+        Repo::Canonical(_) => Resolution::Unknown,
     }
+}
+
+/// Resolves `label` in the repository `lookup` reads, whose labels are
+/// shown with `repo` before `//` (`""` for the main repository).
+fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &str) -> Resolution {
     let package = label.package.as_deref().unwrap_or(current);
-    if package == "external" && !lookup.is_package(package) {
+    if repo.is_empty() && package == "external" && !lookup.is_package(package) {
         // `//external:name`: a `bind()` of the WORKSPACE file.
         return Resolution::Unknown;
     }
     if !lookup.is_package(package) {
+        let shown = if repo.is_empty() {
+            package.to_string()
+        } else {
+            format!("{repo}//{package}")
+        };
         return Resolution::Unresolved(Unresolved::Package {
             message: format!(
-                "no such package '{package}': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: {}",
+                "no such package '{shown}': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: {}",
                 if package.is_empty() { "." } else { package }
             ),
         });
@@ -132,9 +155,9 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
             let rest = segments[i + 1..].join("/");
             return Resolution::Unresolved(Unresolved::Target {
                 message: format!(
-                    "Label '//{package}:{name}' is invalid because '{dir}' is a subpackage; perhaps you meant to put the colon here: '//{dir}:{rest}'?"
+                    "Label '{repo}//{package}:{name}' is invalid because '{dir}' is a subpackage; perhaps you meant to put the colon here: '{repo}//{dir}:{rest}'?"
                 ),
-                candidates: vec![format!("//{dir}:{rest}")],
+                candidates: vec![format!("{repo}//{dir}:{rest}")],
             });
         }
     }
@@ -149,7 +172,9 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
             path,
         };
     }
-    if decls.may_declare(name) || (package.is_empty() && name == "MODULE.bazel.lock") {
+    if decls.may_declare(name)
+        || (repo.is_empty() && package.is_empty() && name == "MODULE.bazel.lock")
+    {
         // `MODULE.bazel.lock` is written by Bazel itself on the first build
         // (and usually not checked in).
         return Resolution::Unknown;
@@ -161,7 +186,7 @@ pub fn resolve(label: &Label, current: &str, lookup: &dyn PackageLookup) -> Reso
             .collect();
     Resolution::Unresolved(Unresolved::Target {
         message: format!(
-            "no such target '//{package}:{name}': target '{name}' not declared in package '{package}'"
+            "no such target '{repo}//{package}:{name}': target '{name}' not declared in package '{package}'"
         ),
         candidates,
     })

@@ -158,6 +158,10 @@ impl PackageLookup for CurrentFirst<'_> {
     fn repo_visibility(&self, name: &str) -> crate::workspace::resolve::RepoVisibility {
         self.view.repo_visibility(name)
     }
+
+    fn repository(&self, name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
+        self.view.repository(name)
+    }
 }
 
 /// Absolute path of a workspace-relative one.
