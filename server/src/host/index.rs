@@ -855,8 +855,8 @@ impl WorkspaceView for WorkspaceIndex {
         names
     }
 
-    fn list_dir(&self, dir: &str) -> Vec<(String, bool)> {
-        let Ok(entries) = std::fs::read_dir(self.root.join(dir)) else {
+    fn list_dir_at(&self, dir: &Path) -> Vec<(String, bool)> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
             return Vec::new();
         };
         entries

@@ -24,15 +24,20 @@ pub struct PackageSummary {
     pub evaluated: bool,
 }
 
-/// The absolute form (`//pkg:name`) of a main-repository label written in
-/// package `current`, or `None` for other repositories and non-labels.
+/// The absolute form of a label written in package `current` of the main
+/// repository: `//pkg:name` in the main repository, `@repo//pkg:name` in
+/// another one named by its apparent name; `None` for `@@canonical`
+/// labels and non-labels.
 pub fn absolute_label(text: &str, current: &str) -> Option<String> {
     let label = parse_label(text).ok()?;
-    if !matches!(label.repo, Repo::Current | Repo::Main) {
-        return None;
-    }
+    let repo = match &label.repo {
+        Repo::Current | Repo::Main => "",
+        Repo::Apparent(name) => name.as_str(),
+        Repo::Canonical(_) => return None,
+    };
     let package = label.package.as_deref().unwrap_or(current);
-    Some(format!("//{package}:{}", label.name))
+    let at = if repo.is_empty() { "" } else { "@" };
+    Some(format!("{at}{repo}//{package}:{}", label.name))
 }
 
 /// Summarises the BUILD file of `package`.
@@ -71,7 +76,9 @@ mod tests {
         assert_eq!(absolute_label("//q", "p").as_deref(), Some("//q:q"));
         assert_eq!(absolute_label("@//q:x", "p").as_deref(), Some("//q:x"));
         assert_eq!(absolute_label("//:x", "p").as_deref(), Some("//:x"));
-        assert_eq!(absolute_label("@r//q:x", "p"), None);
+        assert_eq!(absolute_label("@r//q:x", "p").as_deref(), Some("@r//q:x"));
+        assert_eq!(absolute_label("@r", "p").as_deref(), Some("@r//:r"));
+        assert_eq!(absolute_label("@@r//q:x", "p"), None);
         assert_eq!(absolute_label("//a//b", "p"), None);
         let s = summarize_text("p", "cc_library(name = \"a\", deps = [\":b\", \"//q\"])\n");
         assert_eq!(

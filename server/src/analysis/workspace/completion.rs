@@ -1,12 +1,15 @@
 //! Completion inside strings: `//` → packages, `//pkg:` → its targets and
-//! files, `:` → the current package's targets, `@` → repositories, file names in file
-//! attributes (`srcs`, `hdrs`, `data`, ...), and in `load()` the .bzl files
-//! and the names the loaded file exports.
+//! files, `:` → the current package's targets, `@` → repositories,
+//! `@repo//` and `@repo//pkg:` → the packages, targets and files of a
+//! repository on disk, file names in file attributes (`srcs`, `hdrs`,
+//! `data`, ...), and in `load()` the .bzl files and the names the loaded
+//! file exports.
 
 use super::cursor::string_at;
 use super::definition::load_file;
 use super::{FileContext, WorkspaceView};
 use crate::text::TextRange;
+use crate::workspace::package::PackageDecls;
 
 /// What a completion item names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +101,14 @@ pub fn completion(
         );
         return Some(out);
     }
+    if let Some((name, rest)) = prefix
+        .strip_prefix('@')
+        .and_then(|typed| typed.split_once("//"))
+        .filter(|(name, _)| !name.is_empty() && !name.starts_with('@'))
+    {
+        external(view, name, rest, only_bzl, range, &mut out);
+        return Some(out);
+    }
     if let Some(typed) = prefix.strip_prefix('@') {
         if !typed.contains("//") && !typed.starts_with('@') {
             for name in view.repository_names() {
@@ -123,6 +134,107 @@ pub fn completion(
         files(view, &ctx.package, prefix, "", only_bzl, range, &mut out);
     }
     Some(out)
+}
+
+/// In repository `@name`, when it is on disk: after `@name//`, its
+/// packages and directories one path segment at a time; after
+/// `@name//pkg:`, the package's targets (as its BUILD file declares them)
+/// and files.
+fn external(
+    view: &dyn WorkspaceView,
+    name: &str,
+    rest: &str,
+    only_bzl: bool,
+    range: TextRange,
+    out: &mut Completions,
+) {
+    let Some(root) = view.repository_path(name) else {
+        return;
+    };
+    let is_build = |n: &str| n == "BUILD" || n == "BUILD.bazel";
+    let entries_of = |dir: &str| {
+        let mut entries = view.list_dir_at(&if dir.is_empty() {
+            root.clone()
+        } else {
+            root.join(dir)
+        });
+        entries.sort();
+        entries.retain(|(n, _)| !n.starts_with('.') && !n.starts_with("bazel-"));
+        entries
+    };
+    match rest.split_once(':') {
+        Some((package, typed)) => {
+            let head = format!("@{name}//{package}:");
+            if !only_bzl {
+                let decls = view.repository(name).and_then(|repo| repo.decls(package));
+                targets(decls.as_deref(), typed, &head, range, out);
+            }
+            let (sub, _) = typed.rsplit_once('/').unwrap_or(("", typed));
+            let dir = [package, sub]
+                .iter()
+                .filter(|p| !p.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/");
+            for (entry, is_dir) in entries_of(&dir) {
+                let rel = if sub.is_empty() {
+                    entry.clone()
+                } else {
+                    format!("{sub}/{entry}")
+                };
+                if !rel.starts_with(typed) || is_build(&entry) {
+                    continue;
+                }
+                if is_dir {
+                    let below = root.join(&dir).join(&entry);
+                    let subpackage = view.is_file_at(&below.join("BUILD.bazel"))
+                        || view.is_file_at(&below.join("BUILD"));
+                    if !subpackage {
+                        push(
+                            out,
+                            format!("{head}{rel}/"),
+                            ItemKind::Directory,
+                            None,
+                            range,
+                        );
+                    }
+                } else if !only_bzl || entry.ends_with(".bzl") {
+                    push(out, format!("{head}{rel}"), ItemKind::File, None, range);
+                }
+            }
+        }
+        None => {
+            let base = rest.rfind('/').map_or("", |i| &rest[..i]);
+            for (entry, is_dir) in entries_of(base) {
+                let path = if base.is_empty() {
+                    entry.clone()
+                } else {
+                    format!("{base}/{entry}")
+                };
+                if !is_dir || !path.starts_with(rest) {
+                    continue;
+                }
+                let dir = root.join(&path);
+                if view.is_file_at(&dir.join("BUILD.bazel")) || view.is_file_at(&dir.join("BUILD"))
+                {
+                    push(
+                        out,
+                        format!("@{name}//{path}"),
+                        ItemKind::Package,
+                        None,
+                        range,
+                    );
+                }
+                push(
+                    out,
+                    format!("@{name}//{path}/"),
+                    ItemKind::Directory,
+                    None,
+                    range,
+                );
+            }
+        }
+    }
 }
 
 fn push(
@@ -200,21 +312,30 @@ fn package_contents(
         } else {
             view.decls(package)
         };
-        if let Some(decls) = decls {
-            for decl in &decls.targets {
-                if decl.name.starts_with(typed) && decl.kind != "exports_files" {
-                    push(
-                        out,
-                        format!("{head}{}", decl.name),
-                        ItemKind::Target,
-                        Some(decl.kind.clone()),
-                        range,
-                    );
-                }
-            }
-        }
+        targets(decls.as_deref(), typed, head, range, out);
     }
     files(view, package, typed, head, only_bzl, range, out);
+}
+
+/// The targets `decls` declares whose name starts with `typed`.
+fn targets(
+    decls: Option<&PackageDecls>,
+    typed: &str,
+    head: &str,
+    range: TextRange,
+    out: &mut Completions,
+) {
+    for decl in decls.iter().flat_map(|d| d.targets.iter()) {
+        if decl.name.starts_with(typed) && decl.kind != "exports_files" {
+            push(
+                out,
+                format!("{head}{}", decl.name),
+                ItemKind::Target,
+                Some(decl.kind.clone()),
+                range,
+            );
+        }
+    }
 }
 
 /// Files of `package` (not in subpackages) under the typed path.

@@ -48,7 +48,12 @@ pub trait WorkspaceView: PackageLookup + Sync {
     /// The repository names the main repository can use after `@`, sorted.
     fn repository_names(&self) -> Vec<String>;
     /// Entries of a workspace-relative directory: `(name, is_dir)`.
-    fn list_dir(&self, dir: &str) -> Vec<(String, bool)>;
+    fn list_dir(&self, dir: &str) -> Vec<(String, bool)> {
+        self.list_dir_at(&self.root().join(dir))
+    }
+    /// Entries of a directory anywhere (a repository on disk): `(name,
+    /// is_dir)`, unsorted.
+    fn list_dir_at(&self, dir: &Path) -> Vec<(String, bool)>;
     /// The text of a workspace file (for hovers that quote it).
     fn file_text(&self, path: &Path) -> Option<Arc<str>>;
     /// The directory of repository `@name` (apparent name), when it is on

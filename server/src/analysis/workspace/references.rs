@@ -48,13 +48,16 @@ pub fn references(
     out
 }
 
-/// The absolute label (`//pkg:name`) of the target at `offset`.
+/// The absolute label (`//pkg:name`, `@repo//pkg:name`) of the target at
+/// `offset`.
 pub fn target_at(ctx: &FileContext<'_>, offset: usize) -> Option<String> {
     match cursor_at(ctx.tree, ctx.rope, offset)? {
         Cursor::TargetName { name, .. } if ctx.is_build => {
             Some(format!("//{}:{name}", ctx.package))
         }
-        Cursor::String { value, .. } if ctx.is_build || value.starts_with("//") => {
+        Cursor::String { value, .. }
+            if ctx.is_build || value.starts_with("//") || value.starts_with('@') =>
+        {
             absolute_label(&value, &ctx.package)
         }
         _ => None,

@@ -238,6 +238,29 @@ fn references_find_every_mention() {
 }
 
 #[test]
+fn references_to_a_target_of_another_repository() {
+    let ws = workspace(
+        "//- /WORKSPACE\nlocal_repository(name = \"ext\", path = \"third_party/ext\")\n\
+         //- /third_party/ext/WORKSPACE\n\
+         //- /third_party/ext/lib/BUILD\ncc_library(name = \"util\")\n\
+         //- /app/BUILD\ncc_binary(name = \"a\", deps = [\"@ext//lib:util$0\", \"//lib:util\"])\n\
+         //- /other/BUILD\nfilegroup(name = \"o\", srcs = [\"@ext//lib:util\", \"@ext//lib\"])\n\
+         //- /lib/BUILD\ncc_library(name = \"util\")\n",
+    );
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, true));
+    let mut shown = ws.show(&found);
+    shown.sort();
+    assert_eq!(
+        shown,
+        vec![
+            "app/BUILD:\"@ext//lib:util\"",
+            "other/BUILD:\"@ext//lib:util\"",
+            "third_party/ext/lib/BUILD:\"util\"",
+        ]
+    );
+}
+
+#[test]
 fn native_rule_attributes_are_labels_by_bazels_schema() {
     // Attributes of label type in Bazel 2.1.0 that no convention lists, a
     // dictionary whose values are labels, and text attributes and macro
@@ -372,6 +395,51 @@ fn completion_inside_strings() {
         complete("//- /app/BUILD\nload(\"//tools:defs.bzl\", \"$0\")\n"),
         vec!["my_test"]
     );
+}
+
+#[test]
+fn completion_in_a_repository_on_disk() {
+    let fixture = |app: &str| {
+        format!(
+            "//- /WORKSPACE\nlocal_repository(name = \"ext\", path = \"third_party/ext\")\n\
+             //- /third_party/ext/WORKSPACE\n\
+             //- /third_party/ext/lib/BUILD\ncc_library(name = \"lib\", srcs = [\"lib.cc\"])\ncc_library(name = \"util\")\n\
+             //- /third_party/ext/lib/lib.cc\n\
+             //- /third_party/ext/lib/inc/x.h\n\
+             //- /third_party/ext/lib/deep/BUILD\n\
+             //- /third_party/ext/tools/defs.bzl\n\
+             //- /app/BUILD\n{app}"
+        )
+    };
+    let complete = |app: &str| -> Vec<String> {
+        let ws = workspace(&fixture(app));
+        ws.run(|ctx, at| completion(ctx, &ws.index, at))
+            .map(|c| c.items.into_iter().map(|i| i.text).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        complete("cc_binary(name = \"a\", deps = [\"@ext//$0\"])\n"),
+        vec!["@ext//lib", "@ext//lib/", "@ext//tools/"]
+    );
+    assert_eq!(
+        complete("cc_binary(name = \"a\", deps = [\"@ext//lib/$0\"])\n"),
+        vec!["@ext//lib/deep", "@ext//lib/deep/", "@ext//lib/inc/"]
+    );
+    assert_eq!(
+        complete("cc_binary(name = \"a\", deps = [\"@ext//lib:$0\"])\n"),
+        vec![
+            "@ext//lib:lib",
+            "@ext//lib:util",
+            "@ext//lib:inc/",
+            "@ext//lib:lib.cc"
+        ]
+    );
+    assert_eq!(
+        complete("cc_binary(name = \"a\", deps = [\"@ext//lib:u$0\"])\n"),
+        vec!["@ext//lib:util"]
+    );
+    // A repository that is not on disk offers nothing.
+    assert!(complete("cc_binary(name = \"a\", deps = [\"@far//$0\"])\n").is_empty());
 }
 
 #[test]
