@@ -299,3 +299,38 @@ fn check_reports_labels_into_a_local_repository_that_point_nowhere() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn build_files_of_other_repositories_are_not_checked_as_packages() {
+    let ws = TempDir::new("cli-foreign-build");
+    ws.write(
+        "WORKSPACE",
+        "load(\"//third_party/zlib:workspace.bzl\", zlib = \"repo\")\nzlib()\n",
+    );
+    ws.write(
+        "third_party/zlib/workspace.bzl",
+        "load(\"//third_party:repo.bzl\", \"archive\")\n\n\
+         def repo():\n    archive(name = \"zlib\", build_file = \"//third_party/zlib:BUILD.bazel\")\n\
+         \x20   # Other mentions of a BUILD file do not make it another repository's.\n\
+         \x20   archive(name = \"other\", srcs = [\"//app:BUILD\"], build_file = \"//third_party:other.BUILD\")\n",
+    );
+    ws.write("third_party/repo.bzl", "def archive(**kwargs):\n    pass\n");
+    ws.write("third_party/BUILD", "");
+    // The BUILD file of @zlib: its labels are @zlib's.
+    ws.write(
+        "third_party/zlib/BUILD.bazel",
+        "cc_library(name = \"zlib\", srcs = [\"adler32.c\"], deps = [\"//:config\"])\n",
+    );
+    ws.write("third_party/zlib/BUILD", "");
+    ws.write(
+        "app/BUILD",
+        "cc_binary(name = \"app\", deps = [\"//third_party/zlib\", \"//third_party/zlib:zlbi\"])\n",
+    );
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(
+        stdout(&out),
+        "app/BUILD:1:55: error[unresolved-target]: no such target '//third_party/zlib:zlbi': target 'zlbi' not declared in package 'third_party/zlib'\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+}

@@ -891,6 +891,16 @@ impl WorkspaceView for WorkspaceIndex {
 }
 
 impl PackageLookup for WorkspaceIndex {
+    fn builds_another_repository(&self, package: &str) -> bool {
+        let Some(build) = self.read().packages.get(package).cloned() else {
+            return false;
+        };
+        let Some(rel) = build.strip_prefix(&self.root).ok().and_then(Path::to_str) else {
+            return false;
+        };
+        self.repositories().foreign_build_files.contains(rel)
+    }
+
     fn repository(&self, name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
         let path = self.repositories().path_of(name)?.to_path_buf();
         // A directory that is no repository of its own (`new_local_repository`

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use ropey::Rope;
 
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FastSet};
 use crate::workspace::label::{parse_label, Repo};
 use crate::workspace::repos::{module_repos, workspace_repos, RepoDecl, RepoSet, RepoSource};
 
@@ -41,6 +41,11 @@ pub struct Repositories {
     pub set: RepoSet,
     /// Apparent name → the repository's directory, for those found.
     pub on_disk: FastMap<String, PathBuf>,
+    /// Workspace-relative paths of the workspace's BUILD files that a
+    /// repository rule uses as another repository's BUILD file
+    /// (`build_file = "//third_party/zlib:BUILD.bazel"`), found by
+    /// [`foreign_build_files`].
+    pub foreign_build_files: FastSet<String>,
 }
 
 impl Repositories {
@@ -106,7 +111,98 @@ pub fn load_repositories(root: &Path) -> Repositories {
         }
     }
     let on_disk = find_on_disk(root, &set);
-    Repositories { set, on_disk }
+    Repositories {
+        set,
+        on_disk,
+        foreign_build_files: foreign_build_files(root),
+    }
+}
+
+/// At most this many `.bzl` files are read looking for foreign BUILD files.
+const MAX_SCANNED_BZL: usize = 256;
+
+/// The workspace's `BUILD`/`BUILD.bazel` files given as a `build_file`
+/// (a main-repository label, as a string or in `Label(...)`) in the files
+/// that declare repositories (`WORKSPACE`, `WORKSPACE.bazel`,
+/// `WORKSPACE.bzlmod`, `MODULE.bazel`) or in the main-repository `.bzl`
+/// files they load, transitively: a repository rule given such a file
+/// (`build_file = "//third_party/zlib:BUILD.bazel"`) makes it the BUILD
+/// file of another repository, whose labels are that repository's.
+pub fn foreign_build_files(root: &Path) -> FastSet<String> {
+    let mut found = FastSet::default();
+    let mut queue: Vec<PathBuf> = [
+        "WORKSPACE",
+        "WORKSPACE.bazel",
+        "WORKSPACE.bzlmod",
+        "MODULE.bazel",
+    ]
+    .iter()
+    .map(|name| root.join(name))
+    .collect();
+    let mut seen: FastSet<PathBuf> = FastSet::default();
+    while let Some(path) = queue.pop() {
+        if seen.len() >= MAX_SCANNED_BZL + 4 || !seen.insert(path.clone()) {
+            continue;
+        }
+        let Some((tree, rope)) = read_starlark(&path) else {
+            continue;
+        };
+        let package = path
+            .parent()
+            .and_then(|dir| dir.strip_prefix(root).ok())
+            .and_then(Path::to_str)
+            .unwrap_or("")
+            .to_string();
+        let main_label = |text: &str| {
+            parse_label(text)
+                .ok()
+                .filter(|l| matches!(l.repo, Repo::Current | Repo::Main))
+                .map(|l| {
+                    let dir = l.package.clone().unwrap_or_else(|| package.clone());
+                    if dir.is_empty() {
+                        l.name
+                    } else {
+                        format!("{dir}/{}", l.name)
+                    }
+                })
+        };
+        for load in crate::workspace::package::load_decls(&tree, &rope) {
+            if let Some(file) = main_label(&load.module) {
+                queue.push(root.join(file));
+            }
+        }
+        crate::syntax::walk_preorder(tree.root_node(), |node| {
+            if node.kind() != "keyword_argument" {
+                return true;
+            }
+            let is_build_file = node
+                .child_by_field_name("name")
+                .is_some_and(|n| rope.byte_slice(n.byte_range()) == "build_file");
+            let value = node
+                .child_by_field_name("value")
+                .and_then(|value| match value.kind() {
+                    "string" => Some(value),
+                    // `Label("//third_party/zlib:BUILD.bazel")`.
+                    "call" => value
+                        .child_by_field_name("arguments")
+                        .and_then(|args| args.named_child(0))
+                        .filter(|arg| arg.kind() == "string"),
+                    _ => None,
+                });
+            let file = value
+                .filter(|_| is_build_file)
+                .and_then(|v| crate::analysis::symbols::string_literal_value(v, &rope))
+                .and_then(|text| main_label(&text));
+            if let Some(file) = file {
+                let base = file.rsplit('/').next().unwrap_or(&file);
+                if (base == "BUILD" || base == "BUILD.bazel") && file != base {
+                    found.insert(file);
+                }
+            }
+            true
+        });
+    }
+    found
 }
 
 /// `<output_base>/external`, through the `bazel-<basename>` symlink.

@@ -19,13 +19,18 @@ use super::resolve::{
 use crate::analysis::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
 use crate::text::TextRange;
 
-/// The label diagnostics of the BUILD file of `package`.
+/// The label diagnostics of the BUILD file of `package`; none when a
+/// repository rule uses that file as another repository's BUILD file (its
+/// labels and loads are that repository's).
 pub fn label_diagnostics(
     tree: &Tree,
     rope: &Rope,
     package: &str,
     lookup: &dyn PackageLookup,
 ) -> Vec<Diagnostic> {
+    if lookup.builds_another_repository(package) {
+        return Vec::new();
+    }
     let mut out = load_diagnostics(tree, rope, package, lookup);
     for mention in label_mentions(tree, rope) {
         check_label(

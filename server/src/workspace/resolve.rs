@@ -37,6 +37,12 @@ pub trait PackageLookup {
     fn repo_visibility(&self, _name: &str) -> RepoVisibility {
         RepoVisibility::Undecidable
     }
+    /// The BUILD file of `package` is used by a repository rule as another
+    /// repository's BUILD file (`build_file = "//third_party/zlib:BUILD.bazel"`):
+    /// its labels are that repository's, not the main repository's.
+    fn builds_another_repository(&self, _package: &str) -> bool {
+        false
+    }
     /// The packages of repository `@name` (apparent name) when it is on
     /// disk; `None` when it is not (its labels are then unknown).
     fn repository(&self, _name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {

@@ -167,6 +167,10 @@ impl PackageLookup for CurrentFirst<'_> {
     fn repository(&self, name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
         self.view.repository(name)
     }
+
+    fn builds_another_repository(&self, package: &str) -> bool {
+        self.view.builds_another_repository(package)
+    }
 }
 
 /// Absolute path of a workspace-relative one.
