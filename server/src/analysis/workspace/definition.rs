@@ -12,6 +12,7 @@ use crate::syntax::node_range;
 use crate::text::TextRange;
 use crate::workspace::bzl::{Global, GlobalKind};
 use crate::workspace::label::{parse_label, Repo, Special};
+use crate::workspace::package::may_be_made_by;
 use crate::workspace::resolve::{resolve, resolve_load, LoadResolution, PackageLookup, Resolution};
 
 /// How many re-exports are followed before giving up (a cycle).
@@ -211,7 +212,19 @@ pub(super) fn label_definition(
         }),
         Resolution::Special(Special::PackageSpec) => build_file(label.package.as_deref()?),
         Resolution::Special(_) => None,
-        Resolution::Unknown | Resolution::Unresolved(_) => {
+        Resolution::Unknown => {
+            // A name a macro or rule bzls cannot follow may make: the call
+            // whose `name` it is made from, else the package's BUILD file.
+            let package = label.package.as_deref().unwrap_or(&ctx.package);
+            if !lookup.is_package(package) {
+                return None;
+            }
+            match maker_of(ctx, view, package, &label.name) {
+                Some(range) => in_build(package, range),
+                None => build_file(package),
+            }
+        }
+        Resolution::Unresolved(_) => {
             // `//pkg` where `pkg` has no target of that name: its BUILD file.
             let package = label.package.as_deref()?;
             let last = package.rsplit('/').next().unwrap_or(package);
@@ -220,6 +233,33 @@ pub(super) fn label_definition(
                 .flatten()
         }
     }
+}
+
+/// The `name` string of the call in `package`'s BUILD file that may make
+/// target `name` (`x_cc_proto` from `my_proto(name = "x_proto")`; see
+/// [`may_be_made_by`]), read statically: of several, one whose whole name
+/// the target holds, then the longest.
+fn maker_of(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    package: &str,
+    name: &str,
+) -> Option<TextRange> {
+    let text: std::sync::Arc<str> = if ctx.is_build && package == ctx.package {
+        ctx.rope.to_string().into()
+    } else {
+        view.file_text(&view.build_file(package)?)?
+    };
+    let tree = crate::syntax::parse_str(&text);
+    let decls = crate::workspace::package::package_decls(&tree, &ropey::Rope::from_str(&text));
+    decls
+        .targets
+        .iter()
+        .filter(|t| t.generated_by.is_none() && may_be_made_by(&t.name, name))
+        // A call whose whole name is in the target's comes first (`x` for
+        // `x_test`, before `x_proto` whose stem is `x`).
+        .max_by_key(|t| (name.contains(t.name.as_str()), t.name.len()))
+        .map(|t| t.name_range)
 }
 
 fn identifier_definition(

@@ -127,6 +127,32 @@ fn with_cursor(file: &str) -> String {
 }
 
 #[test]
+fn labels_a_macro_may_make_go_to_its_call() {
+    let def = |app: &str| {
+        workspace(&format!(
+            "//- /MODULE.bazel\n\
+             //- /protos/BUILD\nload(\"@unfetched//:defs.bzl\", \"my_proto\")\n\
+             my_proto(name = \"x_proto\", srcs = [\"x.proto\"])\nmy_proto(name = \"x_proto_lite\")\nmy_proto(name = \"y\")\n\
+             //- /app/BUILD\n{app}"
+        ))
+        .definition()
+    };
+    // `x_cc_proto` keeps the stem of `x_proto`.
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"//protos:x_cc_proto$0\"])\n"),
+        vec!["protos/BUILD:\"x_proto\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"//protos:x_proto_lite_java$0\"])\n"),
+        vec!["protos/BUILD:\"x_proto_lite\""]
+    );
+    assert_eq!(
+        def("cc_binary(name = \"a\", deps = [\"//protos:y_test$0\"])\n"),
+        vec!["protos/BUILD:\"y\""]
+    );
+}
+
+#[test]
 fn labels_go_to_their_targets() {
     let def = |app: &str| workspace(&with_cursor(&format!("//- /app/BUILD\n{app}"))).definition();
     assert_eq!(
