@@ -3,7 +3,8 @@
 
 For each tree given, picks random main-repository labels in the `deps`,
 `srcs` and `data` of package BUILD files (outside the directories its
-`.bazelignore` removes, which are no part of its main repository),
+`.bazelignore` removes, which are no part of its main repository, and not
+on commented-out lines),
 misspells each once (a letter
 substituted, dropped, doubled or swapped, in the target name or, for one
 case in ten, in the package path), runs `bzls check --format json`, and
@@ -92,6 +93,11 @@ def candidates(tree, path, text):
         body_start = attr.start(2)
         for s in STRING.finditer(attr.group(2)):
             label = s.group(1)
+            start = body_start + s.start(1)
+            line = text[text.rfind("\n", 0, start) + 1:start]
+            if "#" in line:
+                # A commented-out line is no label.
+                continue
             if not label or "$" in label or "{" in label or label.startswith("@") and not label.startswith("@//"):
                 continue
             lab = label[1:] if label.startswith("@//") else label
@@ -108,7 +114,7 @@ def candidates(tree, path, text):
                 pkg, name = package, lab
             if not name:
                 continue
-            yield body_start + s.start(1), label, pkg, name
+            yield start, label, pkg, name
 
 
 def exists(tree, pkg, name):

@@ -153,6 +153,25 @@ fn labels_a_macro_may_make_go_to_its_call() {
 }
 
 #[test]
+fn external_labels_go_to_their_bind() {
+    let found = workspace(
+        "//- /WORKSPACE\nbind(name = \"zlib\", actual = \"@net_zlib//:zlib\")\n\
+         //- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//external:zlib$0\"])\n",
+    )
+    .definition();
+    assert_eq!(found, vec!["WORKSPACE:\"zlib\""]);
+    // Made by a macro of a loaded .bzl file.
+    let found = workspace(
+        "//- /WORKSPACE\nload(\"//tools:deps.bzl\", \"deps\")\ndeps()\n\
+         //- /tools/BUILD\n\
+         //- /tools/deps.bzl\ndef deps():\n    native.bind(name = \"config\", actual = \"//tools:config\")\n\
+         //- /app/BUILD\ncc_binary(name = \"a\", data = [\"//external:config$0\"])\n",
+    )
+    .definition();
+    assert_eq!(found, vec!["tools/deps.bzl:\"config\""]);
+}
+
+#[test]
 fn labels_go_to_their_targets() {
     let def = |app: &str| workspace(&with_cursor(&format!("//- /app/BUILD\n{app}"))).definition();
     assert_eq!(
