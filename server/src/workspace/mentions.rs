@@ -2,7 +2,9 @@
 //!
 //! Which strings are labels:
 //! - in a call to a native rule (one Bazel 2.1.0 has, not loaded from a
-//!   .bzl file), every string of an attribute whose type in Bazel's schema
+//!   .bzl file, or a rule set's version of it loaded from its repository,
+//!   see `KNOWN_RULES` in [`super::package`]), every string of an
+//!   attribute whose type in Bazel's schema
 //!   ([`super::schema`]) is a label type: `label`, `label_list`, a nodep
 //!   `string(_list)` like `visibility`; the keys of a
 //!   `label_keyed_string_dict` (`flag_values`), the values of a
@@ -32,8 +34,9 @@ use tree_sitter::Tree;
 
 use super::label::parse_label;
 use super::outline::{Arg, Call, Expr, Outline, Statement};
+use super::package::is_known_rule;
 use super::schema::{self, AttrSchema, LabelPlaces};
-use crate::hash::FastSet;
+use crate::hash::FastMap;
 use crate::text::TextRange;
 
 /// Attributes whose strings are labels, by Bazel's conventions: used where
@@ -146,14 +149,19 @@ pub fn label_mentions(tree: &Tree, rope: &Rope) -> Vec<Mention> {
 /// Every label string of a BUILD file's outline, in text order.
 pub fn outline_mentions(outline: &Outline) -> Vec<Mention> {
     let mut out = Vec::new();
-    let loaded: FastSet<&str> = outline
+    // Local name → (module, exported name) of every loaded symbol.
+    let loaded: FastMap<&str, (&str, &str)> = outline
         .statements
         .iter()
         .filter_map(|s| match s {
             Statement::Load(load) => Some(load),
             _ => None,
         })
-        .flat_map(|l| l.symbols.iter().map(|(local, _, _)| local.as_str()))
+        .flat_map(|l| {
+            l.symbols.iter().map(|(local, exported, _)| {
+                (local.as_str(), (l.module.as_str(), exported.as_str()))
+            })
+        })
         .collect();
     for statement in &outline.statements {
         match statement {
@@ -169,18 +177,24 @@ pub fn outline_mentions(outline: &Outline) -> Vec<Mention> {
     out
 }
 
-fn call_mentions(call: &Call, loaded: &FastSet<&str>, out: &mut Vec<Mention>) {
+fn call_mentions(call: &Call, loaded: &FastMap<&str, (&str, &str)>, out: &mut Vec<Mention>) {
     if call.has_error {
         // A call with a syntax error in it (typing in progress) may not be
         // what it seems: its strings are not read.
         return;
     }
     let callee = call.callee.as_str();
-    // A loaded rule or macro names its attributes as it likes: only the
+    // A native rule has Bazel's schema, and so has a rule set's own
+    // version of it (`cc_library` from `@rules_cc//cc:defs.bzl`). Another
+    // loaded rule or macro names its attributes as it likes: only the
     // strongest conventions are taken as labels there.
-    let is_loaded = loaded.contains(callee);
-    // A native rule has Bazel's schema.
-    let native = (!is_loaded).then(|| schema::rule_schema(callee)).flatten();
+    let (is_loaded, native) = match loaded.get(callee) {
+        Some((module, exported)) if is_known_rule(module, exported) => {
+            (true, schema::rule_schema(exported))
+        }
+        Some(_) => (true, None),
+        None => (false, schema::rule_schema(callee)),
+    };
     for arg in &call.args {
         let Arg::Keyword { name: key, value } = arg else {
             continue;
@@ -435,6 +449,26 @@ new_native_rule(name = "n", tools = [":t"], launcher = ":l")
                 (":d", "deps", true),
                 (":f", "flag_values", true),
                 (":t", "tools", true),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_rule_sets_version_of_a_native_rule_has_its_schema() {
+        let got = mentions(
+            r#"
+load("@rules_cc//cc:defs.bzl", "cc_library")
+load("@rules_java//java:defs.bzl", my_binary = "java_binary")
+cc_library(name = "a", linkstamp = ":stamp", implementation_deps = [":i"], copts = ["//not:a_label"])
+my_binary(name = "b", launcher = ":l", main_class = "Main")
+"#,
+        );
+        assert_eq!(
+            got,
+            expect(&[
+                (":stamp", "linkstamp", true),
+                (":i", "implementation_deps", true),
+                (":l", "launcher", true),
             ])
         );
     }

@@ -420,15 +420,20 @@ pub fn outline_decls(outline: &Outline) -> PackageDecls {
             }
             continue;
         }
-        // A native rule: not loaded, known to Bazel's schema.
-        let is_loaded = out
-            .loads
-            .iter()
-            .any(|l| l.symbols.iter().any(|(local, _, _)| local == callee));
-        let native = if is_loaded {
-            None
-        } else {
-            schema::rule_schema(callee)
+        // A native rule (not loaded, known to Bazel's schema), or a rule
+        // set's version of one, has Bazel's schema.
+        let loaded_as = out.loads.iter().find_map(|l| {
+            l.symbols
+                .iter()
+                .find(|(local, _, _)| local == callee)
+                .map(|(_, exported, _)| (l.module.as_str(), exported.as_str()))
+        });
+        let native = match loaded_as {
+            Some((module, exported)) if is_known_rule(module, exported) => {
+                schema::rule_schema(exported)
+            }
+            Some(_) => None,
+            None => schema::rule_schema(callee),
         };
         rule_decls(call, native, &mut out);
     }
@@ -439,7 +444,7 @@ pub fn outline_decls(outline: &Outline) -> PackageDecls {
 /// rule, exactly its output attributes in Bazel's schema (`genrule.outs`;
 /// Bazel rejects attributes a rule does not have); for any other call,
 /// `out` or `outs` (genrule and the rules shaped like it).
-fn is_output_attribute(native: Option<&RuleSchema>, key: &str) -> bool {
+pub(crate) fn is_output_attribute(native: Option<&RuleSchema>, key: &str) -> bool {
     match native {
         Some(rule) => rule.attribute(key).is_some_and(|a| a.is_output()),
         None => key == "out" || key == "outs",

@@ -362,7 +362,7 @@ fn package_functions(builder: &mut GlobalsBuilder) {
         args: &Arguments<'v, '_>,
         eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
-        record_rule("package_group", args, eval, &[])
+        record_rule("package_group", true, args, eval, &[])
     }
 
     fn existing_rule<'v>(

@@ -130,7 +130,6 @@ licenses(["notice"])
             a.h genrule <- gen at "a.h" in genrule(name = "
             sub/b.h genrule <- gen at "sub/b.h" in genrule(name = "
             one genrule at "one" in genrule(name = "
-            one.txt genrule <- one at "one.txt" in genrule(name = "
             LICENSE exports_files at "LICENSE" in exports_files(["
             data/x.json exports_files at "data/x.json" in exports_files(["
             friends package_group at "friends" in package_group(na
@@ -805,5 +804,23 @@ fn bazel_skylib_lib_modules_have_stand_ins() {
             g_b_c filegroup at "g" in gen(name = "g",
             closed
         "#]],
+    );
+}
+
+#[test]
+fn native_outputs_come_from_the_schema_when_evaluated() {
+    let build = "genrule(name = \"g\", outs = [\"g.h\"], cmd = \"\")\n\
+                 filegroup(name = \"f\", srcs = [], out = \"not_an_output\")\n\
+                 cc_library(name = \"c\", outs = [\"not_an_output_either\"])\n";
+    let evaluation = Evaluator::new().evaluate("pkg", build, &Memory::default());
+    let names: Vec<(&str, Option<&str>)> = evaluation
+        .decls
+        .targets
+        .iter()
+        .map(|t| (t.name.as_str(), t.generated_by.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("g", None), ("g.h", Some("g")), ("f", None), ("c", None)]
     );
 }

@@ -380,9 +380,11 @@ fn expand_template(template: &str, attrs: &[(String, Value<'_>)]) -> Option<Stri
 }
 
 /// Records the target a rule call makes (and its output files), in the
-/// package being evaluated. Rules take keyword arguments only.
+/// package being evaluated. Rules take keyword arguments only. `native`:
+/// a rule Bazel defines, whose output attributes are those of its schema.
 pub(super) fn record_rule<'v>(
     kind: &str,
+    native: bool,
     args: &Arguments<'v, '_>,
     eval: &mut Evaluator<'v, '_, '_>,
     templates: &[(String, String)],
@@ -404,12 +406,18 @@ pub(super) fn record_rule<'v>(
         return Ok(Value::new_none());
     };
     let mut outputs: Vec<String> = Vec::new();
-    for key in ["out", "outs"] {
-        if let Some((_, value)) = attrs.iter().find(|(k, _)| k == key) {
-            match strings_of(*value) {
-                Some(files) => outputs.extend(files),
-                None => mark_open(|| format!("`{key}` of `{name}` is not a list of strings")),
-            }
+    // A native rule's output attributes are those of Bazel's schema
+    // (`genrule.outs`); other calls take `out` and `outs`.
+    let schema = native
+        .then(|| crate::workspace::schema::rule_schema(kind))
+        .flatten();
+    for (key, value) in &attrs {
+        if !crate::workspace::package::is_output_attribute(schema, key) {
+            continue;
+        }
+        match strings_of(*value) {
+            Some(files) => outputs.extend(files),
+            None => mark_open(|| format!("`{key}` of `{name}` is not a list of strings")),
         }
     }
     for (_, template) in templates {
@@ -502,7 +510,7 @@ impl<'v> StarlarkValue<'v> for NativeRule {
         args: &Arguments<'v, '_>,
         eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
-        record_rule(&self.kind, args, eval, &[])
+        record_rule(&self.kind, true, args, eval, &[])
     }
 }
 
@@ -582,7 +590,7 @@ impl<'v> StarlarkValue<'v> for StarlarkRule {
                 }
             }
         }
-        record_rule(self.kind(), args, eval, &templates)
+        record_rule(self.kind(), false, args, eval, &templates)
     }
 
     fn export_as(
