@@ -151,10 +151,27 @@ impl TestServer {
 
     /// Sends `initialize` + `initialized`; returns the `InitializeResult`.
     pub fn initialize(&mut self, capabilities: Value) -> Value {
-        let response = self.request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": capabilities}),
-        );
+        self.initialize_workspace(None, capabilities, Value::Null)
+    }
+
+    /// Sends `initialize` (with the workspace `root`, when given, and the
+    /// `initializationOptions`, when not null) + `initialized`; returns the
+    /// `InitializeResult`, panicking when the server answers an error.
+    pub fn initialize_workspace(
+        &mut self,
+        root: Option<&std::path::Path>,
+        capabilities: Value,
+        options: Value,
+    ) -> Value {
+        let mut params = json!({
+            "processId": null,
+            "rootUri": root.map(uri),
+            "capabilities": capabilities,
+        });
+        if !options.is_null() {
+            params["initializationOptions"] = options;
+        }
+        let response = self.request("initialize", params);
         let result = response.get("result").cloned().unwrap_or_else(|| {
             panic!("initialize failed: {response}");
         });

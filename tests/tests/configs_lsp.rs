@@ -26,21 +26,12 @@ fn fixture() -> TempDir {
 
 fn start(ws: &TempDir, options: Value) -> TestServer {
     let mut server = TestServer::spawn();
-    let response = server.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "rootUri": uri(ws.path()),
-            "capabilities": {},
-            "initializationOptions": options,
-        }),
-    );
+    let result = server.initialize_workspace(Some(ws.path()), json!({}), options);
     assert_eq!(
-        response["result"]["capabilities"]["executeCommandProvider"]["commands"],
+        result["capabilities"]["executeCommandProvider"]["commands"],
         json!(["bzls.setActiveConfig"]),
-        "{response}"
+        "{result}"
     );
-    server.notify("initialized", json!({}));
     server
 }
 

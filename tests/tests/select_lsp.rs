@@ -42,22 +42,17 @@ fn position(text: &str, needle: &str) -> Value {
 
 fn start(ws: &TempDir) -> TestServer {
     let mut server = TestServer::spawn();
-    let response = server.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "rootUri": uri(ws.path()),
-            "capabilities": {"workspace": {
-                "inlayHint": {"refreshSupport": true},
-                "codeLens": {"refreshSupport": true},
-            }},
-            "initializationOptions": {"bzls": {"rc": {"homeRc": false, "systemRc": false}}},
-        }),
+    let result = server.initialize_workspace(
+        Some(ws.path()),
+        json!({"workspace": {
+            "inlayHint": {"refreshSupport": true},
+            "codeLens": {"refreshSupport": true},
+        }}),
+        json!({"bzls": {"rc": {"homeRc": false, "systemRc": false}}}),
     );
-    let caps = &response["result"]["capabilities"];
+    let caps = &result["capabilities"];
     assert_eq!(caps["inlayHintProvider"], json!(true), "{caps}");
     assert!(caps["codeLensProvider"].is_object(), "{caps}");
-    server.notify("initialized", json!({}));
     server
 }
 

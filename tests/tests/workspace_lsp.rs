@@ -30,19 +30,14 @@ fn fixture() -> TempDir {
 /// for indexing to end.
 fn start(ws: &TempDir) -> TestServer {
     let mut server = TestServer::spawn();
-    let response = server.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "rootUri": uri(ws.path()),
-            "capabilities": {"window": {"workDoneProgress": true}},
-        }),
+    let result = server.initialize_workspace(
+        Some(ws.path()),
+        json!({"window": {"workDoneProgress": true}}),
+        Value::Null,
     );
-    assert!(response.get("result").is_some(), "{response}");
-    let caps = &response["result"]["capabilities"];
+    let caps = &result["capabilities"];
     assert_eq!(caps["workspaceSymbolProvider"], json!(true));
     assert!(caps["codeActionProvider"].is_object(), "{caps}");
-    server.notify("initialized", json!({}));
     let create = server.take("workDoneProgress/create", |m| {
         m["method"] == "window/workDoneProgress/create"
     });
