@@ -902,7 +902,11 @@ impl PackageLookup for WorkspaceIndex {
     }
 
     fn repository(&self, name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
-        let path = self.repositories().path_of(name)?.to_path_buf();
+        let repositories = self.repositories();
+        if !repositories.complete.contains(name) {
+            return None;
+        }
+        let path = repositories.path_of(name)?.to_path_buf();
         // A directory that is no repository of its own (`new_local_repository`
         // of `/usr`, whose BUILD file the WORKSPACE supplies) is not read.
         if !super::workspace::ROOT_MARKERS

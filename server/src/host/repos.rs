@@ -41,6 +41,11 @@ pub struct Repositories {
     pub set: RepoSet,
     /// Apparent name → the repository's directory, for those found.
     pub on_disk: FastMap<String, PathBuf>,
+    /// The repositories of [`Repositories::on_disk`] known to be whole: a
+    /// local path, or a directory of `output_base/external` whose fetch
+    /// Bazel finished (it writes `external/@<dir>.marker` then). Labels
+    /// into the others are not judged (a fetch may be under way).
+    pub complete: FastSet<String>,
     /// Workspace-relative paths of the workspace's BUILD files that a
     /// repository rule uses as another repository's BUILD file
     /// (`build_file = "//third_party/zlib:BUILD.bazel"`), found by
@@ -110,10 +115,11 @@ pub fn load_repositories(root: &Path) -> Repositories {
             set.merge(workspace_repos(&tree, &rope));
         }
     }
-    let on_disk = find_on_disk(root, &set);
+    let (on_disk, complete) = find_on_disk(root, &set);
     Repositories {
         set,
         on_disk,
+        complete,
         foreign_build_files: foreign_build_files(root),
     }
 }
@@ -234,8 +240,9 @@ fn list_dirs(external: &Path) -> Vec<String> {
     names
 }
 
-fn find_on_disk(root: &Path, set: &RepoSet) -> FastMap<String, PathBuf> {
+fn find_on_disk(root: &Path, set: &RepoSet) -> (FastMap<String, PathBuf>, FastSet<String>) {
     let mut out = FastMap::default();
+    let mut complete = FastSet::default();
     let external = external_dir(root);
     let dirs = external.as_deref().map(list_dirs).unwrap_or_default();
     for decl in &set.repos {
@@ -245,13 +252,17 @@ fn find_on_disk(root: &Path, set: &RepoSet) -> FastMap<String, PathBuf> {
         let local = decl.local_path.as_deref().map(|p| root.join(p));
         if let Some(local) = local.filter(|p| p.is_dir()) {
             out.insert(decl.apparent.clone(), local);
+            complete.insert(decl.apparent.clone());
             continue;
         }
         if let (Some(external), Some(dir)) = (&external, external_name(decl, &dirs)) {
+            if external.join(format!("@{dir}.marker")).is_file() {
+                complete.insert(decl.apparent.clone());
+            }
             out.insert(decl.apparent.clone(), external.join(dir));
         }
     }
-    out
+    (out, complete)
 }
 
 /// The directory under `external/` holding `decl`, when exactly one fits.
@@ -307,7 +318,7 @@ mod tests {
         for dir in dirs {
             std::fs::create_dir_all(base.join("external").join(dir)).expect("mkdir");
         }
-        write(base, "external/@rules_cc~.marker", "");
+        write(base, "external/@rules_cc~0.0.9.marker", "");
         std::os::unix::fs::symlink(&execroot, root.join(format!("bazel-{basename}")))
             .expect("symlink");
     }
@@ -373,6 +384,10 @@ include("//:more.MODULE.bazel")
             Some(ws.join("third_party/mylib").as_path())
         );
         assert_eq!(repos.path_of("absent"), None);
+        // Only a local path, or a fetch Bazel marked finished, is whole.
+        let mut complete: Vec<&str> = repos.complete.iter().map(String::as_str).collect();
+        complete.sort_unstable();
+        assert_eq!(complete, vec!["mylib", "rules_cc"]);
     }
 
     #[test]
