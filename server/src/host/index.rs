@@ -1118,6 +1118,16 @@ mod tests {
         assert_eq!(resolved("@far//x:y"), Resolution::Unknown);
         assert_eq!(resolved("@sys//:anything"), Resolution::Unknown);
         assert_eq!(resolved("@@dep//lib:lbi"), Resolution::Unknown);
+        // Unreadable or broken BUILD files there are open, never wrong.
+        std::fs::create_dir_all(dep.join("binary")).expect("mkdir");
+        std::fs::write(dep.join("binary/BUILD"), b"\xff\xfe\x00garbage").expect("write");
+        write(
+            &dep,
+            "garbage/BUILD",
+            "cc_library(name = \"g\" deps = [[[\n)))\n",
+        );
+        assert_eq!(resolved("@dep//binary:x"), Resolution::Unknown);
+        assert_eq!(resolved("@dep//garbage:x"), Resolution::Unknown);
         // A changed BUILD file is read again.
         write(
             &dep,

@@ -151,6 +151,9 @@ fn external(
     let Some(root) = view.repository_path(name) else {
         return;
     };
+    if !is_plain_path(rest) {
+        return;
+    }
     let is_build = |n: &str| n == "BUILD" || n == "BUILD.bazel";
     let entries_of = |dir: &str| {
         let mut entries = view.list_dir_at(&if dir.is_empty() {
@@ -235,6 +238,12 @@ fn external(
             }
         }
     }
+}
+
+/// A relative path that stays where it starts: no `..` or `.` segment, not
+/// absolute (what is typed must not list directories outside the package).
+fn is_plain_path(path: &str) -> bool {
+    !path.starts_with('/') && !path.split(['/', ':']).any(|s| s == ".." || s == ".")
 }
 
 fn push(
@@ -348,6 +357,9 @@ fn files(
     range: TextRange,
     out: &mut Completions,
 ) {
+    if !is_plain_path(package) || !is_plain_path(typed) {
+        return;
+    }
     let (sub, _) = typed.rsplit_once('/').unwrap_or(("", typed));
     let join = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
         (true, _) => b.to_string(),

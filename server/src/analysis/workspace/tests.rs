@@ -483,8 +483,21 @@ fn completion_in_a_repository_on_disk() {
         complete("cc_binary(name = \"a\", deps = [\"@ext//lib:u$0\"])\n"),
         vec!["@ext//lib:util"]
     );
-    // A repository that is not on disk offers nothing.
+    // A repository that is not on disk offers nothing, and no path leaves
+    // the repository or the package.
     assert!(complete("cc_binary(name = \"a\", deps = [\"@far//$0\"])\n").is_empty());
+    for escape in [
+        "@ext//../$0",
+        "@ext//lib/../../$0",
+        "@ext//lib:../$0",
+        "//app:../$0",
+        "../$0",
+    ] {
+        assert!(
+            complete(&format!("cc_binary(name = \"a\", srcs = [\"{escape}\"])\n")).is_empty(),
+            "{escape}"
+        );
+    }
 }
 
 #[test]

@@ -824,3 +824,18 @@ fn native_outputs_come_from_the_schema_when_evaluated() {
         vec![("g", None), ("g.h", Some("g")), ("f", None), ("c", None)]
     );
 }
+
+#[test]
+fn bad_subpackages_arguments_open_the_package() {
+    for snippet in [
+        "x = subpackages(include = 3)\n",
+        "x = subpackages()\n",
+        "x = subpackages(include = [\"**\"], allow_empty = \"no\")\n",
+    ] {
+        let build = format!("{snippet}cc_library(name = \"a\")\n");
+        let evaluation = Evaluator::new().evaluate("pkg", &build, &Memory::default());
+        // Unknown subpackages (no index here) or a bad call: never a panic,
+        // the static reading kept.
+        assert!(evaluation.decls.target("a").is_some(), "{snippet}");
+    }
+}
