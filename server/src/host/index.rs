@@ -427,6 +427,9 @@ impl WorkspaceIndex {
             if let Ok(mut cache) = self.bzl.lock() {
                 cache.remove(rel);
             }
+            // A `.bzl` file the WORKSPACE loads may hold binds and
+            // `build_file`s (see `scan_workspace_files`): read them again.
+            *self.repos.write().unwrap_or_else(|p| p.into_inner()) = None;
             self.evaluator.invalidate(Some(&ModuleKey {
                 repo: String::new(),
                 path: rel.to_string(),
@@ -876,6 +879,10 @@ impl WorkspaceView for WorkspaceIndex {
         read_text(path).map(Arc::from)
     }
 
+    fn bind_location(&self, name: &str) -> Option<(PathBuf, TextRange)> {
+        self.repositories().binds.get(name).cloned()
+    }
+
     fn repository_path(&self, name: &str) -> Option<PathBuf> {
         self.repositories().path_of(name).map(Path::to_path_buf)
     }
@@ -1163,27 +1170,25 @@ mod tests {
             vec!["a", "a-x", "c/d", "skip"]
         );
         assert_eq!(index.direct_subpackages("c"), vec!["d"]);
-        let summary = index.summary("").expect("root package");
-        assert!(!summary.decls.open, "{:?}", summary.decls);
-        let names: Vec<&str> = summary
-            .decls
-            .targets
-            .iter()
-            .map(|t| t.name.as_str())
-            .collect();
-        assert_eq!(names, vec!["a_all", "a-x_all", "c/d_all", "under_a"]);
+        let root_targets = || -> Vec<String> {
+            let summary = index.summary("").expect("root package");
+            assert!(!summary.decls.open, "{:?}", summary.decls);
+            summary
+                .decls
+                .targets
+                .iter()
+                .map(|t| t.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            root_targets(),
+            vec!["a_all", "a-x_all", "c/d_all", "under_a"]
+        );
 
         // A new package changes the subpackages of the one around it.
         write(root, "c/BUILD", "");
         let changed = index.file_changed(&root.join("c/BUILD"), FileChange::Created);
         assert_eq!(changed, vec!["c".to_string(), String::new()]);
-        let summary = index.summary("").expect("root package");
-        let names: Vec<&str> = summary
-            .decls
-            .targets
-            .iter()
-            .map(|t| t.name.as_str())
-            .collect();
-        assert_eq!(names, vec!["a_all", "a-x_all", "c_all", "under_a"]);
+        assert_eq!(root_targets(), vec!["a_all", "a-x_all", "c_all", "under_a"]);
     }
 }

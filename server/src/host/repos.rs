@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use ropey::Rope;
 
 use crate::hash::{FastMap, FastSet};
+use crate::text::TextRange;
 use crate::workspace::label::{parse_label, Repo};
 use crate::workspace::repos::{module_repos, workspace_repos, RepoDecl, RepoSet, RepoSource};
 
@@ -49,8 +50,11 @@ pub struct Repositories {
     /// Workspace-relative paths of the workspace's BUILD files that a
     /// repository rule uses as another repository's BUILD file
     /// (`build_file = "//third_party/zlib:BUILD.bazel"`), found by
-    /// [`foreign_build_files`].
+    /// [`scan_workspace_files`].
     pub foreign_build_files: FastSet<String>,
+    /// `bind(name = ...)` → where that name string is (a WORKSPACE file or
+    /// a `.bzl` file it loads), for `//external:name`.
+    pub binds: FastMap<String, (PathBuf, TextRange)>,
 }
 
 impl Repositories {
@@ -116,26 +120,33 @@ pub fn load_repositories(root: &Path) -> Repositories {
         }
     }
     let (on_disk, complete) = find_on_disk(root, &set);
+    let (foreign_build_files, binds) = scan_workspace_files(root);
     Repositories {
         set,
         on_disk,
         complete,
-        foreign_build_files: foreign_build_files(root),
+        foreign_build_files,
+        binds,
     }
 }
 
-/// At most this many `.bzl` files are read looking for foreign BUILD files.
+/// At most this many `.bzl` files are read by [`scan_workspace_files`].
 const MAX_SCANNED_BZL: usize = 256;
 
-/// The workspace's `BUILD`/`BUILD.bazel` files given as a `build_file`
-/// (a main-repository label, as a string or in `Label(...)`) in the files
-/// that declare repositories (`WORKSPACE`, `WORKSPACE.bazel`,
-/// `WORKSPACE.bzlmod`, `MODULE.bazel`) or in the main-repository `.bzl`
-/// files they load, transitively: a repository rule given such a file
-/// (`build_file = "//third_party/zlib:BUILD.bazel"`) makes it the BUILD
-/// file of another repository, whose labels are that repository's.
-pub fn foreign_build_files(root: &Path) -> FastSet<String> {
+/// Reads the files that declare repositories (`WORKSPACE`,
+/// `WORKSPACE.bazel`, `WORKSPACE.bzlmod`, `MODULE.bazel`) and the
+/// main-repository `.bzl` files they load, transitively, for:
+/// - the workspace's `BUILD`/`BUILD.bazel` files given as a `build_file`
+///   (a main-repository label, as a string or in `Label(...)`): a
+///   repository rule given such a file (`build_file =
+///   "//third_party/zlib:BUILD.bazel"`) makes it the BUILD file of another
+///   repository, whose labels are that repository's;
+/// - the `bind()`s (`bind`, `native.bind`) and where their names are.
+pub fn scan_workspace_files(
+    root: &Path,
+) -> (FastSet<String>, FastMap<String, (PathBuf, TextRange)>) {
     let mut found = FastSet::default();
+    let mut binds = FastMap::default();
     let mut queue: Vec<PathBuf> = [
         "WORKSPACE",
         "WORKSPACE.bazel",
@@ -178,6 +189,20 @@ pub fn foreign_build_files(root: &Path) -> FastSet<String> {
             }
         }
         crate::syntax::walk_preorder(tree.root_node(), |node| {
+            if node.kind() == "call" {
+                let callee = node
+                    .child_by_field_name("function")
+                    .map(|f| rope.byte_slice(f.byte_range()).to_string());
+                if matches!(callee.as_deref(), Some("bind" | "native.bind")) {
+                    if let Some((name, range)) = node
+                        .child_by_field_name("arguments")
+                        .and_then(|args| keyword_string(args, &rope, "name"))
+                    {
+                        binds.entry(name).or_insert_with(|| (path.clone(), range));
+                    }
+                }
+                return true;
+            }
             if node.kind() != "keyword_argument" {
                 return true;
             }
@@ -208,6 +233,26 @@ pub fn foreign_build_files(root: &Path) -> FastSet<String> {
             true
         });
     }
+    (found, binds)
+}
+
+/// The value and range of the string given as keyword `key` in an
+/// argument list.
+fn keyword_string(
+    args: tree_sitter::Node<'_>,
+    rope: &Rope,
+    key: &str,
+) -> Option<(String, TextRange)> {
+    let mut cursor = args.walk();
+    let found = args.named_children(&mut cursor).find_map(|arg| {
+        let name = arg.child_by_field_name("name")?;
+        if arg.kind() != "keyword_argument" || rope.byte_slice(name.byte_range()) != key {
+            return None;
+        }
+        let value = arg.child_by_field_name("value")?;
+        let text = crate::analysis::symbols::string_literal_value(value, rope)?;
+        Some((text, crate::syntax::node_range(value)))
+    });
     found
 }
 

@@ -238,77 +238,11 @@ pub(super) fn label_definition(
     }
 }
 
-/// At most this many files are searched for a `bind()`.
-const MAX_BIND_FILES: usize = 64;
-
 /// `//external:name`: the `bind(name = "name")` (or `native.bind`) of the
-/// WORKSPACE file or of a main-repository `.bzl` file it loads,
-/// transitively (binds are often made by a macro there).
+/// WORKSPACE file or of a main-repository `.bzl` file it loads.
 fn bind_definition(view: &dyn WorkspaceView, name: &str) -> Option<FileRange> {
-    let mut queue: Vec<std::path::PathBuf> = ["WORKSPACE.bazel", "WORKSPACE"]
-        .iter()
-        .map(|file| view.root().join(file))
-        .collect();
-    let mut seen = Vec::new();
-    while let Some(path) = queue.pop() {
-        if seen.len() >= MAX_BIND_FILES || seen.contains(&path) {
-            continue;
-        }
-        seen.push(path.clone());
-        let Some(text) = view.file_text(&path) else {
-            continue;
-        };
-        let tree = crate::syntax::parse_str(&text);
-        let rope = ropey::Rope::from_str(&text);
-        let mut found = None;
-        crate::syntax::walk_preorder(tree.root_node(), |node| {
-            if found.is_some() {
-                return false;
-            }
-            if node.kind() == "call" {
-                let callee = node
-                    .child_by_field_name("function")
-                    .map(|f| rope.byte_slice(f.byte_range()).to_string());
-                if matches!(callee.as_deref(), Some("bind" | "native.bind")) {
-                    found = node
-                        .child_by_field_name("arguments")
-                        .and_then(|args| keyword_string(args, &rope, "name"))
-                        .filter(|(value, _)| value == name)
-                        .map(|(_, range)| range);
-                }
-            }
-            true
-        });
-        if let Some(range) = found {
-            return Some(FileRange { path, range });
-        }
-        for load in crate::workspace::package::load_decls(&tree, &rope) {
-            let Ok(label) = parse_label(&load.module) else {
-                continue;
-            };
-            if matches!(label.repo, Repo::Current | Repo::Main) {
-                let package = label.package.unwrap_or_default();
-                queue.push(view.root().join(package).join(label.name));
-            }
-        }
-    }
-    None
-}
-
-/// The value and range of the string given as keyword `key` in an
-/// argument list.
-fn keyword_string(args: Node<'_>, rope: &ropey::Rope, key: &str) -> Option<(String, TextRange)> {
-    let mut cursor = args.walk();
-    let found = args.named_children(&mut cursor).find_map(|arg| {
-        let name = arg.child_by_field_name("name")?;
-        if arg.kind() != "keyword_argument" || rope.byte_slice(name.byte_range()) != key {
-            return None;
-        }
-        let value = arg.child_by_field_name("value")?;
-        let text = crate::analysis::symbols::string_literal_value(value, rope)?;
-        Some((text, node_range(value)))
-    });
-    found
+    let (path, range) = view.bind_location(name)?;
+    Some(FileRange { path, range })
 }
 
 /// The `name` string of the call in `package`'s BUILD file that may make

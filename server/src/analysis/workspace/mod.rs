@@ -56,6 +56,9 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn list_dir_at(&self, dir: &Path) -> Vec<(String, bool)>;
     /// The text of a workspace file (for hovers that quote it).
     fn file_text(&self, path: &Path) -> Option<Arc<str>>;
+    /// Where `bind(name = "name")` names it (for `//external:name`): a
+    /// WORKSPACE file or a `.bzl` file it loads, and the string's range.
+    fn bind_location(&self, name: &str) -> Option<(PathBuf, TextRange)>;
     /// The directory of repository `@name` (apparent name), when it is on
     /// disk (a local path, or `output_base/external/<name>`).
     fn repository_path(&self, name: &str) -> Option<PathBuf>;
