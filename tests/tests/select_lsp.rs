@@ -170,8 +170,11 @@ fn previews_follow_the_active_configuration() {
         m["method"] == "workspace/inlayHint/refresh"
     });
     server.send(&json!({"jsonrpc": "2.0", "id": refresh["id"], "result": null}));
+    // The first layer of a refresh may still show the old select
+    // diagnostics (or, from the open, none yet): wait for the new ones.
     let diags = server.diagnostics_where(&u, Some(1), |d| {
         !d.iter().any(|x| x["code"] == "select-no-match")
+            && d.iter().any(|x| x["code"] == "select-branch-not-taken")
     });
     let not_taken: Vec<&Value> = diags
         .iter()

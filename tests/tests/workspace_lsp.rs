@@ -114,6 +114,62 @@ fn broken_deps_are_flagged_and_fixed() {
     server.shutdown();
 }
 
+/// Diagnostics come in two layers per version: the first at once (syntax,
+/// with the last label diagnostics moved through the edit), the second
+/// when the labels of that very text are checked. A squiggle never
+/// disappears and comes back while typing.
+#[test]
+fn label_diagnostics_move_with_edits_until_checked_again() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let app = ws.write("app/BUILD", APP);
+    let u = uri(&app);
+    server.open(&u, "starlark", 1, APP);
+    let diags = server.diagnostics_where(&u, Some(1), |d| d.len() == 2);
+    let target = diags[0]["range"].clone();
+
+    // Typing inside the misspelt label: the first publication of version 2
+    // still shows its squiggle, grown by the typed character.
+    let inside = json!({"line": target["end"]["line"], "character": target["end"]["character"].as_u64().expect("col") - 1});
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2},
+               "contentChanges": [{"range": {"start": inside, "end": inside}, "text": "x"}]}),
+    );
+    let first = server.diagnostics(&u, 2);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(first[0]["code"], "unresolved-target");
+    assert_eq!(first[0]["range"]["start"], target["start"]);
+    assert_eq!(
+        first[0]["range"]["end"]["character"],
+        target["end"]["character"].as_u64().expect("col") + 1
+    );
+    // Then the label as now typed is judged.
+    let checked = server.diagnostics_where(&u, Some(2), |d| {
+        d.iter().any(|x| {
+            x["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("'//lib:utillx'"))
+        })
+    });
+    assert_eq!(checked.len(), 2, "{checked:?}");
+
+    // A new line above moves every squiggle down at once.
+    let top = json!({"line": 0, "character": 0});
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 3},
+               "contentChanges": [{"range": {"start": top, "end": top}, "text": "\n"}]}),
+    );
+    let moved = server.diagnostics(&u, 3);
+    assert_eq!(moved.len(), 2, "{moved:?}");
+    assert_eq!(
+        moved[0]["range"]["start"]["line"],
+        target["start"]["line"].as_u64().expect("line") + 1
+    );
+    server.shutdown();
+}
+
 #[test]
 fn navigation_hover_completion_and_symbols() {
     let ws = fixture();

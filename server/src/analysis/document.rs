@@ -160,6 +160,43 @@ pub struct Document {
     /// For an rc file: its text and the rc model's parse of it, kept up to
     /// date change by change (only the edited logical lines are lexed).
     rc_source: Option<RcSource>,
+    /// The diagnostics last computed from the workspace (labels, loads,
+    /// selects), moved through the edits since (see [`carry`]), until the
+    /// next set arrives: shown with a keystroke's syntax diagnostics so
+    /// that they do not flicker away and back.
+    workspace: Option<CarriedDiagnostics>,
+}
+
+/// Diagnostics computed for one generation of the text.
+struct CarriedDiagnostics {
+    generation: u64,
+    list: Vec<Diagnostic>,
+}
+
+/// Moves diagnostics through one edit: those after it shift, those before
+/// it stay, one that holds the edit grows or shrinks with it (typing inside
+/// a label string keeps the label's squiggle until it is judged again; its
+/// quick fixes are dropped, they were for the old text), and one the edit
+/// crosses is dropped.
+fn carry(list: &mut Vec<Diagnostic>, edit: &AppliedEdit) {
+    let delta = edit.new_end as isize - edit.old_end as isize;
+    list.retain_mut(|d| {
+        if edit.old_end <= d.range.start && edit.start < d.range.start
+            || edit.old_end == edit.start && edit.start == d.range.start
+        {
+            d.shift(delta);
+            true
+        } else if edit.start >= d.range.end {
+            true
+        } else if edit.start >= d.range.start && edit.old_end <= d.range.end {
+            d.range.end = d.range.end.saturating_add_signed(delta).max(d.range.start);
+            d.fixes.clear();
+            d.related.clear();
+            !d.range.is_empty()
+        } else {
+            false
+        }
+    });
 }
 
 /// An immutable view of a document, cheap to clone (the rope and the tree
@@ -203,6 +240,7 @@ impl Document {
             rc_tree,
             rc_reparse_pending: kind == FileKind::Bazelrc,
             rc_source: (kind == FileKind::Bazelrc).then(|| RcSource::new(Arc::from(text))),
+            workspace: None,
         }
     }
 
@@ -284,6 +322,9 @@ impl Document {
             }
             if let Some(tree) = &mut self.rc_tree {
                 tree.edit(&input_edit(&edit));
+            }
+            if let Some(carried) = &mut self.workspace {
+                carry(&mut carried.list, &edit);
             }
             if let Some(old) = &self.rc_source {
                 let text: Arc<str> = Arc::from(self.rope.to_string());
@@ -414,6 +455,25 @@ impl Document {
         }
         out.sort_by_key(|d| (d.range.start, d.range.end));
         out
+    }
+
+    /// Stores the diagnostics computed from the workspace for
+    /// `generation`; ignored (returns false) when the text changed since.
+    pub fn set_workspace_diagnostics(&mut self, generation: u64, list: Vec<Diagnostic>) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        self.workspace = Some(CarriedDiagnostics { generation, list });
+        true
+    }
+
+    /// The workspace diagnostics last stored, moved through the edits
+    /// since, and whether they are for the current text.
+    pub fn workspace_diagnostics(&self) -> (&[Diagnostic], bool) {
+        match &self.workspace {
+            Some(c) => (&c.list, c.generation == self.generation),
+            None => (&[], false),
+        }
     }
 
     /// Whether the background pass for the current text is still missing.
@@ -673,4 +733,70 @@ fn fresh_statements(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod carry_tests {
+    use super::*;
+    use crate::analysis::DiagnosticCode;
+    use crate::text::{LineCol, TextChange};
+
+    fn label_diagnostic(range: TextRange) -> Diagnostic {
+        Diagnostic::error(DiagnosticCode::UnresolvedTarget, range, "no such target")
+    }
+
+    fn edit(doc: &mut Document, version: i32, at: (u32, u32), end: (u32, u32), text: &str) {
+        doc.apply_changes(
+            version,
+            &[TextChange {
+                range: Some((LineCol::new(at.0, at.1), LineCol::new(end.0, end.1))),
+                text: text.to_string(),
+            }],
+            PositionEncoding::Utf16,
+        );
+    }
+
+    /// Stored workspace diagnostics move with edits: shifted after an edit
+    /// above, grown by typing inside, kept before an edit below, dropped
+    /// when an edit crosses their edge; and only the current generation's
+    /// set is stored.
+    #[test]
+    fn workspace_diagnostics_are_carried_through_edits() {
+        let text = "x = [\":a\", \":b\"]\n";
+        let mut doc = Document::new(FileKind::Build, 1, text);
+        let a = TextRange::new(5, 9);
+        let b = TextRange::new(11, 15);
+        assert!(!doc.set_workspace_diagnostics(7, vec![label_diagnostic(a)]));
+        let generation = doc.generation();
+        assert!(doc
+            .set_workspace_diagnostics(generation, vec![label_diagnostic(a), label_diagnostic(b)]));
+        assert!(doc.workspace_diagnostics().1);
+
+        // Typing inside `":a"` grows it and shifts `":b"`.
+        edit(&mut doc, 2, (0, 7), (0, 7), "z");
+        let (list, current) = doc.workspace_diagnostics();
+        assert!(!current);
+        assert_eq!(list[0].range, TextRange::new(5, 10));
+        assert_eq!(list[1].range, TextRange::new(12, 16));
+
+        // A line above moves both.
+        edit(&mut doc, 3, (0, 0), (0, 0), "\n");
+        let ranges: Vec<_> = doc
+            .workspace_diagnostics()
+            .0
+            .iter()
+            .map(|d| d.range)
+            .collect();
+        assert_eq!(ranges, [TextRange::new(6, 11), TextRange::new(13, 17)]);
+
+        // An edit across `":b"`'s closing quote drops it, and only it.
+        edit(&mut doc, 4, (1, 15), (1, 17), "");
+        let ranges: Vec<_> = doc
+            .workspace_diagnostics()
+            .0
+            .iter()
+            .map(|d| d.range)
+            .collect();
+        assert_eq!(ranges, [TextRange::new(6, 11)]);
+    }
 }

@@ -156,6 +156,24 @@ pub struct WorkspaceIndex {
     evaluator: Evaluator,
     /// Every package name, sorted; `None` after the set changed.
     sorted: RwLock<Option<Arc<Vec<String>>>>,
+    /// Whether repository names can be judged at all (see
+    /// [`RootFacts`]); `None` after a root file changed.
+    root_facts: RwLock<Option<RootFacts>>,
+    /// Bumped by every change that can alter how a label resolves or what
+    /// a BUILD file evaluates to (see [`WorkspaceIndex::revision`]).
+    revision: std::sync::atomic::AtomicU64,
+}
+
+/// What decides whether an `@name` nobody declares is worth a warning,
+/// read from the disk once (not once per label) and again after a root
+/// file changes.
+#[derive(Clone, Copy, Debug)]
+struct RootFacts {
+    /// The root holds `MODULE.bazel` or a `WORKSPACE` file.
+    declares_repositories: bool,
+    /// The root is inside another workspace (often a test fixture the
+    /// outer one uses as a repository, whose names it then sees).
+    nested: bool,
 }
 
 impl WorkspaceIndex {
@@ -173,7 +191,41 @@ impl WorkspaceIndex {
             externals: Mutex::new(FastMap::default()),
             evaluator: Evaluator::new(),
             sorted: RwLock::new(None),
+            root_facts: RwLock::new(None),
+            revision: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// The index's revision: it grows with every change that can alter a
+    /// resolution, an evaluation or the set of packages (a package's
+    /// declarations, an open `.bzl` text, a watched-file event, the end of
+    /// a build phase). Results derived from the index at revision `r` are
+    /// still right while it reads `r`. Mention ranges alone (typing inside
+    /// an open BUILD file) do not bump it.
+    pub fn revision(&self) -> u64 {
+        self.revision.load(Ordering::Acquire)
+    }
+
+    fn bump(&self) {
+        self.revision.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn root_facts(&self) -> RootFacts {
+        if let Some(facts) = *self.root_facts.read().unwrap_or_else(|p| p.into_inner()) {
+            return facts;
+        }
+        let facts = RootFacts {
+            declares_repositories: ["MODULE.bazel", "WORKSPACE", "WORKSPACE.bazel"]
+                .iter()
+                .any(|f| self.root.join(f).is_file()),
+            nested: self
+                .root
+                .parent()
+                .and_then(super::workspace::find_workspace_root)
+                .is_some(),
+        };
+        *self.root_facts.write().unwrap_or_else(|p| p.into_inner()) = Some(facts);
+        facts
     }
 
     /// Walks `root` for packages (the first phase only: summaries are made
@@ -206,6 +258,7 @@ impl WorkspaceIndex {
         }
         *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = None;
         self.packages_ready.store(true, Ordering::Release);
+        self.bump();
         let total = names.len();
         {
             let mut inner = self.write();
@@ -234,6 +287,7 @@ impl WorkspaceIndex {
             }
         });
         self.complete.store(true, Ordering::Release);
+        self.bump();
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "BUILD files read and open packages evaluated"
@@ -345,8 +399,21 @@ impl WorkspaceIndex {
     }
 
     /// Sets (or with `None`, clears) the summary of an open BUILD document.
-    pub fn set_overlay(&self, package: &str, summary: Option<Arc<PackageSummary>>) {
-        self.write().replace(package, true, summary);
+    /// Returns whether what the package declares changed (its targets, or
+    /// whether it is open); then the revision is bumped, since labels
+    /// elsewhere may resolve differently. New mention ranges alone (typing
+    /// inside a string) change neither.
+    pub fn set_overlay(&self, package: &str, summary: Option<Arc<PackageSummary>>) -> bool {
+        let mut inner = self.write();
+        let changed = match (inner.effective(package), &summary) {
+            (Some(old), Some(new)) => !same_declarations(&old.decls, &new.decls),
+            _ => true,
+        };
+        inner.replace(package, true, summary);
+        if changed {
+            self.bump();
+        }
+        changed
     }
 
     /// Sets (or clears) the bindings and text of an open .bzl document.
@@ -372,6 +439,7 @@ impl WorkspaceIndex {
         };
         drop((overlay, texts));
         if changed {
+            self.bump();
             self.evaluator.invalidate(Some(&ModuleKey {
                 repo: String::new(),
                 path: path.to_string(),
@@ -408,6 +476,8 @@ impl WorkspaceIndex {
         let Ok(rel) = path.strip_prefix(&self.root) else {
             return Vec::new();
         };
+        // Any file can be a label's target or a glob's match.
+        self.bump();
         let Some(rel) = rel.to_str() else {
             return Vec::new();
         };
@@ -418,6 +488,7 @@ impl WorkspaceIndex {
         ) || file_name.ends_with(".MODULE.bazel")
         {
             *self.repos.write().unwrap_or_else(|p| p.into_inner()) = None;
+            *self.root_facts.write().unwrap_or_else(|p| p.into_inner()) = None;
             self.externals
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -502,6 +573,21 @@ impl WorkspaceIndex {
         *self.repos.write().unwrap_or_else(|p| p.into_inner()) = Some(repos.clone());
         repos
     }
+}
+
+/// Whether two readings of a package declare the same: the same targets
+/// (names and kinds), equally open, with the same unfollowed calls.
+fn same_declarations(
+    a: &crate::workspace::package::PackageDecls,
+    b: &crate::workspace::package::PackageDecls,
+) -> bool {
+    a.open == b.open
+        && a.unfollowed == b.unfollowed
+        && a.targets.len() == b.targets.len()
+        && a.targets
+            .iter()
+            .zip(&b.targets)
+            .all(|(x, y)| x.name == y.name && x.kind == y.kind)
 }
 
 fn read_text(path: &Path) -> Option<String> {
@@ -895,6 +981,10 @@ impl WorkspaceView for WorkspaceIndex {
         WorkspaceIndex::for_each_summary(self, visit)
     }
 
+    fn as_lookup(&self) -> &dyn PackageLookup {
+        self
+    }
+
     fn evaluate(&self, package: &str, text: &str, summary: &mut PackageSummary) {
         self.close_by_evaluation(package, text, summary)
     }
@@ -950,17 +1040,8 @@ impl PackageLookup for WorkspaceIndex {
     }
 
     fn repo_visibility(&self, name: &str) -> RepoVisibility {
-        let declared_somewhere = ["MODULE.bazel", "WORKSPACE", "WORKSPACE.bazel"]
-            .iter()
-            .any(|f| self.root.join(f).is_file());
-        // A workspace nested in another is often a test fixture the outer
-        // one uses as a repository, whose names it then sees.
-        let nested = self
-            .root
-            .parent()
-            .and_then(super::workspace::find_workspace_root)
-            .is_some();
-        if !declared_somewhere || nested {
+        let facts = self.root_facts();
+        if !facts.declares_repositories || facts.nested {
             return RepoVisibility::Undecidable;
         }
         match self.repositories().set.status(name) {

@@ -56,6 +56,15 @@ pub fn diagnostics(
     list: &[Diagnostic],
     encoding: PositionEncoding,
 ) -> Vec<lsp::Diagnostic> {
+    // A line index costs a pass over the text: worth it for many
+    // diagnostics, not for the few of a typical keystroke.
+    if list.len() < 32 {
+        let position = |offset| position(rope, offset, encoding);
+        return list
+            .iter()
+            .map(|d| diagnostic_at(uri, d, &position))
+            .collect();
+    }
     let index = LineIndex::new(rope);
     let position = |offset| {
         let lc = index.line_col(offset, encoding);

@@ -1,7 +1,6 @@
 //! Publishing diagnostics, and Starlark's background pass.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -42,7 +41,21 @@ impl Refresh {
 /// publishing time, so the client never sees an older set after a newer one.
 #[derive(Clone)]
 pub struct Publisher {
-    tx: mpsc::UnboundedSender<Refresh>,
+    tx: mpsc::UnboundedSender<Message>,
+}
+
+/// What the publishing task receives.
+enum Message {
+    Refresh(Refresh),
+    /// The second layer of a document's diagnostics was computed.
+    Computed(Computed),
+}
+
+/// A document's workspace diagnostics, computed off the publishing task.
+struct Computed {
+    uri: Url,
+    generation: u64,
+    outcome: Option<WorkspaceOutcome>,
 }
 
 impl Publisher {
@@ -56,250 +69,291 @@ impl Publisher {
     pub fn refresh(&self, uri: Url) {
         // The receiver lives as long as the runtime; a send can only fail
         // during shutdown, when nothing needs publishing.
-        let _ = self.tx.send(Refresh::All(uri));
+        let _ = self.tx.send(Message::Refresh(Refresh::All(uri)));
     }
 
     /// Republishes `uri`'s diagnostics after a change of the active
     /// configuration, which only select diagnostics depend on.
     pub fn refresh_selects(&self, uri: Url) {
-        let _ = self.tx.send(Refresh::Selects(uri));
+        let _ = self.tx.send(Message::Refresh(Refresh::Selects(uri)));
     }
 }
 
-/// The diagnostics of one generation of a Starlark document that do not
-/// depend on the active configuration (syntax, dialect, labels, loads), as
-/// last published.
-struct ConfigFree {
-    generation: u64,
-    diagnostics: Vec<tower_lsp::lsp_types::Diagnostic>,
-}
-
+/// The publishing task.
+///
+/// A refresh publishes the first layer at once (syntax, and the
+/// workspace's last diagnostics moved through the edits), then starts the
+/// second (labels, loads, selects) on the blocking pool, at most one per
+/// document: a refresh that comes while one runs is remembered, and the
+/// computation starts again for the newest text when the running one ends.
+/// A result is published only while the document is still at the version
+/// it was computed for, so typing never waits for it and a stale one never
+/// shows.
 async fn run(
     client: Client,
     state: SharedState,
-    mut rx: mpsc::UnboundedReceiver<Refresh>,
-    self_tx: mpsc::UnboundedSender<Refresh>,
+    mut rx: mpsc::UnboundedReceiver<Message>,
+    self_tx: mpsc::UnboundedSender<Message>,
 ) {
-    let mut config_free: HashMap<Url, ConfigFree> = HashMap::new();
+    // Documents whose second layer is being computed → whether another
+    // refresh came meanwhile.
+    let mut in_flight: HashMap<Url, bool> = HashMap::new();
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while let Ok(more) = rx.try_recv() {
-            // A full refresh of a document covers a select one.
-            if let Refresh::All(uri) = &more {
-                batch.retain(|r| r != &Refresh::Selects(uri.clone()));
-            }
-            let covered =
-                batch.contains(&more) || batch.contains(&Refresh::All(more.uri().clone()));
-            if !covered {
-                batch.push(more);
+            batch.push(more);
+        }
+        let mut refreshes: Vec<Url> = Vec::new();
+        for message in batch {
+            match message {
+                Message::Refresh(refresh) => {
+                    let uri = refresh.uri().clone();
+                    if !refreshes.contains(&uri) {
+                        refreshes.push(uri);
+                    }
+                }
+                Message::Computed(computed) => {
+                    let again = in_flight.remove(&computed.uri).unwrap_or(false);
+                    let uri = computed.uri.clone();
+                    let moved = publish_computed(&client, &state, &self_tx, computed).await;
+                    if (again || moved) && !refreshes.contains(&uri) {
+                        start_second_layer(&state, &self_tx, &mut in_flight, uri);
+                    }
+                }
             }
         }
-        for refresh in batch {
-            let uri = refresh.uri().clone();
+        for uri in refreshes {
             if let Some((diagnostics, version)) = rc_diagnostics(&state, &uri) {
                 client.publish_diagnostics(uri, diagnostics, version).await;
                 continue;
             }
-            let (mut diagnostics, version, starlark) = {
-                let mut state = lock(&state);
-                let encoding = state.encoding;
-                match state.documents.get_mut(&uri) {
-                    Some(open) => {
-                        let snapshot = open.doc.kind().is_starlark().then(|| open.doc.snapshot());
-                        let reuse = match (&refresh, &snapshot, config_free.get(&uri)) {
-                            (Refresh::Selects(_), Some(snapshot), Some(free))
-                                if free.generation == snapshot.generation =>
-                            {
-                                Some(free.diagnostics.clone())
-                            }
-                            _ => None,
-                        };
-                        let (list, reused) = match reuse {
-                            Some(list) => (list, true),
-                            None => {
-                                let list = convert::diagnostics(
-                                    &uri,
-                                    open.doc.rope(),
-                                    &open.doc.diagnostics(),
-                                    encoding,
-                                );
-                                (list, false)
-                            }
-                        };
-                        (
-                            list,
-                            Some(open.doc.version()),
-                            snapshot.map(|s| (s, reused)),
-                        )
-                    }
-                    None => {
-                        config_free.remove(&uri);
-                        (Vec::new(), None, None)
-                    }
+            match syntax_layer(&state, &uri) {
+                None => {
+                    // Closed (or not ours): clear what was published.
+                    client.publish_diagnostics(uri, Vec::new(), None).await;
                 }
-            };
-            if let Some((snapshot, reused)) = starlark {
-                if reused {
-                    let selects =
-                        tokio::task::block_in_place(|| select_diagnostics(&state, &uri, snapshot));
-                    diagnostics.extend(selects);
-                } else {
-                    let generation = snapshot.generation;
-                    let outcome = tokio::task::block_in_place(|| {
-                        workspace_diagnostics(&state, &uri, snapshot)
-                    });
-                    diagnostics.extend(outcome.labels);
-                    config_free.insert(
-                        uri.clone(),
-                        ConfigFree {
-                            generation,
-                            diagnostics: diagnostics.clone(),
-                        },
-                    );
-                    diagnostics.extend(outcome.selects);
-                    if outcome.changed {
-                        // Other open documents may point into this package.
-                        let others: Vec<Url> = lock(&state)
-                            .documents
-                            .iter()
-                            .filter(|(u, o)| **u != uri && o.doc.kind().is_starlark())
-                            .map(|(u, _)| u.clone())
-                            .collect();
-                        for other in others {
-                            let _ = self_tx.send(Refresh::All(other));
-                        }
+                Some(Layer::NotStarlark(list, version)) => {
+                    client.publish_diagnostics(uri, list, Some(version)).await;
+                }
+                Some(Layer::Starlark {
+                    mut syntax,
+                    carried,
+                    version,
+                }) => {
+                    syntax.extend(carried);
+                    client
+                        .publish_diagnostics(uri.clone(), syntax, Some(version))
+                        .await;
+                    match in_flight.get_mut(&uri) {
+                        Some(again) => *again = true,
+                        None => start_second_layer(&state, &self_tx, &mut in_flight, uri),
                     }
                 }
             }
-            client.publish_diagnostics(uri, diagnostics, version).await;
         }
     }
 }
 
-/// The select diagnostics of an open BUILD document under the active
-/// configuration (none for other documents).
-fn select_diagnostics(
+/// Computes the second layer of `uri`'s diagnostics for its current text
+/// on the blocking pool, and hands it back to the publishing task.
+fn start_second_layer(
     state: &SharedState,
-    uri: &Url,
-    snapshot: crate::analysis::DocumentSnapshot,
-) -> Vec<tower_lsp::lsp_types::Diagnostic> {
-    let Ok(path) = uri.to_file_path() else {
-        return Vec::new();
+    self_tx: &mpsc::UnboundedSender<Message>,
+    in_flight: &mut HashMap<Url, bool>,
+    uri: Url,
+) {
+    in_flight.insert(uri.clone(), false);
+    let state = state.clone();
+    let tx = self_tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let snapshot = {
+            let mut state = lock(&state);
+            state
+                .documents
+                .get_mut(&uri)
+                .filter(|open| open.doc.kind().is_starlark())
+                .map(|open| open.doc.snapshot())
+        };
+        let computed = match snapshot {
+            Some(snapshot) => {
+                let generation = snapshot.generation;
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    workspace_diagnostics(&state, &uri, snapshot)
+                }));
+                if outcome.is_err() {
+                    tracing::error!(%uri, "computing workspace diagnostics panicked");
+                }
+                Computed {
+                    uri,
+                    generation,
+                    outcome: outcome.ok(),
+                }
+            }
+            None => Computed {
+                uri,
+                generation: 0,
+                outcome: None,
+            },
+        };
+        let _ = tx.send(Message::Computed(computed));
+    });
+}
+
+/// Publishes a computed second layer if the document is still at its
+/// version (and it differs from what the first layer showed). Returns
+/// whether the document moved on meanwhile (then it needs computing
+/// again).
+async fn publish_computed(
+    client: &Client,
+    state: &SharedState,
+    self_tx: &mpsc::UnboundedSender<Message>,
+    computed: Computed,
+) -> bool {
+    let Computed {
+        uri,
+        generation,
+        outcome,
+    } = computed;
+    let Some(outcome) = outcome else {
+        return false;
     };
-    let encoding = lock(state).encoding;
-    let Some(request) = StarlarkRequest::new(state, snapshot, path) else {
-        return Vec::new();
+    let mut list = outcome.labels;
+    list.extend(outcome.selects);
+    let publish = {
+        let mut state = lock(state);
+        let encoding = state.encoding;
+        let Some(open) = state.documents.get_mut(&uri) else {
+            return false;
+        };
+        if open.doc.generation() != generation {
+            return true;
+        }
+        let (old, current) = open.doc.workspace_diagnostics();
+        let unchanged = current && old == list.as_slice();
+        let syntax = (!unchanged).then(|| open.doc.diagnostics());
+        let version = open.doc.version();
+        open.doc.set_workspace_diagnostics(generation, list.clone());
+        syntax.map(|syntax| {
+            let mut all = convert::diagnostics(&uri, &outcome.rope, &syntax, encoding);
+            all.extend(convert::diagnostics(&uri, &outcome.rope, &list, encoding));
+            (all, version)
+        })
     };
-    if !request.is_build {
-        return Vec::new();
+    if outcome.changed {
+        // Other open documents may point into this package.
+        let others: Vec<Url> = lock(state)
+            .documents
+            .iter()
+            .filter(|(u, o)| **u != uri && o.doc.kind().is_starlark())
+            .map(|(u, _)| u.clone())
+            .collect();
+        for other in others {
+            let _ = self_tx.send(Message::Refresh(Refresh::All(other)));
+        }
     }
-    let root = request.index.root().to_path_buf();
-    let rope = &request.snapshot.rope;
-    let Some(cached) =
-        super::selects::previews_for(state, uri, &root, &request.package, &request.snapshot)
-    else {
-        return Vec::new();
-    };
-    let list = cached.session.diagnostics(&cached.previews, rope);
-    convert::diagnostics(uri, rope, &list, encoding)
+    if let Some((all, version)) = publish {
+        client.publish_diagnostics(uri, all, Some(version)).await;
+    }
+    false
+}
+
+/// The first layer of a document's diagnostics.
+enum Layer {
+    /// A Starlark document: its syntax diagnostics and the workspace's last
+    /// ones (`current`: computed for this very text), converted.
+    Starlark {
+        syntax: Vec<tower_lsp::lsp_types::Diagnostic>,
+        carried: Vec<tower_lsp::lsp_types::Diagnostic>,
+        version: i32,
+    },
+    /// Any other open document: all of its diagnostics.
+    NotStarlark(Vec<tower_lsp::lsp_types::Diagnostic>, i32),
+}
+
+/// Reads the first layer of an open document's diagnostics (under the
+/// state lock, without reparsing); `None` when it is not open.
+fn syntax_layer(state: &SharedState, uri: &Url) -> Option<Layer> {
+    let state = lock(state);
+    let encoding = state.encoding;
+    let open = state.documents.get(uri)?;
+    let doc = &open.doc;
+    let syntax = doc.diagnostics();
+    if !doc.kind().is_starlark() {
+        return Some(Layer::NotStarlark(
+            convert::diagnostics(uri, doc.rope(), &syntax, encoding),
+            doc.version(),
+        ));
+    }
+    let (carried, _) = doc.workspace_diagnostics();
+    let mut both = syntax.clone();
+    both.extend(carried.iter().cloned());
+    let mut syntax_lsp = convert::diagnostics(uri, doc.rope(), &both, encoding);
+    let carried = syntax_lsp.split_off(syntax.len());
+    Some(Layer::Starlark {
+        syntax: syntax_lsp,
+        carried,
+        version: doc.version(),
+    })
 }
 
 /// What [`workspace_diagnostics`] found for one document.
 struct WorkspaceOutcome {
+    /// The text they are for.
+    rope: ropey::Rope,
     /// Label and load diagnostics.
-    labels: Vec<tower_lsp::lsp_types::Diagnostic>,
+    labels: Vec<crate::analysis::Diagnostic>,
     /// Select diagnostics under the active configuration.
-    selects: Vec<tower_lsp::lsp_types::Diagnostic>,
+    selects: Vec<crate::analysis::Diagnostic>,
     /// Whether the targets the document declares changed.
     changed: bool,
 }
 
 /// The workspace diagnostics of an open Starlark document (labels and
-/// loads, computed once its workspace's packages are known, and selects);
-/// also records the document in the index (its overlay), and says whether
-/// the targets the document declares changed (so the documents pointing at
-/// them need checking again).
+/// loads, computed once its workspace's packages are known, and selects),
+/// from the analysis host (which records the document in the index), and
+/// whether the targets the document declares changed (so the documents
+/// pointing at them need checking again).
 fn workspace_diagnostics(
     state: &SharedState,
     uri: &Url,
     snapshot: crate::analysis::DocumentSnapshot,
 ) -> WorkspaceOutcome {
-    let nothing = || WorkspaceOutcome {
+    let nothing = |rope| WorkspaceOutcome {
+        rope,
         labels: Vec::new(),
         selects: Vec::new(),
         changed: false,
     };
     let Ok(path) = uri.to_file_path() else {
-        return nothing();
+        return nothing(snapshot.rope);
     };
-    let encoding = lock(state).encoding;
     let rope = snapshot.rope.clone();
-    let Some(request) = StarlarkRequest::new(state, snapshot, path) else {
-        return nothing();
+    let Some(request) = StarlarkRequest::new(state, snapshot, path, true) else {
+        return nothing(rope);
     };
-    let index = request.index.clone();
-    let previews = if request.is_build {
+    let rope = &request.snapshot.rope;
+    let selects = if request.is_build {
         super::selects::previews_for(
             state,
             uri,
-            index.root(),
+            request.index.root(),
             &request.package,
             &request.snapshot,
         )
+        .map(|cached| cached.session.diagnostics(&cached.previews, rope))
+        .unwrap_or_default()
     } else {
-        None
+        Vec::new()
     };
-    let outcome = request.with_context(|ctx| {
-        let select_diagnostics = match &previews {
-            Some(cached) => cached.session.diagnostics(&cached.previews, ctx.rope),
-            None => Vec::new(),
-        };
-        let mut changed = false;
-        if ctx.is_build {
-            let old = index.summary(&ctx.package);
-            let names = |d: &crate::workspace::package::PackageDecls| {
-                d.targets
-                    .iter()
-                    .map(|t| (t.name.clone(), t.kind.clone()))
-                    .collect::<Vec<_>>()
-            };
-            changed = old.is_none_or(|old| {
-                names(&old.decls) != names(&ctx.summary.decls)
-                    || old.decls.open != ctx.summary.decls.open
-                    || old.decls.unfollowed != ctx.summary.decls.unfollowed
-            });
-            index.set_overlay(&ctx.package, Some(ctx.summary.clone()));
-        } else if let Ok(rel) = ctx.path.strip_prefix(index.root()) {
-            use crate::workspace::resolve::PackageLookup;
-            let rel = rel.to_string_lossy();
-            let old = index.bzl_globals(&rel);
-            changed = old.is_none_or(|old| {
-                old.exported_names() != ctx.globals.exported_names()
-                    || old.complete != ctx.globals.complete
-            });
-            let text: Arc<str> = Arc::from(ctx.rope.to_string().as_str());
-            // An unsaved edit of a macro changes what open BUILD files
-            // evaluate to.
-            changed |= index.set_bzl_overlay(&rel, Some((ctx.globals.clone(), text)));
-        }
-        if !index.packages_ready() {
-            return (Vec::new(), select_diagnostics, changed);
-        }
-        let lookup = ctx.lookup(&*index);
-        let list = if ctx.is_build {
-            crate::workspace::check::label_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
-        } else {
-            crate::workspace::check::load_diagnostics(ctx.tree, ctx.rope, &ctx.package, &lookup)
-        };
-        (list, select_diagnostics, changed)
-    });
-    let Some((labels, selects, changed)) = outcome else {
-        return nothing();
-    };
+    let labels =
+        request
+            .analysis
+            .label_diagnostics(&request.index, &request.key(), &request.snapshot);
     WorkspaceOutcome {
-        labels: convert::diagnostics(uri, &rope, &labels, encoding),
-        selects: convert::diagnostics(uri, &rope, &selects, encoding),
-        changed,
+        rope: rope.clone(),
+        labels: labels.map(|list| list.to_vec()).unwrap_or_default(),
+        selects,
+        changed: request.analysis.changed_index,
     }
 }
 

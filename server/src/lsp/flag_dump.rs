@@ -69,7 +69,12 @@ pub fn maybe_start(state: &SharedState, then: impl FnOnce() + Send + 'static) {
         match dump_flags_in(&binary, workspace.as_deref(), &cache, DUMP_TIMEOUT) {
             Ok((version, path)) => {
                 tracing::info!(%version, path = %path.display(), "dumped the flags of the Bazel in use");
-                lock(&state).bazel_version = Some(version);
+                {
+                    let mut state = lock(&state);
+                    state.bazel_version = Some(version);
+                    // Select previews read the flag database it chooses.
+                    state.select_epoch += 1;
+                }
                 then();
             }
             Err(err) => {

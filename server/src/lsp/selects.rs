@@ -199,22 +199,56 @@ pub fn code_lenses(
 /// configs (VS Code and the Neovim module register it).
 pub const PICK_CONFIG_COMMAND: &str = "bzls.pickConfig";
 
-/// Previews computed for one generation of a document at one epoch.
+/// What a select session depends on beyond the document it previews: the
+/// epoch (configuration, rc files, disk) and the generation of every other
+/// open BUILD document of the workspace (their `config_setting`s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionKey {
+    epoch: u64,
+    others: Vec<(lsp::Url, u64)>,
+}
+
+/// A session and the key it was built for.
+#[derive(Clone)]
+pub struct CachedSession {
+    key: SessionKey,
+    session: Arc<SelectSession>,
+}
+
+/// Previews computed for one generation of a document under one session.
 #[derive(Clone)]
 pub struct CachedPreviews {
     generation: u64,
-    epoch: u64,
+    key: SessionKey,
     /// The document's calls, read from that generation's tree. They depend
-    /// on the text only, so a configuration switch (a new epoch) reuses them.
+    /// on the text only, so a configuration switch reuses them.
     calls: Arc<Vec<RuleCall>>,
     pub session: Arc<SelectSession>,
     pub previews: Arc<Vec<TargetPreview>>,
 }
 
+/// The session key for a request on the document at `uri` of workspace
+/// `root`; read under the state lock.
+fn session_key(state: &super::state::State, uri: &lsp::Url, root: &Path) -> SessionKey {
+    let mut others: Vec<(lsp::Url, u64)> = state
+        .documents
+        .iter()
+        .filter(|(u, open)| *u != uri && open.doc.kind() == FileKind::Build)
+        .filter(|(u, _)| u.to_file_path().is_ok_and(|p| p.starts_with(root)))
+        .map(|(u, open)| (u.clone(), open.doc.generation()))
+        .collect();
+    others.sort();
+    SessionKey {
+        epoch: state.select_epoch,
+        others,
+    }
+}
+
 /// The session and previews of the BUILD file of `package` at `uri`, for
 /// the snapshot `(tree, rope, generation)`: from the cache when nothing
 /// changed since (diagnostics, inlay hints, code lenses and hover of one
-/// text share one evaluation).
+/// text share one evaluation). The session itself (rc chain, expansion,
+/// other BUILD files) is reused across the document's own edits.
 pub fn previews_for(
     state: &SharedState,
     uri: &lsp::Url,
@@ -227,31 +261,50 @@ pub fn previews_for(
     let _computing = compute
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // The epoch is read before the inputs: a change after this point bumps
+    // The key is read before the inputs: a change after this point changes
     // it, so an entry is never reused for a newer state.
-    let (epoch, same_text) = {
+    let (key, same_text, session) = {
         let state = lock(state);
+        let key = session_key(&state, uri, root);
         let same_text = state
             .select_cache
             .get(uri)
             .filter(|c| c.generation == snapshot.generation)
             .cloned();
-        (state.select_epoch, same_text)
+        let session = state
+            .select_sessions
+            .get(root)
+            .filter(|c| c.key == key)
+            .map(|c| c.session.clone());
+        (key, same_text, session)
     };
-    if let Some(hit) = same_text.as_ref().filter(|c| c.epoch == epoch) {
+    if let Some(hit) = same_text.as_ref().filter(|c| c.key == key) {
         return Some(hit.clone());
     }
     let calls = match same_text {
         Some(cached) => cached.calls,
         None => Arc::new(crate::select::expr::rule_calls(tree, &snapshot.rope)),
     };
-    let session = SelectSession::build(session_inputs(state, root));
+    let session = match session {
+        Some(session) => session,
+        None => {
+            let session = Arc::new(SelectSession::build(session_inputs(state, root)));
+            lock(state).select_sessions.insert(
+                root.to_path_buf(),
+                CachedSession {
+                    key: key.clone(),
+                    session: session.clone(),
+                },
+            );
+            session
+        }
+    };
     let previews = session.preview(calls.clone(), package);
     let entry = CachedPreviews {
         generation: snapshot.generation,
-        epoch,
+        key,
         calls,
-        session: Arc::new(session),
+        session,
         previews: Arc::new(previews),
     };
     let mut state = lock(state);

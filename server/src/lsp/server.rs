@@ -687,7 +687,7 @@ impl Backend {
             let req = request_snapshot(&state, &req_uri)?;
             let generation = req.snapshot.generation;
             let (open, encoding) = (req.open, req.encoding);
-            let answer = workspace::StarlarkRequest::new(&state, req.snapshot, path)
+            let answer = workspace::StarlarkRequest::new(&state, req.snapshot, path, open)
                 .and_then(|request| compute(&request, &state, encoding));
             Ok::<_, tower_lsp::jsonrpc::Error>((answer, open, generation))
         })

@@ -60,9 +60,14 @@ pub struct State {
     /// The client can be asked to fetch inlay hints / code lenses again.
     pub refresh_inlay_hints: bool,
     pub refresh_code_lenses: bool,
-    /// Bumped by every change that can alter a select preview: a document
-    /// opened, changed or closed, the active configuration, rc files.
+    /// Bumped by every change that can alter a select preview other than
+    /// an open BUILD document's edits (which count by generation): a
+    /// document opened or closed, an rc document changed, the active
+    /// configuration, files on disk, the Bazel version found.
     pub select_epoch: u64,
+    /// The select session last built for each workspace root, and the key
+    /// it was built for (see `selects::previews_for`).
+    pub select_sessions: HashMap<PathBuf, crate::lsp::selects::CachedSession>,
     /// The last select previews of each open BUILD document, keyed by the
     /// document's generation and the epoch they were computed at.
     pub select_cache: HashMap<Url, crate::lsp::selects::CachedPreviews>,
@@ -73,6 +78,8 @@ pub struct State {
     pub select_compute: Arc<Mutex<()>>,
     /// Set once the publisher exists.
     pub refresh_starlark: Option<RefreshAll>,
+    /// The per-version analyses of open Starlark documents.
+    pub analysis: Arc<crate::db::AnalysisHost>,
 }
 
 pub type SharedState = Arc<Mutex<State>>;

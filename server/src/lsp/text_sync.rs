@@ -52,7 +52,6 @@ pub fn did_open(state: &mut State, params: DidOpenTextDocumentParams) -> Option<
 }
 
 pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Option<Followup> {
-    state.select_epoch += 1;
     let uri = params.text_document.uri;
     let encoding = state.encoding;
     let Some(open) = state.documents.get_mut(&uri) else {
@@ -84,6 +83,11 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
         }
     }
     let generation = open.doc.generation();
+    if open.doc.kind() == FileKind::Bazelrc {
+        // The configuration may have changed. (A BUILD document's own
+        // edits are seen through its generation: see `selects::previews_for`.)
+        state.select_epoch += 1;
+    }
     Some(Followup {
         uri,
         background_pass: open.doc.kind().is_starlark().then_some(generation),

@@ -19,6 +19,7 @@ use tower_lsp::Client;
 use super::state::{lock, SharedState};
 use crate::analysis::workspace::FileContext;
 use crate::analysis::DocumentSnapshot;
+use crate::db::{AnalysisHost, FileAnalysis, FileKey};
 use crate::host::index::{Phase, WorkspaceIndex};
 use crate::syntax::FileKind;
 
@@ -162,66 +163,97 @@ fn start_build(state: SharedState, client: Client, index: Arc<WorkspaceIndex>) {
 }
 
 /// What a request on a Starlark document needs: its snapshot, where it is,
-/// and the index of its workspace.
+/// the index of its workspace, and the analysis of this version.
 pub struct StarlarkRequest {
     pub snapshot: DocumentSnapshot,
     pub path: PathBuf,
     pub package: String,
     pub is_build: bool,
     pub index: Arc<WorkspaceIndex>,
+    pub analysis: Arc<FileAnalysis>,
 }
 
 impl StarlarkRequest {
-    /// Prepares a request on `snapshot` of the file at `path`; `None` when
-    /// the file is not in an indexed workspace or has no tree.
+    /// Prepares a request on `snapshot` of the file at `path` (`open`: an
+    /// open document, whose analysis the host keeps per version); `None`
+    /// when the file is not in an indexed workspace or has no tree.
     pub fn new(
         state: &SharedState,
         snapshot: DocumentSnapshot,
         path: PathBuf,
+        open: bool,
     ) -> Option<StarlarkRequest> {
-        snapshot.tree.as_ref()?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        // A package's own BUILD file, or a .bzl file. Build files for other
-        // repositories (`foo.BUILD`, `BUILD.foo.bazel`) and WORKSPACE or
-        // MODULE.bazel files are not read as packages of this one.
-        let is_build = snapshot.kind == FileKind::Build && matches!(name, "BUILD" | "BUILD.bazel");
-        if !is_build && snapshot.kind != FileKind::Bzl {
-            return None;
-        }
+        let key = file_key(state, &snapshot, &path)?;
         let index = existing_index(state, &path)?;
-        let rel = path.strip_prefix(index.root()).ok()?;
-        let package = if is_build {
-            rel.parent()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default()
+        let analysis = if open {
+            let host = lock(state).analysis.clone();
+            host.analysis(&index, &key, &snapshot)?
         } else {
-            index
-                .package_of(&rel.to_string_lossy())
-                .or_else(|| rel.parent().map(|p| p.to_string_lossy().into_owned()))
-                .unwrap_or_default()
+            AnalysisHost::transient(&index, &key, &snapshot)?
         };
         Some(StarlarkRequest {
             snapshot,
             path,
-            package,
-            is_build,
+            package: key.package,
+            is_build: key.is_build,
             index,
+            analysis,
         })
+    }
+
+    /// The key of the analysis.
+    pub fn key(&self) -> FileKey {
+        FileKey {
+            path: self.path.clone(),
+            package: self.package.clone(),
+            is_build: self.is_build,
+        }
     }
 
     /// Runs `f` on the file's context.
     pub fn with_context<T>(&self, f: impl FnOnce(&FileContext<'_>) -> T) -> Option<T> {
         let tree = self.snapshot.tree.as_ref()?;
-        let ctx = FileContext::new(
-            &*self.index,
+        let ctx = FileContext::with_parts(
             tree,
             &self.snapshot.rope,
             self.path.clone(),
             self.package.clone(),
             self.is_build,
+            self.analysis.summary.clone(),
+            self.analysis.globals.clone(),
         );
         Some(f(&ctx))
     }
+}
+
+/// Where a Starlark file at `path` sits: a package's own BUILD file, or a
+/// `.bzl` file. Build files for other repositories (`foo.BUILD`,
+/// `BUILD.foo.bazel`) and WORKSPACE or MODULE.bazel files are not read as
+/// packages of this one.
+fn file_key(state: &SharedState, snapshot: &DocumentSnapshot, path: &Path) -> Option<FileKey> {
+    snapshot.tree.as_ref()?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let is_build = snapshot.kind == FileKind::Build && crate::workspace::is_build_file_name(name);
+    if !is_build && snapshot.kind != FileKind::Bzl {
+        return None;
+    }
+    let index = existing_index(state, path)?;
+    let rel = path.strip_prefix(index.root()).ok()?;
+    let package = if is_build {
+        rel.parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        index
+            .package_of(&rel.to_string_lossy())
+            .or_else(|| rel.parent().map(|p| p.to_string_lossy().into_owned()))
+            .unwrap_or_default()
+    };
+    Some(FileKey {
+        path: path.to_path_buf(),
+        package,
+        is_build,
+    })
 }
 
 /// Forgets what the open document at `uri` told the index (it is closed:
@@ -236,8 +268,9 @@ pub fn clear_overlay(state: &SharedState, uri: &tower_lsp::lsp_types::Url) {
     let Ok(rel) = path.strip_prefix(index.root()) else {
         return;
     };
+    lock(state).analysis.forget(&path);
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name == "BUILD" || name == "BUILD.bazel" {
+    if crate::workspace::is_build_file_name(name) {
         let package = rel
             .parent()
             .map(|p| p.to_string_lossy().into_owned())

@@ -11,7 +11,8 @@ use ropey::Rope;
 use tree_sitter::Tree;
 
 use super::label::{parse_label, Repo};
-use super::mentions::label_mentions;
+use super::mentions::outline_mentions;
+use super::outline::Outline;
 use super::package::load_decls;
 use super::resolve::{
     resolve, resolve_load, LoadResolution, PackageLookup, RepoVisibility, Resolution, Unresolved,
@@ -28,11 +29,23 @@ pub fn label_diagnostics(
     package: &str,
     lookup: &dyn PackageLookup,
 ) -> Vec<Diagnostic> {
+    label_diagnostics_of_outline(&Outline::from_tree(tree, rope), tree, rope, package, lookup)
+}
+
+/// [`label_diagnostics`] with the file's outline already read (the
+/// analysis host keeps one per version).
+pub fn label_diagnostics_of_outline(
+    outline: &Outline,
+    tree: &Tree,
+    rope: &Rope,
+    package: &str,
+    lookup: &dyn PackageLookup,
+) -> Vec<Diagnostic> {
     if lookup.builds_another_repository(package) {
         return Vec::new();
     }
     let mut out = load_diagnostics(tree, rope, package, lookup);
-    for mention in label_mentions(tree, rope) {
+    for mention in outline_mentions(outline) {
         check_label(
             mention.range,
             mention.text,

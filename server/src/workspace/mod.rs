@@ -23,3 +23,26 @@ pub mod summary;
 pub(crate) mod testing;
 
 pub use label::{parse_label, Label, LabelError, Repo, Special};
+
+/// The names a package's BUILD file can have, the one Bazel prefers first:
+/// when a directory holds both, `BUILD.bazel` is the package's BUILD file
+/// and `BUILD` is an ordinary file.
+pub const BUILD_FILE_NAMES: [&str; 2] = ["BUILD.bazel", "BUILD"];
+
+/// Whether a file named `name` can be a package's own BUILD file (not a
+/// `foo.BUILD` or `BUILD.foo.bazel` that a repository rule takes).
+pub fn is_build_file_name(name: &str) -> bool {
+    BUILD_FILE_NAMES.contains(&name)
+}
+
+/// The BUILD file of directory `dir`, given which files exist: `BUILD.bazel`
+/// wins over `BUILD`.
+pub fn build_file_in(
+    dir: &std::path::Path,
+    is_file: impl Fn(&std::path::Path) -> bool,
+) -> Option<std::path::PathBuf> {
+    BUILD_FILE_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| is_file(path))
+}

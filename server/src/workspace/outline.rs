@@ -109,50 +109,67 @@ pub enum Expr {
 impl Outline {
     /// Reads the outline of a tree-sitter tree of `rope`.
     pub fn from_tree(tree: &Tree, rope: &Rope) -> Outline {
+        Outline::from_tree_reusing(tree, rope, None).0
+    }
+
+    /// Reads the outline of a tree-sitter tree of `rope`, taking the
+    /// outline of every top-level statement whose text is unchanged from
+    /// `previous` (the pieces of an earlier version of the same file)
+    /// instead of walking it again. Returns the pieces of this version.
+    ///
+    /// The result equals [`Outline::from_tree`]'s: a top-level statement's
+    /// outline depends only on its own node (kind, errors, text), and a
+    /// reused one is moved to where the statement now starts.
+    pub fn from_tree_reusing(
+        tree: &Tree,
+        rope: &Rope,
+        previous: Option<&OutlinePieces>,
+    ) -> (Outline, OutlinePieces) {
         let mut statements = Vec::new();
+        let mut pieces = Vec::new();
         let root = tree.root_node();
         let mut cursor = root.walk();
         for stmt in root.named_children(&mut cursor) {
-            match stmt.kind() {
-                "expression_statement" => {
-                    let mut inner = stmt.walk();
-                    for expr in stmt.named_children(&mut inner) {
-                        let expr = unparenthesize(expr);
-                        match expr.kind() {
-                            "call" if ts_callee(expr, rope).as_deref() == Some("load") => {
-                                if let Some(load) = expr
-                                    .child_by_field_name("arguments")
-                                    .and_then(|args| load_decl(args, rope))
-                                {
-                                    statements.push(Statement::Load(load));
-                                }
-                            }
-                            "call" => statements.extend(ts_call(expr, rope).map(Statement::Call)),
-                            "list_comprehension" => {
-                                let mut calls = Vec::new();
-                                ts_statement_calls(expr, rope, &mut calls);
-                                statements.push(Statement::Compound { calls });
-                            }
-                            _ => {}
-                        }
-                    }
+            let start = stmt.start_byte();
+            let key = previous.map(|_| piece_key(stmt, rope));
+            let reused = key.and_then(|key| {
+                let old = previous?.by_key.get(&key)?;
+                let delta = start as isize - old.start as isize;
+                Some(
+                    old.statements
+                        .iter()
+                        .cloned()
+                        .map(|mut s| {
+                            s.shift(delta);
+                            s
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            });
+            let own = match reused {
+                Some(own) => own,
+                None => {
+                    let mut own = Vec::new();
+                    ts_statement(stmt, rope, &mut own);
+                    own
                 }
-                "for_statement" | "if_statement" => {
-                    let mut calls = Vec::new();
-                    ts_statement_calls(stmt, rope, &mut calls);
-                    statements.push(Statement::Compound { calls });
-                }
-                "ERROR" => {
-                    // What parsed around the error still counts for
-                    // mentions, never for declarations.
-                    let mut calls = Vec::new();
-                    ts_statement_calls(stmt, rope, &mut calls);
-                    statements.push(Statement::Broken { calls });
-                }
-                _ => {}
-            }
+            };
+            let key = key.unwrap_or_else(|| piece_key(stmt, rope));
+            pieces.push((
+                key,
+                Piece {
+                    start,
+                    statements: own.clone(),
+                },
+            ));
+            statements.extend(own);
         }
-        Outline { statements }
+        (
+            Outline { statements },
+            OutlinePieces {
+                by_key: pieces.into_iter().collect(),
+            },
+        )
     }
 
     /// Reads the outline of a parsed module whose source is `text`.
@@ -161,6 +178,140 @@ impl Outline {
         let mut statements = Vec::new();
         reader.top_level(ast.statement(), &mut statements);
         Outline { statements }
+    }
+}
+
+/// The outline of each top-level statement of one version of a file, by
+/// the statement's kind, error state and text: what
+/// [`Outline::from_tree_reusing`] can take over for the next version.
+#[derive(Clone, Debug, Default)]
+pub struct OutlinePieces {
+    by_key: crate::hash::FastMap<u64, Piece>,
+}
+
+#[derive(Clone, Debug)]
+struct Piece {
+    /// Where the statement started (the pieces' ranges are absolute).
+    start: usize,
+    statements: Vec<Statement>,
+}
+
+/// A key for a top-level statement: equal keys mean an equal outline, up
+/// to the statement's position.
+fn piece_key(stmt: Node<'_>, rope: &Rope) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    stmt.kind_id().hash(&mut hasher);
+    stmt.has_error().hash(&mut hasher);
+    let (start, end) = (stmt.start_byte(), stmt.end_byte().min(rope.len_bytes()));
+    (end.saturating_sub(start)).hash(&mut hasher);
+    if start < end {
+        for chunk in rope.byte_slice(start..end).chunks() {
+            hasher.write(chunk.as_bytes());
+        }
+    }
+    hasher.finish()
+}
+
+/// The outline of one top-level statement.
+fn ts_statement(stmt: Node<'_>, rope: &Rope, statements: &mut Vec<Statement>) {
+    match stmt.kind() {
+        "expression_statement" => {
+            let mut inner = stmt.walk();
+            for expr in stmt.named_children(&mut inner) {
+                let expr = unparenthesize(expr);
+                match expr.kind() {
+                    "call" if ts_callee(expr, rope).as_deref() == Some("load") => {
+                        if let Some(load) = expr
+                            .child_by_field_name("arguments")
+                            .and_then(|args| load_decl(args, rope))
+                        {
+                            statements.push(Statement::Load(load));
+                        }
+                    }
+                    "call" => statements.extend(ts_call(expr, rope).map(Statement::Call)),
+                    "list_comprehension" => {
+                        let mut calls = Vec::new();
+                        ts_statement_calls(expr, rope, &mut calls);
+                        statements.push(Statement::Compound { calls });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        "for_statement" | "if_statement" => {
+            let mut calls = Vec::new();
+            ts_statement_calls(stmt, rope, &mut calls);
+            statements.push(Statement::Compound { calls });
+        }
+        "ERROR" => {
+            // What parsed around the error still counts for mentions,
+            // never for declarations.
+            let mut calls = Vec::new();
+            ts_statement_calls(stmt, rope, &mut calls);
+            statements.push(Statement::Broken { calls });
+        }
+        _ => {}
+    }
+}
+
+fn shift_range(range: &mut TextRange, delta: isize) {
+    range.start = range.start.saturating_add_signed(delta);
+    range.end = range.end.saturating_add_signed(delta);
+}
+
+impl Statement {
+    /// Moves every range by `delta` bytes.
+    fn shift(&mut self, delta: isize) {
+        if delta == 0 {
+            return;
+        }
+        match self {
+            Statement::Load(load) => {
+                shift_range(&mut load.module_range, delta);
+                for (_, _, range) in &mut load.symbols {
+                    shift_range(range, delta);
+                }
+            }
+            Statement::Call(call) => call.shift(delta),
+            Statement::Compound { calls } | Statement::Broken { calls } => {
+                calls.iter_mut().for_each(|c| c.shift(delta));
+            }
+        }
+    }
+}
+
+impl Call {
+    fn shift(&mut self, delta: isize) {
+        shift_range(&mut self.range, delta);
+        for arg in &mut self.args {
+            match arg {
+                Arg::Positional(value) | Arg::Keyword { value, .. } => value.shift(delta),
+                Arg::Splat => {}
+            }
+        }
+    }
+}
+
+impl Expr {
+    fn shift(&mut self, delta: isize) {
+        match self {
+            Expr::Str { range, .. } => shift_range(range, delta),
+            Expr::List(items) | Expr::Tuple(items) => {
+                items.iter_mut().for_each(|e| e.shift(delta));
+            }
+            Expr::Dict(pairs) | Expr::Select(pairs) => {
+                for (k, v) in pairs {
+                    k.shift(delta);
+                    v.shift(delta);
+                }
+            }
+            Expr::Binary(pair) => {
+                pair.0.shift(delta);
+                pair.1.shift(delta);
+            }
+            Expr::Other => {}
+        }
     }
 }
 
@@ -566,6 +717,30 @@ mod tests {
     fn assert_same(text: &str) {
         let (tree, ast) = both(text).unwrap_or_else(|| panic!("a parser rejects {text:?}"));
         assert_eq!(tree, ast, "outlines differ for:\n{text}");
+    }
+
+    /// Reusing the pieces of an earlier version gives the outline a fresh
+    /// reading gives, through edits that move, change, break, repair,
+    /// duplicate and delete statements.
+    #[test]
+    fn reusing_pieces_equals_a_fresh_reading() {
+        let versions = [
+            "load(\"//m:defs.bzl\", \"mac\")\ncc_library(name = \"a\", deps = [\":b\"])\nmac(name = \"b\", srcs = glob([\"*.cc\"]))\n",
+            "# a comment that moves everything\nload(\"//m:defs.bzl\", \"mac\")\ncc_library(name = \"a\", deps = [\":b\"])\nmac(name = \"b\", srcs = glob([\"*.cc\"]))\n",
+            "# a comment that moves everything\nload(\"//m:defs.bzl\", \"mac\")\ncc_library(name = \"a\", deps = [\":b\", \"//x:y\"])\nmac(name = \"b\", srcs = glob([\"*.cc\"]))\n",
+            "# a comment that moves everything\nload(\"//m:defs.bzl\", \"mac\")\ncc_library(name = \"a\", deps = [\":b\", \"//x:y\"\nmac(name = \"b\", srcs = glob([\"*.cc\"]))\n",
+            "load(\"//m:defs.bzl\", \"mac\")\ncc_library(name = \"a\", deps = [\":b\", \"//x:y\"])\nmac(name = \"b\", srcs = glob([\"*.cc\"]))\nmac(name = \"b\", srcs = glob([\"*.cc\"]))\nfor x in [1]:\n    cc_library(name = \"c%d\" % x, srcs = select({\":on\": [\"on.cc\"]}))\n",
+            "mac(name = \"b\", srcs = glob([\"*.cc\"]))\n",
+            "",
+        ];
+        let mut pieces: Option<OutlinePieces> = None;
+        for text in versions {
+            let rope = Rope::from_str(text);
+            let tree = parse_str(text);
+            let (outline, next) = Outline::from_tree_reusing(&tree, &rope, pieces.as_ref());
+            assert_eq!(outline, Outline::from_tree(&tree, &rope), "for:\n{text}");
+            pieces = Some(next);
+        }
     }
 
     #[test]

@@ -25,9 +25,10 @@ use tree_sitter::Tree;
 
 use crate::text::TextRange;
 use crate::workspace::bzl::BzlGlobals;
+use crate::workspace::outline::Outline;
 use crate::workspace::package::PackageDecls;
 use crate::workspace::resolve::PackageLookup;
-use crate::workspace::summary::{summarize, PackageSummary};
+use crate::workspace::summary::{summarize_outline, PackageSummary};
 
 /// A range in a file of the workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +71,8 @@ pub trait WorkspaceView: PackageLookup + Sync {
     /// (text `text`) by its evaluation, which follows the workspace's
     /// macros.
     fn evaluate(&self, package: &str, text: &str, summary: &mut PackageSummary);
+    /// This view as a plain [`PackageLookup`].
+    fn as_lookup(&self) -> &dyn PackageLookup;
 }
 
 /// The file a request is about.
@@ -100,15 +103,25 @@ impl<'a> FileContext<'a> {
         is_build: bool,
     ) -> FileContext<'a> {
         let summary = if is_build {
-            let mut summary = summarize(&package, tree, rope);
-            if summary.decls.open && !tree.root_node().has_error() {
-                view.evaluate(&package, &rope.to_string(), &mut summary);
-            }
-            Arc::new(summary)
+            Arc::new(file_summary(view, tree, rope, &package))
         } else {
             Arc::new(PackageSummary::default())
         };
         let globals = Arc::new(crate::workspace::bzl::bzl_globals(tree, rope));
+        FileContext::with_parts(tree, rope, path, package, is_build, summary, globals)
+    }
+
+    /// The context of a file whose summary and bindings are known already
+    /// (computed once per version by the analysis host).
+    pub fn with_parts(
+        tree: &'a Tree,
+        rope: &'a Rope,
+        path: PathBuf,
+        package: String,
+        is_build: bool,
+        summary: Arc<PackageSummary>,
+        globals: Arc<BzlGlobals>,
+    ) -> FileContext<'a> {
         FileContext {
             tree,
             rope,
@@ -123,20 +136,63 @@ impl<'a> FileContext<'a> {
     /// The workspace as resolution should see it: this file's own package
     /// from this text.
     pub fn lookup<'v>(&'v self, view: &'v dyn WorkspaceView) -> CurrentFirst<'v> {
-        CurrentFirst {
-            view,
-            package: &self.package,
-            decls: self.is_build.then(|| self.summary.decls.clone()),
-        }
+        CurrentFirst::new(
+            view.as_lookup(),
+            &self.package,
+            self.is_build.then(|| self.summary.decls.clone()),
+        )
     }
+}
+
+/// What the BUILD file of `package` with this tree declares: its static
+/// reading, replaced by its evaluation through `view` (which follows the
+/// workspace's macros) when the static reading leaves it open and the text
+/// has no syntax error.
+pub fn file_summary(
+    view: &dyn WorkspaceView,
+    tree: &Tree,
+    rope: &Rope,
+    package: &str,
+) -> PackageSummary {
+    file_summary_of_outline(view, &Outline::from_tree(tree, rope), tree, rope, package)
+}
+
+/// [`file_summary`] with the file's outline already read.
+pub fn file_summary_of_outline(
+    view: &dyn WorkspaceView,
+    outline: &Outline,
+    tree: &Tree,
+    rope: &Rope,
+    package: &str,
+) -> PackageSummary {
+    let mut summary = summarize_outline(package, outline);
+    if summary.decls.open && !tree.root_node().has_error() {
+        view.evaluate(package, &rope.to_string(), &mut summary);
+    }
+    summary
 }
 
 /// A [`PackageLookup`] where the current BUILD file's package comes from
 /// the request's text rather than the index.
 pub struct CurrentFirst<'v> {
-    view: &'v dyn WorkspaceView,
+    view: &'v dyn PackageLookup,
     package: &'v str,
     decls: Option<Arc<PackageDecls>>,
+}
+
+impl<'v> CurrentFirst<'v> {
+    /// `view` with `package` declaring `decls` (when given).
+    pub fn new(
+        view: &'v dyn PackageLookup,
+        package: &'v str,
+        decls: Option<Arc<PackageDecls>>,
+    ) -> CurrentFirst<'v> {
+        CurrentFirst {
+            view,
+            package,
+            decls,
+        }
+    }
 }
 
 impl PackageLookup for CurrentFirst<'_> {
