@@ -8,6 +8,14 @@
 //! moves. Computing it also records the document in the index (its overlay),
 //! so what other files see of it does not depend on who asked first.
 //!
+//! Typing that cannot change what a BUILD file declares (inside a `deps`
+//! string, see [`Outline::declaration_fingerprint`]) does not evaluate the
+//! file again: the new version takes the previous evaluation's targets,
+//! moved through the edit, and is marked *provisional*; once typing pauses,
+//! [`AnalysisHost::settle`] evaluates it and says whether that changed
+//! anything. Label verdicts are memoized across versions while the index
+//! revision and the file's declarations stay the same.
+//!
 //! Invariants:
 //! - At most one analysis of a file runs at a time: a request for a version
 //!   whose analysis is running waits for it and shares the result; it never
@@ -21,11 +29,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::analysis::workspace::file_summary_of_outline;
 use crate::analysis::{Diagnostic, DocumentSnapshot};
 use crate::host::index::WorkspaceIndex;
 use crate::workspace::bzl::BzlGlobals;
+use crate::workspace::check::LabelMemo;
 use crate::workspace::outline::{Outline, OutlinePieces};
+use crate::workspace::package::PackageDecls;
+use crate::workspace::summary::summarize_outline;
 use crate::workspace::summary::PackageSummary;
 
 /// Where a Starlark file sits in its workspace.
@@ -59,9 +69,34 @@ pub struct FileAnalysis {
     /// (declared targets, or a `.bzl` text): the documents that point into
     /// it need checking again.
     pub changed_index: bool,
+    /// The outline's [`Outline::declaration_fingerprint`].
+    fingerprint: u64,
+    /// The declarations were taken from an earlier version's evaluation,
+    /// not evaluated from this text (see [`AnalysisHost::settle`]).
+    pub provisional: bool,
     /// Label and load diagnostics, computed when first asked for; `None`
     /// while the workspace's packages are not known yet.
     labels: OnceLock<Option<Arc<Vec<Diagnostic>>>>,
+    /// Label verdicts, shared with later versions while they hold.
+    memo: Arc<Memo>,
+}
+
+/// Label verdicts valid for one index revision and one package's
+/// declarations.
+struct Memo {
+    revision: u64,
+    decls: Arc<PackageDecls>,
+    labels: LabelMemo,
+}
+
+impl Memo {
+    fn new(revision: u64, decls: Arc<PackageDecls>) -> Memo {
+        Memo {
+            revision,
+            decls,
+            labels: LabelMemo::default(),
+        }
+    }
 }
 
 impl FileAnalysis {
@@ -86,12 +121,13 @@ impl FileAnalysis {
                     key.is_build.then(|| self.summary.decls.clone()),
                 );
                 let list = if key.is_build {
-                    crate::workspace::check::label_diagnostics_of_outline(
+                    crate::workspace::check::label_diagnostics_memoized(
                         &self.outline,
                         tree,
                         &snapshot.rope,
                         &key.package,
                         &lookup,
+                        Some(&self.memo.labels),
                     )
                 } else {
                     crate::workspace::check::load_diagnostics(
@@ -156,8 +192,8 @@ impl AnalysisHost {
             }
         }
         let before = index.revision();
-        let previous = state.latest.as_ref().map(|l| l.pieces.clone());
-        let derived = derive(index, key, tree, snapshot, previous.as_deref());
+        let previous = state.latest.clone();
+        let derived = derive(index, key, tree, snapshot, previous.as_deref(), true);
         let (summary, globals) = (derived.summary.clone(), derived.globals.clone());
         let newest = state.recorded.is_none_or(|g| g <= snapshot.generation);
         let mut changed_index = false;
@@ -173,8 +209,12 @@ impl AnalysisHost {
         } else {
             before
         };
-        let analysis =
-            Arc::new(derived.into_analysis(snapshot.generation, revision, changed_index));
+        let analysis = Arc::new(derived.into_analysis(
+            snapshot.generation,
+            revision,
+            changed_index,
+            previous.as_deref(),
+        ));
         if state
             .latest
             .as_ref()
@@ -193,12 +233,66 @@ impl AnalysisHost {
         snapshot: &DocumentSnapshot,
     ) -> Option<Arc<FileAnalysis>> {
         let tree = snapshot.tree.as_ref()?;
-        let derived = derive(index, key, tree, snapshot, None);
+        let derived = derive(index, key, tree, snapshot, None, false);
         Some(Arc::new(derived.into_analysis(
             snapshot.generation,
             index.revision(),
             false,
+            None,
         )))
+    }
+
+    /// Replaces a provisional analysis of `snapshot` (see the module doc)
+    /// by an evaluation of its text, recording it in the index. Returns
+    /// whether that changed how labels resolve (then the document's
+    /// diagnostics need publishing again). Nothing happens when the latest
+    /// analysis is not a provisional one of this generation.
+    pub fn settle(
+        &self,
+        index: &WorkspaceIndex,
+        key: &FileKey,
+        snapshot: &DocumentSnapshot,
+    ) -> bool {
+        let Some(tree) = snapshot.tree.as_ref() else {
+            return false;
+        };
+        let Some(slot) = self
+            .files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key.path)
+            .cloned()
+        else {
+            return false;
+        };
+        let mut state = slot.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(latest) = state.latest.clone() else {
+            return false;
+        };
+        if latest.generation != snapshot.generation || !latest.provisional {
+            return false;
+        }
+        let before = index.revision();
+        let derived = derive(index, key, tree, snapshot, Some(&latest), false);
+        let differs = !same_for_resolution(&latest.summary.decls, &derived.summary.decls);
+        let mut changed_index = false;
+        if state.recorded.is_none_or(|g| g <= snapshot.generation) {
+            changed_index = record(index, key, snapshot, &derived.summary, &derived.globals);
+            state.recorded = Some(snapshot.generation);
+        }
+        let after = index.revision();
+        let revision = if after == before + u64::from(changed_index) {
+            after
+        } else {
+            before
+        };
+        state.latest = Some(Arc::new(derived.into_analysis(
+            snapshot.generation,
+            revision,
+            changed_index,
+            Some(&latest),
+        )));
+        differs
     }
 
     /// Forgets a closed document (its overlay is cleared by the caller).
@@ -214,12 +308,29 @@ impl AnalysisHost {
 struct Derived {
     outline: Outline,
     pieces: OutlinePieces,
+    fingerprint: u64,
+    provisional: bool,
     summary: Arc<PackageSummary>,
     globals: Arc<BzlGlobals>,
 }
 
 impl Derived {
-    fn into_analysis(self, generation: u64, revision: u64, changed_index: bool) -> FileAnalysis {
+    fn into_analysis(
+        self,
+        generation: u64,
+        revision: u64,
+        changed_index: bool,
+        previous: Option<&FileAnalysis>,
+    ) -> FileAnalysis {
+        let memo = match previous {
+            Some(p)
+                if p.memo.revision == revision
+                    && same_for_resolution(&p.memo.decls, &self.summary.decls) =>
+            {
+                p.memo.clone()
+            }
+            _ => Arc::new(Memo::new(revision, self.summary.decls.clone())),
+        };
         FileAnalysis {
             generation,
             revision,
@@ -227,42 +338,86 @@ impl Derived {
             globals: self.globals,
             outline: Arc::new(self.outline),
             pieces: Arc::new(self.pieces),
+            fingerprint: self.fingerprint,
+            provisional: self.provisional,
             changed_index,
             labels: OnceLock::new(),
+            memo,
         }
     }
 }
 
-/// Reads a version's outline (reusing `previous` pieces), summary and
-/// bindings.
+/// Whether two readings of a package resolve labels the same way: the same
+/// targets (names, kinds, generating rules), equally open, with the same
+/// unfollowed calls and outputs. Ranges do not matter.
+fn same_for_resolution(a: &PackageDecls, b: &PackageDecls) -> bool {
+    a.open == b.open
+        && a.unfollowed == b.unfollowed
+        && a.unfollowed_outputs == b.unfollowed_outputs
+        && a.targets.len() == b.targets.len()
+        && a.targets
+            .iter()
+            .zip(&b.targets)
+            .all(|(x, y)| x.name == y.name && x.kind == y.kind && x.generated_by == y.generated_by)
+}
+
+/// Reads a version's outline (reusing the previous version's pieces),
+/// summary and bindings. With `reuse_evaluation`, a BUILD file whose
+/// declaration fingerprint equals the previous version's, which was
+/// evaluated, takes that evaluation's targets (moved through the edit)
+/// instead of being evaluated again; the result is then provisional.
 fn derive(
     index: &WorkspaceIndex,
     key: &FileKey,
     tree: &tree_sitter::Tree,
     snapshot: &DocumentSnapshot,
-    previous: Option<&OutlinePieces>,
+    previous: Option<&FileAnalysis>,
+    reuse_evaluation: bool,
 ) -> Derived {
-    let (outline, pieces) = if key.is_build {
-        Outline::from_tree_reusing(tree, &snapshot.rope, previous)
-    } else {
-        Default::default()
-    };
-    let summary = if key.is_build {
-        Arc::new(file_summary_of_outline(
-            index,
-            &outline,
-            tree,
-            &snapshot.rope,
-            &key.package,
-        ))
-    } else {
-        Arc::new(PackageSummary::default())
-    };
     let globals = Arc::new(crate::workspace::bzl::bzl_globals(tree, &snapshot.rope));
+    if !key.is_build {
+        return Derived {
+            outline: Outline::default(),
+            pieces: OutlinePieces::default(),
+            fingerprint: 0,
+            provisional: false,
+            summary: Arc::new(PackageSummary::default()),
+            globals,
+        };
+    }
+    let (outline, pieces) =
+        Outline::from_tree_reusing(tree, &snapshot.rope, previous.map(|p| &*p.pieces));
+    let fingerprint = outline.declaration_fingerprint();
+    let mut summary = summarize_outline(&key.package, &outline);
+    let mut provisional = false;
+    if summary.decls.open && !tree.root_node().has_error() {
+        let reusable = previous
+            .filter(|p| reuse_evaluation && p.summary.evaluated && p.fingerprint == fingerprint)
+            .and_then(|p| Some((p, p.outline.offset_map(&outline)?)));
+        match reusable {
+            Some((previous, map)) => {
+                let mut decls = (*previous.summary.decls).clone();
+                for target in &mut decls.targets {
+                    target.name_range = map.map_range(target.name_range);
+                    target.call_range = map.map_range(target.call_range);
+                }
+                decls.loads = summary.decls.loads.clone();
+                summary.decls = Arc::new(decls);
+                summary.evaluated = true;
+                provisional = true;
+            }
+            None => {
+                use crate::analysis::workspace::WorkspaceView;
+                index.evaluate(&key.package, &snapshot.rope.to_string(), &mut summary);
+            }
+        }
+    }
     Derived {
         outline,
         pieces,
-        summary,
+        fingerprint,
+        provisional,
+        summary: Arc::new(summary),
         globals,
     }
 }
@@ -286,4 +441,111 @@ fn record(
     let text: Arc<str> = Arc::from(snapshot.rope.to_string().as_str());
     // An unsaved edit of a macro changes what open BUILD files evaluate to.
     index.set_bzl_overlay(&rel.to_string_lossy(), Some((globals.clone(), text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Document;
+    use crate::fixture::{write_file as write, TempDir};
+    use crate::syntax::FileKind;
+    use crate::text::{LineCol, PositionEncoding, TextChange, TextRange};
+
+    const MACROS: &str = "def mac(name, deps = []):\n    native.cc_library(name = name, deps = deps)\n    native.filegroup(name = name + \"_files\")\n";
+    const BUILD: &str = "load(\"//m:defs.bzl\", \"mac\")\nmac(name = \"a\", deps = [\":b\"])\ncc_library(name = \"b\")\n";
+
+    fn workspace() -> (TempDir, WorkspaceIndex, FileKey) {
+        let dir = TempDir::new("db");
+        let root = dir.0.clone();
+        write(&root, "MODULE.bazel", "");
+        write(&root, "m/BUILD", "");
+        write(&root, "m/defs.bzl", MACROS);
+        write(&root, "p/BUILD", BUILD);
+        let index = WorkspaceIndex::scan(&root);
+        let key = FileKey {
+            path: root.join("p/BUILD"),
+            package: "p".to_string(),
+            is_build: true,
+        };
+        (dir, index, key)
+    }
+
+    /// Inserts `text` at 0-based `(line, col)`.
+    fn insert(doc: &mut Document, line: u32, col: u32, text: &str) {
+        let at = LineCol::new(line, col);
+        let version = doc.version() + 1;
+        doc.apply_changes(
+            version,
+            &[TextChange {
+                range: Some((at, at)),
+                text: text.to_string(),
+            }],
+            PositionEncoding::Utf16,
+        );
+    }
+
+    fn names(a: &FileAnalysis) -> Vec<(String, TextRange)> {
+        a.summary
+            .decls
+            .targets
+            .iter()
+            .map(|t| (t.name.clone(), t.name_range))
+            .collect()
+    }
+
+    #[test]
+    fn one_analysis_per_version_shared_by_every_asker() {
+        let (_dir, index, key) = workspace();
+        let host = AnalysisHost::new();
+        let snapshot = Document::new(FileKind::Build, 1, BUILD).snapshot();
+        let first = host.analysis(&index, &key, &snapshot).expect("analysis");
+        let again = host.analysis(&index, &key, &snapshot).expect("analysis");
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(first.summary.evaluated && !first.provisional);
+        assert!(names(&first).iter().any(|(n, _)| n == "a_files"));
+        // The index sees the document.
+        assert!(index.summary("p").is_some_and(|s| s.evaluated));
+        // A change elsewhere in the workspace makes it stale.
+        index.file_changed(
+            &key.path.with_file_name("new.cc"),
+            crate::host::index::FileChange::Created,
+        );
+        let third = host.analysis(&index, &key, &snapshot).expect("analysis");
+        assert!(!Arc::ptr_eq(&first, &third));
+    }
+
+    /// Typing inside a `deps` string reuses the last evaluation (moved
+    /// through the edit) until typing pauses; settling evaluates it and
+    /// agrees. Changing a name evaluates at once.
+    #[test]
+    fn edits_inside_deps_reuse_the_evaluation_until_settled() {
+        let (_dir, index, key) = workspace();
+        let host = AnalysisHost::new();
+        let mut doc = Document::new(FileKind::Build, 1, BUILD);
+        host.analysis(&index, &key, &doc.snapshot())
+            .expect("analysis");
+
+        // A line above moves everything; inside `":b"` adds a character.
+        insert(&mut doc, 0, 0, "# top\n");
+        insert(&mut doc, 2, 27, "x");
+        let snapshot = doc.snapshot();
+        let typed = host.analysis(&index, &key, &snapshot).expect("analysis");
+        assert!(typed.provisional);
+        let fresh = AnalysisHost::transient(&index, &key, &snapshot).expect("analysis");
+        assert_eq!(names(&typed), names(&fresh));
+        assert!(!host.settle(&index, &key, &snapshot));
+        let settled = host.analysis(&index, &key, &snapshot).expect("analysis");
+        assert!(!settled.provisional);
+        assert_eq!(names(&settled), names(&fresh));
+        // Settling twice does nothing.
+        assert!(!host.settle(&index, &key, &snapshot));
+
+        // A new name is evaluated at once.
+        insert(&mut doc, 2, 12, "z");
+        let renamed = host
+            .analysis(&index, &key, &doc.snapshot())
+            .expect("analysis");
+        assert!(!renamed.provisional);
+        assert!(names(&renamed).iter().any(|(n, _)| n == "za_files"));
+    }
 }

@@ -166,6 +166,7 @@ fn start_second_layer(
     let state = state.clone();
     let tx = self_tx.clone();
     tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let snapshot = {
             let mut state = lock(&state);
             state
@@ -195,6 +196,12 @@ fn start_second_layer(
                 outcome: None,
             },
         };
+        tracing::debug!(
+            %computed.uri,
+            generation = computed.generation,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "workspace diagnostics computed"
+        );
         let _ = tx.send(Message::Computed(computed));
     });
 }
@@ -400,6 +407,16 @@ pub fn schedule_background_pass(
     tokio::spawn(async move {
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
+        }
+        // A provisional analysis (typing inside `deps` reused the last
+        // evaluation) is evaluated now that typing paused.
+        {
+            let (state, publisher, uri) = (state.clone(), publisher.clone(), uri.clone());
+            tokio::task::spawn_blocking(move || {
+                if super::workspace::settle_analysis(&state, &uri, generation) {
+                    publisher.refresh(uri);
+                }
+            });
         }
         // The deferred whole-tree reparse can take milliseconds on a large
         // file: keep it off the async worker's hot loop.

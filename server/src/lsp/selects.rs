@@ -223,6 +223,8 @@ pub struct CachedPreviews {
     /// The document's calls, read from that generation's tree. They depend
     /// on the text only, so a configuration switch reuses them.
     calls: Arc<Vec<RuleCall>>,
+    /// The calls by statement, for the next version to reuse.
+    pieces: Arc<crate::select::expr::CallPieces>,
     pub session: Arc<SelectSession>,
     pub previews: Arc<Vec<TargetPreview>>,
 }
@@ -263,27 +265,34 @@ pub fn previews_for(
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     // The key is read before the inputs: a change after this point changes
     // it, so an entry is never reused for a newer state.
-    let (key, same_text, session) = {
+    let (key, same_text, older, session) = {
         let state = lock(state);
         let key = session_key(&state, uri, root);
-        let same_text = state
-            .select_cache
-            .get(uri)
-            .filter(|c| c.generation == snapshot.generation)
-            .cloned();
+        let cached = state.select_cache.get(uri).cloned();
+        let (same_text, older) = match cached {
+            Some(c) if c.generation == snapshot.generation => (Some(c), None),
+            other => (None, other),
+        };
         let session = state
             .select_sessions
             .get(root)
             .filter(|c| c.key == key)
             .map(|c| c.session.clone());
-        (key, same_text, session)
+        (key, same_text, older, session)
     };
     if let Some(hit) = same_text.as_ref().filter(|c| c.key == key) {
         return Some(hit.clone());
     }
-    let calls = match same_text {
-        Some(cached) => cached.calls,
-        None => Arc::new(crate::select::expr::rule_calls(tree, &snapshot.rope)),
+    let (calls, pieces) = match same_text {
+        Some(cached) => (cached.calls, cached.pieces),
+        None => {
+            let (calls, pieces) = crate::select::expr::rule_calls_reusing(
+                tree,
+                &snapshot.rope,
+                older.as_ref().map(|o| &*o.pieces),
+            );
+            (Arc::new(calls), Arc::new(pieces))
+        }
     };
     let session = match session {
         Some(session) => session,
@@ -304,6 +313,7 @@ pub fn previews_for(
         generation: snapshot.generation,
         key,
         calls,
+        pieces,
         session,
         previews: Arc::new(previews),
     };

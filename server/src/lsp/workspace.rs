@@ -226,6 +226,36 @@ impl StarlarkRequest {
     }
 }
 
+/// Settles the analysis of the open document at `uri` if it is a
+/// provisional one of `generation` (see [`AnalysisHost::settle`]); returns
+/// whether its diagnostics need publishing again.
+pub fn settle_analysis(
+    state: &SharedState,
+    uri: &tower_lsp::lsp_types::Url,
+    generation: u64,
+) -> bool {
+    let Ok(path) = uri.to_file_path() else {
+        return false;
+    };
+    let snapshot = {
+        let mut state = lock(state);
+        match state.documents.get_mut(uri) {
+            Some(open) if open.doc.generation() == generation && open.doc.kind().is_starlark() => {
+                open.doc.snapshot()
+            }
+            _ => return false,
+        }
+    };
+    let (Some(key), Some(index)) = (
+        file_key(state, &snapshot, &path),
+        existing_index(state, &path),
+    ) else {
+        return false;
+    };
+    let host = lock(state).analysis.clone();
+    host.settle(&index, &key, &snapshot)
+}
+
 /// Where a Starlark file at `path` sits: a package's own BUILD file, or a
 /// `.bzl` file. Build files for other repositories (`foo.BUILD`,
 /// `BUILD.foo.bazel`) and WORKSPACE or MODULE.bazel files are not read as

@@ -322,25 +322,69 @@ impl<'s, 't> Reader<'s, 't> {
     }
 
     fn rule_calls(&mut self, root: Node<'t>) -> Vec<RuleCall> {
+        self.rule_calls_reusing(root, None).0
+    }
+
+    /// The top-level calls, taking those of statements whose text is
+    /// unchanged from `previous` (moved to where they now start).
+    fn rule_calls_reusing(
+        &mut self,
+        root: Node<'t>,
+        previous: Option<&CallPieces>,
+    ) -> (Vec<RuleCall>, CallPieces) {
         let mut out = Vec::new();
+        let mut pieces = CallPieces::default();
         let statements = self.children(root);
         for i in statements.clone() {
             let stmt = self.stack[i];
             if stmt.kind != Kind::ExpressionStatement {
                 continue;
             }
-            let inner = self.children(stmt.node);
-            let first_named = self.stack[inner.clone()].iter().find(|c| c.named).copied();
-            self.stack.truncate(inner.start);
-            let Some(call) = first_named.filter(|c| c.kind == Kind::Call) else {
-                continue;
+            let start = stmt.node.start_byte();
+            let key = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                stmt.node.has_error().hash(&mut h);
+                self.of(stmt.node).hash(&mut h);
+                h.finish()
             };
-            if let Some(rule) = self.call(call.node) {
-                out.push(rule);
+            if let Some((old_start, calls)) = previous.and_then(|p| p.by_key.get(&key)) {
+                let delta = start as isize - *old_start as isize;
+                let moved: Vec<RuleCall> = calls
+                    .iter()
+                    .cloned()
+                    .map(|mut c| {
+                        c.shift(delta);
+                        c
+                    })
+                    .collect();
+                out.extend(moved.iter().cloned());
+                pieces.by_key.insert(key, (start, moved));
+                continue;
             }
+            let before = out.len();
+            self.statement_call(stmt.node, &mut out);
+            pieces.by_key.insert(key, (start, out[before..].to_vec()));
         }
         self.stack.truncate(statements.start);
-        out
+        (out, pieces)
+    }
+
+    /// The call an expression statement is, if it is one.
+    fn statement_call(&mut self, stmt: Node<'t>, out: &mut Vec<RuleCall>) {
+        {
+            {
+                let inner = self.children(stmt);
+                let first_named = self.stack[inner.clone()].iter().find(|c| c.named).copied();
+                self.stack.truncate(inner.start);
+                let Some(call) = first_named.filter(|c| c.kind == Kind::Call) else {
+                    return;
+                };
+                if let Some(rule) = self.call(call.node) {
+                    out.push(rule);
+                }
+            }
+        }
     }
 
     fn call(&mut self, call: Node<'t>) -> Option<RuleCall> {
@@ -591,4 +635,73 @@ pub fn rule_calls(tree: &Tree, rope: &Rope) -> Vec<RuleCall> {
     let text = rope.to_string();
     let root = tree.root_node();
     Reader::new(&text, root).rule_calls(root)
+}
+
+/// The calls of each top-level statement of one version of a BUILD file,
+/// by the statement's text: what [`rule_calls_reusing`] can take over for
+/// the next version.
+#[derive(Clone, Debug, Default)]
+pub struct CallPieces {
+    /// Key → (where the statement started, its calls).
+    by_key: crate::hash::FastMap<u64, (usize, Vec<RuleCall>)>,
+}
+
+/// [`rule_calls`], reading again only the statements whose text changed
+/// since the version `previous` came from. Equal to [`rule_calls`]'s result
+/// (a statement's calls depend on its own text only).
+pub fn rule_calls_reusing(
+    tree: &Tree,
+    rope: &Rope,
+    previous: Option<&CallPieces>,
+) -> (Vec<RuleCall>, CallPieces) {
+    let text = rope.to_string();
+    let root = tree.root_node();
+    Reader::new(&text, root).rule_calls_reusing(root, previous)
+}
+
+fn shift_range(range: &mut TextRange, delta: isize) {
+    *range = range.shifted(delta);
+}
+
+impl RuleCall {
+    /// Moves every range by `delta` bytes.
+    fn shift(&mut self, delta: isize) {
+        if delta == 0 {
+            return;
+        }
+        shift_range(&mut self.range, delta);
+        if let Some(r) = &mut self.name_range {
+            shift_range(r, delta);
+        }
+        for attr in &mut self.attrs {
+            shift_range(&mut attr.name_range, delta);
+            attr.value.shift(delta);
+        }
+    }
+}
+
+impl Value {
+    fn shift(&mut self, delta: isize) {
+        match self {
+            Value::Str(_, r) | Value::Unknown(r) => shift_range(r, delta),
+            Value::Int(_) | Value::Bool(_) | Value::None => {}
+            Value::List(items) | Value::Tuple(items) | Value::Concat(items) => {
+                items.iter_mut().for_each(|v| v.shift(delta));
+            }
+            Value::Dict(pairs) => {
+                for (k, v) in pairs {
+                    k.shift(delta);
+                    v.shift(delta);
+                }
+            }
+            Value::Select(select) => {
+                shift_range(&mut select.range, delta);
+                shift_range(&mut select.callee_range, delta);
+                for branch in &mut select.branches {
+                    shift_range(&mut branch.key_range, delta);
+                    branch.value.shift(delta);
+                }
+            }
+        }
+    }
 }

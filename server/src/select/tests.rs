@@ -458,3 +458,26 @@ cd",
     assert_eq!(read("bytes"), None);
     assert_eq!(read("unclosed"), None);
 }
+
+/// Reading again only the statements that changed gives what a fresh
+/// reading gives, through edits that move, change, break and drop calls.
+#[test]
+fn rule_calls_reusing_equals_a_fresh_reading() {
+    use crate::select::expr::{rule_calls, rule_calls_reusing, CallPieces};
+    let versions = [
+        "config_setting(name = \"opt\", values = {\"compilation_mode\": \"opt\"})\ncc_library(name = \"a\", srcs = select({\":opt\": [\"o.cc\"], \"//conditions:default\": []}))\n",
+        "# moved\nconfig_setting(name = \"opt\", values = {\"compilation_mode\": \"opt\"})\ncc_library(name = \"a\", srcs = select({\":opt\": [\"o.cc\"], \"//conditions:default\": []}))\n",
+        "# moved\nconfig_setting(name = \"opt\", values = {\"compilation_mode\": \"dbg\"})\ncc_library(name = \"a\", srcs = select({\":opt\": [\"o.cc\"], \"//conditions:default\": []}))\n",
+        "# moved\nconfig_setting(name = \"opt\", values = {\"compilation_mode\": \"dbg\"\ncc_library(name = \"a\", srcs = select({\":opt\": [\"o.cc\"], \"//conditions:default\": []}))\n",
+        "cc_library(name = \"a\", srcs = select({\":opt\": [\"o.cc\"], \"//conditions:default\": []}))\ncc_library(name = \"a\", srcs = select({\":opt\": [\"o.cc\"], \"//conditions:default\": []}))\n",
+        "",
+    ];
+    let mut pieces: Option<CallPieces> = None;
+    for text in versions {
+        let rope = ropey::Rope::from_str(text);
+        let tree = crate::syntax::parse_str(text);
+        let (calls, next) = rule_calls_reusing(&tree, &rope, pieces.as_ref());
+        assert_eq!(calls, rule_calls(&tree, &rope), "for:\n{text}");
+        pieces = Some(next);
+    }
+}

@@ -41,10 +41,55 @@ pub fn label_diagnostics_of_outline(
     package: &str,
     lookup: &dyn PackageLookup,
 ) -> Vec<Diagnostic> {
+    label_diagnostics_memoized(outline, tree, rope, package, lookup, None)
+}
+
+/// What checking one label string found, by its value, strictness and
+/// literal length, with ranges relative to the literal's start: valid as
+/// long as the lookup answers the same (the analysis host keeps one per
+/// index revision and package declarations).
+pub type LabelMemo = std::sync::Mutex<crate::hash::FastMap<(String, bool, usize), Vec<Diagnostic>>>;
+
+/// [`label_diagnostics_of_outline`], taking each label's verdict from
+/// `memo` when it holds one and recording it otherwise.
+pub fn label_diagnostics_memoized(
+    outline: &Outline,
+    tree: &Tree,
+    rope: &Rope,
+    package: &str,
+    lookup: &dyn PackageLookup,
+    memo: Option<&LabelMemo>,
+) -> Vec<Diagnostic> {
     if lookup.builds_another_repository(package) {
         return Vec::new();
     }
     let mut out = load_diagnostics(tree, rope, package, lookup);
+    if let Some(memo) = memo {
+        let mut memo = memo.lock().unwrap_or_else(|p| p.into_inner());
+        for mention in outline_mentions(outline) {
+            let start = mention.range.start;
+            let key = (mention.text, mention.strict, mention.range.len());
+            if !memo.contains_key(&key) {
+                let mut found = Vec::new();
+                check_label(
+                    TextRange::new(0, key.2),
+                    key.0.clone(),
+                    key.1,
+                    package,
+                    lookup,
+                    &mut found,
+                );
+                memo.insert(key.clone(), found);
+            }
+            out.extend(memo[&key].iter().map(|d| {
+                let mut d = d.clone();
+                d.shift(start as isize);
+                d
+            }));
+        }
+        out.sort_by_key(|d| d.range.start);
+        return out;
+    }
     for mention in outline_mentions(outline) {
         check_label(
             mention.range,

@@ -181,6 +181,220 @@ impl Outline {
     }
 }
 
+/// Attributes whose values only point at other targets and files: no rule
+/// or macro bzls knows of makes a target's *name* out of them. An edit
+/// confined to the strings of these attributes cannot change what a BUILD
+/// file declares (see [`Outline::declaration_fingerprint`]).
+const REFERENCE_ONLY_ATTRIBUTES: &[&str] = &[
+    "deps",
+    "runtime_deps",
+    "implementation_deps",
+    "exports",
+    "data",
+    "visibility",
+    "tools",
+    "toolchains",
+    "plugins",
+    "target_compatible_with",
+    "exec_compatible_with",
+    "compatible_with",
+];
+
+impl Outline {
+    /// A hash of what can change the targets the file declares: everything
+    /// in the outline except ranges, and except the values of
+    /// [`REFERENCE_ONLY_ATTRIBUTES`] made only of strings, lists, `+` and
+    /// `select()` (so typing inside a `deps` string or adding one to its
+    /// list keeps the fingerprint; a name or a call in such a value does
+    /// not).
+    ///
+    /// Two versions with equal fingerprints declare the same targets as far
+    /// as any macro that does not derive target names from those
+    /// attributes goes; the analysis host still confirms it by evaluating
+    /// once typing pauses.
+    pub fn declaration_fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        fn call(c: &Call, h: &mut impl Hasher) {
+            c.callee.hash(h);
+            c.has_error.hash(h);
+            c.args.len().hash(h);
+            for arg in &c.args {
+                match arg {
+                    Arg::Positional(value) => {
+                        0u8.hash(h);
+                        expr(value, h);
+                    }
+                    Arg::Keyword { name, value } => {
+                        1u8.hash(h);
+                        name.hash(h);
+                        if REFERENCE_ONLY_ATTRIBUTES.contains(&name.as_str()) && plain(value) {
+                            continue;
+                        }
+                        expr(value, h);
+                    }
+                    Arg::Splat => 2u8.hash(h),
+                }
+            }
+        }
+        /// Only strings, lists, sums and selects of them.
+        fn plain(e: &Expr) -> bool {
+            match e {
+                Expr::Str { .. } => true,
+                Expr::List(items) | Expr::Tuple(items) => items.iter().all(plain),
+                Expr::Binary(pair) => plain(&pair.0) && plain(&pair.1),
+                Expr::Select(pairs) | Expr::Dict(pairs) => {
+                    pairs.iter().all(|(k, v)| plain(k) && plain(v))
+                }
+                Expr::Other => false,
+            }
+        }
+        fn expr(e: &Expr, h: &mut impl Hasher) {
+            match e {
+                Expr::Str { value, .. } => {
+                    3u8.hash(h);
+                    value.hash(h);
+                }
+                Expr::List(items) => {
+                    4u8.hash(h);
+                    items.len().hash(h);
+                    items.iter().for_each(|i| expr(i, h));
+                }
+                Expr::Tuple(items) => {
+                    5u8.hash(h);
+                    items.len().hash(h);
+                    items.iter().for_each(|i| expr(i, h));
+                }
+                Expr::Dict(pairs) | Expr::Select(pairs) => {
+                    6u8.hash(h);
+                    matches!(e, Expr::Select(_)).hash(h);
+                    pairs.len().hash(h);
+                    for (k, v) in pairs {
+                        expr(k, h);
+                        expr(v, h);
+                    }
+                }
+                Expr::Binary(pair) => {
+                    7u8.hash(h);
+                    expr(&pair.0, h);
+                    expr(&pair.1, h);
+                }
+                Expr::Other => 8u8.hash(h),
+            }
+        }
+        self.statements.len().hash(&mut h);
+        for statement in &self.statements {
+            match statement {
+                Statement::Load(load) => {
+                    9u8.hash(&mut h);
+                    load.module.hash(&mut h);
+                    for (local, exported, _) in &load.symbols {
+                        local.hash(&mut h);
+                        exported.hash(&mut h);
+                    }
+                }
+                Statement::Call(c) => {
+                    10u8.hash(&mut h);
+                    call(c, &mut h);
+                }
+                Statement::Compound { calls } | Statement::Broken { calls } => {
+                    11u8.hash(&mut h);
+                    matches!(statement, Statement::Broken { .. }).hash(&mut h);
+                    calls.len().hash(&mut h);
+                    calls.iter().for_each(|c| call(c, &mut h));
+                }
+            }
+        }
+        h.finish()
+    }
+
+    /// Where the offsets of this outline's text are in `newer`'s, for two
+    /// versions with equal [`Outline::declaration_fingerprint`]s: pairs of
+    /// `(old, new)` anchors (every call's and string's start and end), in
+    /// text order. `None` when the outlines do not line up.
+    pub fn offset_map(&self, newer: &Outline) -> Option<OffsetMap> {
+        fn ranges_of_expr(e: &Expr, out: &mut Vec<TextRange>) {
+            match e {
+                Expr::Str { range, .. } => out.push(*range),
+                Expr::List(items) | Expr::Tuple(items) => {
+                    items.iter().for_each(|i| ranges_of_expr(i, out));
+                }
+                Expr::Dict(pairs) | Expr::Select(pairs) => {
+                    for (k, v) in pairs {
+                        ranges_of_expr(k, out);
+                        ranges_of_expr(v, out);
+                    }
+                }
+                Expr::Binary(pair) => {
+                    ranges_of_expr(&pair.0, out);
+                    ranges_of_expr(&pair.1, out);
+                }
+                Expr::Other => {}
+            }
+        }
+        fn ranges_of_call(c: &Call, out: &mut Vec<TextRange>) {
+            out.push(c.range);
+            for arg in &c.args {
+                if let Arg::Positional(v) | Arg::Keyword { value: v, .. } = arg {
+                    ranges_of_expr(v, out);
+                }
+            }
+        }
+        fn ranges(o: &Outline) -> Vec<TextRange> {
+            let mut out = Vec::new();
+            for s in &o.statements {
+                match s {
+                    Statement::Load(load) => {
+                        out.push(load.module_range);
+                        out.extend(load.symbols.iter().map(|(_, _, r)| *r));
+                    }
+                    Statement::Call(c) => ranges_of_call(c, &mut out),
+                    Statement::Compound { calls } | Statement::Broken { calls } => {
+                        calls.iter().for_each(|c| ranges_of_call(c, &mut out));
+                    }
+                }
+            }
+            out
+        }
+        let (old, new) = (ranges(self), ranges(newer));
+        if old.len() != new.len() {
+            return None;
+        }
+        let mut anchors: Vec<(usize, usize)> = old
+            .iter()
+            .zip(&new)
+            .flat_map(|(o, n)| [(o.start, n.start), (o.end, n.end)])
+            .collect();
+        anchors.sort_unstable();
+        anchors.dedup_by_key(|a| a.0);
+        Some(OffsetMap { anchors })
+    }
+}
+
+/// Maps offsets of one version of a text to the next (see
+/// [`Outline::offset_map`]).
+#[derive(Clone, Debug)]
+pub struct OffsetMap {
+    anchors: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    /// The new offset of old offset `at`: moved as the nearest anchor at or
+    /// before it moved.
+    pub fn map(&self, at: usize) -> usize {
+        let i = self.anchors.partition_point(|(old, _)| *old <= at);
+        match i.checked_sub(1).and_then(|i| self.anchors.get(i)) {
+            Some((old, new)) => new + (at - old),
+            None => at,
+        }
+    }
+
+    pub fn map_range(&self, range: TextRange) -> TextRange {
+        let start = self.map(range.start);
+        TextRange::new(start, self.map(range.end).max(start))
+    }
+}
+
 /// The outline of each top-level statement of one version of a file, by
 /// the statement's kind, error state and text: what
 /// [`Outline::from_tree_reusing`] can take over for the next version.
