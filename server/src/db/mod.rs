@@ -33,9 +33,10 @@ use crate::analysis::{Diagnostic, DocumentSnapshot};
 use crate::host::index::WorkspaceIndex;
 use crate::workspace::bzl::BzlGlobals;
 use crate::workspace::check::LabelMemo;
+use crate::workspace::mentions::{outline_mentions, Mention};
 use crate::workspace::outline::{Outline, OutlinePieces};
 use crate::workspace::package::PackageDecls;
-use crate::workspace::summary::summarize_outline;
+use crate::workspace::summary::summarize_with_mentions;
 use crate::workspace::summary::PackageSummary;
 
 /// Where a Starlark file sits in its workspace.
@@ -65,6 +66,8 @@ pub struct FileAnalysis {
     pub outline: Arc<Outline>,
     /// The outline's pieces, for the next version to reuse.
     pieces: Arc<OutlinePieces>,
+    /// The label strings of the outline (BUILD files).
+    mentions: Arc<Vec<Mention>>,
     /// Recording this version changed what the index says of the file
     /// (declared targets, or a `.bzl` text): the documents that point into
     /// it need checking again.
@@ -123,8 +126,7 @@ impl FileAnalysis {
                 let list = if key.is_build {
                     crate::workspace::check::label_diagnostics_memoized(
                         &self.outline,
-                        tree,
-                        &snapshot.rope,
+                        &self.mentions,
                         &key.package,
                         &lookup,
                         Some(&self.memo.labels),
@@ -308,6 +310,7 @@ impl AnalysisHost {
 struct Derived {
     outline: Outline,
     pieces: OutlinePieces,
+    mentions: Vec<Mention>,
     fingerprint: u64,
     provisional: bool,
     summary: Arc<PackageSummary>,
@@ -338,6 +341,7 @@ impl Derived {
             globals: self.globals,
             outline: Arc::new(self.outline),
             pieces: Arc::new(self.pieces),
+            mentions: Arc::new(self.mentions),
             fingerprint: self.fingerprint,
             provisional: self.provisional,
             changed_index,
@@ -379,16 +383,21 @@ fn derive(
         return Derived {
             outline: Outline::default(),
             pieces: OutlinePieces::default(),
+            mentions: Vec::new(),
             fingerprint: 0,
             provisional: false,
             summary: Arc::new(PackageSummary::default()),
             globals,
         };
     }
-    let (outline, pieces) =
-        Outline::from_tree_reusing(tree, &snapshot.rope, previous.map(|p| &*p.pieces));
+    let (outline, pieces) = Outline::from_tree_reusing(
+        tree,
+        &snapshot.rope,
+        previous.map(|p| (&*p.outline, &*p.pieces)),
+    );
     let fingerprint = outline.declaration_fingerprint();
-    let mut summary = summarize_outline(&key.package, &outline);
+    let mentions = outline_mentions(&outline);
+    let mut summary = summarize_with_mentions(&key.package, &outline, &mentions);
     let mut provisional = false;
     if summary.decls.open && !tree.root_node().has_error() {
         let reusable = previous
@@ -415,6 +424,7 @@ fn derive(
     Derived {
         outline,
         pieces,
+        mentions,
         fingerprint,
         provisional,
         summary: Arc::new(summary),

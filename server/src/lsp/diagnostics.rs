@@ -335,29 +335,68 @@ fn workspace_diagnostics(
         return nothing(snapshot.rope);
     };
     let rope = snapshot.rope.clone();
-    let Some(request) = StarlarkRequest::new(state, snapshot, path, true) else {
+    let is_build = snapshot.kind == FileKind::Build;
+    // The select previews and the analysis are independent: on a second
+    // thread, they overlap. (Both read the same snapshot; neither waits on
+    // the other.)
+    let previews = |snapshot: &crate::analysis::DocumentSnapshot| {
+        let started = std::time::Instant::now();
+        let root = super::workspace::existing_index(state, &path)?
+            .root()
+            .to_path_buf();
+        let package = path
+            .parent()?
+            .strip_prefix(&root)
+            .ok()?
+            .to_string_lossy()
+            .into_owned();
+        let found = super::selects::previews_for(state, uri, &root, &package, snapshot)
+            .map(|cached| cached.session.diagnostics(&cached.previews, &snapshot.rope));
+        tracing::trace!(
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "select previews"
+        );
+        found
+    };
+    let for_previews = snapshot.clone();
+    let (request, selects) = std::thread::scope(|scope| {
+        let selects = is_build
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("bzls-previews".to_string())
+                    .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
+                    .spawn_scoped(scope, || previews(&for_previews))
+                    .ok()
+            })
+            .flatten();
+        let started = std::time::Instant::now();
+        let request = StarlarkRequest::new(state, snapshot, path.clone(), true);
+        let labels = request.as_ref().and_then(|request| {
+            request
+                .analysis
+                .label_diagnostics(&request.index, &request.key(), &request.snapshot)
+        });
+        tracing::trace!(
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "analysis and labels"
+        );
+        let selects = selects
+            .and_then(|handle| handle.join().ok())
+            .flatten()
+            .unwrap_or_default();
+        (request.map(|r| (r, labels)), selects)
+    });
+    let Some((request, labels)) = request else {
         return nothing(rope);
     };
-    let rope = &request.snapshot.rope;
+    // Previews are only for a package's own BUILD file.
     let selects = if request.is_build {
-        super::selects::previews_for(
-            state,
-            uri,
-            request.index.root(),
-            &request.package,
-            &request.snapshot,
-        )
-        .map(|cached| cached.session.diagnostics(&cached.previews, rope))
-        .unwrap_or_default()
+        selects
     } else {
         Vec::new()
     };
-    let labels =
-        request
-            .analysis
-            .label_diagnostics(&request.index, &request.key(), &request.snapshot);
     WorkspaceOutcome {
-        rope: rope.clone(),
+        rope,
         labels: labels.map(|list| list.to_vec()).unwrap_or_default(),
         selects,
         changed: request.analysis.changed_index,

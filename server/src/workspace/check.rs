@@ -11,9 +11,9 @@ use ropey::Rope;
 use tree_sitter::Tree;
 
 use super::label::{parse_label, Repo};
-use super::mentions::outline_mentions;
-use super::outline::Outline;
-use super::package::load_decls;
+use super::mentions::{outline_mentions, Mention};
+use super::outline::{Outline, Statement};
+use super::package::{load_decls, LoadDecl};
 use super::resolve::{
     resolve, resolve_load, LoadResolution, PackageLookup, RepoVisibility, Resolution, Unresolved,
 };
@@ -29,19 +29,17 @@ pub fn label_diagnostics(
     package: &str,
     lookup: &dyn PackageLookup,
 ) -> Vec<Diagnostic> {
-    label_diagnostics_of_outline(&Outline::from_tree(tree, rope), tree, rope, package, lookup)
+    label_diagnostics_of_outline(&Outline::from_tree(tree, rope), package, lookup)
 }
 
 /// [`label_diagnostics`] with the file's outline already read (the
 /// analysis host keeps one per version).
 pub fn label_diagnostics_of_outline(
     outline: &Outline,
-    tree: &Tree,
-    rope: &Rope,
     package: &str,
     lookup: &dyn PackageLookup,
 ) -> Vec<Diagnostic> {
-    label_diagnostics_memoized(outline, tree, rope, package, lookup, None)
+    label_diagnostics_memoized(outline, &outline_mentions(outline), package, lookup, None)
 }
 
 /// What checking one label string found, by its value, strictness and
@@ -50,12 +48,12 @@ pub fn label_diagnostics_of_outline(
 /// index revision and package declarations).
 pub type LabelMemo = std::sync::Mutex<crate::hash::FastMap<(String, bool, usize), Vec<Diagnostic>>>;
 
-/// [`label_diagnostics_of_outline`], taking each label's verdict from
-/// `memo` when it holds one and recording it otherwise.
+/// [`label_diagnostics_of_outline`] with the outline's mentions already
+/// read, taking each label's verdict from `memo` when it holds one and
+/// recording it otherwise.
 pub fn label_diagnostics_memoized(
     outline: &Outline,
-    tree: &Tree,
-    rope: &Rope,
+    mentions: &[Mention],
     package: &str,
     lookup: &dyn PackageLookup,
     memo: Option<&LabelMemo>,
@@ -63,42 +61,46 @@ pub fn label_diagnostics_memoized(
     if lookup.builds_another_repository(package) {
         return Vec::new();
     }
-    let mut out = load_diagnostics(tree, rope, package, lookup);
-    if let Some(memo) = memo {
-        let mut memo = memo.lock().unwrap_or_else(|p| p.into_inner());
-        for mention in outline_mentions(outline) {
-            let start = mention.range.start;
-            let key = (mention.text, mention.strict, mention.range.len());
-            if !memo.contains_key(&key) {
-                let mut found = Vec::new();
-                check_label(
-                    TextRange::new(0, key.2),
-                    key.0.clone(),
-                    key.1,
-                    package,
-                    lookup,
-                    &mut found,
-                );
-                memo.insert(key.clone(), found);
-            }
-            out.extend(memo[&key].iter().map(|d| {
-                let mut d = d.clone();
-                d.shift(start as isize);
-                d
-            }));
+    let loads = outline.statements.iter().filter_map(|s| match s {
+        Statement::Load(load) => Some(load),
+        _ => None,
+    });
+    let mut out = load_diagnostics_of(loads, package, lookup);
+    let Some(memo) = memo else {
+        for mention in mentions {
+            check_label(
+                mention.range,
+                mention.text.clone(),
+                mention.strict,
+                package,
+                lookup,
+                &mut out,
+            );
         }
         out.sort_by_key(|d| d.range.start);
         return out;
-    }
-    for mention in outline_mentions(outline) {
-        check_label(
-            mention.range,
-            mention.text,
-            mention.strict,
-            package,
-            lookup,
-            &mut out,
-        );
+    };
+    let mut memo = memo.lock().unwrap_or_else(|p| p.into_inner());
+    for mention in mentions {
+        let start = mention.range.start;
+        let key = (mention.text.clone(), mention.strict, mention.range.len());
+        let found = memo.entry(key).or_insert_with_key(|key| {
+            let mut found = Vec::new();
+            check_label(
+                TextRange::new(0, key.2),
+                key.0.clone(),
+                key.1,
+                package,
+                lookup,
+                &mut found,
+            );
+            found
+        });
+        out.extend(found.iter().map(|d| {
+            let mut d = d.clone();
+            d.shift(start as isize);
+            d
+        }));
     }
     out.sort_by_key(|d| d.range.start);
     out
@@ -111,8 +113,17 @@ pub fn load_diagnostics(
     package: &str,
     lookup: &dyn PackageLookup,
 ) -> Vec<Diagnostic> {
+    load_diagnostics_of(load_decls(tree, rope).iter(), package, lookup)
+}
+
+/// The diagnostics of the given `load()`s of a file in `package`.
+pub fn load_diagnostics_of<'a>(
+    loads: impl Iterator<Item = &'a LoadDecl>,
+    package: &str,
+    lookup: &dyn PackageLookup,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for load in load_decls(tree, rope) {
+    for load in loads {
         let label = match parse_label(&load.module) {
             Ok(label) => label,
             Err(err) => {

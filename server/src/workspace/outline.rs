@@ -109,7 +109,13 @@ pub enum Expr {
 impl Outline {
     /// Reads the outline of a tree-sitter tree of `rope`.
     pub fn from_tree(tree: &Tree, rope: &Rope) -> Outline {
-        Outline::from_tree_reusing(tree, rope, None).0
+        let mut statements = Vec::new();
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        for stmt in root.named_children(&mut cursor) {
+            ts_statement(stmt, rope, &mut statements);
+        }
+        Outline { statements }
     }
 
     /// Reads the outline of a tree-sitter tree of `rope`, taking the
@@ -123,53 +129,39 @@ impl Outline {
     pub fn from_tree_reusing(
         tree: &Tree,
         rope: &Rope,
-        previous: Option<&OutlinePieces>,
+        previous: Option<(&Outline, &OutlinePieces)>,
     ) -> (Outline, OutlinePieces) {
-        let mut statements = Vec::new();
-        let mut pieces = Vec::new();
+        let mut statements: Vec<Statement> = Vec::new();
+        let mut by_key = crate::hash::FastMap::default();
         let root = tree.root_node();
         let mut cursor = root.walk();
         for stmt in root.named_children(&mut cursor) {
             let start = stmt.start_byte();
-            let key = previous.map(|_| piece_key(stmt, rope));
-            let reused = key.and_then(|key| {
-                let old = previous?.by_key.get(&key)?;
-                let delta = start as isize - old.start as isize;
-                Some(
-                    old.statements
-                        .iter()
-                        .cloned()
-                        .map(|mut s| {
-                            s.shift(delta);
-                            s
-                        })
-                        .collect::<Vec<_>>(),
-                )
+            let key = piece_key(stmt, rope);
+            let first = statements.len();
+            let old = previous.and_then(|(outline, pieces)| {
+                let piece: &Piece = pieces.by_key.get(&key)?;
+                Some((outline.statements.get(piece.range.clone())?, piece.start))
             });
-            let own = match reused {
-                Some(own) => own,
-                None => {
-                    let mut own = Vec::new();
-                    ts_statement(stmt, rope, &mut own);
-                    own
+            match old {
+                Some((old, old_start)) => {
+                    let delta = start as isize - old_start as isize;
+                    statements.extend(old.iter().cloned().map(|mut s| {
+                        s.shift(delta);
+                        s
+                    }));
                 }
-            };
-            let key = key.unwrap_or_else(|| piece_key(stmt, rope));
-            pieces.push((
+                None => ts_statement(stmt, rope, &mut statements),
+            }
+            by_key.insert(
                 key,
                 Piece {
                     start,
-                    statements: own.clone(),
+                    range: first..statements.len(),
                 },
-            ));
-            statements.extend(own);
+            );
         }
-        (
-            Outline { statements },
-            OutlinePieces {
-                by_key: pieces.into_iter().collect(),
-            },
-        )
+        (Outline { statements }, OutlinePieces { by_key })
     }
 
     /// Reads the outline of a parsed module whose source is `text`.
@@ -395,9 +387,10 @@ impl OffsetMap {
     }
 }
 
-/// The outline of each top-level statement of one version of a file, by
-/// the statement's kind, error state and text: what
-/// [`Outline::from_tree_reusing`] can take over for the next version.
+/// Where each top-level statement of one version of a file is in that
+/// version's outline, by the statement's kind, error state and text: with
+/// that outline, what [`Outline::from_tree_reusing`] can take over for the
+/// next version.
 #[derive(Clone, Debug, Default)]
 pub struct OutlinePieces {
     by_key: crate::hash::FastMap<u64, Piece>,
@@ -405,9 +398,10 @@ pub struct OutlinePieces {
 
 #[derive(Clone, Debug)]
 struct Piece {
-    /// Where the statement started (the pieces' ranges are absolute).
+    /// Where the statement started (the outline's ranges are absolute).
     start: usize,
-    statements: Vec<Statement>,
+    /// Its statements in the outline the pieces were read with.
+    range: std::ops::Range<usize>,
 }
 
 /// A key for a top-level statement: equal keys mean an equal outline, up
@@ -947,13 +941,14 @@ mod tests {
             "mac(name = \"b\", srcs = glob([\"*.cc\"]))\n",
             "",
         ];
-        let mut pieces: Option<OutlinePieces> = None;
+        let mut previous: Option<(Outline, OutlinePieces)> = None;
         for text in versions {
             let rope = Rope::from_str(text);
             let tree = parse_str(text);
-            let (outline, next) = Outline::from_tree_reusing(&tree, &rope, pieces.as_ref());
+            let (outline, pieces) =
+                Outline::from_tree_reusing(&tree, &rope, previous.as_ref().map(|(o, p)| (o, p)));
             assert_eq!(outline, Outline::from_tree(&tree, &rope), "for:\n{text}");
-            pieces = Some(next);
+            previous = Some((outline, pieces));
         }
     }
 

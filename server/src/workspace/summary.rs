@@ -47,8 +47,17 @@ pub fn summarize(package: &str, tree: &Tree, rope: &Rope) -> PackageSummary {
 
 /// Summarises the BUILD file of `package` from its outline.
 pub fn summarize_outline(package: &str, outline: &Outline) -> PackageSummary {
-    let mentions = outline_mentions(outline)
-        .into_iter()
+    summarize_with_mentions(package, outline, &outline_mentions(outline))
+}
+
+/// [`summarize_outline`] with the outline's mentions already read.
+pub fn summarize_with_mentions(
+    package: &str,
+    outline: &Outline,
+    mentions: &[super::mentions::Mention],
+) -> PackageSummary {
+    let mentions = mentions
+        .iter()
         .filter_map(|m| Some((absolute_label(&m.text, package)?, m.range)))
         .collect();
     PackageSummary {
