@@ -167,6 +167,31 @@ pub struct Document {
     workspace: Option<CarriedDiagnostics>,
 }
 
+/// A deferred whole-tree reparse of one generation, to run anywhere (see
+/// [`Document::pending_reparse`]).
+pub struct PendingReparse {
+    generation: u64,
+    rope: Rope,
+    /// The tree of the last parse, edited for the changes since.
+    old: Tree,
+}
+
+impl PendingReparse {
+    /// Reparses the text incrementally (milliseconds on a large file).
+    pub fn run(self) -> Reparsed {
+        Reparsed {
+            generation: self.generation,
+            tree: parse_rope(&self.rope, Some(&self.old)),
+        }
+    }
+}
+
+/// The result of [`PendingReparse::run`].
+pub struct Reparsed {
+    generation: u64,
+    tree: Tree,
+}
+
 /// Diagnostics computed for one generation of the text.
 struct CarriedDiagnostics {
     generation: u64,
@@ -374,18 +399,42 @@ impl Document {
             // rc diagnostics come from the rc model, not the tree.
             return false;
         }
-        let Some(state) = &mut self.starlark else {
-            return false;
-        };
-        if !state.reparse_pending {
+        match self.pending_reparse() {
+            Some(pending) => self.install_reparse(pending.run()),
+            None => false,
+        }
+    }
+
+    /// The deferred reparse of a Starlark document, taken out so that it can
+    /// run without holding the document (or whatever lock guards it); hand
+    /// its result to [`Document::install_reparse`]. `None` when nothing is
+    /// pending.
+    pub fn pending_reparse(&self) -> Option<PendingReparse> {
+        let state = self.starlark.as_ref().filter(|s| s.reparse_pending)?;
+        Some(PendingReparse {
+            generation: self.generation,
+            rope: self.rope.clone(),
+            old: state.tree.clone(),
+        })
+    }
+
+    /// Installs a reparse made from [`Document::pending_reparse`], as
+    /// [`Document::flush_reparse`] would have. Ignored (returns false) when
+    /// the text changed since or the reparse was done meanwhile; otherwise
+    /// returns whether the diagnostics changed.
+    pub fn install_reparse(&mut self, reparsed: Reparsed) -> bool {
+        if reparsed.generation != self.generation {
             return false;
         }
+        let Some(state) = self.starlark.as_mut().filter(|s| s.reparse_pending) else {
+            return false;
+        };
         let before: Vec<(TextRange, Vec<Diagnostic>)> = state
             .statements
             .iter()
             .map(|s| (s.range, s.diagnostics.clone()))
             .collect();
-        let new_tree = parse_rope(&self.rope, Some(&state.tree));
+        let new_tree = reparsed.tree;
         let changed: Vec<TextRange> = state
             .tree
             .changed_ranges(&new_tree)
@@ -736,7 +785,7 @@ fn fresh_statements(
 }
 
 #[cfg(test)]
-mod carry_tests {
+mod tests {
     use super::*;
     use crate::analysis::DiagnosticCode;
     use crate::text::{LineCol, TextChange};
@@ -754,6 +803,37 @@ mod carry_tests {
             }],
             PositionEncoding::Utf16,
         );
+    }
+
+    /// A reparse run outside the document installs like a flush, and is
+    /// ignored once the text moved on.
+    #[test]
+    fn reparse_outside_the_document_installs_only_for_its_generation() {
+        let text = "a = 1\nb = [1, 2]\nc = 3\n";
+        let mut doc = Document::new(FileKind::Build, 1, text);
+        let mut twin = Document::new(FileKind::Build, 1, text);
+        for d in [&mut doc, &mut twin] {
+            edit(d, 2, (1, 5), (1, 5), "9, ");
+        }
+        let pending = doc
+            .pending_reparse()
+            .expect("the fast path deferred a reparse");
+        let reparsed = pending.run();
+        doc.install_reparse(reparsed);
+        twin.flush_reparse();
+        assert!(doc.pending_reparse().is_none());
+        assert_eq!(doc.diagnostics(), twin.diagnostics());
+        assert_eq!(
+            doc.snapshot().tree.map(|t| t.root_node().to_sexp()),
+            twin.snapshot().tree.map(|t| t.root_node().to_sexp())
+        );
+
+        // A change after the reparse was taken out makes it stale.
+        edit(&mut doc, 3, (1, 5), (1, 5), "8, ");
+        let stale = doc.pending_reparse().expect("pending");
+        edit(&mut doc, 4, (1, 5), (1, 5), "7, ");
+        assert!(!doc.install_reparse(stale.run()));
+        assert!(doc.pending_reparse().is_some());
     }
 
     /// Stored workspace diagnostics move with edits: shifted after an edit

@@ -15,7 +15,10 @@ pub mod symbols;
 pub mod workspace;
 
 pub use diagnostic::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
-pub use document::{BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly, MAX_ANALYSED_SIZE};
+pub use document::{
+    BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly, PendingReparse, Reparsed,
+    MAX_ANALYSED_SIZE,
+};
 
 #[cfg(test)]
 mod tests;

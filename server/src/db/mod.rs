@@ -267,15 +267,28 @@ impl AnalysisHost {
         else {
             return false;
         };
-        let mut state = slot.state.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(latest) = state.latest.clone() else {
-            return false;
+        let latest = {
+            let state = slot.state.lock().unwrap_or_else(|p| p.into_inner());
+            match &state.latest {
+                Some(latest) if latest.generation == snapshot.generation && latest.provisional => {
+                    latest.clone()
+                }
+                _ => return false,
+            }
         };
-        if latest.generation != snapshot.generation || !latest.provisional {
-            return false;
-        }
+        // The evaluation runs without the slot: requests meanwhile are
+        // answered from the provisional analysis.
         let before = index.revision();
         let derived = derive(index, key, tree, snapshot, Some(&latest), false);
+        let mut state = slot.state.lock().unwrap_or_else(|p| p.into_inner());
+        if !state
+            .latest
+            .as_ref()
+            .is_some_and(|l| Arc::ptr_eq(l, &latest))
+        {
+            // A newer analysis replaced it meanwhile.
+            return false;
+        }
         let differs = !same_for_resolution(&latest.summary.decls, &derived.summary.decls);
         let mut changed_index = false;
         if state.recorded.is_none_or(|g| g <= snapshot.generation) {

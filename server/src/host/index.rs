@@ -159,10 +159,17 @@ pub struct WorkspaceIndex {
     /// Whether repository names can be judged at all (see
     /// [`RootFacts`]); `None` after a root file changed.
     root_facts: RwLock<Option<RootFacts>>,
+    /// Directory listings for completion, with the directory's
+    /// modification time when read (see `list_dir_at`).
+    listings: Mutex<FastMap<PathBuf, Listing>>,
     /// Bumped by every change that can alter how a label resolves or what
     /// a BUILD file evaluates to (see [`WorkspaceIndex::revision`]).
     revision: std::sync::atomic::AtomicU64,
 }
+
+/// A directory's entries `(name, is a directory)`, and its modification
+/// time when they were read.
+type Listing = (std::time::SystemTime, Arc<[(String, bool)]>);
 
 /// What decides whether an `@name` nobody declares is worth a warning,
 /// read from the disk once (not once per label) and again after a root
@@ -192,6 +199,7 @@ impl WorkspaceIndex {
             evaluator: Evaluator::new(),
             sorted: RwLock::new(None),
             root_facts: RwLock::new(None),
+            listings: Mutex::new(FastMap::default()),
             revision: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -948,17 +956,41 @@ impl WorkspaceView for WorkspaceIndex {
     }
 
     fn list_dir_at(&self, dir: &Path) -> Vec<(String, bool)> {
+        // A directory's modification time changes when an entry is added,
+        // removed or renamed: a listing read at the same time still holds
+        // (one `stat` instead of a `readdir` and a `stat` per entry).
+        let modified = std::fs::metadata(dir).and_then(|m| m.modified()).ok();
+        let listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(modified), Some((at, entries))) = (modified, listings.get(dir)) {
+            if *at == modified {
+                return entries.to_vec();
+            }
+        }
+        drop(listings);
         let Ok(entries) = std::fs::read_dir(dir) else {
             return Vec::new();
         };
-        entries
+        let entries: Vec<(String, bool)> = entries
             .flatten()
             .take(10_000)
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
-                Some((name, e.path().is_dir()))
+                let is_dir = match e.file_type() {
+                    Ok(t) if t.is_symlink() => e.path().is_dir(),
+                    Ok(t) => t.is_dir(),
+                    Err(_) => false,
+                };
+                Some((name, is_dir))
             })
-            .collect()
+            .collect();
+        if let Some(modified) = modified {
+            let mut listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
+            if listings.len() > 4_096 {
+                listings.clear();
+            }
+            listings.insert(dir.to_path_buf(), (modified, Arc::from(entries.as_slice())));
+        }
+        entries
     }
 
     fn file_text(&self, path: &Path) -> Option<Arc<str>> {
@@ -1090,6 +1122,38 @@ mod tests {
     use crate::workspace::resolve::{resolve, Resolution, Unresolved};
 
     use crate::fixture::{write_file as write, TempDir};
+
+    /// Directory listings are cached, and read again once the directory
+    /// changes.
+    #[test]
+    fn directory_listings_follow_the_directory() {
+        let dir = TempDir::new("listings");
+        let root = &dir.0;
+        write(root, "MODULE.bazel", "");
+        write(root, "p/BUILD", "");
+        write(root, "p/a.cc", "");
+        let index = WorkspaceIndex::scan(root);
+        let names = |index: &WorkspaceIndex| {
+            let mut names: Vec<(String, bool)> = index.list_dir("p");
+            names.sort();
+            names
+        };
+        let first = names(&index);
+        assert_eq!(
+            first,
+            [("BUILD".to_string(), false), ("a.cc".to_string(), false)]
+        );
+        assert_eq!(names(&index), first);
+        write(root, "p/sub/b.cc", "");
+        assert_eq!(
+            names(&index),
+            [
+                ("BUILD".to_string(), false),
+                ("a.cc".to_string(), false),
+                ("sub".to_string(), true)
+            ]
+        );
+    }
 
     #[test]
     fn finds_packages_and_resolves_labels() {

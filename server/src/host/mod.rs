@@ -6,6 +6,7 @@ pub mod build_files;
 pub mod external;
 pub mod flags;
 pub mod index;
+pub mod priority;
 pub mod rc;
 pub mod repos;
 pub mod workspace;

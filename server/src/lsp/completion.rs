@@ -97,6 +97,16 @@ pub fn starlark_completion(
     let rope = &req.snapshot.rope;
     let offset = convert::offset(rope, pos, encoding);
     let found = req.with_context(|ctx| completion(ctx, &*req.index, offset))??;
+    // Items share their range: convert it once.
+    let mut last: Option<(crate::text::TextRange, lsp::Range)> = None;
+    let mut range_of = |range: crate::text::TextRange| match last {
+        Some((at, converted)) if at == range => converted,
+        _ => {
+            let converted = convert::range(rope, range, encoding);
+            last = Some((range, converted));
+            converted
+        }
+    };
     let items = found
         .items
         .into_iter()
@@ -111,9 +121,9 @@ pub fn starlark_completion(
                 ItemKind::Repository => lsp::CompletionItemKind::MODULE,
             }),
             detail: item.detail,
-            filter_text: Some(item.text.clone()),
+            // The label is the filter text (LSP's default): not sent again.
             text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit {
-                range: convert::range(rope, item.range, encoding),
+                range: range_of(item.range),
                 new_text: item.text,
             })),
             ..lsp::CompletionItem::default()

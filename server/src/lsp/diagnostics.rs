@@ -165,16 +165,15 @@ fn start_second_layer(
     in_flight.insert(uri.clone(), false);
     let state = state.clone();
     let tx = self_tx.clone();
-    tokio::task::spawn_blocking(move || {
+    super::blocking::run_in_background(move || {
         let started = std::time::Instant::now();
-        let snapshot = {
-            let mut state = lock(&state);
-            state
-                .documents
-                .get_mut(&uri)
-                .filter(|open| open.doc.kind().is_starlark())
-                .map(|open| open.doc.snapshot())
-        };
+        let starlark = lock(&state)
+            .documents
+            .get(&uri)
+            .is_some_and(|open| open.doc.kind().is_starlark());
+        let snapshot = starlark
+            .then(|| super::state::open_snapshot(&state, &uri))
+            .flatten();
         let computed = match snapshot {
             Some(snapshot) => {
                 let generation = snapshot.generation;
@@ -451,7 +450,7 @@ pub fn schedule_background_pass(
         // evaluation) is evaluated now that typing paused.
         {
             let (state, publisher, uri) = (state.clone(), publisher.clone(), uri.clone());
-            tokio::task::spawn_blocking(move || {
+            super::blocking::run_in_background(move || {
                 if super::workspace::settle_analysis(&state, &uri, generation) {
                     publisher.refresh(uri);
                 }

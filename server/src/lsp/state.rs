@@ -101,18 +101,36 @@ pub struct RequestSnapshot {
     pub open: bool,
 }
 
+/// A snapshot of the open document at `uri`, doing a deferred reparse (a
+/// few milliseconds on a large file) without holding the state lock, so
+/// that keystrokes are not held up by it. `None` when the document is not
+/// open.
+pub fn open_snapshot(state: &SharedState, uri: &Url) -> Option<DocumentSnapshot> {
+    let pending = {
+        let mut guard = lock(state);
+        let open = guard.documents.get_mut(uri)?;
+        match open.doc.pending_reparse() {
+            None => return Some(open.doc.snapshot()),
+            Some(pending) => pending,
+        }
+    };
+    let reparsed = pending.run();
+    let mut guard = lock(state);
+    let open = guard.documents.get_mut(uri)?;
+    // A change that came meanwhile makes the reparse stale: the snapshot
+    // then reparses the newest text (under the lock, as before).
+    open.doc.install_reparse(reparsed);
+    Some(open.doc.snapshot())
+}
+
 /// The snapshot of an open document, or else the file read from disk.
 pub fn request_snapshot(state: &SharedState, uri: &Url) -> jsonrpc::Result<RequestSnapshot> {
-    {
-        let mut state = lock(state);
-        let encoding = state.encoding;
-        if let Some(open) = state.documents.get_mut(uri) {
-            return Ok(RequestSnapshot {
-                snapshot: open.doc.snapshot(),
-                encoding,
-                open: true,
-            });
-        }
+    if let Some(snapshot) = open_snapshot(state, uri) {
+        return Ok(RequestSnapshot {
+            snapshot,
+            encoding: lock(state).encoding,
+            open: true,
+        });
     }
     let encoding = lock(state).encoding;
     let mut doc = read_unopened(uri).map_err(|why| jsonrpc::Error {

@@ -135,6 +135,8 @@ fn start_build(state: SharedState, client: Client, index: Arc<WorkspaceIndex>) {
     let handle = std::thread::Builder::new()
         .name("bzls-index".to_string())
         .spawn(move || {
+            // Opening files and typing come first.
+            crate::host::priority::lower_current_thread();
             let started = std::time::Instant::now();
             let progress_tx = tx.clone();
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
