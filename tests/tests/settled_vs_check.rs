@@ -115,6 +115,9 @@ fn settled(
     comparable(&last)
 }
 
+/// `(line, col, characters deleted there, text then typed)`.
+type Edit<'a> = (u32, u32, u32, &'a str);
+
 /// Applies `(line, col, delete, insert)` edits one keystroke at a time
 /// (inserts character by character), mirroring them on `text`.
 fn type_edits(
@@ -122,7 +125,7 @@ fn type_edits(
     u: &str,
     text: &mut String,
     version: &mut i64,
-    edits: &[(u32, u32, u32, &str)],
+    edits: &[Edit],
 ) {
     for &(line, col, delete, insert) in edits {
         let at = |text: &str, line: u32, col: u32| {
@@ -178,7 +181,7 @@ fn settled_server_diagnostics_equal_bzls_check() {
     // What each sequence is about, what one of the diagnostics after it
     // says (so that the comparison is not between two empty sets), and the
     // edits.
-    let sequences: Vec<(&str, &str, Vec<(u32, u32, u32, &str)>)> = vec![
+    let sequences: Vec<(&str, &str, Vec<Edit>)> = vec![
         // A typo typed inside a `deps` label of the macro call.
         (
             "typo inside a macro's deps label",
