@@ -17,16 +17,13 @@ use std::process::ExitCode;
 use serde_json::{json, Value as Json};
 
 use crate::host::build_files::DiskPackages;
-use crate::host::flags::{cache_dir, choose, workspace_version};
+use crate::host::flags::{cache_dir, choose, workspace_version, ActiveConfig};
 use crate::host::rc::{home_dir, rc_roots, DiskRcReader, RcSelection};
 use crate::host::workspace::find_workspace_root;
 use crate::rc::chain::ChainErrorKind;
-use crate::rc::expand::{expand, host_platform_config, ExpandErrorKind};
 use crate::rc::RcChain;
 use crate::select::conditions::absolute;
-use crate::select::{
-    evaluate_call, AttributeEval, ConfigValues, Env, Outcome, Packages, Value, Verdict,
-};
+use crate::select::{evaluate_call, AttributeEval, Env, Outcome, Packages, Value, Verdict};
 use crate::workspace::label::{parse_label, Repo};
 use crate::workspace::mentions::LABEL_ATTRIBUTES;
 
@@ -157,16 +154,7 @@ pub fn run(args: SelectArgs) -> ExitCode {
             "no target '{target}': no call with name = \"{name}\" at the top level of its BUILD file (targets made by macros are not read)"
         ));
     };
-    let mut ex = expand(
-        &chain,
-        choice.db,
-        &args.command,
-        &args.bazel_args,
-        host_platform_config(),
-    );
-    if !choice.exact {
-        ex.errors.retain(|e| e.kind != ExpandErrorKind::FlagCommand);
-    }
+    let config = ActiveConfig::new(&chain, version.as_ref(), &args.command, &args.bazel_args);
     let mut report = Report {
         target,
         package: package.clone(),
@@ -175,11 +163,10 @@ pub fn run(args: SelectArgs) -> ExitCode {
         error: None,
         unknown: None,
     };
-    if let Some(err) = ex.errors.first() {
-        report.error = Some((ErrorClass::RcError, err.message.clone()));
+    if let Some(err) = &config.error {
+        report.error = Some((ErrorClass::RcError, err.clone()));
     } else {
-        let values = ConfigValues::from_expansion(&ex, choice.db);
-        let env = Env::new(&packages, &values, choice.db);
+        let env = Env::new(&packages, &config.values, config.choice.db);
         report.attributes = evaluate_call(&env, call, &package);
         classify(&mut report);
     }

@@ -69,3 +69,46 @@ pub fn choose(version: Option<&BazelVersion>, cache: Option<&Path>) -> FlagDbCho
     let (db, exact) = closest_embedded(version);
     FlagDbChoice { db, exact }
 }
+
+/// The active configuration of a workspace, as `select()` evaluation needs
+/// it: the flag database, the values the command line and the rc files set,
+/// and the first rc error that stops evaluation. The one set-up both the
+/// server's previews and `bzls select` use.
+pub struct ActiveConfig {
+    pub choice: FlagDbChoice,
+    pub expansion: crate::rc::expand::Expansion,
+    pub values: crate::select::ConfigValues,
+    /// The first error of the expansion that stops evaluation (an undefined
+    /// config, a cycle, ...). An option of an rc section that does not apply
+    /// to the command counts only when the flag database is exactly the
+    /// Bazel in use: otherwise it may be an option the database lacks.
+    pub error: Option<String>,
+}
+
+impl ActiveConfig {
+    /// Expands `bazel COMMAND ARGS` over `chain` with the flags of `version`
+    /// (the closest known database when it is not dumped).
+    pub fn new(
+        chain: &crate::rc::RcChain,
+        version: Option<&BazelVersion>,
+        command: &str,
+        args: &[String],
+    ) -> ActiveConfig {
+        use crate::rc::expand::{expand, host_platform_config, ExpandErrorKind};
+        let choice = choose(version, cache_dir().as_deref());
+        let mut expansion = expand(chain, choice.db, command, args, host_platform_config());
+        if !choice.exact {
+            expansion
+                .errors
+                .retain(|e| e.kind != ExpandErrorKind::FlagCommand);
+        }
+        let error = expansion.errors.first().map(|e| e.message.clone());
+        let values = crate::select::ConfigValues::from_expansion(&expansion, choice.db);
+        ActiveConfig {
+            choice,
+            expansion,
+            values,
+            error,
+        }
+    }
+}

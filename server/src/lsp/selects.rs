@@ -21,8 +21,7 @@ use crate::analysis::workspace::selects::{self, TargetPreview};
 use crate::analysis::Diagnostic;
 use crate::flags::FlagDb;
 use crate::host::build_files::DiskPackages;
-use crate::host::flags::{cache_dir, choose, workspace_version};
-use crate::rc::expand::{expand, host_platform_config};
+use crate::host::flags::{workspace_version, ActiveConfig};
 use crate::rc::RcChain;
 use crate::select::{ConfigValues, Env, RuleCall};
 use crate::syntax::FileKind;
@@ -83,7 +82,6 @@ impl SelectSession {
         let chain = rc_model::workspace_chain(&inputs.rc, &inputs.root);
         let version =
             workspace_version(Some(&inputs.root)).or_else(|| inputs.rc.bazel_version.clone());
-        let db = choose(version.as_ref(), cache_dir().as_deref()).db;
         let mut args: Vec<String> = settings
             .configs
             .iter()
@@ -94,13 +92,8 @@ impl SelectSession {
             .chain(args.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ");
-        let expansion = expand(&chain, db, &settings.command, &args, host_platform_config());
-        let rc_error = expansion
-            .errors
-            .iter()
-            .find(|e| !matches!(e.kind, crate::rc::expand::ExpandErrorKind::FlagCommand))
-            .map(|e| e.message.clone());
-        let values = ConfigValues::from_expansion(&expansion, db);
+        let config = ActiveConfig::new(&chain, version.as_ref(), &settings.command, &args);
+        let (db, values, rc_error) = (config.choice.db, config.values, config.error);
         let mut packages = DiskPackages::new(&inputs.root);
         for (package, text) in inputs.overlays {
             packages = packages.with_overlay(&package, text);
