@@ -218,7 +218,7 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
             // Only a package's own BUILD file: `BUILD.foo.bazel` and
             // `foo.BUILD` are build files for other repositories, whose
             // labels mean something else.
-            let own_build = matches!(file_name.as_str(), "BUILD" | "BUILD.bazel");
+            let own_build = crate::workspace::is_build_file_name(&file_name);
             if (kind == FileKind::Build && own_build) || kind == FileKind::Bzl {
                 diagnostics.extend(check_labels(path, &text, kind));
             }

@@ -52,11 +52,7 @@ impl DiskPackages {
         if package.split('/').any(|s| s == ".." || s == ".") || package.starts_with('/') {
             return None;
         }
-        let dir = self.root.join(package);
-        ["BUILD.bazel", "BUILD"]
-            .iter()
-            .map(|name| dir.join(name))
-            .find(|p| p.is_file())
+        crate::workspace::build_file_in(&self.root.join(package), |p| p.is_file())
     }
 
     fn read(&self, package: &str) -> Option<Arc<str>> {

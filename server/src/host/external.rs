@@ -53,11 +53,7 @@ impl ExternalRepository {
 
     /// The BUILD file of `package` (`BUILD.bazel` wins).
     fn build_file(&self, package: &str) -> Option<PathBuf> {
-        let dir = self.dir(package);
-        ["BUILD.bazel", "BUILD"]
-            .iter()
-            .map(|name| dir.join(name))
-            .find(|path| path.is_file())
+        crate::workspace::build_file_in(&self.dir(package), |p| p.is_file())
     }
 }
 

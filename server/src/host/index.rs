@@ -526,17 +526,13 @@ impl WorkspaceIndex {
             }
             return evaluated;
         }
-        if matches!(file_name, "BUILD" | "BUILD.bazel") {
+        if crate::workspace::is_build_file_name(file_name) {
             let package = Path::new(rel)
                 .parent()
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let build = self.root.join(&package).join("BUILD.bazel");
-            let current = if build.is_file() {
-                Some(build)
-            } else {
-                Some(self.root.join(&package).join("BUILD")).filter(|p| p.is_file())
-            };
+            let current =
+                crate::workspace::build_file_in(&self.root.join(&package), |p| p.is_file());
             let mut inner = self.write();
             let created_or_removed = match current {
                 Some(build) => inner.packages.insert(package.clone(), build).is_none(),
@@ -715,9 +711,8 @@ impl EvalSource for WorkspaceIndex {
                 };
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                 if is_dir {
-                    let sub_build = ["BUILD.bazel", "BUILD"]
-                        .iter()
-                        .any(|b| path.join(b).is_file());
+                    let sub_build =
+                        crate::workspace::build_file_in(&path, |p| p.is_file()).is_some();
                     if sub_build || name.starts_with("bazel-") || name == ".git" {
                         continue;
                     }
@@ -869,7 +864,7 @@ fn visit_dir(
     }
     let entries = std::fs::read_dir(dir).ok()?;
     let mut build = None;
-    let mut build_bazel = false;
+    let mut build_rank: Option<usize> = None;
     let mut subdirs = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -877,12 +872,15 @@ fn visit_dir(
         let Ok(kind) = entry.file_type() else {
             continue;
         };
-        if (name == "BUILD.bazel" || (name == "BUILD" && !build_bazel))
-            && is_file(&entry.path(), kind)
-        {
-            build_bazel |= name == "BUILD.bazel";
-            build = Some(entry.path());
-            continue;
+        if let Some(rank) = crate::workspace::build_file_rank(name) {
+            if is_file(&entry.path(), kind) {
+                // `BUILD.bazel` wins over `BUILD`, whichever comes first.
+                if build_rank.is_none_or(|best| rank < best) {
+                    build_rank = Some(rank);
+                    build = Some(entry.path());
+                }
+                continue;
+            }
         }
         if name == ".git" || (kind.is_symlink() && name.starts_with("bazel-")) {
             continue;

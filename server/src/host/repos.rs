@@ -226,7 +226,7 @@ pub fn scan_workspace_files(
                 .and_then(|text| main_label(&text));
             if let Some(file) = file {
                 let base = file.rsplit('/').next().unwrap_or(&file);
-                if (base == "BUILD" || base == "BUILD.bazel") && file != base {
+                if crate::workspace::is_build_file_name(base) && file != base {
                     found.insert(file);
                 }
             }

@@ -58,7 +58,7 @@ pub fn session_inputs(state: &SharedState, root: &Path) -> SessionInputs {
         .filter_map(|(uri, open)| {
             let path = uri.to_file_path().ok()?;
             let name = path.file_name()?.to_str()?;
-            if !matches!(name, "BUILD" | "BUILD.bazel") {
+            if !crate::workspace::is_build_file_name(name) {
                 return None;
             }
             let package = path.parent()?.strip_prefix(root).ok()?;

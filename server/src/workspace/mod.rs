@@ -35,6 +35,12 @@ pub fn is_build_file_name(name: &str) -> bool {
     BUILD_FILE_NAMES.contains(&name)
 }
 
+/// How strongly a file named `name` is its directory's BUILD file: a lower
+/// rank wins (`BUILD.bazel` 0, `BUILD` 1); `None` for other names.
+pub fn build_file_rank(name: &str) -> Option<usize> {
+    BUILD_FILE_NAMES.iter().position(|n| *n == name)
+}
+
 /// The BUILD file of directory `dir`, given which files exist: `BUILD.bazel`
 /// wins over `BUILD`.
 pub fn build_file_in(

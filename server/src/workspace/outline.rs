@@ -983,7 +983,10 @@ mod tests {
                     continue;
                 }
                 let name = entry.file_name();
-                if name != "BUILD" && name != "BUILD.bazel" {
+                if !name
+                    .to_str()
+                    .is_some_and(crate::workspace::is_build_file_name)
+                {
                     continue;
                 }
                 let Ok(text) = std::fs::read_to_string(&path) else {

@@ -154,7 +154,7 @@ fn external(
     if !is_plain_path(rest) {
         return;
     }
-    let is_build = |n: &str| n == "BUILD" || n == "BUILD.bazel";
+    let is_build = crate::workspace::is_build_file_name;
     let entries_of = |dir: &str| {
         let mut entries = view.list_dir_at(&if dir.is_empty() {
             root.clone()
@@ -190,8 +190,8 @@ fn external(
                 }
                 if is_dir {
                     let below = root.join(&dir).join(&entry);
-                    let subpackage = view.is_file_at(&below.join("BUILD.bazel"))
-                        || view.is_file_at(&below.join("BUILD"));
+                    let subpackage =
+                        crate::workspace::build_file_in(&below, |p| view.is_file_at(p)).is_some();
                     if !subpackage {
                         push(
                             out,
@@ -218,8 +218,7 @@ fn external(
                     continue;
                 }
                 let dir = root.join(&path);
-                if view.is_file_at(&dir.join("BUILD.bazel")) || view.is_file_at(&dir.join("BUILD"))
-                {
+                if crate::workspace::build_file_in(&dir, |p| view.is_file_at(p)).is_some() {
                     push(
                         out,
                         format!("@{name}//{path}"),
@@ -385,7 +384,8 @@ fn files(
                 None,
                 range,
             );
-        } else if name != "BUILD" && name != "BUILD.bazel" && (!only_bzl || name.ends_with(".bzl"))
+        } else if !crate::workspace::is_build_file_name(&name)
+            && (!only_bzl || name.ends_with(".bzl"))
         {
             push(out, format!("{head}{rel}"), ItemKind::File, None, range);
         }

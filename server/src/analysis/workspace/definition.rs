@@ -134,10 +134,7 @@ pub(super) fn external_target(view: &dyn WorkspaceView, text: &str) -> Option<Ex
     } else {
         repo.join(package)
     };
-    let build = ["BUILD.bazel", "BUILD"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| view.is_file_at(p))?;
+    let build = crate::workspace::build_file_in(&dir, |p| view.is_file_at(p))?;
     let text = view.file_text(&build);
     let decl = text.as_deref().and_then(|source| {
         let tree = crate::syntax::parse_str_with(crate::syntax::Grammar::Starlark, source);
