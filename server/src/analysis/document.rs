@@ -805,6 +805,54 @@ mod tests {
         );
     }
 
+    /// Carried diagnostics survive any edit, however odd (out-of-range and
+    /// inverted positions, multi-byte text, deletions of everything): their
+    /// ranges stay inside the text and on character boundaries.
+    #[test]
+    fn carried_diagnostics_stay_inside_the_text_through_random_edits() {
+        let mut seed: u64 = 0x5eed_cafe;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n.max(1)
+        };
+        let pieces = ["x", "é", "😀", "\n", "\"", "], [", "", "ab\r\ncd"];
+        for round in 0..200 {
+            let text = "a = [\":x\", \"//p:q\"]\nb = \"é😀\"\n";
+            let mut doc = Document::new(FileKind::Build, 1, text);
+            let ranges = [
+                TextRange::new(5, 9),
+                TextRange::new(11, 18),
+                TextRange::new(25, 33),
+            ];
+            let generation = doc.generation();
+            doc.set_workspace_diagnostics(
+                generation,
+                ranges.iter().map(|r| label_diagnostic(*r)).collect(),
+            );
+            for step in 0..30 {
+                let at = (next(4) as u32, next(12) as u32);
+                let end = (at.0 + next(2) as u32, next(14) as u32);
+                let insert = pieces[next(pieces.len() as u64) as usize];
+                edit(&mut doc, 2 + step, at, end, insert);
+                let text = doc.rope().to_string();
+                for d in doc.workspace_diagnostics().0 {
+                    assert!(
+                        d.range.start <= d.range.end && d.range.end <= text.len(),
+                        "round {round} step {step}: {:?} in {text:?}",
+                        d.range
+                    );
+                    assert!(
+                        text.is_char_boundary(d.range.start) && text.is_char_boundary(d.range.end),
+                        "round {round} step {step}: {:?} in {text:?}",
+                        d.range
+                    );
+                }
+            }
+        }
+    }
+
     /// A reparse run outside the document installs like a flush, and is
     /// ignored once the text moved on.
     #[test]
