@@ -10,6 +10,11 @@
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
+use bzls::analysis::workspace::completion::completion;
+use bzls::analysis::workspace::definition::definition;
+use bzls::analysis::workspace::hover::hover;
+use bzls::analysis::workspace::references::references;
+use bzls::analysis::workspace::FileContext;
 use bzls::analysis::{Document, DocumentSnapshot};
 use bzls::db::{AnalysisHost, FileKey};
 use bzls::host::index::WorkspaceIndex;
@@ -199,6 +204,38 @@ fn bench_analysis(c: &mut Criterion) {
         &format!("open: analysis + labels of a {lines}-line macro BUILD"),
         |b| b.iter(|| black_box(analyse(&AnalysisHost::new(), &s, &snapshot))),
     );
+
+    // Requests on the analysed version: they read the analysis, never
+    // compute it again.
+    let tree = snapshot.tree.as_ref().expect("tree");
+    let ctx = FileContext::with_parts(
+        tree,
+        &snapshot.rope,
+        s.key.path.clone(),
+        s.key.package.clone(),
+        true,
+        analysis.summary.clone(),
+        analysis.globals.clone(),
+    );
+    let offset_of = |needle: &str, within: usize| s.text.find(needle).expect("needle") + within;
+    let after_colon = offset_of("\":lib1\"", 2);
+    c.bench_function("request: completion after \":\" (200 targets)", |b| {
+        b.iter(|| {
+            let found = completion(&ctx, &s.index, after_colon).expect("completion");
+            black_box(found.items.len())
+        })
+    });
+    let in_label = offset_of("\"//dep/p7:util\"", 5);
+    c.bench_function("request: definition of a label in another package", |b| {
+        b.iter(|| black_box(definition(&ctx, &s.index, in_label).len()))
+    });
+    let on_macro = offset_of("xl_pass(", 2);
+    c.bench_function("request: hover on a loaded macro", |b| {
+        b.iter(|| black_box(hover(&ctx, &s.index, on_macro).is_some()))
+    });
+    c.bench_function("request: references of a label", |b| {
+        b.iter(|| black_box(references(&ctx, &s.index, in_label, true).len()))
+    });
 
     // Typing inside a `deps` string: the evaluation is reused, labels are
     // checked again (a new unresolved one each time).

@@ -953,7 +953,7 @@ impl WorkspaceView for WorkspaceIndex {
         names
     }
 
-    fn list_dir_at(&self, dir: &Path) -> Vec<(String, bool)> {
+    fn list_dir_at(&self, dir: &Path) -> Arc<[(String, bool)]> {
         // A directory's modification time changes when an entry is added,
         // removed or renamed: a listing read at the same time still holds
         // (one `stat` instead of a `readdir` and a `stat` per entry).
@@ -961,14 +961,14 @@ impl WorkspaceView for WorkspaceIndex {
         let listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
         if let (Some(modified), Some((at, entries))) = (modified, listings.get(dir)) {
             if *at == modified {
-                return entries.to_vec();
+                return entries.clone();
             }
         }
         drop(listings);
         let Ok(entries) = std::fs::read_dir(dir) else {
-            return Vec::new();
+            return Arc::from([]);
         };
-        let entries: Vec<(String, bool)> = entries
+        let mut entries: Vec<(String, bool)> = entries
             .flatten()
             .take(10_000)
             .filter_map(|e| {
@@ -981,12 +981,14 @@ impl WorkspaceView for WorkspaceIndex {
                 Some((name, is_dir))
             })
             .collect();
+        entries.sort();
+        let entries: Arc<[(String, bool)]> = Arc::from(entries);
         if let Some(modified) = modified {
             let mut listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
             if listings.len() > 4_096 {
                 listings.clear();
             }
-            listings.insert(dir.to_path_buf(), (modified, Arc::from(entries.as_slice())));
+            listings.insert(dir.to_path_buf(), (modified, entries.clone()));
         }
         entries
     }
@@ -1132,9 +1134,7 @@ mod tests {
         write(root, "p/a.cc", "");
         let index = WorkspaceIndex::scan(root);
         let names = |index: &WorkspaceIndex| {
-            let mut names: Vec<(String, bool)> = index.list_dir("p");
-            names.sort();
-            names
+            index.list_dir("p").to_vec()
         };
         let first = names(&index);
         assert_eq!(

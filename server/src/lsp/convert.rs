@@ -129,27 +129,53 @@ pub fn file_location(
     Some(lsp::Location::new(uri, range(&rope, at.range, encoding)))
 }
 
-/// The location of `at` in a file: positions come from the open document's
-/// text when it is open, else from the file on disk.
-pub fn workspace_location(
+/// The location of each of `found`, in order (`None` where its file cannot
+/// be read): positions come from the open document's text when it is open,
+/// else from the file on disk, each file read once however many ranges it
+/// holds.
+pub fn workspace_locations(
     state: &super::state::SharedState,
-    at: &crate::analysis::workspace::FileRange,
+    found: &[crate::analysis::workspace::FileRange],
     encoding: PositionEncoding,
-) -> Option<lsp::Location> {
-    let uri = lsp::Url::from_file_path(&at.path).ok()?;
+) -> Vec<Option<lsp::Location>> {
+    let mut texts: std::collections::HashMap<&std::path::Path, Option<(lsp::Url, Rope)>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for at in found {
+        let entry = texts
+            .entry(at.path.as_path())
+            .or_insert_with(|| location_text(state, &at.path));
+        out.push(match entry.as_ref() {
+            Some((uri, rope)) => {
+                let end = at.range.end.min(rope.len_bytes());
+                let start = at.range.start.min(end);
+                Some(lsp::Location::new(
+                    uri.clone(),
+                    range(rope, TextRange::new(start, end), encoding),
+                ))
+            }
+            // The start of a file that cannot be read (a directory, a
+            // generated file) needs no text.
+            None if at.range.end == 0 => lsp::Url::from_file_path(&at.path)
+                .ok()
+                .map(|uri| lsp::Location::new(uri, lsp::Range::default())),
+            None => None,
+        });
+    }
+    out
+}
+
+/// The URI and text of `path`: the open document's, else the file's on
+/// disk (`None` when it cannot be read as UTF-8).
+fn location_text(state: &super::state::SharedState, path: &std::path::Path) -> Option<(lsp::Url, Rope)> {
+    let uri = lsp::Url::from_file_path(path).ok()?;
     let open = super::state::lock(state)
         .documents
         .get(&uri)
         .map(|o| o.doc.rope().clone());
     let rope = match open {
         Some(rope) => rope,
-        None if at.range.end == 0 => Rope::new(),
-        None => Rope::from_str(&String::from_utf8(std::fs::read(&at.path).ok()?).ok()?),
+        None => Rope::from_str(&String::from_utf8(std::fs::read(path).ok()?).ok()?),
     };
-    let end = at.range.end.min(rope.len_bytes());
-    let start = at.range.start.min(end);
-    Some(lsp::Location::new(
-        uri,
-        range(&rope, TextRange::new(start, end), encoding),
-    ))
+    Some((uri, rope))
 }

@@ -34,9 +34,9 @@ pub fn starlark_definition(
     let found = req.with_context(|ctx| {
         crate::analysis::workspace::definition::definition(ctx, &*req.index, offset)
     })?;
-    let locations: Vec<lsp::Location> = found
-        .iter()
-        .filter_map(|at| convert::workspace_location(state, at, encoding))
+    let locations: Vec<lsp::Location> = convert::workspace_locations(state, &found, encoding)
+        .into_iter()
+        .flatten()
         .collect();
     (!locations.is_empty()).then_some(lsp::GotoDefinitionResponse::Array(locations))
 }

@@ -43,9 +43,9 @@ pub fn starlark_references(
         )
     })?;
     Some(
-        found
-            .iter()
-            .filter_map(|at| convert::workspace_location(state, at, encoding))
+        convert::workspace_locations(state, &found, encoding)
+            .into_iter()
+            .flatten()
             .collect(),
     )
 }

@@ -278,6 +278,12 @@ impl LanguageServer for Backend {
             for change in &params.changes {
                 if let Ok(path) = change.uri.to_file_path() {
                     state.rc_disk.invalidate(&path);
+                    let marker = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        crate::host::workspace::ROOT_MARKERS.contains(&n)
+                    });
+                    if marker && change.typ != FileChangeType::CHANGED {
+                        state.roots.clear();
+                    }
                 }
             }
         }

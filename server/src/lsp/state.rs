@@ -80,6 +80,10 @@ pub struct State {
     pub refresh_starlark: Option<RefreshAll>,
     /// The per-version analyses of open Starlark documents.
     pub analysis: Arc<crate::db::AnalysisHost>,
+    /// The workspace root of each directory a request came from (`None`:
+    /// none), so that requests do not stat their way up the tree each
+    /// time. Cleared when a root marker file is created or deleted.
+    pub roots: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 pub type SharedState = Arc<Mutex<State>>;

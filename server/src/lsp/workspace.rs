@@ -52,11 +52,26 @@ pub fn index_of_root(state: &SharedState, client: &Client, root: &Path) -> Arc<W
     index
 }
 
-/// The index `path` belongs to, if one exists already.
+/// The index `path` belongs to, if one exists already. The root of the
+/// file's directory is found once (outside the state lock) and remembered
+/// in `State::roots`.
 pub fn existing_index(state: &SharedState, path: &Path) -> Option<Arc<WorkspaceIndex>> {
-    let state = lock(state);
-    let root = root_of(path, state.root.as_deref())?;
-    state.indexes.get(&root).cloned()
+    let dir = path.parent()?;
+    let client_root = {
+        let state = lock(state);
+        match state.roots.get(dir) {
+            Some(root) => {
+                return root
+                    .as_ref()
+                    .and_then(|root| state.indexes.get(root).cloned())
+            }
+            None => state.root.clone(),
+        }
+    };
+    let root = root_of(path, client_root.as_deref());
+    let mut state = lock(state);
+    state.roots.insert(dir.to_path_buf(), root.clone());
+    state.indexes.get(&root?).cloned()
 }
 
 /// Builds `index` on a thread of its own, reporting progress to the client

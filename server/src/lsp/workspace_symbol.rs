@@ -17,9 +17,11 @@ pub fn workspace_symbol(state: &SharedState, query: &str) -> Vec<lsp::SymbolInfo
     };
     let mut out = Vec::new();
     for index in indexes {
-        for symbol in workspace_symbols(&*index, query) {
-            let Some(location) = convert::workspace_location(state, &symbol.location, encoding)
-            else {
+        let symbols = workspace_symbols(&*index, query);
+        let ranges: Vec<_> = symbols.iter().map(|s| s.location.clone()).collect();
+        let locations = convert::workspace_locations(state, &ranges, encoding);
+        for (symbol, location) in symbols.into_iter().zip(locations) {
+            let Some(location) = location else {
                 continue;
             };
             out.push(lsp::SymbolInformation {

@@ -156,14 +156,16 @@ fn external(
     }
     let is_build = crate::workspace::is_build_file_name;
     let entries_of = |dir: &str| {
-        let mut entries = view.list_dir_at(&if dir.is_empty() {
+        let entries = view.list_dir_at(&if dir.is_empty() {
             root.clone()
         } else {
             root.join(dir)
         });
-        entries.sort();
-        entries.retain(|(n, _)| !n.starts_with('.') && !n.starts_with("bazel-"));
         entries
+            .iter()
+            .filter(|(n, _)| !n.starts_with('.') && !n.starts_with("bazel-"))
+            .cloned()
+            .collect::<Vec<_>>()
     };
     match rest.split_once(':') {
         Some((package, typed)) => {
@@ -334,6 +336,9 @@ fn targets(
     out: &mut Completions,
 ) {
     for decl in decls.iter().flat_map(|d| d.targets.iter()) {
+        if out.incomplete {
+            return;
+        }
         if decl.name.starts_with(typed) && decl.kind != "exports_files" {
             push(
                 out,
@@ -356,7 +361,7 @@ fn files(
     range: TextRange,
     out: &mut Completions,
 ) {
-    if !is_plain_path(package) || !is_plain_path(typed) {
+    if out.incomplete || !is_plain_path(package) || !is_plain_path(typed) {
         return;
     }
     let (sub, _) = typed.rsplit_once('/').unwrap_or(("", typed));
@@ -366,9 +371,11 @@ fn files(
         _ => format!("{a}/{b}"),
     };
     let dir = join(package, sub);
-    let mut entries = view.list_dir(&dir);
-    entries.sort();
-    for (name, is_dir) in entries {
+    for (name, is_dir) in view.list_dir(&dir).iter() {
+        let (name, is_dir) = (name.as_str(), *is_dir);
+        if out.incomplete {
+            return;
+        }
         let rel = join(sub, &name);
         if !rel.starts_with(typed) || name.starts_with('.') {
             continue;

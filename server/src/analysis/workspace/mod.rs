@@ -48,13 +48,15 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn sorted_packages(&self) -> Arc<Vec<String>>;
     /// The repository names the main repository can use after `@`, sorted.
     fn repository_names(&self) -> Vec<String>;
-    /// Entries of a workspace-relative directory: `(name, is_dir)`.
-    fn list_dir(&self, dir: &str) -> Vec<(String, bool)> {
+    /// Entries of a workspace-relative directory: `(name, is_dir)`, sorted
+    /// by name.
+    fn list_dir(&self, dir: &str) -> Arc<[(String, bool)]> {
         self.list_dir_at(&self.root().join(dir))
     }
     /// Entries of a directory anywhere (a repository on disk): `(name,
-    /// is_dir)`, unsorted.
-    fn list_dir_at(&self, dir: &Path) -> Vec<(String, bool)>;
+    /// is_dir)`, sorted by name. Shared: a listing that did not change is
+    /// not copied.
+    fn list_dir_at(&self, dir: &Path) -> Arc<[(String, bool)]>;
     /// The text of a workspace file (for hovers that quote it).
     fn file_text(&self, path: &Path) -> Option<Arc<str>>;
     /// Where `bind(name = "name")` names it (for `//external:name`): a
