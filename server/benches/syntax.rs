@@ -163,5 +163,38 @@ fn bench_check(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, bench_parse, bench_keystroke, bench_check);
+/// Real files named in `BZLS_BENCH_FILES` (paths separated by `:`), for
+/// figures on the trees BENCHMARKS.md names: nothing runs without it.
+fn bench_real_files(c: &mut Criterion) {
+    let Some(files) = std::env::var_os("BZLS_BENCH_FILES") else {
+        return;
+    };
+    for path in std::env::split_paths(&files) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("cannot read {}", path.display());
+            continue;
+        };
+        let name = path.display().to_string();
+        c.bench_function(
+            &format!("real file: full parse (tree-sitter), {name}"),
+            |b| b.iter(|| parse_str(black_box(&text))),
+        );
+        c.bench_function(
+            &format!("real file: open + syntax diagnostics, {name}"),
+            |b| b.iter(|| Document::new(FileKind::Build, 0, black_box(&text)).diagnostics()),
+        );
+        c.bench_function(
+            &format!("real file: check_text (starlark parser), {name}"),
+            |b| b.iter(|| check_text(FileKind::Build, "BUILD", black_box(&text))),
+        );
+    }
+}
+
+criterion_group!(
+    benches,
+    bench_parse,
+    bench_keystroke,
+    bench_check,
+    bench_real_files
+);
 criterion_main!(benches);

@@ -291,3 +291,51 @@ fn starlark_messages_do_not_flicker_while_typing_elsewhere() {
     let d = server.diagnostics(u, 3);
     assert_eq!(d, Vec::<Value>::new());
 }
+
+/// Opening a file publishes its syntax diagnostics before its tree is
+/// parsed (from starlark_syntax, on a thread of their own), and every later
+/// publication of that version keeps them: nothing flickers away and back.
+#[test]
+fn opening_publishes_syntax_diagnostics_first_and_keeps_them() {
+    let (mut server, _) = TestServer::initialized(json!({}));
+    let dir = TempDir::new("open-early");
+    let path = dir.path().join("MODULE.bazel");
+    std::fs::write(&path, "").expect("write");
+    let u = uri(&path);
+    // A valid file (so starlark_syntax parses it) with findings of the
+    // syntax layer, and a large body so the tree comes noticeably later.
+    let mut text = String::from(
+        "bazel_dep(name = \"a\", version = \"1\")\nmodule(name = \"m\")\nload(\"//:x.bzl\", \"y\")\n",
+    );
+    for i in 0..3_000 {
+        text.push_str(&format!(
+            "bazel_dep(name = \"dep{i}\", version = \"1.{i}\")\n"
+        ));
+    }
+    server.open(&u, "starlark", 7, &text);
+    let expected = ["module-file-order", "module-file-load"];
+    let first = server.diagnostics(&u, 7);
+    let mut first_codes = codes(&first);
+    first_codes.sort();
+    let mut want: Vec<String> = expected.iter().map(|c| c.to_string()).collect();
+    want.sort();
+    assert_eq!(first_codes, want, "the first publication: {first:?}");
+    // Every publication of version 7 for a while holds the same set.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        let Some(message) = server.arrives_within(left, |m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(u)
+        }) else {
+            break;
+        };
+        assert_eq!(message["params"]["version"], 7);
+        let list = message["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut got = codes(&list);
+        got.sort();
+        assert_eq!(got, want, "a later publication: {list:?}");
+        assert_eq!(list, first, "the same diagnostics, ranges and messages");
+    }
+}

@@ -596,6 +596,21 @@ impl Document {
         true
     }
 
+    /// Stores starlark_syntax's parse of the text the document was opened
+    /// with (computed alongside the tree, see
+    /// [`crate::analysis::diagnostics::open_check`]): the background pass
+    /// then has nothing left to do. Ignored once the text changed.
+    pub fn accept_open_parse(&mut self, parse: StarlarkParse) -> bool {
+        if self.generation != 0 {
+            return false;
+        }
+        self.accept_background_pass(BackgroundOutcome {
+            generation: self.generation,
+            parse,
+            reparsed: None,
+        })
+    }
+
     /// Runs the background pass on this thread and stores its outcome.
     pub fn settle(&mut self, file_name: &str) {
         let outcome = self.snapshot().background_pass(file_name);

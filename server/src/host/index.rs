@@ -1133,9 +1133,7 @@ mod tests {
         write(root, "p/BUILD", "");
         write(root, "p/a.cc", "");
         let index = WorkspaceIndex::scan(root);
-        let names = |index: &WorkspaceIndex| {
-            index.list_dir("p").to_vec()
-        };
+        let names = |index: &WorkspaceIndex| index.list_dir("p").to_vec();
         let first = names(&index);
         assert_eq!(
             first,

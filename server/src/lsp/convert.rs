@@ -167,7 +167,10 @@ pub fn workspace_locations(
 
 /// The URI and text of `path`: the open document's, else the file's on
 /// disk (`None` when it cannot be read as UTF-8).
-fn location_text(state: &super::state::SharedState, path: &std::path::Path) -> Option<(lsp::Url, Rope)> {
+fn location_text(
+    state: &super::state::SharedState,
+    path: &std::path::Path,
+) -> Option<(lsp::Url, Rope)> {
     let uri = lsp::Url::from_file_path(path).ok()?;
     let open = super::state::lock(state)
         .documents

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tower_lsp::lsp_types::Url;
+use tower_lsp::lsp_types::{self as lsp, Url};
 use tower_lsp::Client;
 
 use super::convert;
@@ -42,6 +42,7 @@ impl Refresh {
 #[derive(Clone)]
 pub struct Publisher {
     tx: mpsc::UnboundedSender<Message>,
+    direct: super::transport::DirectSender,
 }
 
 /// What the publishing task receives.
@@ -59,10 +60,14 @@ struct Computed {
 }
 
 impl Publisher {
-    pub fn spawn(client: Client, state: SharedState) -> Publisher {
+    pub fn spawn(
+        client: Client,
+        state: SharedState,
+        direct: super::transport::DirectSender,
+    ) -> Publisher {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(client, state, rx, tx.clone()));
-        Publisher { tx }
+        Publisher { tx, direct }
     }
 
     /// Republishes all of `uri`'s diagnostics.
@@ -70,6 +75,17 @@ impl Publisher {
         // The receiver lives as long as the runtime; a send can only fail
         // during shutdown, when nothing needs publishing.
         let _ = self.tx.send(Message::Refresh(Refresh::All(uri)));
+    }
+
+    /// Publishes the syntax diagnostics of a document being opened, found
+    /// before its tree (see `text_sync::open`), straight to stdout: the
+    /// opening blocks tower-lsp's output meanwhile, and every refresh of
+    /// the document follows its installation, so comes after these.
+    pub fn publish_early(&self, uri: Url, version: i32, diagnostics: Vec<lsp::Diagnostic>) {
+        self.direct.notify(
+            "textDocument/publishDiagnostics",
+            lsp::PublishDiagnosticsParams::new(uri, diagnostics, Some(version)),
+        );
     }
 
     /// Republishes `uri`'s diagnostics after a change of the active

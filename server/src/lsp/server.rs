@@ -278,9 +278,10 @@ impl LanguageServer for Backend {
             for change in &params.changes {
                 if let Ok(path) = change.uri.to_file_path() {
                     state.rc_disk.invalidate(&path);
-                    let marker = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                        crate::host::workspace::ROOT_MARKERS.contains(&n)
-                    });
+                    let marker = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| crate::host::workspace::ROOT_MARKERS.contains(&n));
                     if marker && change.typ != FileChangeType::CHANGED {
                         state.roots.clear();
                     }
@@ -493,8 +494,15 @@ impl LanguageServer for Backend {
                 }
             }
         }
-        let followup =
-            tokio::task::block_in_place(|| text_sync::did_open(&mut lock(&self.state), params));
+        let encoding = lock(&self.state).encoding;
+        let publisher = self.publisher.clone();
+        let followup = tokio::task::block_in_place(|| {
+            let opening = text_sync::open(params, |uri, version, rope, diagnostics| {
+                let converted = super::convert::diagnostics(uri, rope, &diagnostics, encoding);
+                publisher.publish_early(uri.clone(), version, converted);
+            })?;
+            Some(text_sync::install(&mut lock(&self.state), opening))
+        });
         let rc = followup.as_ref().is_some_and(|f| f.rc);
         self.followup(followup, std::time::Duration::ZERO);
         if rc {
@@ -733,8 +741,10 @@ impl Backend {
 pub async fn serve_stdio() -> bool {
     let state: SharedState = Arc::new(std::sync::Mutex::new(State::default()));
     let test_hooks = std::env::var_os(TEST_HOOKS_ENV).is_some_and(|v| v == "1");
+    let transport = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
+    let direct = transport.direct.clone();
     let mut builder = LspService::build(|client| {
-        let publisher = Publisher::spawn(client.clone(), state.clone());
+        let publisher = Publisher::spawn(client.clone(), state.clone(), direct);
         let (refresh_state, refresh_publisher) = (state.clone(), publisher.clone());
         lock(&state).refresh_starlark = Some(Arc::new(move || {
             refresh_starlark(&refresh_state, &refresh_publisher)
@@ -752,7 +762,6 @@ pub async fn serve_stdio() -> bool {
             .custom_method("bzls/debug/document", Backend::debug_document);
     }
     let (service, socket) = builder.finish();
-    let transport = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
     Server::new(transport.server_in, transport.server_out, socket)
         .concurrency_level(8)
         .serve(CatchPanic(service))

@@ -193,6 +193,25 @@ pub struct Transport {
     pub server_out: DuplexStream,
     /// Ends once the server's output is closed and fully written.
     pub writer: tokio::task::JoinHandle<()>,
+    /// Writes notifications to stdout without going through tower-lsp.
+    pub direct: DirectSender,
+}
+
+/// Sends notifications straight to stdout, ahead of whatever tower-lsp has
+/// not written yet: tower-lsp writes nothing while one of its handlers
+/// blocks (opening a large file parses it), and the first diagnostics of
+/// an opened file should not wait for that. A notification sent here is
+/// written before any message tower-lsp produces after the send.
+#[derive(Clone)]
+pub struct DirectSender(mpsc::UnboundedSender<Vec<u8>>);
+
+impl DirectSender {
+    /// Sends notification `method` with `params`.
+    pub fn notify(&self, method: &str, params: impl serde::Serialize) {
+        let body = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        // Fails only once stdout is closed, when nothing can be sent.
+        let _ = self.0.send(frame(body.to_string().as_bytes()));
+    }
 }
 
 /// Connects `stdin`/`stdout` to a server through the gate.
@@ -204,6 +223,7 @@ where
     let (server_in, mut to_server) = tokio::io::duplex(PIPE_CAPACITY);
     let (from_server, server_out) = tokio::io::duplex(PIPE_CAPACITY);
     let (errors_tx, errors_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let direct = DirectSender(errors_tx.clone());
 
     tokio::spawn(async move {
         let mut reader = BufReader::new(stdin);
@@ -254,11 +274,13 @@ where
         server_in,
         server_out,
         writer,
+        direct,
     }
 }
 
-/// Writes the server's frames and the gate's error responses to `stdout`,
-/// each frame whole, until the server's output closes.
+/// Writes the server's frames, the gate's error responses and direct
+/// notifications to `stdout`, each frame whole, until the server's output
+/// closes.
 async fn write_out<O: AsyncWrite + Unpin>(
     from_server: DuplexStream,
     mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
@@ -267,6 +289,10 @@ async fn write_out<O: AsyncWrite + Unpin>(
     let mut server = BufReader::new(from_server);
     loop {
         let out = tokio::select! {
+            // The gate's replies and direct notifications first: one sent
+            // before tower-lsp produced a frame is written before it.
+            biased;
+            Some(reply) = errors.recv() => reply,
             frame_read = read_frame(&mut server) => match frame_read {
                 Ok(Some(Frame::Body(body))) => frame(&body),
                 Ok(Some(Frame::BadHeader(why))) => {
@@ -275,7 +301,6 @@ async fn write_out<O: AsyncWrite + Unpin>(
                 }
                 Ok(None) | Err(_) => break,
             },
-            Some(reply) = errors.recv() => reply,
         };
         if stdout.write_all(&out).await.is_err() || stdout.flush().await.is_err() {
             break;

@@ -176,6 +176,30 @@ pub fn check_text(kind: FileKind, file_name: &str, text: &str) -> Vec<Diagnostic
     check_text_with_tree(kind, file_name, text)
 }
 
+/// The syntax diagnostics of a text being opened, from starlark_syntax
+/// alone, with its parse (to install in the [`Document`], see
+/// [`Document::accept_open_parse`]): `None` unless the text parses. They
+/// are then the document's settled syntax diagnostics (the AST path agrees
+/// with the tree path, as for [`check_text`]), and come several times
+/// sooner than a tree-sitter parse of a large file. Needs
+/// [`crate::syntax::starlark_ast::STARLARK_STACK_SIZE`] of stack.
+pub fn open_check(
+    kind: FileKind,
+    file_name: &str,
+    text: &str,
+) -> Option<(Vec<Diagnostic>, StarlarkParse)> {
+    if !kind.is_starlark() || !shallow_enough(text) {
+        return None;
+    }
+    match parse_starlark(file_name, text, 0) {
+        StarlarkParse::Parsed(ast) => {
+            let diagnostics = ast_rules::ast_rules(kind, &ast);
+            Some((diagnostics, StarlarkParse::Parsed(ast)))
+        }
+        _ => None,
+    }
+}
+
 /// The index just past the string literal that starts at `start` (a quote),
 /// or the end of the text if it is unterminated.
 fn skip_string(bytes: &[u8], start: usize) -> usize {

@@ -376,12 +376,12 @@ fn files(
         if out.incomplete {
             return;
         }
-        let rel = join(sub, &name);
+        let rel = join(sub, name);
         if !rel.starts_with(typed) || name.starts_with('.') {
             continue;
         }
         if is_dir {
-            if view.is_package(&join(&dir, &name)) || name.starts_with("bazel-") {
+            if view.is_package(&join(&dir, name)) || name.starts_with("bazel-") {
                 continue;
             }
             push(
@@ -391,7 +391,7 @@ fn files(
                 None,
                 range,
             );
-        } else if !crate::workspace::is_build_file_name(&name)
+        } else if !crate::workspace::is_build_file_name(name)
             && (!only_bzl || name.ends_with(".bzl"))
         {
             push(out, format!("{head}{rel}"), ItemKind::File, None, range);

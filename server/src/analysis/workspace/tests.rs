@@ -579,3 +579,34 @@ def m():
     assert!(def("cc_binary(name = \"a\", deps = [\"@other//x$0\"])\n").is_empty());
     assert!(def("cc_binary(name = \"a\", deps = [\"@ext//nope:x$0\"])\n").is_empty());
 }
+
+#[test]
+fn completion_stops_at_its_limit_and_says_so() {
+    use crate::analysis::workspace::completion::MAX_ITEMS;
+    let mut build = String::from("//- /many/BUILD\n");
+    for i in 0..MAX_ITEMS + 50 {
+        build.push_str(&format!("cc_library(name = \"t{i}\")\n"));
+    }
+    build.push_str("cc_binary(name = \"a\", deps = [\":$0\"])\n//- /many/x.cc\n");
+    let ws = workspace(&with_cursor(&build));
+    let found = ws
+        .run(|ctx, at| completion(ctx, &ws.index, at))
+        .expect("completion");
+    assert_eq!(found.items.len(), MAX_ITEMS);
+    assert!(found.incomplete);
+    assert_eq!(found.items[0].text, ":t0");
+    // Narrowed by typing: complete again.
+    let ws = workspace(&with_cursor(&build.replace("\":$0\"", "\":t24$0\"")));
+    let found = ws
+        .run(|ctx, at| completion(ctx, &ws.index, at))
+        .expect("completion");
+    let texts: Vec<&str> = found.items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            ":t24", ":t240", ":t241", ":t242", ":t243", ":t244", ":t245", ":t246", ":t247",
+            ":t248", ":t249"
+        ]
+    );
+    assert!(!found.incomplete);
+}
