@@ -275,6 +275,8 @@ def main():
         "open_first_diagnostics_ms": round((first_open[0] - opened) * 1000, 3) if first_open else None,
         "first": stats(first),
         "labels": stats(labels),
+        "first_each_ms": [round(v, 3) for v in first],
+        "labels_each_ms": [round(v, 3) for v in labels],
         "keystrokes_without_label_diagnostics": missing,
         "requests": requests,
     }

@@ -19,8 +19,11 @@
 //! Open documents override the disk ([`WorkspaceIndex::set_overlay`]);
 //! watched-file events keep it current ([`WorkspaceIndex::file_changed`]).
 //!
-//! Invariant: `refs` holds, for every package, the mentions of its
-//! effective summary (the overlay's, else the disk's), and nothing else.
+//! Invariant: `refs` holds, for every package, the mentions of its summary
+//! on disk, and nothing else. The mentions of open documents (overlays)
+//! are read from their summaries when references are asked for: an overlay
+//! changes on every keystroke, and keeping `refs` in step with it cost a
+//! pass over every list its labels are in.
 
 use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
@@ -84,7 +87,7 @@ impl Inner {
     }
 
     fn remove_refs(&mut self, package: &str) {
-        let Some(old) = self.effective(package).cloned() else {
+        let Some(old) = self.disk.get(package).cloned() else {
             return;
         };
         for (label, _) in &old.mentions {
@@ -98,7 +101,7 @@ impl Inner {
     }
 
     fn add_refs(&mut self, package: &str) {
-        let Some(new) = self.effective(package).cloned() else {
+        let Some(new) = self.disk.get(package).cloned() else {
             return;
         };
         let package: Arc<str> = Arc::from(package);
@@ -114,22 +117,20 @@ impl Inner {
     }
 
     /// Replaces one of the two summary maps' entry for `package`, keeping
-    /// `refs` in step.
+    /// `refs` in step with the disk's.
     fn replace(&mut self, package: &str, overlay: bool, summary: Option<Arc<PackageSummary>>) {
-        self.remove_refs(package);
-        let map = if overlay {
-            &mut self.overlay
-        } else {
-            &mut self.disk
-        };
-        match summary {
-            Some(summary) => {
-                map.insert(package.to_string(), summary);
-            }
-            None => {
-                map.remove(package);
-            }
+        if overlay {
+            match summary {
+                Some(summary) => self.overlay.insert(package.to_string(), summary),
+                None => self.overlay.remove(package),
+            };
+            return;
         }
+        self.remove_refs(package);
+        match summary {
+            Some(summary) => self.disk.insert(package.to_string(), summary),
+            None => self.disk.remove(package),
+        };
         self.add_refs(package);
     }
 }
@@ -460,11 +461,25 @@ impl WorkspaceIndex {
     /// `(package, range in its BUILD file)`. Complete once
     /// [`WorkspaceIndex::is_complete`].
     pub fn references(&self, label: &str) -> Vec<(String, TextRange)> {
-        self.read()
+        let inner = self.read();
+        let mut out: Vec<(String, TextRange)> = inner
             .refs
             .get(label)
-            .map(|list| list.iter().map(|(p, r)| (p.to_string(), *r)).collect())
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .filter(|(package, _)| !inner.overlay.contains_key(&**package))
+            .map(|(package, range)| (package.to_string(), *range))
+            .collect();
+        for (package, summary) in &inner.overlay {
+            out.extend(
+                summary
+                    .mentions
+                    .iter()
+                    .filter(|(mentioned, _)| mentioned == label)
+                    .map(|(_, range)| (package.clone(), *range)),
+            );
+        }
+        out
     }
 
     /// Calls `visit(package, summary)` for every summarised package.
@@ -1149,6 +1164,68 @@ mod tests {
                 ("sub".to_string(), true)
             ]
         );
+    }
+
+    /// References come from the disk for closed packages and from the
+    /// overlay for open ones; closing the document brings the disk's back.
+    #[test]
+    fn references_follow_overlays() {
+        let dir = TempDir::new("refs-overlay");
+        let root = &dir.0;
+        write(root, "MODULE.bazel", "");
+        write(root, "lib/BUILD", "cc_library(name = \"l\")\n");
+        write(
+            root,
+            "a/BUILD",
+            "cc_library(name = \"a\", deps = [\"//lib:l\"])\n",
+        );
+        write(
+            root,
+            "b/BUILD",
+            "cc_library(name = \"b\", deps = [\"//lib:l\"])\n",
+        );
+        let index = WorkspaceIndex::new(root);
+        index.build(&|_| {});
+        let packages = |index: &WorkspaceIndex, label: &str| {
+            let mut found: Vec<(String, TextRange)> = index.references(label);
+            found.sort();
+            found
+        };
+        let at = |text: &str, needle: &str| {
+            let start = text.find(needle).expect("needle");
+            TextRange::new(start, start + needle.len())
+        };
+        let disk_a = "cc_library(name = \"a\", deps = [\"//lib:l\"])\n";
+        let disk_b = disk_a.replace('a', "b");
+        assert_eq!(
+            packages(&index, "//lib:l"),
+            [
+                ("a".to_string(), at(disk_a, "\"//lib:l\"")),
+                ("b".to_string(), at(&disk_b, "\"//lib:l\"")),
+            ]
+        );
+        // `a` is open and now points elsewhere, twice.
+        let open = "# moved\ncc_library(name = \"a\", deps = [\":x\", \"//lib:l2\"], data = [\"//lib:l2\"])\n";
+        index.set_overlay(
+            "a",
+            Some(Arc::new(crate::workspace::summary::summarize_text(
+                "a", open,
+            ))),
+        );
+        assert_eq!(
+            packages(&index, "//lib:l"),
+            [("b".to_string(), at(&disk_b, "\"//lib:l\""))]
+        );
+        let l2: Vec<usize> = open.match_indices("\"//lib:l2\"").map(|(i, _)| i).collect();
+        assert_eq!(
+            packages(&index, "//lib:l2"),
+            l2.iter()
+                .map(|&i| ("a".to_string(), TextRange::new(i, i + 10)))
+                .collect::<Vec<_>>()
+        );
+        index.set_overlay("a", None);
+        assert_eq!(packages(&index, "//lib:l").len(), 2);
+        assert!(packages(&index, "//lib:l2").is_empty());
     }
 
     #[test]
