@@ -15,6 +15,8 @@ use crate::analysis::rc::diagnostics::rc_diagnostics;
 use crate::analysis::rc::RcContext;
 use crate::analysis::{Severity, MAX_ANALYSED_SIZE};
 use crate::host::flags::{cache_dir, choose, workspace_version};
+use crate::analysis::DocumentSnapshot;
+use crate::db::{AnalysisHost, FileKey};
 use crate::host::index::WorkspaceIndex;
 use crate::host::rc::{chain_for_file, DiskRcReader, OverlayReader, RcSelection};
 use crate::host::workspace::workspace_of;
@@ -268,7 +270,9 @@ fn workspace_index(root: &Path) -> std::sync::Arc<WorkspaceIndex> {
 }
 
 /// The label diagnostics of a BUILD file (`BUILD`, `BUILD.bazel`) of a
-/// workspace's main repository, and the `load()` diagnostics of a .bzl file.
+/// workspace's main repository, and the `load()` diagnostics of a .bzl
+/// file: from the analysis host's per-version analysis of the text, as the
+/// server computes them for an open document, so the two cannot disagree.
 fn check_labels(path: &Path, text: &str, kind: FileKind) -> Vec<crate::analysis::Diagnostic> {
     let path = crate::rc::chain::normalize(path);
     let Some(root) = crate::host::workspace::find_workspace_root(&path) else {
@@ -285,12 +289,24 @@ fn check_labels(path: &Path, text: &str, kind: FileKind) -> Vec<crate::analysis:
         // fix the syntax first.
         return Vec::new();
     }
-    let rope = Rope::from_str(text);
-    if kind == FileKind::Bzl {
-        crate::workspace::check::load_diagnostics(&tree, &rope, &package, &*index)
-    } else {
-        crate::workspace::check::label_diagnostics(&tree, &rope, &package, &*index)
-    }
+    let snapshot = DocumentSnapshot {
+        kind,
+        version: 0,
+        generation: 0,
+        rope: Rope::from_str(text),
+        tree: Some(tree),
+        nesting: 0,
+        incremental: false,
+    };
+    let key = FileKey {
+        path,
+        package,
+        is_build: kind == FileKind::Build,
+    };
+    AnalysisHost::transient(&index, &key, &snapshot)
+        .and_then(|analysis| analysis.label_diagnostics(&index, &key, &snapshot))
+        .map(|list| list.to_vec())
+        .unwrap_or_default()
 }
 
 /// The diagnostics of an rc file, on the chain of the workspace around it

@@ -195,7 +195,7 @@ impl AnalysisHost {
         }
         let before = index.revision();
         let previous = state.latest.clone();
-        let derived = derive(index, key, tree, snapshot, previous.as_deref(), true);
+        let derived = derive(index, key, tree, snapshot, previous.as_deref(), true, None);
         let (summary, globals) = (derived.summary.clone(), derived.globals.clone());
         let newest = state.recorded.is_none_or(|g| g <= snapshot.generation);
         let mut changed_index = false;
@@ -227,15 +227,21 @@ impl AnalysisHost {
         Some(analysis)
     }
 
-    /// The analysis of a file that is not open (read from disk for one
-    /// request): computed, neither cached nor recorded in the index.
+    /// The analysis of a file that is not open, read from disk (for one
+    /// request, or by `bzls check`): computed, neither cached nor recorded
+    /// in the index. What a BUILD file declares is the index's summary of
+    /// it (the same text, evaluated once however many files ask).
     pub fn transient(
         index: &WorkspaceIndex,
         key: &FileKey,
         snapshot: &DocumentSnapshot,
     ) -> Option<Arc<FileAnalysis>> {
         let tree = snapshot.tree.as_ref()?;
-        let derived = derive(index, key, tree, snapshot, None, false);
+        let on_disk = key
+            .is_build
+            .then(|| index.summary(&key.package))
+            .flatten();
+        let derived = derive(index, key, tree, snapshot, None, false, on_disk);
         Some(Arc::new(derived.into_analysis(
             snapshot.generation,
             index.revision(),
@@ -279,7 +285,7 @@ impl AnalysisHost {
         // The evaluation runs without the slot: requests meanwhile are
         // answered from the provisional analysis.
         let before = index.revision();
-        let derived = derive(index, key, tree, snapshot, Some(&latest), false);
+        let derived = derive(index, key, tree, snapshot, Some(&latest), false, None);
         let mut state = slot.state.lock().unwrap_or_else(|p| p.into_inner());
         if !state
             .latest
@@ -382,7 +388,9 @@ fn same_for_resolution(a: &PackageDecls, b: &PackageDecls) -> bool {
 /// summary and bindings. With `reuse_evaluation`, a BUILD file whose
 /// declaration fingerprint equals the previous version's, which was
 /// evaluated, takes that evaluation's targets (moved through the edit)
-/// instead of being evaluated again; the result is then provisional.
+/// instead of being evaluated again; the result is then provisional. With
+/// `on_disk` (the index's summary of this very text), a BUILD file that
+/// needs evaluating takes its declarations from there instead.
 fn derive(
     index: &WorkspaceIndex,
     key: &FileKey,
@@ -390,6 +398,7 @@ fn derive(
     snapshot: &DocumentSnapshot,
     previous: Option<&FileAnalysis>,
     reuse_evaluation: bool,
+    on_disk: Option<Arc<PackageSummary>>,
 ) -> Derived {
     let globals = Arc::new(crate::workspace::bzl::bzl_globals(tree, &snapshot.rope));
     if !key.is_build {
@@ -412,7 +421,10 @@ fn derive(
     let mentions = outline_mentions(&outline);
     let mut summary = summarize_with_mentions(&key.package, &outline, &mentions);
     let mut provisional = false;
-    if summary.decls.open && !tree.root_node().has_error() {
+    if let Some(disk) = on_disk.filter(|_| summary.decls.open) {
+        summary.decls = disk.decls.clone();
+        summary.evaluated = disk.evaluated;
+    } else if summary.decls.open && !tree.root_node().has_error() {
         let reusable = previous
             .filter(|p| reuse_evaluation && p.summary.evaluated && p.fingerprint == fingerprint)
             .and_then(|p| Some((p, p.outline.offset_map(&outline)?)));
