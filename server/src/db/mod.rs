@@ -237,10 +237,7 @@ impl AnalysisHost {
         snapshot: &DocumentSnapshot,
     ) -> Option<Arc<FileAnalysis>> {
         let tree = snapshot.tree.as_ref()?;
-        let on_disk = key
-            .is_build
-            .then(|| index.summary(&key.package))
-            .flatten();
+        let on_disk = key.is_build.then(|| index.summary(&key.package)).flatten();
         let derived = derive(index, key, tree, snapshot, None, false, on_disk);
         Some(Arc::new(derived.into_analysis(
             snapshot.generation,
