@@ -142,8 +142,10 @@ struct StarlarkState {
 ///   whenever it is handed out ([`Document::snapshot`], [`Document::tree`]);
 ///   between keystrokes it may lag (see [`Document::apply_changes`]).
 /// - `statements` always describes the current text.
-/// - `generation` increases with every change, whatever version the client
-///   sends, so results computed for an older text can be recognised.
+/// - `generation` changes with every change, whatever version the client
+///   sends, to a number no text of any document had before (see
+///   [`next_generation`]), so results computed for an older text, or for
+///   an earlier opening of the same file, can be recognised.
 pub struct Document {
     kind: FileKind,
     version: i32,
@@ -224,6 +226,15 @@ fn carry(list: &mut Vec<Diagnostic>, edit: &AppliedEdit) {
     });
 }
 
+/// A generation no document has had: generations are unique across every
+/// document of the process (a document opened again starts from a new one,
+/// so nothing computed for an earlier opening can pass for its text), and
+/// increase with time. Never 0.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// An immutable view of a document, cheap to clone (the rope and the tree
 /// are reference counted) and safe to use on another thread.
 #[derive(Clone)]
@@ -259,7 +270,7 @@ impl Document {
         Document {
             kind,
             version,
-            generation: 0,
+            generation: next_generation(),
             rope,
             starlark,
             rc_tree,
@@ -363,7 +374,7 @@ impl Document {
             }
         }
         self.version = version;
-        self.generation += 1;
+        self.generation = next_generation();
         let too_large = self.rope.len_bytes() > MAX_ANALYSED_SIZE;
         if self.kind == FileKind::Bazelrc {
             if too_large {
@@ -596,14 +607,11 @@ impl Document {
         true
     }
 
-    /// Stores starlark_syntax's parse of the text the document was opened
-    /// with (computed alongside the tree, see
+    /// Stores starlark_syntax's parse of the current text (computed
+    /// alongside the tree when the document was opened, see
     /// [`crate::analysis::diagnostics::open_check`]): the background pass
-    /// then has nothing left to do. Ignored once the text changed.
+    /// then has nothing left to do. Only for a parse of this very text.
     pub fn accept_open_parse(&mut self, parse: StarlarkParse) -> bool {
-        if self.generation != 0 {
-            return false;
-        }
         self.accept_background_pass(BackgroundOutcome {
             generation: self.generation,
             parse,

@@ -16,14 +16,15 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value as Json};
 
+use crate::db::selects::SelectSession;
 use crate::host::build_files::DiskPackages;
-use crate::host::flags::{cache_dir, choose, workspace_version, ActiveConfig};
+use crate::host::flags::{cache_dir, choose, workspace_version};
 use crate::host::rc::{home_dir, rc_roots, DiskRcReader, RcSelection};
 use crate::host::workspace::find_workspace_root;
 use crate::rc::chain::ChainErrorKind;
 use crate::rc::RcChain;
 use crate::select::conditions::absolute;
-use crate::select::{evaluate_call, AttributeEval, Env, Outcome, Packages, Value, Verdict};
+use crate::select::{AttributeEval, Outcome, Value, Verdict};
 use crate::workspace::label::{parse_label, Repo};
 use crate::workspace::mentions::LABEL_ATTRIBUTES;
 
@@ -138,8 +139,16 @@ pub fn run(args: SelectArgs) -> ExitCode {
     {
         return usage(&err.message);
     }
-    let packages = DiskPackages::new(&root);
-    let Some(calls) = packages.calls(&package) else {
+    // The same set-up as the editor's previews (`crate::db::selects`).
+    let session = SelectSession::new(
+        chain,
+        version.as_ref(),
+        &args.command,
+        &args.bazel_args,
+        &root,
+        Vec::new(),
+    );
+    let Some(calls) = session.calls(&package) else {
         return usage(format!(
             "no such package '{package}': no readable BUILD file in {}",
             root.join(&package).display()
@@ -154,7 +163,6 @@ pub fn run(args: SelectArgs) -> ExitCode {
             "no target '{target}': no call with name = \"{name}\" at the top level of its BUILD file (targets made by macros are not read)"
         ));
     };
-    let config = ActiveConfig::new(&chain, version.as_ref(), &args.command, &args.bazel_args);
     let mut report = Report {
         target,
         package: package.clone(),
@@ -163,15 +171,15 @@ pub fn run(args: SelectArgs) -> ExitCode {
         error: None,
         unknown: None,
     };
-    if let Some(err) = &config.error {
+    if let Some(err) = &session.rc_error {
         report.error = Some((ErrorClass::RcError, err.clone()));
     } else {
-        let env = Env::new(&packages, &config.values, config.choice.db);
-        report.attributes = evaluate_call(&env, call, &package);
+        report.attributes = session.evaluate_call(call, &package);
         classify(&mut report);
     }
+    let chain = &session.chain;
     let written = match args.format {
-        SelectFormat::Text => write_text(&mut std::io::stdout().lock(), &report, &chain, &root),
+        SelectFormat::Text => write_text(&mut std::io::stdout().lock(), &report, chain, &root),
         SelectFormat::Json => write_json(&mut std::io::stdout().lock(), &report),
     };
     if let Err(err) = written {

@@ -25,6 +25,8 @@
 //!   version does not undo a newer one.
 //! - No I/O of its own: files are read through the index.
 
+pub mod selects;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -159,10 +161,12 @@ struct SlotState {
     recorded: Option<u64>,
 }
 
-/// The per-version analyses of the open documents of every workspace.
+/// The per-version analyses of the open documents of every workspace, and
+/// their select previews.
 #[derive(Default)]
 pub struct AnalysisHost {
     files: Mutex<HashMap<PathBuf, Arc<FileSlot>>>,
+    selects: selects::SelectCache,
 }
 
 impl AnalysisHost {
@@ -319,6 +323,12 @@ impl AnalysisHost {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(path);
+        self.selects.forget(path);
+    }
+
+    /// The select sessions and previews.
+    pub fn selects(&self) -> &selects::SelectCache {
+        &self.selects
     }
 }
 

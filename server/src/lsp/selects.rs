@@ -1,11 +1,9 @@
-//! `select()` previews in the editor: the active configuration of a
-//! workspace ([`SelectSession`]), and the inlay hints, code lenses, hover
-//! and diagnostics computed from it for an open BUILD file.
-//!
-//! A session is built per request or diagnostics pass, outside the state
-//! lock: the rc chain (open rc buffers first), the effective options of
-//! `bazel COMMAND --config=... FLAGS`, and the BUILD files conditions live
-//! in (open documents first, the disk otherwise, each parsed once).
+//! `select()` previews in the editor: the inputs of a workspace's
+//! [`SelectSession`] captured from the server's state (open rc buffers
+//! first, then the disk; the settings' active configuration; open BUILD
+//! documents), and the inlay hints, code lenses, hover and diagnostics of
+//! an open BUILD file from the previews the analysis host keeps per version
+//! (`crate::db::selects`). Sessions are built outside the state lock.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,27 +16,10 @@ use super::convert;
 use super::rc_model::{self, RcInputs};
 use super::state::{lock, SharedState};
 use crate::analysis::workspace::selects::{self, TargetPreview};
-use crate::analysis::Diagnostic;
-use crate::flags::FlagDb;
-use crate::host::build_files::DiskPackages;
-use crate::host::flags::{workspace_version, ActiveConfig};
-use crate::rc::RcChain;
-use crate::select::{ConfigValues, Env, RuleCall};
+use crate::db::selects::{CachedPreviews, SelectSession, SessionKey};
+use crate::host::flags::workspace_version;
 use crate::syntax::FileKind;
 use crate::text::{LineIndex, PositionEncoding, TextRange};
-
-/// The active configuration of one workspace, ready to evaluate selects.
-pub struct SelectSession {
-    pub chain: RcChain,
-    db: &'static FlagDb,
-    values: ConfigValues,
-    packages: DiskPackages,
-    /// `bazel build --config=cuda --define=x=1`.
-    pub description: String,
-    /// The first rc error of the active configuration (an undefined config,
-    /// a cycle...): selects are not evaluated then.
-    pub rc_error: Option<String>,
-}
 
 /// What building a session needs, captured under the state lock.
 pub struct SessionInputs {
@@ -75,59 +56,25 @@ pub fn session_inputs(state: &SharedState, root: &Path) -> SessionInputs {
     }
 }
 
-impl SelectSession {
-    /// Reads the rc files and expands the active configuration.
-    pub fn build(inputs: SessionInputs) -> SelectSession {
-        let settings = &inputs.rc.settings;
-        let chain = rc_model::workspace_chain(&inputs.rc, &inputs.root);
-        let version =
-            workspace_version(Some(&inputs.root)).or_else(|| inputs.rc.bazel_version.clone());
-        let mut args: Vec<String> = settings
-            .configs
-            .iter()
-            .map(|c| format!("--config={c}"))
-            .collect();
-        args.extend(settings.flags.iter().cloned());
-        let description = std::iter::once(format!("bazel {}", settings.command))
-            .chain(args.iter().cloned())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let config = ActiveConfig::new(&chain, version.as_ref(), &settings.command, &args);
-        let (db, values, rc_error) = (config.choice.db, config.values, config.error);
-        let mut packages = DiskPackages::new(&inputs.root);
-        for (package, text) in inputs.overlays {
-            packages = packages.with_overlay(&package, text);
-        }
-        SelectSession {
-            chain,
-            db,
-            values,
-            packages,
-            description,
-            rc_error,
-        }
-    }
-
-    /// The previews of a BUILD file of `package`, given the calls read from
-    /// the request's snapshot. Empty when the configuration has an rc error.
-    pub fn preview(&self, calls: Arc<Vec<RuleCall>>, package: &str) -> Vec<TargetPreview> {
-        let env = Env::new(&self.packages, &self.values, self.db);
-        // The document's own calls are used for the conditions it declares
-        // too, rather than its text on disk.
-        self.packages.set_calls(package, calls.clone());
-        let mut previews = selects::preview_calls(&calls, package, &env);
-        if self.rc_error.is_some() {
-            // Nothing is judged under a broken configuration; the targets
-            // still get a lens that says why.
-            previews.iter_mut().for_each(|p| p.attributes.clear());
-        }
-        previews
-    }
-
-    /// The select diagnostics of one BUILD file.
-    pub fn diagnostics(&self, previews: &[TargetPreview], rope: &Rope) -> Vec<Diagnostic> {
-        selects::select_diagnostics(previews, rope, &self.description)
-    }
+/// Reads the rc files and expands the active configuration.
+pub fn build_session(inputs: SessionInputs) -> SelectSession {
+    let settings = &inputs.rc.settings;
+    let chain = rc_model::workspace_chain(&inputs.rc, &inputs.root);
+    let version = workspace_version(Some(&inputs.root)).or_else(|| inputs.rc.bazel_version.clone());
+    let mut args: Vec<String> = settings
+        .configs
+        .iter()
+        .map(|c| format!("--config={c}"))
+        .collect();
+    args.extend(settings.flags.iter().cloned());
+    SelectSession::new(
+        chain,
+        version.as_ref(),
+        &settings.command,
+        &args,
+        &inputs.root,
+        inputs.overlays,
+    )
 }
 
 /// The LSP inlay hints of the previews within `range`.
@@ -192,58 +139,23 @@ pub fn code_lenses(
 /// configs (VS Code and the Neovim module register it).
 pub const PICK_CONFIG_COMMAND: &str = "bzls.pickConfig";
 
-/// What a select session depends on beyond the document it previews: the
-/// epoch (configuration, rc files, disk) and the generation of every other
-/// open BUILD document of the workspace (their `config_setting`s).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionKey {
-    epoch: u64,
-    others: Vec<(lsp::Url, u64)>,
-}
-
-/// A session and the key it was built for.
-#[derive(Clone)]
-pub struct CachedSession {
-    key: SessionKey,
-    session: Arc<SelectSession>,
-}
-
-/// Previews computed for one generation of a document under one session.
-#[derive(Clone)]
-pub struct CachedPreviews {
-    generation: u64,
-    key: SessionKey,
-    /// The document's calls, read from that generation's tree. They depend
-    /// on the text only, so a configuration switch reuses them.
-    calls: Arc<Vec<RuleCall>>,
-    /// The calls by statement, for the next version to reuse.
-    pieces: Arc<crate::select::expr::CallPieces>,
-    pub session: Arc<SelectSession>,
-    pub previews: Arc<Vec<TargetPreview>>,
-}
-
 /// The session key for a request on the document at `uri` of workspace
 /// `root`; read under the state lock.
 fn session_key(state: &super::state::State, uri: &lsp::Url, root: &Path) -> SessionKey {
-    let mut others: Vec<(lsp::Url, u64)> = state
+    let others = state
         .documents
         .iter()
         .filter(|(u, open)| *u != uri && open.doc.kind() == FileKind::Build)
-        .filter(|(u, _)| u.to_file_path().is_ok_and(|p| p.starts_with(root)))
-        .map(|(u, open)| (u.clone(), open.doc.generation()))
+        .filter_map(|(u, open)| Some((u.to_file_path().ok()?, open.doc.generation())))
+        .filter(|(path, _)| path.starts_with(root))
         .collect();
-    others.sort();
-    SessionKey {
-        epoch: state.select_epoch,
-        others,
-    }
+    SessionKey::new(state.select_epoch, others)
 }
 
 /// The session and previews of the BUILD file of `package` at `uri`, for
-/// the snapshot `(tree, rope, generation)`: from the cache when nothing
-/// changed since (diagnostics, inlay hints, code lenses and hover of one
-/// text share one evaluation). The session itself (rc chain, expansion,
-/// other BUILD files) is reused across the document's own edits.
+/// `snapshot`, from the analysis host's select cache (diagnostics, inlay
+/// hints, code lenses and hover of one text share one evaluation; the
+/// session itself is reused across the document's own edits).
 pub fn previews_for(
     state: &SharedState,
     uri: &lsp::Url,
@@ -251,70 +163,16 @@ pub fn previews_for(
     package: &str,
     snapshot: &crate::analysis::DocumentSnapshot,
 ) -> Option<CachedPreviews> {
-    let tree = snapshot.tree.as_ref()?;
-    let compute = lock(state).select_compute.clone();
-    let _computing = compute
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // The key is read before the inputs: a change after this point changes
-    // it, so an entry is never reused for a newer state.
-    let (key, same_text, older, session) = {
+    let path = uri.to_file_path().ok()?;
+    // The key is read before the inputs (see `crate::db::selects`).
+    let (key, host) = {
         let state = lock(state);
-        let key = session_key(&state, uri, root);
-        let cached = state.select_cache.get(uri).cloned();
-        let (same_text, older) = match cached {
-            Some(c) if c.generation == snapshot.generation => (Some(c), None),
-            other => (None, other),
-        };
-        let session = state
-            .select_sessions
-            .get(root)
-            .filter(|c| c.key == key)
-            .map(|c| c.session.clone());
-        (key, same_text, older, session)
+        (session_key(&state, uri, root), state.analysis.clone())
     };
-    if let Some(hit) = same_text.as_ref().filter(|c| c.key == key) {
-        return Some(hit.clone());
-    }
-    let (calls, pieces) = match same_text {
-        Some(cached) => (cached.calls, cached.pieces),
-        None => {
-            let (calls, pieces) = crate::select::expr::rule_calls_reusing(
-                tree,
-                &snapshot.rope,
-                older.as_ref().map(|o| &*o.pieces),
-            );
-            (Arc::new(calls), Arc::new(pieces))
-        }
-    };
-    let session = match session {
-        Some(session) => session,
-        None => {
-            let session = Arc::new(SelectSession::build(session_inputs(state, root)));
-            lock(state).select_sessions.insert(
-                root.to_path_buf(),
-                CachedSession {
-                    key: key.clone(),
-                    session: session.clone(),
-                },
-            );
-            session
-        }
-    };
-    let previews = session.preview(calls.clone(), package);
-    let entry = CachedPreviews {
-        generation: snapshot.generation,
-        key,
-        calls,
-        pieces,
-        session,
-        previews: Arc::new(previews),
-    };
-    let mut state = lock(state);
-    if state.documents.contains_key(uri) {
-        state.select_cache.insert(uri.clone(), entry.clone());
-    }
-    Some(entry)
+    host.selects()
+        .previews(&path, root, package, snapshot, key, || {
+            build_session(session_inputs(state, root))
+        })
 }
 
 /// The session and previews for a request on a package's BUILD file.

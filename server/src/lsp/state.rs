@@ -65,17 +65,6 @@ pub struct State {
     /// document opened or closed, an rc document changed, the active
     /// configuration, files on disk, the Bazel version found.
     pub select_epoch: u64,
-    /// The select session last built for each workspace root, and the key
-    /// it was built for (see `selects::previews_for`).
-    pub select_sessions: HashMap<PathBuf, crate::lsp::selects::CachedSession>,
-    /// The last select previews of each open BUILD document, keyed by the
-    /// document's generation and the epoch they were computed at.
-    pub select_cache: HashMap<Url, crate::lsp::selects::CachedPreviews>,
-    /// Held while previews are looked up and computed, so that requests
-    /// arriving together after a change (diagnostics, inlay hints, code
-    /// lenses) compute them once and share the result. Never taken while
-    /// holding the state lock.
-    pub select_compute: Arc<Mutex<()>>,
     /// Set once the publisher exists.
     pub refresh_starlark: Option<RefreshAll>,
     /// The per-version analyses of open Starlark documents.

@@ -154,8 +154,9 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
 }
 
 pub fn did_close(state: &mut State, params: DidCloseTextDocumentParams) -> Url {
+    // Its analysis and select previews are forgotten with its overlay
+    // (`workspace::clear_overlay`).
     state.select_epoch += 1;
-    state.select_cache.remove(&params.text_document.uri);
     let uri = params.text_document.uri;
     if state.documents.remove(&uri).is_none() {
         tracing::warn!(%uri, "didClose for a document that is not open");
