@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod db;
+pub mod diagnostic;
 pub mod flags;
 pub mod hash;
 pub mod host;

@@ -6,7 +6,6 @@
 //! - Features take a [`DocumentSnapshot`], which is immutable and cheap to
 //!   clone, so they can run on any thread while edits continue.
 
-mod diagnostic;
 pub mod diagnostics;
 mod document;
 pub mod folding;
@@ -14,7 +13,7 @@ pub mod rc;
 pub mod symbols;
 pub mod workspace;
 
-pub use diagnostic::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
+pub use crate::diagnostic::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
 pub use document::{
     BackgroundOutcome, Document, DocumentSnapshot, EditAnomaly, PendingReparse, Reparsed,
     MAX_ANALYSED_SIZE,

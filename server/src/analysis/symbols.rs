@@ -218,12 +218,4 @@ fn target_symbol(call: Node<'_>, rope: &Rope) -> Option<Symbol> {
     None
 }
 
-/// The value of a string literal node, escapes decoded (see
-/// [`crate::syntax::string_literal`]); `None` for other nodes and broken
-/// literals.
-pub fn string_literal_value(node: Node<'_>, rope: &Rope) -> Option<String> {
-    if node.kind() != "string" || node.has_error() {
-        return None;
-    }
-    crate::syntax::string_literal(&text(rope, node))
-}
+pub use crate::syntax::string_literal_value;

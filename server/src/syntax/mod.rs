@@ -58,6 +58,15 @@ pub fn walk_preorder_depth<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, u
     }
 }
 
+/// The value of a string literal node, escapes decoded (see
+/// [`string_literal`]); `None` for other nodes and broken literals.
+pub fn string_literal_value(node: tree_sitter::Node<'_>, rope: &ropey::Rope) -> Option<String> {
+    if node.kind() != "string" || node.has_error() {
+        return None;
+    }
+    string_literal(&rope.byte_slice(node.byte_range()).to_string())
+}
+
 /// The value of a Starlark string literal written as `text` (quotes and an
 /// optional `r` prefix included), escapes decoded; `None` for a bytes
 /// literal, an unclosed one, or an escape Starlark rejects.

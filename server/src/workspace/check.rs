@@ -17,7 +17,7 @@ use super::package::{load_decls, LoadDecl};
 use super::resolve::{
     resolve, resolve_load, LoadResolution, PackageLookup, RepoVisibility, Resolution, Unresolved,
 };
-use crate::analysis::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
+use crate::diagnostic::{Diagnostic, DiagnosticCode, Fix, Related, Severity};
 use crate::text::TextRange;
 
 /// The label diagnostics of the BUILD file of `package`; none when a

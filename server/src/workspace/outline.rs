@@ -628,7 +628,7 @@ fn ts_expr(node: Node<'_>, rope: &Rope) -> Expr {
     let node = unparenthesize(node);
     match node.kind() {
         "string" => Expr::Str {
-            value: crate::analysis::symbols::string_literal_value(node, rope),
+            value: crate::syntax::string_literal_value(node, rope),
             range: node_range(node),
         },
         "concatenated_string" => Expr::Str {

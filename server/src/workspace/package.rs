@@ -359,7 +359,7 @@ fn text(rope: &Rope, node: Node<'_>) -> String {
 /// The value of a plain string literal (no prefix, no escapes that matter
 /// for names), or `None`.
 fn string_value(node: Node<'_>, rope: &Rope) -> Option<String> {
-    crate::analysis::symbols::string_literal_value(node, rope)
+    crate::syntax::string_literal_value(node, rope)
 }
 
 /// Reads the declarations of a BUILD file from its tree-sitter tree.

@@ -16,8 +16,8 @@
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
-use crate::analysis::symbols::string_literal_value;
 use crate::syntax::node_range;
+use crate::syntax::string_literal_value;
 use crate::text::TextRange;
 
 /// Names every workspace can use without declaring them.

@@ -11,7 +11,7 @@
 use ropey::Rope;
 use tree_sitter::Tree;
 
-use crate::analysis::diagnostic::{Diagnostic, DiagnosticCode, Severity};
+use crate::diagnostic::{Diagnostic, DiagnosticCode, Severity};
 use crate::rc::RcChain;
 use crate::select::expr::{rule_calls, RuleCall};
 use crate::select::{evaluate_call, AttributeEval, Env, Outcome, SelectEval, Verdict};
