@@ -161,6 +161,50 @@ struct SlotState {
     recorded: Option<u64>,
 }
 
+impl SlotState {
+    /// Makes an analysis of `snapshot` from `derived` (computed while the
+    /// index was at revision `before`): records it in the index if no newer
+    /// generation was recorded, and keeps it as the latest unless a newer
+    /// generation's is there. It is valid for the revision it saw, unless
+    /// something else moved the index meanwhile (then the next asker
+    /// computes it again).
+    fn install(
+        &mut self,
+        index: &WorkspaceIndex,
+        key: &FileKey,
+        snapshot: &DocumentSnapshot,
+        derived: Derived,
+        before: u64,
+        previous: Option<&FileAnalysis>,
+    ) -> Arc<FileAnalysis> {
+        let mut changed_index = false;
+        if self.recorded.is_none_or(|g| g <= snapshot.generation) {
+            changed_index = record(index, key, snapshot, &derived.summary, &derived.globals);
+            self.recorded = Some(snapshot.generation);
+        }
+        let after = index.revision();
+        let revision = if after == before + u64::from(changed_index) {
+            after
+        } else {
+            before
+        };
+        let analysis = Arc::new(derived.into_analysis(
+            snapshot.generation,
+            revision,
+            changed_index,
+            previous,
+        ));
+        if self
+            .latest
+            .as_ref()
+            .is_none_or(|l| l.generation <= snapshot.generation)
+        {
+            self.latest = Some(analysis.clone());
+        }
+        analysis
+    }
+}
+
 /// The per-version analyses of the open documents of every workspace, and
 /// their select previews.
 #[derive(Default)]
@@ -200,34 +244,7 @@ impl AnalysisHost {
         let before = index.revision();
         let previous = state.latest.clone();
         let derived = derive(index, key, tree, snapshot, previous.as_deref(), true, None);
-        let (summary, globals) = (derived.summary.clone(), derived.globals.clone());
-        let newest = state.recorded.is_none_or(|g| g <= snapshot.generation);
-        let mut changed_index = false;
-        if newest {
-            changed_index = record(index, key, snapshot, &summary, &globals);
-            state.recorded = Some(snapshot.generation);
-        }
-        // Valid for the revision it saw, unless something else moved the
-        // index meanwhile (then the next asker computes it again).
-        let after = index.revision();
-        let revision = if after == before + u64::from(changed_index) {
-            after
-        } else {
-            before
-        };
-        let analysis = Arc::new(derived.into_analysis(
-            snapshot.generation,
-            revision,
-            changed_index,
-            previous.as_deref(),
-        ));
-        if state
-            .latest
-            .as_ref()
-            .is_none_or(|l| l.generation <= snapshot.generation)
-        {
-            state.latest = Some(analysis.clone());
-        }
+        let analysis = state.install(index, key, snapshot, derived, before, previous.as_deref());
         Some(analysis)
     }
 
@@ -297,23 +314,7 @@ impl AnalysisHost {
             return false;
         }
         let differs = !same_for_resolution(&latest.summary.decls, &derived.summary.decls);
-        let mut changed_index = false;
-        if state.recorded.is_none_or(|g| g <= snapshot.generation) {
-            changed_index = record(index, key, snapshot, &derived.summary, &derived.globals);
-            state.recorded = Some(snapshot.generation);
-        }
-        let after = index.revision();
-        let revision = if after == before + u64::from(changed_index) {
-            after
-        } else {
-            before
-        };
-        state.latest = Some(Arc::new(derived.into_analysis(
-            snapshot.generation,
-            revision,
-            changed_index,
-            Some(&latest),
-        )));
+        state.install(index, key, snapshot, derived, before, Some(&latest));
         differs
     }
 
