@@ -38,8 +38,8 @@ use crate::workspace::check::LabelMemo;
 use crate::workspace::mentions::{outline_mentions, Mention};
 use crate::workspace::outline::{Outline, OutlinePieces};
 use crate::workspace::package::PackageDecls;
-use crate::workspace::summary::summarize_with_mentions;
 use crate::workspace::summary::PackageSummary;
+use crate::workspace::summary::{summarize_with_mentions, AbsoluteMemo};
 
 /// Where a Starlark file sits in its workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +84,9 @@ pub struct FileAnalysis {
     labels: OnceLock<Option<Arc<Vec<Diagnostic>>>>,
     /// Label verdicts, shared with later versions while they hold.
     memo: Arc<Memo>,
+    /// The absolute labels of the file's label strings, shared with every
+    /// later version.
+    absolute: Arc<AbsoluteMemo>,
 }
 
 /// Label verdicts valid for one index revision and one package's
@@ -188,12 +191,8 @@ impl SlotState {
         } else {
             before
         };
-        let analysis = Arc::new(derived.into_analysis(
-            snapshot.generation,
-            revision,
-            changed_index,
-            previous,
-        ));
+        let analysis =
+            Arc::new(derived.into_analysis(snapshot.generation, revision, changed_index, previous));
         if self
             .latest
             .as_ref()
@@ -245,6 +244,10 @@ impl AnalysisHost {
         let previous = state.latest.clone();
         let derived = derive(index, key, tree, snapshot, previous.as_deref(), true, None);
         let analysis = state.install(index, key, snapshot, derived, before, previous.as_deref());
+        drop(state);
+        if let Some(previous) = previous {
+            drop_later(previous);
+        }
         Some(analysis)
     }
 
@@ -333,6 +336,33 @@ impl AnalysisHost {
     }
 }
 
+/// Drops `value` on a background thread: freeing the analysis of a large
+/// file (its outline and summary) takes about half a millisecond, which
+/// the next version's diagnostics need not wait for. Drops it here if that
+/// thread cannot be started.
+fn drop_later<T: Send + 'static>(value: T) {
+    type Garbage = Box<dyn Send>;
+    static DROPPER: OnceLock<Option<Mutex<std::sync::mpsc::Sender<Garbage>>>> = OnceLock::new();
+    let dropper = DROPPER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
+        std::thread::Builder::new()
+            .name("bzls-drop".to_owned())
+            .spawn(move || {
+                crate::host::priority::lower_current_thread();
+                for garbage in rx {
+                    drop(garbage);
+                }
+            })
+            .ok()
+            .map(|_| Mutex::new(tx))
+    });
+    let garbage: Garbage = Box::new(value);
+    if let Some(tx) = dropper {
+        // On failure the value comes back in the error and drops here.
+        let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(garbage);
+    }
+}
+
 /// What an analysis derives from one version's text.
 struct Derived {
     outline: Outline,
@@ -342,6 +372,7 @@ struct Derived {
     provisional: bool,
     summary: Arc<PackageSummary>,
     globals: Arc<BzlGlobals>,
+    absolute: Arc<AbsoluteMemo>,
 }
 
 impl Derived {
@@ -374,6 +405,7 @@ impl Derived {
             changed_index,
             labels: OnceLock::new(),
             memo,
+            absolute: self.absolute,
         }
     }
 }
@@ -418,6 +450,7 @@ fn derive(
             provisional: false,
             summary: Arc::new(PackageSummary::default()),
             globals,
+            absolute: Arc::default(),
         };
     }
     let (outline, pieces) = Outline::from_tree_reusing(
@@ -427,7 +460,9 @@ fn derive(
     );
     let fingerprint = outline.declaration_fingerprint();
     let mentions = outline_mentions(&outline);
-    let mut summary = summarize_with_mentions(&key.package, &outline, &mentions);
+    let absolute: Arc<AbsoluteMemo> =
+        previous.map_or_else(Default::default, |p| p.absolute.clone());
+    let mut summary = summarize_with_mentions(&key.package, &outline, &mentions, Some(&absolute));
     let mut provisional = false;
     if let Some(disk) = on_disk.filter(|_| summary.decls.open) {
         summary.decls = disk.decls.clone();
@@ -462,6 +497,7 @@ fn derive(
         provisional,
         summary: Arc::new(summary),
         globals,
+        absolute,
     }
 }
 

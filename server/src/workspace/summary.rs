@@ -47,18 +47,44 @@ pub fn summarize(package: &str, tree: &Tree, rope: &Rope) -> PackageSummary {
 
 /// Summarises the BUILD file of `package` from its outline.
 pub fn summarize_outline(package: &str, outline: &Outline) -> PackageSummary {
-    summarize_with_mentions(package, outline, &outline_mentions(outline))
+    summarize_with_mentions(package, outline, &outline_mentions(outline), None)
 }
 
-/// [`summarize_outline`] with the outline's mentions already read.
+/// The absolute labels of one package's label strings, by the string (see
+/// [`absolute_label`]): valid for as long as the package is the same.
+pub type AbsoluteMemo = std::sync::Mutex<crate::hash::FastMap<String, Option<String>>>;
+
+/// At most this many strings are remembered in an [`AbsoluteMemo`].
+const ABSOLUTE_MEMO_LIMIT: usize = 100_000;
+
+/// [`summarize_outline`] with the outline's mentions already read, taking
+/// their absolute labels from `memo` when it has them (and recording them).
 pub fn summarize_with_mentions(
     package: &str,
     outline: &Outline,
     mentions: &[super::mentions::Mention],
+    memo: Option<&AbsoluteMemo>,
 ) -> PackageSummary {
+    let mut memo = memo.map(|m| m.lock().unwrap_or_else(|p| p.into_inner()));
+    if let Some(memo) = memo.as_mut().filter(|m| m.len() > ABSOLUTE_MEMO_LIMIT) {
+        memo.clear();
+    }
     let mentions = mentions
         .iter()
-        .filter_map(|m| Some((absolute_label(&m.text, package)?, m.range)))
+        .filter_map(|m| {
+            let absolute = match memo.as_mut() {
+                Some(memo) => match memo.get(m.text.as_str()) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let found = absolute_label(&m.text, package);
+                        memo.insert(m.text.clone(), found.clone());
+                        found
+                    }
+                },
+                None => absolute_label(&m.text, package),
+            };
+            Some((absolute?, m.range))
+        })
         .collect();
     PackageSummary {
         decls: Arc::new(outline_decls(outline)),
@@ -98,5 +124,25 @@ mod tests {
             vec!["//p:b", "//q:q"]
         );
         assert!(s.decls.target("a").is_some());
+    }
+
+    /// A memo of absolute labels changes nothing but the time taken, across
+    /// versions of the file.
+    #[test]
+    fn the_absolute_memo_gives_the_same_summary() {
+        let memo = AbsoluteMemo::default();
+        for text in [
+            "cc_library(name = \"a\", deps = [\":b\", \"//x:y\", \"@r//p\", \"bad label\", \"@@c//d:e\"])\n",
+            "cc_library(name = \"a\", deps = [\":bb\", \"//x:y\", \"@r//p\"], data = [\"f.txt\", \":b\"])\n",
+        ] {
+            let tree = crate::syntax::parse_str(text);
+            let outline = Outline::from_tree(&tree, &Rope::from_str(text));
+            let mentions = outline_mentions(&outline);
+            let plain = summarize_with_mentions("pkg", &outline, &mentions, None);
+            let memoized = summarize_with_mentions("pkg", &outline, &mentions, Some(&memo));
+            assert_eq!(plain.mentions, memoized.mentions);
+            assert!(!plain.mentions.is_empty());
+        }
+        assert!(memo.lock().expect("memo").contains_key(":b"));
     }
 }
