@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use super::transport::DirectSender;
 use tokio::sync::mpsc;
 use tower_lsp::lsp_types::{self as lsp, Url};
-use tower_lsp::Client;
 
 use super::convert;
 use super::rc_model;
@@ -60,13 +60,11 @@ struct Computed {
 }
 
 impl Publisher {
-    pub fn spawn(
-        client: Client,
-        state: SharedState,
-        direct: super::transport::DirectSender,
-    ) -> Publisher {
+    /// Starts the publishing task, which writes through `direct` (see
+    /// [`DirectSender`]).
+    pub fn spawn(state: SharedState, direct: DirectSender) -> Publisher {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(client, state, rx, tx.clone()));
+        tokio::spawn(run(direct.clone(), state, rx, tx.clone()));
         Publisher { tx, direct }
     }
 
@@ -82,10 +80,7 @@ impl Publisher {
     /// opening blocks tower-lsp's output meanwhile, and every refresh of
     /// the document follows its installation, so comes after these.
     pub fn publish_early(&self, uri: Url, version: i32, diagnostics: Vec<lsp::Diagnostic>) {
-        self.direct.notify(
-            "textDocument/publishDiagnostics",
-            lsp::PublishDiagnosticsParams::new(uri, diagnostics, Some(version)),
-        );
+        publish(&self.direct, uri, diagnostics, Some(version));
     }
 
     /// Republishes `uri`'s diagnostics after a change of the active
@@ -93,6 +88,22 @@ impl Publisher {
     pub fn refresh_selects(&self, uri: Url) {
         let _ = self.tx.send(Message::Refresh(Refresh::Selects(uri)));
     }
+}
+
+/// Writes a `publishDiagnostics` notification straight to stdout. Every
+/// publication goes this way, in the publishing task's order, so they keep
+/// it; and none waits behind tower-lsp's output loop, which answers
+/// requests. The receiver completes once it is written.
+fn publish(
+    direct: &DirectSender,
+    uri: Url,
+    diagnostics: Vec<lsp::Diagnostic>,
+    version: Option<i32>,
+) -> tokio::sync::oneshot::Receiver<()> {
+    direct.notify(
+        "textDocument/publishDiagnostics",
+        lsp::PublishDiagnosticsParams::new(uri, diagnostics, version),
+    )
 }
 
 /// The publishing task.
@@ -106,7 +117,7 @@ impl Publisher {
 /// it was computed for, so typing never waits for it and a stale one never
 /// shows.
 async fn run(
-    client: Client,
+    direct: DirectSender,
     state: SharedState,
     mut rx: mpsc::UnboundedReceiver<Message>,
     self_tx: mpsc::UnboundedSender<Message>,
@@ -131,7 +142,7 @@ async fn run(
                 Message::Computed(computed) => {
                     let again = in_flight.remove(&computed.uri).unwrap_or(false);
                     let uri = computed.uri.clone();
-                    let moved = publish_computed(&client, &state, &self_tx, computed).await;
+                    let moved = publish_computed(&direct, &state, &self_tx, computed);
                     if (again || moved) && !refreshes.contains(&uri) {
                         start_second_layer(&state, &self_tx, &mut in_flight, uri);
                     }
@@ -140,16 +151,16 @@ async fn run(
         }
         for uri in refreshes {
             if let Some((diagnostics, version)) = rc_diagnostics(&state, &uri) {
-                client.publish_diagnostics(uri, diagnostics, version).await;
+                publish(&direct, uri, diagnostics, version);
                 continue;
             }
             match syntax_layer(&state, &uri) {
                 None => {
                     // Closed (or not ours): clear what was published.
-                    client.publish_diagnostics(uri, Vec::new(), None).await;
+                    publish(&direct, uri, Vec::new(), None);
                 }
                 Some(Layer::NotStarlark(list, version)) => {
-                    client.publish_diagnostics(uri, list, Some(version)).await;
+                    publish(&direct, uri, list, Some(version));
                 }
                 Some(Layer::Starlark {
                     mut syntax,
@@ -157,9 +168,10 @@ async fn run(
                     version,
                 }) => {
                     syntax.extend(carried);
-                    client
-                        .publish_diagnostics(uri.clone(), syntax, Some(version))
-                        .await;
+                    // The second layer starts once the first is out: its
+                    // threads would otherwise compete with the writer for
+                    // the CPU.
+                    let _ = publish(&direct, uri.clone(), syntax, Some(version)).await;
                     match in_flight.get_mut(&uri) {
                         Some(again) => *again = true,
                         None => start_second_layer(&state, &self_tx, &mut in_flight, uri),
@@ -225,8 +237,8 @@ fn start_second_layer(
 /// version (and it differs from what the first layer showed). Returns
 /// whether the document moved on meanwhile (then it needs computing
 /// again).
-async fn publish_computed(
-    client: &Client,
+fn publish_computed(
+    direct: &DirectSender,
     state: &SharedState,
     self_tx: &mpsc::UnboundedSender<Message>,
     computed: Computed,
@@ -241,7 +253,7 @@ async fn publish_computed(
     };
     let mut list = outcome.labels;
     list.extend(outcome.selects);
-    let publish = {
+    let to_publish = {
         let mut state = lock(state);
         let encoding = state.encoding;
         let Some(open) = state.documents.get_mut(&uri) else {
@@ -273,8 +285,8 @@ async fn publish_computed(
             let _ = self_tx.send(Message::Refresh(Refresh::All(other)));
         }
     }
-    if let Some((all, version)) = publish {
-        client.publish_diagnostics(uri, all, Some(version)).await;
+    if let Some((all, version)) = to_publish {
+        publish(direct, uri, all, Some(version));
     }
     false
 }

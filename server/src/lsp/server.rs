@@ -744,7 +744,7 @@ pub async fn serve_stdio() -> bool {
     let transport = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
     let direct = transport.direct.clone();
     let mut builder = LspService::build(|client| {
-        let publisher = Publisher::spawn(client.clone(), state.clone(), direct);
+        let publisher = Publisher::spawn(state.clone(), direct);
         let (refresh_state, refresh_publisher) = (state.clone(), publisher.clone());
         lock(&state).refresh_starlark = Some(Arc::new(move || {
             refresh_starlark(&refresh_state, &refresh_publisher)

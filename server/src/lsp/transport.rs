@@ -5,8 +5,9 @@
 //! neither a request nor a response is taken for a response, and its
 //! handling ends the read loop). So bzls frames stdin itself, answers
 //! malformed messages with JSON-RPC errors, and hands tower-lsp only valid
-//! messages through an in-memory pipe. Its output and the gate's error
-//! responses are written to stdout whole, one frame at a time.
+//! messages through an in-memory pipe. Its output, the gate's error
+//! responses and the server's direct notifications ([`DirectSender`]:
+//! diagnostics) are written to stdout whole, one frame at a time.
 
 use serde_json::{json, Value};
 use tokio::io::{
@@ -203,15 +204,29 @@ pub struct Transport {
 /// an opened file should not wait for that. A notification sent here is
 /// written before any message tower-lsp produces after the send.
 #[derive(Clone)]
-pub struct DirectSender(mpsc::UnboundedSender<Vec<u8>>);
+pub struct DirectSender(mpsc::UnboundedSender<Outgoing>);
+
+/// A frame for the writer, and who to tell once it is written.
+type Outgoing = (Vec<u8>, Option<tokio::sync::oneshot::Sender<()>>);
 
 impl DirectSender {
-    /// Sends notification `method` with `params`.
-    pub fn notify(&self, method: &str, params: impl serde::Serialize) {
-        let body = json!({"jsonrpc": "2.0", "method": method, "params": params});
+    /// Sends notification `method` with `params`; the receiver completes
+    /// once it has been written to stdout (or can no longer be).
+    pub fn notify(
+        &self,
+        method: &str,
+        params: impl serde::Serialize,
+    ) -> tokio::sync::oneshot::Receiver<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
         // Fails only once stdout is closed, when nothing can be sent.
-        let _ = self.0.send(frame(body.to_string().as_bytes()));
+        let _ = self.0.send((notification(method, params), Some(tx)));
+        rx
     }
+}
+
+fn notification(method: &str, params: impl serde::Serialize) -> Vec<u8> {
+    let body = json!({"jsonrpc": "2.0", "method": method, "params": params});
+    frame(body.to_string().as_bytes())
 }
 
 /// Connects `stdin`/`stdout` to a server through the gate.
@@ -222,7 +237,7 @@ where
 {
     let (server_in, mut to_server) = tokio::io::duplex(PIPE_CAPACITY);
     let (from_server, server_out) = tokio::io::duplex(PIPE_CAPACITY);
-    let (errors_tx, errors_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let (errors_tx, errors_rx) = mpsc::unbounded_channel::<Outgoing>();
     let direct = DirectSender(errors_tx.clone());
 
     tokio::spawn(async move {
@@ -246,16 +261,15 @@ where
                             String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
                         tracing::warn!(body = shown, "malformed message");
                         if let Some(reply) = reply {
-                            let _ = errors_tx.send(reply);
+                            let _ = errors_tx.send((reply, None));
                         }
                     }
                 },
                 Ok(Some(Frame::BadHeader(why))) => {
                     tracing::warn!(why, "bad message header");
-                    let _ = errors_tx.send(error_response(
-                        Value::Null,
-                        -32700,
-                        format!("Parse error: {why}"),
+                    let _ = errors_tx.send((
+                        error_response(Value::Null, -32700, format!("Parse error: {why}")),
+                        None,
                     ));
                 }
                 Ok(None) => break,
@@ -283,26 +297,50 @@ where
 /// closes.
 async fn write_out<O: AsyncWrite + Unpin>(
     from_server: DuplexStream,
-    mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut direct: mpsc::UnboundedReceiver<Outgoing>,
     mut stdout: O,
 ) {
-    let mut server = BufReader::new(from_server);
+    // Frames are read on a task of their own: a read cut short by the
+    // `select!` below would lose the bytes it had taken (channels are safe
+    // to cancel, `read_frame` is not).
+    let (frames_tx, mut frames) = mpsc::channel::<Vec<u8>>(64);
+    tokio::spawn(async move {
+        let mut server = BufReader::new(from_server);
+        loop {
+            match read_frame(&mut server).await {
+                Ok(Some(Frame::Body(body))) => {
+                    if frames_tx.send(frame(&body)).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(Some(Frame::BadHeader(why))) => {
+                    tracing::error!(why, "the server wrote a bad frame");
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+    });
     loop {
-        let out = tokio::select! {
+        let (out, written) = tokio::select! {
             // The gate's replies and direct notifications first: one sent
             // before tower-lsp produced a frame is written before it.
             biased;
-            Some(reply) = errors.recv() => reply,
-            frame_read = read_frame(&mut server) => match frame_read {
-                Ok(Some(Frame::Body(body))) => frame(&body),
-                Ok(Some(Frame::BadHeader(why))) => {
-                    tracing::error!(why, "the server wrote a bad frame");
-                    continue;
-                }
-                Ok(None) | Err(_) => break,
+            Some(outgoing) = direct.recv() => outgoing,
+            next = frames.recv() => match next {
+                Some(out) => (out, None),
+                None => break,
             },
         };
         if stdout.write_all(&out).await.is_err() || stdout.flush().await.is_err() {
+            break;
+        }
+        if let Some(written) = written {
+            let _ = written.send(());
+        }
+    }
+    // Direct notifications sent before the server's output closed.
+    while let Ok((out, _)) = direct.try_recv() {
+        if stdout.write_all(&out).await.is_err() {
             break;
         }
     }
@@ -377,5 +415,35 @@ mod tests {
             filled(r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#),
             None
         );
+    }
+
+    /// Direct notifications reach stdout whole, in order, ahead of what the
+    /// server writes after them, and their senders learn when.
+    #[tokio::test]
+    async fn direct_notifications_are_written_in_order_and_acknowledged() {
+        let (stdin_client, stdin_server) = tokio::io::duplex(1 << 16);
+        let (stdout_server, mut stdout_client) = tokio::io::duplex(1 << 16);
+        let mut transport = spawn(stdin_server, stdout_server);
+        let first = transport.direct.notify("a", json!({"n": 1}));
+        let second = transport.direct.notify("b", json!({"n": 2}));
+        first.await.expect("written");
+        second.await.expect("written");
+        transport
+            .server_out
+            .write_all(&frame(br#"{"jsonrpc":"2.0","method":"c"}"#))
+            .await
+            .expect("server writes");
+        drop(transport.server_out);
+        drop(stdin_client);
+        transport.writer.await.expect("writer ends");
+        let mut out = Vec::new();
+        stdout_client.read_to_end(&mut out).await.expect("read");
+        let mut reader = BufReader::new(out.as_slice());
+        let mut methods = Vec::new();
+        while let Ok(Some(Frame::Body(body))) = read_frame(&mut reader).await {
+            let value: Value = serde_json::from_slice(&body).expect("json");
+            methods.push(value["method"].as_str().unwrap_or_default().to_owned());
+        }
+        assert_eq!(methods, ["a", "b", "c"]);
     }
 }
