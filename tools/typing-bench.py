@@ -18,8 +18,9 @@ changes the label, so every keystroke needs new label diagnostics: the
 figure is the latency of exact, per-version label checking.
 
 With --request KIND:LINE:COL (KIND one of completion, hover, definition,
-references; repeatable), each request is also sent --repeat times on the
-opened, indexed file before typing, and timed twice:
+references) or --request KIND (documentSymbol, foldingRange, inlayHint over
+the whole file, codeLens), repeatable, each request is also sent --repeat
+times on the opened, indexed file before typing, and timed twice:
 
   received  until the last byte of the response has been read (the
             server's latency, transport included);
@@ -161,8 +162,9 @@ def main():
         "--request",
         action="append",
         default=[],
-        metavar="KIND:LINE:COL",
-        help="time this request (completion, hover, definition, references) before typing",
+        metavar="KIND[:LINE:COL]",
+        help="time this request before typing: completion, hover, definition, references at a position; "
+        "documentSymbol, foldingRange, inlayHint (whole file), codeLens without one",
     )
     ap.add_argument("--repeat", type=int, default=20, help="times each --request is sent")
     ap.add_argument("--json", help="write the figures here")
@@ -200,13 +202,15 @@ def main():
 
     requests = {}
     for spec in args.request:
-        kind, at_line, at_col = spec.split(":")
-        params = {
-            "textDocument": {"uri": uri},
-            "position": {"line": int(at_line), "character": int(at_col)},
-        }
+        kind, _, at = spec.partition(":")
+        params = {"textDocument": {"uri": uri}}
+        if at:
+            at_line, at_col = at.split(":")
+            params["position"] = {"line": int(at_line), "character": int(at_col)}
         if kind == "references":
             params["context"] = {"includeDeclaration": True}
+        if kind == "inlayHint":
+            params["range"] = {"start": {"line": 0, "character": 0}, "end": {"line": len(lines), "character": 0}}
         received, parsed, size = [], [], None
         for _ in range(args.repeat):
             sent = time.perf_counter()

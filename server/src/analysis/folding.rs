@@ -47,17 +47,23 @@ pub fn folding_ranges(snapshot: &DocumentSnapshot) -> Vec<Fold> {
         return Vec::new();
     };
     let rope = &snapshot.rope;
-    let multi_line = |r: TextRange| rope.byte_to_line(r.start) < rope.byte_to_line(r.end);
     let mut out = Vec::new();
     let root = tree.root_node();
+    // A node on one line holds no fold: its subtree is skipped (most of
+    // the tree). tree-sitter's rows count `\n` only, the rope's lines also
+    // a lone `\r`: with one in the text, the rope is asked.
+    let lone_cr = rope.chunks().any(|chunk| chunk.contains('\r'));
     walk_preorder(root, |node| {
-        if foldable(node.kind()) && multi_line(node_range(node)) {
+        let multi_line = node.start_position().row < node.end_position().row
+            || (lone_cr
+                && rope.byte_to_line(node.start_byte()) < rope.byte_to_line(node.end_byte()));
+        if multi_line && foldable(node.kind()) {
             out.push(Fold {
                 range: node_range(node),
                 kind: FoldKind::Region,
             });
         }
-        true
+        multi_line
     });
     fold_runs(root, rope, &mut out);
     out.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));

@@ -245,3 +245,25 @@ fn typing_at_a_statement_boundary_reparses_the_tree() {
         "#]],
     );
 }
+
+/// A lone `\r` ends a line as `\n` does: the folds are the same lines.
+#[test]
+fn folds_follow_every_line_ending() {
+    let text = "cc_library(\n    name = \"a\",\n    srcs = [\n        \"a.cc\",\n    ],\n)\nx = {\n    1: 2,\n}\n";
+    let lines = |text: &str| {
+        let snapshot = Document::new(FileKind::Build, 0, text).snapshot();
+        folding_ranges(&snapshot)
+            .into_iter()
+            .map(|f| {
+                (
+                    snapshot.rope.byte_to_line(f.range.start),
+                    snapshot.rope.byte_to_line(f.range.end),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let unix = lines(text);
+    assert_eq!(unix.len(), 3, "{unix:?}");
+    assert_eq!(lines(&text.replace('\n', "\r")), unix);
+    assert_eq!(lines(&text.replace('\n', "\r\n")), unix);
+}
