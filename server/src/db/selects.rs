@@ -5,9 +5,9 @@
 //!
 //! Invariants:
 //! - A session is reused only under the [`SessionKey`] it was built for:
-//!   the caller's epoch of everything else it read (configuration, rc
-//!   files, files on disk, the Bazel version) and the generation of every
-//!   other open BUILD file of the workspace. The key is read before the
+//!   the revision of everything else it read ([`SelectInput`]:
+//!   configuration, rc files, files on disk, the Bazel version) and the
+//!   generation of every other open BUILD file of the workspace. The key is read before the
 //!   session's inputs, so a change after that changes the key and an entry
 //!   is never reused for a newer state.
 //! - Previews are reused only for the same document generation under the
@@ -123,9 +123,7 @@ pub struct SessionKey {
 }
 
 impl SessionKey {
-    /// The key at `epoch` with the other open BUILD files of the workspace
-    /// at these generations (in any order).
-    pub fn new(epoch: u64, mut others: Vec<(PathBuf, u64)>) -> SessionKey {
+    fn new(epoch: u64, mut others: Vec<(PathBuf, u64)>) -> SessionKey {
         others.sort();
         SessionKey { epoch, others }
     }
@@ -150,10 +148,29 @@ pub struct CachedPreviews {
     pub previews: Arc<Vec<TargetPreview>>,
 }
 
+/// What a select session reads, besides the open BUILD documents (which
+/// count by their generations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectInput {
+    /// A document was opened or closed (the open texts read instead of
+    /// the disk).
+    Documents,
+    /// An open rc document changed.
+    RcDocument,
+    /// The active configuration (command, configs, flags).
+    ActiveConfiguration,
+    /// Files on disk (BUILD files, rc files).
+    Disk,
+    /// The Bazel version, which chooses the flag database.
+    BazelVersion,
+}
+
 /// The select sessions of every workspace and the previews of every open
 /// BUILD document.
 #[derive(Default)]
 pub struct SelectCache {
+    /// Bumped by every [`SelectInput`] change.
+    revision: std::sync::atomic::AtomicU64,
     /// Workspace root → its last session.
     sessions: Mutex<HashMap<PathBuf, CachedSession>>,
     /// BUILD file → the previews of its last computed version.
@@ -164,6 +181,23 @@ pub struct SelectCache {
 }
 
 impl SelectCache {
+    /// Records that `what` changed: no session built before is reused.
+    pub fn input_changed(&self, what: SelectInput) {
+        self.revision
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tracing::trace!(?what, "select input changed");
+    }
+
+    /// The key of a session built from now on, with the other open BUILD
+    /// files of the workspace at these generations (in any order). Read it
+    /// before the session's inputs.
+    pub fn key(&self, others: Vec<(PathBuf, u64)>) -> SessionKey {
+        SessionKey::new(
+            self.revision.load(std::sync::atomic::Ordering::SeqCst),
+            others,
+        )
+    }
+
     /// The session and previews of the BUILD file at `path` (of `package`
     /// in the workspace at `root`) for `snapshot`, under `key`: from the
     /// cache when nothing changed since, else computed, building a session

@@ -73,7 +73,10 @@ pub fn maybe_start(state: &SharedState, then: impl FnOnce() + Send + 'static) {
                     let mut state = lock(&state);
                     state.bazel_version = Some(version);
                     // Select previews read the flag database it chooses.
-                    state.select_epoch += 1;
+                    state
+                        .analysis
+                        .selects()
+                        .input_changed(crate::db::selects::SelectInput::BazelVersion);
                 }
                 then();
             }

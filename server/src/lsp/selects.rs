@@ -149,7 +149,7 @@ fn session_key(state: &super::state::State, uri: &lsp::Url, root: &Path) -> Sess
         .filter_map(|(u, open)| Some((u.to_file_path().ok()?, open.doc.generation())))
         .filter(|(path, _)| path.starts_with(root))
         .collect();
-    SessionKey::new(state.select_epoch, others)
+    state.analysis.selects().key(others)
 }
 
 /// The session and previews of the BUILD file of `package` at `uri`, for

@@ -18,6 +18,7 @@ use super::{
     code_action, completion, configs, document_symbol, flag_dump, folding_range, goto_definition,
     hover, references, rename, selects, text_sync, transport, workspace, workspace_symbol,
 };
+use crate::db::selects::SelectInput;
 use crate::host::index::FileChange;
 use crate::syntax::FileKind;
 use crate::text::PositionEncoding;
@@ -274,7 +275,7 @@ impl LanguageServer for Backend {
         {
             let mut state = lock(&self.state);
             // BUILD files on disk hold conditions other files' selects use.
-            state.select_epoch += 1;
+            state.analysis.selects().input_changed(SelectInput::Disk);
             for change in &params.changes {
                 if let Ok(path) = change.uri.to_file_path() {
                     state.rc_disk.invalidate(&path);
@@ -576,8 +577,11 @@ impl Backend {
     /// to fetch inlay hints and code lenses again.
     fn active_config_changed(&self) {
         let (builds, hints, lenses) = {
-            let mut state = lock(&self.state);
-            state.select_epoch += 1;
+            let state = lock(&self.state);
+            state
+                .analysis
+                .selects()
+                .input_changed(SelectInput::ActiveConfiguration);
             let builds: Vec<Url> = state
                 .documents
                 .iter()

@@ -60,11 +60,6 @@ pub struct State {
     /// The client can be asked to fetch inlay hints / code lenses again.
     pub refresh_inlay_hints: bool,
     pub refresh_code_lenses: bool,
-    /// Bumped by every change that can alter a select preview other than
-    /// an open BUILD document's edits (which count by generation): a
-    /// document opened or closed, an rc document changed, the active
-    /// configuration, files on disk, the Bazel version found.
-    pub select_epoch: u64,
     /// Set once the publisher exists.
     pub refresh_starlark: Option<RefreshAll>,
     /// The per-version analyses of open Starlark documents.

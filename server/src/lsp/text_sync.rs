@@ -15,6 +15,7 @@ use super::convert;
 use super::state::{OpenDocument, State};
 use crate::analysis::diagnostics::open_check;
 use crate::analysis::{Diagnostic, Document, MAX_ANALYSED_SIZE};
+use crate::db::selects::SelectInput;
 use crate::syntax::FileKind;
 
 /// What a text-sync notification asks of the caller afterwards.
@@ -90,7 +91,10 @@ pub fn open(
 
 /// Puts an opened document in the state.
 pub fn install(state: &mut State, opening: Opening) -> Followup {
-    state.select_epoch += 1;
+    state
+        .analysis
+        .selects()
+        .input_changed(SelectInput::Documents);
     let Opening {
         uri,
         doc,
@@ -144,7 +148,10 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
     if open.doc.kind() == FileKind::Bazelrc {
         // The configuration may have changed. (A BUILD document's own
         // edits are seen through its generation: see `selects::previews_for`.)
-        state.select_epoch += 1;
+        state
+            .analysis
+            .selects()
+            .input_changed(SelectInput::RcDocument);
     }
     Some(Followup {
         uri,
@@ -156,7 +163,10 @@ pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Opt
 pub fn did_close(state: &mut State, params: DidCloseTextDocumentParams) -> Url {
     // Its analysis and select previews are forgotten with its overlay
     // (`workspace::clear_overlay`).
-    state.select_epoch += 1;
+    state
+        .analysis
+        .selects()
+        .input_changed(SelectInput::Documents);
     let uri = params.text_document.uri;
     if state.documents.remove(&uri).is_none() {
         tracing::warn!(%uri, "didClose for a document that is not open");
