@@ -31,6 +31,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::analysis::folding::Fold;
+use crate::analysis::symbols::Symbol;
 use crate::analysis::{Diagnostic, DocumentSnapshot};
 use crate::host::index::WorkspaceIndex;
 use crate::workspace::bzl::BzlGlobals;
@@ -210,6 +212,18 @@ impl SlotState {
 pub struct AnalysisHost {
     files: Mutex<HashMap<PathBuf, Arc<FileSlot>>>,
     selects: selects::SelectCache,
+    outlines: Mutex<HashMap<PathBuf, Arc<DocumentOutline>>>,
+}
+
+/// Whole-document results of one version of an open document, computed on
+/// the first request and shared by the next ones of that version (editors
+/// ask for symbols several times per version: outline, breadcrumbs,
+/// sticky scroll).
+#[derive(Default)]
+struct DocumentOutline {
+    generation: u64,
+    symbols: OnceLock<Arc<Vec<Symbol>>>,
+    folds: OnceLock<Arc<Vec<Fold>>>,
 }
 
 impl AnalysisHost {
@@ -328,11 +342,54 @@ impl AnalysisHost {
             .unwrap_or_else(|p| p.into_inner())
             .remove(path);
         self.selects.forget(path);
+        self.outlines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(path);
     }
 
     /// The select sessions and previews.
     pub fn selects(&self) -> &selects::SelectCache {
         &self.selects
+    }
+
+    /// The document symbols of `snapshot`, a version of the open document
+    /// at `path` (kept for that version).
+    pub fn document_symbols(&self, path: &Path, snapshot: &DocumentSnapshot) -> Arc<Vec<Symbol>> {
+        let compute = || Arc::new(crate::analysis::symbols::document_symbols(snapshot));
+        match self.outline_of(path, snapshot.generation) {
+            Some(outline) => outline.symbols.get_or_init(compute).clone(),
+            None => compute(),
+        }
+    }
+
+    /// The folds of `snapshot`, a version of the open document at `path`
+    /// (kept for that version).
+    pub fn folds(&self, path: &Path, snapshot: &DocumentSnapshot) -> Arc<Vec<Fold>> {
+        let compute = || Arc::new(crate::analysis::folding::folding_ranges(snapshot));
+        match self.outline_of(path, snapshot.generation) {
+            Some(outline) => outline.folds.get_or_init(compute).clone(),
+            None => compute(),
+        }
+    }
+
+    /// The whole-document results of `generation` of the document at
+    /// `path`: `None` for an older generation than the one kept (a stale
+    /// request computes without keeping anything).
+    fn outline_of(&self, path: &Path, generation: u64) -> Option<Arc<DocumentOutline>> {
+        let mut outlines = self.outlines.lock().unwrap_or_else(|p| p.into_inner());
+        match outlines.get(path) {
+            Some(kept) if kept.generation == generation => Some(kept.clone()),
+            Some(kept) if kept.generation > generation => None,
+            _ => {
+                let outline = Arc::new(DocumentOutline {
+                    generation,
+                    ..DocumentOutline::default()
+                });
+                outlines.insert(path.to_path_buf(), outline.clone());
+                Some(outline)
+            }
+        }
     }
 }
 
@@ -570,6 +627,29 @@ mod tests {
             .iter()
             .map(|t| (t.name.clone(), t.name_range))
             .collect()
+    }
+
+    /// Symbols and folds are computed once per version; a request for an
+    /// older version than the one kept computes without replacing it.
+    #[test]
+    fn whole_document_results_are_kept_per_version() {
+        let host = AnalysisHost::new();
+        let path = PathBuf::from("/ws/p/BUILD");
+        let mut doc = Document::new(FileKind::Build, 1, BUILD);
+        let old = doc.snapshot();
+        let first = host.document_symbols(&path, &old);
+        assert!(Arc::ptr_eq(&first, &host.document_symbols(&path, &old)));
+        let folds = host.folds(&path, &old);
+        assert!(Arc::ptr_eq(&folds, &host.folds(&path, &old)));
+        insert(&mut doc, 2, 0, "cc_library(name = \"c\")\n");
+        let new = doc.snapshot();
+        let second = host.document_symbols(&path, &new);
+        assert_eq!(second.len(), first.len() + 1);
+        let stale = host.document_symbols(&path, &old);
+        assert_eq!(stale.len(), first.len());
+        assert!(Arc::ptr_eq(&second, &host.document_symbols(&path, &new)));
+        host.forget(&path);
+        assert!(!Arc::ptr_eq(&second, &host.document_symbols(&path, &new)));
     }
 
     #[test]

@@ -19,8 +19,13 @@ pub fn document_symbol(req: &RequestSnapshot) -> DocumentSymbolResponse {
             .collect();
         return DocumentSymbolResponse::Nested(symbols);
     }
-    let symbols = document_symbols(snapshot)
-        .into_iter()
+    let symbols = match &req.kept {
+        Some((host, path)) => host.document_symbols(path, snapshot),
+        None => std::sync::Arc::new(document_symbols(snapshot)),
+    };
+    let symbols = symbols
+        .iter()
+        .cloned()
         .map(|s| {
             #[allow(deprecated)]
             lsp::DocumentSymbol {

@@ -8,7 +8,11 @@ use crate::analysis::folding::{folding_ranges, FoldKind};
 pub fn folding_range(req: &RequestSnapshot) -> Vec<lsp::FoldingRange> {
     let rope = &req.snapshot.rope;
     let mut out: Vec<lsp::FoldingRange> = Vec::new();
-    for fold in folding_ranges(&req.snapshot) {
+    let folds = match &req.kept {
+        Some((host, path)) => host.folds(path, &req.snapshot),
+        None => std::sync::Arc::new(folding_ranges(&req.snapshot)),
+    };
+    for fold in folds.iter().copied() {
         let start_line = rope.byte_to_line(fold.range.start);
         let mut end_line = rope.byte_to_line(fold.range.end);
         // Keep a closing bracket that starts its own line visible.

@@ -87,6 +87,9 @@ pub struct RequestSnapshot {
     pub snapshot: DocumentSnapshot,
     pub encoding: PositionEncoding,
     pub open: bool,
+    /// For an open document: the analysis host that keeps its per-version
+    /// results, and the document's path.
+    pub kept: Option<(Arc<crate::db::AnalysisHost>, PathBuf)>,
 }
 
 /// A snapshot of the open document at `uri`, doing a deferred reparse (a
@@ -114,10 +117,15 @@ pub fn open_snapshot(state: &SharedState, uri: &Url) -> Option<DocumentSnapshot>
 /// The snapshot of an open document, or else the file read from disk.
 pub fn request_snapshot(state: &SharedState, uri: &Url) -> jsonrpc::Result<RequestSnapshot> {
     if let Some(snapshot) = open_snapshot(state, uri) {
+        let (encoding, host) = {
+            let state = lock(state);
+            (state.encoding, state.analysis.clone())
+        };
         return Ok(RequestSnapshot {
             snapshot,
-            encoding: lock(state).encoding,
+            encoding,
             open: true,
+            kept: uri.to_file_path().ok().map(|path| (host, path)),
         });
     }
     let encoding = lock(state).encoding;
@@ -130,6 +138,7 @@ pub fn request_snapshot(state: &SharedState, uri: &Url) -> jsonrpc::Result<Reque
         snapshot: doc.snapshot(),
         encoding,
         open: false,
+        kept: None,
     })
 }
 

@@ -168,6 +168,9 @@ pub fn did_close(state: &mut State, params: DidCloseTextDocumentParams) -> Url {
         .selects()
         .input_changed(SelectInput::Documents);
     let uri = params.text_document.uri;
+    if let Ok(path) = uri.to_file_path() {
+        state.analysis.forget(&path);
+    }
     if state.documents.remove(&uri).is_none() {
         tracing::warn!(%uri, "didClose for a document that is not open");
     }
