@@ -399,7 +399,7 @@ impl AnalysisHost {
 /// thread cannot be started.
 fn drop_later<T: Send + 'static>(value: T) {
     type Garbage = Box<dyn Send>;
-    static DROPPER: OnceLock<Option<Mutex<std::sync::mpsc::Sender<Garbage>>>> = OnceLock::new();
+    static DROPPER: OnceLock<Option<std::sync::mpsc::Sender<Garbage>>> = OnceLock::new();
     let dropper = DROPPER.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
         std::thread::Builder::new()
@@ -411,12 +411,12 @@ fn drop_later<T: Send + 'static>(value: T) {
                 }
             })
             .ok()
-            .map(|_| Mutex::new(tx))
+            .map(|_| tx)
     });
     let garbage: Garbage = Box::new(value);
     if let Some(tx) = dropper {
         // On failure the value comes back in the error and drops here.
-        let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(garbage);
+        let _ = tx.send(garbage);
     }
 }
 

@@ -483,14 +483,13 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         if let Ok(path) = params.text_document.uri.to_file_path() {
-            let client_root = lock(&self.state).root.clone();
             let starlark = crate::syntax::FileKind::for_document(
                 Some(&path),
                 &params.text_document.language_id,
             )
             .is_some_and(|k| k.is_starlark());
             if starlark {
-                if let Some(root) = workspace::root_of(&path, client_root.as_deref()) {
+                if let Some(root) = workspace::cached_root(&self.state, &path) {
                     workspace::index_of_root(&self.state, &self.client, &root);
                 }
             }

@@ -25,7 +25,7 @@ use crate::syntax::FileKind;
 
 /// The root of the workspace `path` belongs to: the nearest root marker,
 /// else the client's root when `path` is inside it.
-pub fn root_of(path: &Path, client_root: Option<&Path>) -> Option<PathBuf> {
+fn root_of(path: &Path, client_root: Option<&Path>) -> Option<PathBuf> {
     crate::host::workspace::find_workspace_root(path).or_else(|| {
         client_root
             .filter(|r| path.starts_with(r))
@@ -52,26 +52,27 @@ pub fn index_of_root(state: &SharedState, client: &Client, root: &Path) -> Arc<W
     index
 }
 
-/// The index `path` belongs to, if one exists already. The root of the
-/// file's directory is found once (outside the state lock) and remembered
-/// in `State::roots`.
-pub fn existing_index(state: &SharedState, path: &Path) -> Option<Arc<WorkspaceIndex>> {
+/// The workspace root of the file at `path` (see [`root_of`]), found once
+/// per directory (outside the state lock) and remembered in
+/// `State::roots`.
+pub fn cached_root(state: &SharedState, path: &Path) -> Option<PathBuf> {
     let dir = path.parent()?;
     let client_root = {
         let state = lock(state);
-        match state.roots.get(dir) {
-            Some(root) => {
-                return root
-                    .as_ref()
-                    .and_then(|root| state.indexes.get(root).cloned())
-            }
-            None => state.root.clone(),
+        if let Some(root) = state.roots.get(dir) {
+            return root.clone();
         }
+        state.root.clone()
     };
     let root = root_of(path, client_root.as_deref());
-    let mut state = lock(state);
-    state.roots.insert(dir.to_path_buf(), root.clone());
-    state.indexes.get(&root?).cloned()
+    lock(state).roots.insert(dir.to_path_buf(), root.clone());
+    root
+}
+
+/// The index `path` belongs to, if one exists already.
+pub fn existing_index(state: &SharedState, path: &Path) -> Option<Arc<WorkspaceIndex>> {
+    let root = cached_root(state, path)?;
+    lock(state).indexes.get(&root).cloned()
 }
 
 /// Builds `index` on a thread of its own, reporting progress to the client
