@@ -56,6 +56,9 @@ pub enum DiagnosticCode {
     ToplevelIf,
     /// An open document too large to analyse (a warning).
     FileTooLarge,
+    /// A Starlark file nested too deeply for bzls to parse and evaluate it
+    /// with Starlark's own (recursive) parser.
+    FileTooComplex,
     /// `module()` called twice, or after another MODULE.bazel directive.
     ModuleFileOrder,
     /// A .bazelrc line whose command Bazel does not have.
@@ -123,6 +126,7 @@ impl DiagnosticCode {
         DiagnosticCode::ToplevelFor,
         DiagnosticCode::ToplevelIf,
         DiagnosticCode::FileTooLarge,
+        DiagnosticCode::FileTooComplex,
         DiagnosticCode::ModuleFileOrder,
         DiagnosticCode::RcUnknownCommand,
         DiagnosticCode::RcFlagCommand,
@@ -164,6 +168,7 @@ impl DiagnosticCode {
             DiagnosticCode::ToplevelFor => "toplevel-for",
             DiagnosticCode::ToplevelIf => "toplevel-if",
             DiagnosticCode::FileTooLarge => "file-too-large",
+            DiagnosticCode::FileTooComplex => "file-too-complex",
             DiagnosticCode::ModuleFileOrder => "module-file-order",
             DiagnosticCode::RcUnknownCommand => "rc-unknown-command",
             DiagnosticCode::RcFlagCommand => "rc-flag-command",

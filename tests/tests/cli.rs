@@ -334,3 +334,79 @@ fn build_files_of_other_repositories_are_not_checked_as_packages() {
         stderr(&out)
     );
 }
+
+/// Deeply nested files (in the shapes that make Starlark's parser,
+/// evaluator and AST drop recurse) get a `file-too-complex` warning, and
+/// the check goes on to find a typo in a label into one of them.
+#[test]
+fn deeply_nested_files_are_reported_and_the_check_goes_on() {
+    let ws = TempDir::new("cli-deep");
+    ws.write("MODULE.bazel", "module(name = \"ws\")\n");
+    let shapes = [
+        (
+            "brackets",
+            format!("x = {}{}\n", "[".repeat(10_000), "]".repeat(10_000)),
+        ),
+        ("plus", format!("x = 1{}\n", " + 1".repeat(100_000))),
+        ("dots", format!("x = a{}\n", ".b".repeat(100_000))),
+        ("calls", format!("x = f{}\n", "()".repeat(100_000))),
+    ];
+    for (package, text) in &shapes {
+        ws.write(
+            &format!("{package}/BUILD"),
+            format!("{text}cc_library(name = \"t\")\n"),
+        );
+    }
+    ws.write(
+        "bzl/deep.bzl",
+        format!(
+            "def m(name):\n    native.cc_library(name = name)\n\nX = {}1{}\n",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+    );
+    ws.write(
+        "bzl/BUILD",
+        "load(\":deep.bzl\", \"m\")\n\nm(name = \"t\")\n",
+    );
+    ws.write(
+        "app/BUILD",
+        "cc_library(\n    name = \"app\",\n    deps = [\"//brackets:t\", \"//plus:t\", \"//bzl:t\", \"//calls:tt\"],\n)\n",
+    );
+    let out = bzls(ws.path(), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found: Vec<Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let mut seen: Vec<(String, String)> = found
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or_default().to_owned(),
+                d["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let expected: Vec<(String, String)> = [
+        ("app/BUILD", "unresolved-target"),
+        ("brackets/BUILD", "file-too-complex"),
+        ("bzl/deep.bzl", "file-too-complex"),
+        ("calls/BUILD", "file-too-complex"),
+        ("dots/BUILD", "file-too-complex"),
+        ("plus/BUILD", "file-too-complex"),
+    ]
+    .iter()
+    .map(|(f, c)| (f.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(seen, expected, "{found:#?}");
+    let typo = found
+        .iter()
+        .find(|d| d["code"] == "unresolved-target")
+        .expect("typo");
+    assert!(
+        typo["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("//calls:tt"),
+        "{typo}"
+    );
+}

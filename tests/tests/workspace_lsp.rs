@@ -381,3 +381,95 @@ fn unsaved_macro_edits_reach_open_build_files() {
     server.diagnostics_where(&app_uri, Some(1), |d| d.is_empty());
     assert_eq!(std::fs::read_to_string(&defs).expect("defs.bzl"), old);
 }
+
+/// Files on disk that nest far deeper than any real file, in every shape
+/// that makes Starlark's recursive parser, evaluator or AST drop recurse:
+/// brackets, an unclosed bracket run, long operator, attribute, call and
+/// `not` chains, nested lambdas, and a deep `.bzl` that a BUILD file loads.
+/// Written by [`deep_workspace`]; each BUILD file also names what the
+/// static reading still finds in it.
+fn deep_workspace() -> TempDir {
+    const DEEP: usize = 10_000;
+    const LONG: usize = 100_000;
+    let ws = TempDir::new("workspace-deep");
+    ws.write("MODULE.bazel", "module(name = \"ws\")\n");
+    let deep_files = [
+        (
+            "brackets/BUILD",
+            format!("x = {}{}\n", "[".repeat(DEEP), "]".repeat(DEEP)),
+        ),
+        ("unclosed/BUILD", format!("x = {}\n", "[".repeat(DEEP))),
+        ("plus/BUILD", format!("x = 1{}\n", " + 1".repeat(LONG))),
+        ("dots/BUILD", format!("x = a{}\n", ".b".repeat(LONG))),
+        ("calls/BUILD", format!("x = f{}\n", "()".repeat(LONG))),
+        ("nots/BUILD", format!("x = {}True\n", "not ".repeat(LONG))),
+        (
+            "lambdas/BUILD",
+            format!("x = {}1\n", "lambda: ".repeat(DEEP)),
+        ),
+        (
+            "bzl/deep.bzl",
+            format!(
+                "def m(name):\n    native.cc_library(name = name)\n\nX = {}1{}\n",
+                "(".repeat(DEEP),
+                ")".repeat(DEEP)
+            ),
+        ),
+    ];
+    for (path, text) in &deep_files {
+        let extra = if path.ends_with("BUILD") {
+            "\ncc_library(name = \"t\")\n"
+        } else {
+            ""
+        };
+        ws.write(path, format!("{text}{extra}"));
+    }
+    ws.write(
+        "bzl/BUILD",
+        "load(\":deep.bzl\", \"m\")\n\nm(name = \"t\")\n",
+    );
+    ws
+}
+
+/// A workspace with deeply nested files is indexed without taking the
+/// server down (it once died of a stack overflow reading such a file for
+/// the index); labels into those packages resolve from what tree-sitter
+/// reads, a typo is still caught, and an open deep file says why it is not
+/// fully checked.
+#[test]
+fn deeply_nested_files_on_disk_are_indexed_without_a_crash() {
+    let ws = deep_workspace();
+    let mut server = start(&ws);
+    let app = ws.path().join("app/BUILD");
+    let u = uri(&app);
+    let text = "cc_library(\n    name = \"app\",\n    deps = [\n        \"//brackets:t\",\n        \"//plus:t\",\n        \"//calls:t\",\n        \"//bzl:t\",\n        \"//dots:tt\",\n    ],\n)\n";
+    server.open(&u, "starlark", 1, text);
+    let diagnostics = server.diagnostics_where(&u, Some(1), |d| {
+        d.iter().any(|d| d["code"] == "unresolved-target")
+    });
+    let unresolved: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d["code"] == "unresolved-target")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert_eq!(unresolved.len(), 1, "{diagnostics:#?}");
+    assert!(unresolved[0].contains("//dots:tt"), "{unresolved:?}");
+    let def = server.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": u}, "position": position(text, "brackets:t")}),
+    );
+    assert_eq!(
+        def["result"][0]["uri"],
+        json!(uri(&ws.path().join("brackets/BUILD"))),
+        "{def}"
+    );
+    let deep = ws.path().join("plus/BUILD");
+    let deep_text = std::fs::read_to_string(&deep).expect("plus/BUILD");
+    server.open(&uri(&deep), "starlark", 1, &deep_text);
+    let d = server.diagnostics_where(&uri(&deep), Some(1), |d| {
+        d.iter().any(|d| d["code"] == "file-too-complex")
+    });
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0]["severity"], 2);
+    assert!(server.shutdown().success());
+}

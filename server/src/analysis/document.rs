@@ -13,7 +13,7 @@ use crate::analysis::diagnostics::{
 };
 use crate::analysis::{Diagnostic, DiagnosticCode};
 use crate::rc::chain::RcSource;
-use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse};
+use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse, MAX_STARLARK_DEPTH};
 use crate::syntax::{input_edit, node_range, parse_rope, parse_rope_with, FileKind, Grammar};
 use crate::text::{apply_change, AppliedEdit, Clamp, PositionEncoding, TextChange, TextRange};
 
@@ -594,10 +594,11 @@ impl Document {
                     .collect();
                 starlark_diagnostic(&error, &self.rope, &fast)
             }
-            StarlarkParse::TooDeep { depth } => {
+            StarlarkParse::TooDeep { depth } if depth > 0 => {
                 tracing::debug!(depth, "skipping starlark_syntax: nesting too deep");
-                None
+                Some(too_complex(&state.statements, &self.rope, depth))
             }
+            StarlarkParse::TooDeep { .. } => None,
         };
         state.verdict = Some(StarlarkVerdict {
             generation: self.generation,
@@ -728,6 +729,38 @@ fn reparse_statement(
         later.shift(delta);
     }
     true
+}
+
+/// The `file-too-complex` warning for a text nested `depth` levels deep,
+/// on the first line of its deepest statement.
+fn too_complex(statements: &[StatementDiagnostics], rope: &Rope, depth: usize) -> Diagnostic {
+    let start = statements
+        .iter()
+        .max_by_key(|s| s.facts.nesting)
+        .map_or(0, |s| s.range.start)
+        .min(rope.len_bytes());
+    let line = rope.byte_to_line(start);
+    let line_end = rope
+        .try_line_to_byte(line + 1)
+        .unwrap_or(rope.len_bytes())
+        .max(start);
+    let end = rope
+        .byte_slice(start..line_end)
+        .to_string()
+        .trim_end()
+        .len()
+        + start;
+    Diagnostic {
+        range: TextRange::new(start, end),
+        severity: crate::analysis::Severity::Warning,
+        code: DiagnosticCode::FileTooComplex,
+        message: format!(
+            "this file nests about {depth} levels deep, over the {MAX_STARLARK_DEPTH} that bzls \
+             hands to Starlark's parser and evaluator; only what tree-sitter reads of it is checked"
+        ),
+        related: Vec::new(),
+        fixes: Vec::new(),
+    }
 }
 
 /// The nesting of a whole text: its deepest statement, one level down.

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
+
 pub use check::{check_paths, CheckOutcome, FileDiagnostic};
 
 /// A language server for Bazel: BUILD, .bzl, WORKSPACE, MODULE.bazel and .bazelrc files.
@@ -57,8 +59,24 @@ pub enum Format {
     Json,
 }
 
-/// Runs the CLI and returns the process exit code.
+/// Runs the CLI and returns the process exit code, on a thread with
+/// [`STARLARK_STACK_SIZE`] of stack: every command may parse and evaluate
+/// Starlark, whose crates recurse (see
+/// [`crate::syntax::starlark_ast::recursion_depth`]).
 pub fn run() -> ExitCode {
+    let main = std::thread::Builder::new()
+        .name("bzls-main".to_owned())
+        .stack_size(STARLARK_STACK_SIZE)
+        .spawn(run_here);
+    match main.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        // No thread: run here, on the main thread's stack.
+        Err(_) => run_here(),
+    }
+}
+
+fn run_here() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -90,7 +108,7 @@ fn serve() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(16)
-        .thread_stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
+        .thread_stack_size(STARLARK_STACK_SIZE)
         .enable_all()
         .build();
     let runtime = match runtime {

@@ -404,6 +404,8 @@ fn drop_later<T: Send + 'static>(value: T) {
         let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
         std::thread::Builder::new()
             .name("bzls-drop".to_owned())
+            // What it drops may hold a `starlark` AST, whose drop recurses.
+            .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
             .spawn(move || {
                 crate::host::priority::lower_current_thread();
                 for garbage in rx {

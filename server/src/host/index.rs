@@ -38,6 +38,7 @@ use super::repos::{load_repositories, Repositories};
 use super::workspace::read_bazelignore;
 use crate::analysis::workspace::WorkspaceView;
 use crate::hash::{FastMap, FastSet};
+use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
 use crate::text::TextRange;
 use crate::workspace::bzl::{bzl_globals, BzlGlobals};
 use crate::workspace::eval::{parse_build, Evaluation};
@@ -278,21 +279,34 @@ impl WorkspaceIndex {
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let threads = worker_count();
+        let read = || loop {
+            let i = next.fetch_add(64, Ordering::Relaxed);
+            if i >= total {
+                break;
+            }
+            let chunk = &names[i..(i + 64).min(total)];
+            self.read_packages(chunk);
+            let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+            progress(Phase::Reading {
+                done: finished,
+                total,
+            });
+        };
         std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(64, Ordering::Relaxed);
-                    if i >= total {
-                        break;
-                    }
-                    let chunk = &names[i..(i + 64).min(total)];
-                    self.read_packages(chunk);
-                    let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-                    progress(Phase::Reading {
-                        done: finished,
-                        total,
-                    });
-                });
+            // Reading evaluates BUILD files: the `starlark` crate needs a
+            // large stack.
+            let started = (0..threads)
+                .filter(|_| {
+                    std::thread::Builder::new()
+                        .name("bzls-read".to_owned())
+                        .stack_size(STARLARK_STACK_SIZE)
+                        .spawn_scoped(scope, read)
+                        .is_ok()
+                })
+                .count();
+            if started == 0 {
+                tracing::warn!("cannot start reader threads; reading on this one");
+                read();
             }
         });
         self.complete.store(true, Ordering::Release);

@@ -150,6 +150,7 @@ fn start_build(state: SharedState, client: Client, index: Arc<WorkspaceIndex>) {
     });
     let handle = std::thread::Builder::new()
         .name("bzls-index".to_string())
+        .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
         .spawn(move || {
             // Opening files and typing come first.
             crate::host::priority::lower_current_thread();

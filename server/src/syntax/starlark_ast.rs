@@ -135,6 +135,140 @@ fn token_class(kind_id: u16) -> TokenClass {
         .unwrap_or(TokenClass::Other)
 }
 
+/// How deeply starlark's recursive code could nest on `text`: `Ok` when it
+/// is at most [`MAX_STARLARK_DEPTH`], else `Err` with the estimate.
+///
+/// Every path that hands text to the `starlark` crates (parser, AST walks,
+/// evaluator, and the drop of its AST, all recursive) checks this first, on
+/// a thread with [`STARLARK_STACK_SIZE`] of stack. Ordinary text is cleared
+/// by a byte scan ([`shallow_enough`]); anything else is measured on a
+/// tree-sitter parse, whose parser and walks are iterative.
+pub fn recursion_depth(text: &str) -> Result<(), usize> {
+    if shallow_enough(text) {
+        return Ok(());
+    }
+    let tree = crate::syntax::parse_str(text);
+    let depth = Nesting::of(tree.root_node()) + 1;
+    if depth > MAX_STARLARK_DEPTH {
+        Err(depth)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether starlark's recursive code can safely run over `text` without a
+/// tree to estimate its nesting from: no logical line (a statement;
+/// newlines inside brackets do not end it) nests brackets deeper than 200,
+/// holds over 1,000 tokens that can nest an expression (operators,
+/// keywords, `.`, and brackets right after an operand: calls and
+/// subscripts), or is indented by over 400 columns (nested blocks), outside
+/// strings and comments. Anything else needs a tree (see
+/// [`recursion_depth`]).
+pub fn shallow_enough(text: &str) -> bool {
+    const MAX_BRACKETS: usize = 200;
+    const MAX_OPERATORS: usize = 1_000;
+    const MAX_INDENT: usize = 400;
+    let bytes = text.as_bytes();
+    let (mut depth, mut operators) = (0usize, 0usize);
+    // Whether the last token ends an operand, so that a `(` or `[` after
+    // it is a call or a subscript (one more level) rather than a literal.
+    let mut after_operand = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'"' | b'\'' => {
+                i = skip_string(bytes, i);
+                after_operand = true;
+                continue;
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                if after_operand && b != b'{' {
+                    operators += 1;
+                }
+                depth += 1;
+                if depth > MAX_BRACKETS {
+                    return false;
+                }
+                after_operand = false;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                after_operand = true;
+            }
+            b'\n' => {
+                after_operand = false;
+                if depth == 0 {
+                    operators = 0;
+                    let indent = bytes[i + 1..]
+                        .iter()
+                        .take_while(|b| matches!(b, b' ' | b'\t'))
+                        .count();
+                    if indent > MAX_INDENT {
+                        return false;
+                    }
+                }
+            }
+            b'+' | b'-' | b'~' | b'*' | b'/' | b'%' | b'|' | b'&' | b'^' | b'<' | b'>' | b'='
+            | b'!' | b'.' => {
+                operators += 1;
+                after_operand = false;
+            }
+            _ if b.is_ascii_alphanumeric() || b == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let keyword = matches!(
+                    &text[start..i],
+                    "if" | "else" | "not" | "and" | "or" | "lambda" | "for" | "in"
+                );
+                if keyword {
+                    operators += 1;
+                }
+                after_operand = !keyword;
+                if operators > MAX_OPERATORS {
+                    return false;
+                }
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => after_operand = false,
+        }
+        if operators > MAX_OPERATORS {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The index just past the string literal that starts at `start` (a quote),
+/// or the end of the text if it is unterminated.
+fn skip_string(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes[start];
+    let triple = bytes.get(start..start + 3) == Some(&[quote, quote, quote][..]);
+    let mut i = start + if triple { 3 } else { 1 };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b if b == quote && !triple => return i + 1,
+            b if b == quote && bytes.get(i..i + 3) == Some(&[quote, quote, quote][..]) => {
+                return i + 3
+            }
+            b'\n' if !triple => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
 /// Parses `text` with starlark_syntax. `depth` is the text's [`Nesting`]
 /// estimate (plus one for the module), used to refuse pathological nesting
 /// before recursing.
@@ -158,4 +292,50 @@ pub fn parse_starlark(file_name: &str, text: &str, depth: usize) -> StarlarkPars
 
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_text_is_cleared_by_the_byte_scan() {
+        let build = "load(\"//a:b.bzl\", \"m\")\n\ncc_library(\n    name = \"x\",\n    srcs = glob([\"*.cc\"]) + select({\"//c:d\": [\"e.cc\"]}),\n    deps = [\":y\"] if FOO.bar(1.5) else [],\n)\n";
+        assert!(shallow_enough(build));
+        assert_eq!(recursion_depth(build), Ok(()));
+        // Thousands of strings in one list nest nothing.
+        let long = format!("x = [{}]\n", "\"a.b\", ".repeat(50_000));
+        assert!(shallow_enough(&long));
+    }
+
+    #[test]
+    fn every_shape_of_deep_nesting_is_refused() {
+        let shapes = [
+            format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000)),
+            format!("x = {}\n", "[".repeat(10_000)),
+            format!("x = 1{}\n", " + 1".repeat(100_000)),
+            format!("x = a{}\n", ".b".repeat(100_000)),
+            format!("x = f{}\n", "()".repeat(100_000)),
+            format!("x = l{}\n", "[0]".repeat(100_000)),
+            format!("x = {}True\n", "not ".repeat(100_000)),
+            format!("x = {}1\n", "lambda: ".repeat(10_000)),
+            format!("x = {}1\n", "- ".repeat(100_000)),
+        ];
+        for text in shapes {
+            assert!(!shallow_enough(&text), "{}", &text[..20]);
+            let depth = recursion_depth(&text).expect_err(&text[..20]);
+            assert!(depth > MAX_STARLARK_DEPTH, "{depth}");
+        }
+    }
+
+    #[test]
+    fn what_the_scan_doubts_is_measured_on_a_tree() {
+        // Over the scan's operator budget, but flat.
+        let wide = format!("x = [{}]\n", "a + b, ".repeat(2_000));
+        assert!(!shallow_enough(&wide));
+        assert_eq!(recursion_depth(&wide), Ok(()));
+        // Brackets in strings and comments do not count.
+        let quoted = format!("x = \"{}\"  # {}\n", "[".repeat(5_000), "(".repeat(5_000));
+        assert!(shallow_enough(&quoted));
+    }
 }

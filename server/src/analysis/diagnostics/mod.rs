@@ -11,7 +11,7 @@ use ropey::Rope;
 use tree_sitter::Node;
 
 use crate::analysis::{Diagnostic, DiagnosticCode, Document};
-use crate::syntax::starlark_ast::{parse_starlark, StarlarkError, StarlarkParse};
+use crate::syntax::starlark_ast::{self, parse_starlark, StarlarkError, StarlarkParse};
 use crate::syntax::{FileKind, Nesting};
 use crate::text::TextRange;
 
@@ -168,7 +168,7 @@ pub fn superseded(d: &Diagnostic, fast: &[Diagnostic], rope: &Rope) -> bool {
 /// A text that starlark_syntax parses is checked on its AST alone (see
 /// [`ast_rules`]); any other goes through a [`Document`] as in the server.
 pub fn check_text(kind: FileKind, file_name: &str, text: &str) -> Vec<Diagnostic> {
-    if kind.is_starlark() && shallow_enough(text) {
+    if kind.is_starlark() && starlark_ast::shallow_enough(text) {
         if let StarlarkParse::Parsed(ast) = parse_starlark(file_name, text, 0) {
             return ast_rules::ast_rules(kind, &ast);
         }
@@ -188,7 +188,7 @@ pub fn open_check(
     file_name: &str,
     text: &str,
 ) -> Option<(Vec<Diagnostic>, StarlarkParse)> {
-    if !kind.is_starlark() || !shallow_enough(text) {
+    if !kind.is_starlark() || !starlark_ast::shallow_enough(text) {
         return None;
     }
     match parse_starlark(file_name, text, 0) {
@@ -200,93 +200,12 @@ pub fn open_check(
     }
 }
 
-/// The index just past the string literal that starts at `start` (a quote),
-/// or the end of the text if it is unterminated.
-fn skip_string(bytes: &[u8], start: usize) -> usize {
-    let quote = bytes[start];
-    let triple = bytes.get(start..start + 3) == Some(&[quote, quote, quote][..]);
-    let mut i = start + if triple { 3 } else { 1 };
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b if b == quote && !triple => return i + 1,
-            b if b == quote && bytes.get(i..i + 3) == Some(&[quote, quote, quote][..]) => {
-                return i + 3
-            }
-            b'\n' if !triple => return i,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
 /// [`check_text`] through a [`Document`], exactly as the server computes
 /// diagnostics.
 pub fn check_text_with_tree(kind: FileKind, file_name: &str, text: &str) -> Vec<Diagnostic> {
     let mut doc = Document::new(kind, 0, text);
     doc.settle(file_name);
     doc.diagnostics()
-}
-
-/// Whether starlark_syntax can safely recurse over `text` without a tree to
-/// estimate its nesting from: no logical line (a statement; newlines inside
-/// brackets do not end it) nests brackets deeper than 200 or holds over
-/// 1,000 operator or keyword tokens outside strings and comments, the only
-/// things that make its parser or its AST nest. Anything else takes the tree
-/// path, which has its own guard.
-fn shallow_enough(text: &str) -> bool {
-    const MAX_BRACKETS: usize = 200;
-    const MAX_OPERATORS: usize = 1_000;
-    let bytes = text.as_bytes();
-    let (mut depth, mut operators) = (0usize, 0usize);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'"' | b'\'' => {
-                i = skip_string(bytes, i);
-                continue;
-            }
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_BRACKETS {
-                    return false;
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'\n' if depth == 0 => operators = 0,
-            b'+' | b'-' | b'~' | b'*' | b'/' | b'%' | b'|' | b'&' | b'^' | b'<' | b'>' | b'='
-            | b'!' => operators += 1,
-            _ if b.is_ascii_alphabetic() || b == b'_' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                if matches!(
-                    &text[start..i],
-                    "if" | "else" | "not" | "and" | "or" | "lambda" | "for" | "in"
-                ) {
-                    operators += 1;
-                }
-                if operators > MAX_OPERATORS {
-                    return false;
-                }
-                continue;
-            }
-            _ => {}
-        }
-        if operators > MAX_OPERATORS {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 #[cfg(test)]

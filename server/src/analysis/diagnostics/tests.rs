@@ -3,6 +3,7 @@ use expect_test::{expect, Expect};
 use crate::analysis::diagnostics::check_text;
 use crate::fixture::render_diagnostics;
 use crate::syntax::FileKind;
+use crate::text::TextRange;
 
 fn check(kind: FileKind, text: &str, expect: Expect) {
     let diagnostics = check_text(kind, "test", text);
@@ -284,19 +285,36 @@ fn deep_nesting_is_handled() {
         .spawn(move || check_text(FileKind::Bzl, "deep.bzl", &text))
         .expect("spawn");
     let diagnostics = worker.join().expect("no overflow or panic");
-    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["file-too-complex"], "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].severity, crate::analysis::Severity::Warning);
+    // On the first line of the deepest statement.
+    assert_eq!(diagnostics[0].range, TextRange::new(0, text_len(depth)));
     // Unbalanced, and deep prefix operators, are refused before
     // starlark_syntax recurses; tree-sitter still reports what it sees.
-    for text in [
-        format!("x = {}\n", "[".repeat(depth)),
-        format!("x = {}1\n", "not ".repeat(depth)),
+    for (text, expected) in [
+        (
+            format!("x = {}\n", "[".repeat(depth)),
+            &["file-too-complex", "syntax"][..],
+        ),
+        (
+            format!("x = {}1\n", "not ".repeat(depth)),
+            &["file-too-complex"][..],
+        ),
     ] {
         let worker = std::thread::Builder::new()
             .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
             .spawn(move || check_text(FileKind::Build, "BUILD", &text))
             .expect("spawn");
-        let _ = worker.join().expect("no overflow or panic");
+        let diagnostics = worker.join().expect("no overflow or panic");
+        let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, expected, "{diagnostics:#?}");
     }
+}
+
+/// The length of `x = ((…1…))` nested `depth` deep, without its newline.
+fn text_len(depth: usize) -> usize {
+    "x = 1".len() + 2 * depth
 }
 
 #[test]

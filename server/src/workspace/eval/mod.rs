@@ -46,6 +46,7 @@ use starlark::PrintHandler;
 use starlark_syntax::syntax::uniplate::Visit;
 
 use crate::hash::{FastMap, FastSet};
+use crate::syntax::starlark_ast::{recursion_depth, MAX_STARLARK_DEPTH};
 use crate::text::TextRange;
 use crate::workspace::label::{parse_label, Repo};
 use crate::workspace::package::{is_known_rule, package_decls, LoadDecl, PackageDecls};
@@ -187,9 +188,12 @@ impl Evaluator {
         build_text: &str,
         source: &dyn EvalSource,
     ) -> Evaluation {
-        match AstModule::parse(&build_filename(package), build_text.to_string(), &dialect()) {
+        match parse_module(&build_filename(package), build_text) {
             Ok(ast) => self.evaluate_ast(package, build_text, ast, source),
-            Err(e) => fallback(build_text, format!("syntax error: {}", e.kind())),
+            Err(Unparsed::Syntax(message)) => {
+                fallback(build_text, format!("syntax error: {message}"))
+            }
+            Err(too_deep) => fallback(build_text, too_deep.to_string()),
         }
     }
 
@@ -347,9 +351,9 @@ impl Evaluator {
     ) -> (Result<FrozenModule, String>, Vec<ModuleKey>) {
         let _no_package = Scope::enter(None);
         let filename = format!("@{}//{}", key.repo, key.path);
-        let ast = match AstModule::parse(&filename, text.to_string(), &dialect()) {
+        let ast = match parse_module(&filename, text) {
             Ok(ast) => ast,
-            Err(e) => return (Err(format!("{filename}: {}", e.kind())), Vec::new()),
+            Err(reason) => return (Err(format!("{filename}: {reason}")), Vec::new()),
         };
         let loader = Loader {
             evaluator: self,
@@ -410,7 +414,40 @@ fn build_filename(package: &str) -> String {
 /// Parses the BUILD file of `package` for [`Evaluator::evaluate_parsed`];
 /// `None` when the `starlark` parser rejects it.
 pub fn parse_build(package: &str, build_text: &str) -> Option<AstModule> {
-    AstModule::parse(&build_filename(package), build_text.to_string(), &dialect()).ok()
+    parse_module(&build_filename(package), build_text).ok()
+}
+
+/// Parses a BUILD or `.bzl` text for evaluation, refusing text nested too
+/// deeply for the `starlark` crate's recursive parser, compiler and drop
+/// (see [`recursion_depth`]). The one place evaluation parses; needs a
+/// thread with [`crate::syntax::starlark_ast::STARLARK_STACK_SIZE`] of
+/// stack.
+fn parse_module(filename: &str, text: &str) -> Result<AstModule, Unparsed> {
+    if let Err(depth) = recursion_depth(text) {
+        return Err(Unparsed::TooDeep(depth));
+    }
+    AstModule::parse(filename, text.to_string(), &dialect())
+        .map_err(|e| Unparsed::Syntax(e.kind().to_string()))
+}
+
+/// Why [`parse_module`] gave no AST.
+enum Unparsed {
+    /// The parser's message.
+    Syntax(String),
+    /// The nesting estimate, over [`MAX_STARLARK_DEPTH`].
+    TooDeep(usize),
+}
+
+impl std::fmt::Display for Unparsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unparsed::Syntax(message) => f.write_str(message),
+            Unparsed::TooDeep(depth) => write!(
+                f,
+                "nested about {depth} levels deep, over the {MAX_STARLARK_DEPTH} that bzls evaluates"
+            ),
+        }
+    }
 }
 
 /// Bazel's dialect: top-level statements, `load`, `def`, lambdas,

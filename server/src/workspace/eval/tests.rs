@@ -839,3 +839,80 @@ fn bad_subpackages_arguments_open_the_package() {
         assert!(evaluation.decls.target("a").is_some(), "{snippet}");
     }
 }
+
+/// Runs `f` on a thread with the stack evaluation is promised.
+fn on_large_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no overflow or panic")
+}
+
+#[test]
+fn deep_nesting_is_refused_before_the_parser_recurses() {
+    let deep = 10_000;
+    let texts = [
+        format!("x = {}1{}\n", "(".repeat(deep), ")".repeat(deep)),
+        format!("x = 1{}\n", " + 1".repeat(deep * 10)),
+        format!("x = a{}\n", ".b".repeat(deep * 10)),
+        format!("x = f{}\n", "()".repeat(deep * 10)),
+    ];
+    for text in texts {
+        let build = format!("{text}cc_library(name = \"t\")\n");
+        let evaluation =
+            on_large_stack(move || Evaluator::new().evaluate("pkg", &build, &Memory::default()));
+        assert!(evaluation.decls.open);
+        assert!(
+            evaluation.open_reasons[0].contains("levels deep"),
+            "{:?}",
+            evaluation.open_reasons
+        );
+        assert_eq!(evaluation.decls.targets.len(), 1);
+    }
+    // A loaded module nested too deeply is an error of the load.
+    let module = format!(
+        "def m(name):\n    native.cc_library(name = name)\nX = {}1{}\n",
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
+    let evaluation = on_large_stack(move || {
+        let memory = Memory::new(&[("//deep.bzl", &module)], &[]);
+        Evaluator::new().evaluate(
+            "pkg",
+            "load(\"//:deep.bzl\", \"m\")\nm(name = \"t\")\n",
+            &memory,
+        )
+    });
+    assert!(evaluation.decls.open || !evaluation.decls.unfollowed.is_empty());
+    assert!(
+        evaluation
+            .open_reasons
+            .iter()
+            .any(|r| r.contains("levels deep")),
+        "{:?}",
+        evaluation.open_reasons
+    );
+}
+
+#[test]
+fn nesting_up_to_the_limit_is_evaluated() {
+    let depth = crate::syntax::starlark_ast::MAX_STARLARK_DEPTH - 10;
+    let module = format!(
+        "def m(name):\n    native.cc_library(name = name, tags = {}[]{})\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let build = format!(
+        "load(\"//:deep.bzl\", \"m\")\nm(name = \"t\")\nx = {}1{}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let evaluation = on_large_stack(move || {
+        let memory = Memory::new(&[("//deep.bzl", &module)], &[]);
+        Evaluator::new().evaluate("pkg", &build, &memory)
+    });
+    assert!(!evaluation.decls.open, "{:?}", evaluation.open_reasons);
+    assert_eq!(evaluation.decls.targets.len(), 1);
+}
