@@ -24,6 +24,7 @@ use crate::rc::chain::RcSource;
 use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
 use crate::syntax::FileKind;
 use crate::text::{human_line_col, line_col_of, PositionEncoding};
+use std::panic::AssertUnwindSafe;
 
 /// One diagnostic, located for output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +129,21 @@ fn check_files(root: &Path, files: &[(PathBuf, FileKind)]) -> Vec<FileResult> {
                             let Some((path, kind)) = files.get(i) else {
                                 break;
                             };
-                            done.push((i, check_file(root, path, *kind)));
+                            // One file's failure is that file's alone.
+                            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                check_file(root, path, *kind)
+                            }))
+                            .unwrap_or_else(|payload| {
+                                FileResult::Skipped(Problem {
+                                    path: path.clone(),
+                                    message: format!(
+                                        "internal error while checking this file: {}",
+                                        panic_text(payload.as_ref())
+                                    ),
+                                    io_failure: true,
+                                })
+                            });
+                            done.push((i, result));
                         }
                         done
                     })
@@ -161,6 +176,15 @@ fn check_files(root: &Path, files: &[(PathBuf, FileKind)]) -> Vec<FileResult> {
             })
         })
         .collect()
+}
+
+/// The message of a panic's payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
 }
 
 fn display_path(root: &Path, path: &Path) -> String {

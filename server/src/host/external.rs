@@ -60,8 +60,8 @@ impl ExternalRepository {
 /// The static reading of one BUILD text (open when it does not parse).
 fn read_decls(text: &str) -> PackageDecls {
     match parse_build("", text) {
-        Some(ast) => outline_decls(&Outline::from_ast(&ast, text)),
-        None => {
+        Ok(ast) => outline_decls(&Outline::from_ast(&ast, text)),
+        Err(_) => {
             let tree = crate::syntax::parse_str(text);
             let mut decls = crate::workspace::package::package_decls(&tree, &Rope::from_str(text));
             decls.open = true;

@@ -41,7 +41,7 @@ use crate::hash::{FastMap, FastSet};
 use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
 use crate::text::TextRange;
 use crate::workspace::bzl::{bzl_globals, BzlGlobals};
-use crate::workspace::eval::{parse_build, Evaluation};
+use crate::workspace::eval::{parse_build, Evaluation, Unparsed};
 use crate::workspace::eval::{EvalSource, Evaluator, ModuleKey};
 use crate::workspace::outline::Outline;
 use crate::workspace::package::PackageDecls;
@@ -167,6 +167,9 @@ pub struct WorkspaceIndex {
     /// Bumped by every change that can alter how a label resolves or what
     /// a BUILD file evaluates to (see [`WorkspaceIndex::revision`]).
     revision: std::sync::atomic::AtomicU64,
+    /// Files and directories the index could not read or analyse, with
+    /// why (see [`WorkspaceIndex::unanalysed`]).
+    unanalysed: Mutex<FastMap<PathBuf, String>>,
 }
 
 /// A directory's entries `(name, is a directory)`, and its modification
@@ -203,6 +206,44 @@ impl WorkspaceIndex {
             root_facts: RwLock::new(None),
             listings: Mutex::new(FastMap::default()),
             revision: std::sync::atomic::AtomicU64::new(0),
+            unanalysed: Mutex::new(FastMap::default()),
+        }
+    }
+
+    /// The files and directories under the root that the index could not
+    /// read or analyse, with why, sorted by path: BUILD files too large,
+    /// not UTF-8, unreadable or nested too deeply to evaluate, and
+    /// directories it could not list. A file read again (after a change)
+    /// leaves the list when it can now be read.
+    pub fn unanalysed(&self) -> Vec<(PathBuf, String)> {
+        let mut list: Vec<(PathBuf, String)> = self
+            .unanalysed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(path, why)| (path.clone(), why.clone()))
+            .collect();
+        list.sort();
+        list
+    }
+
+    /// Records the directories a walk could not list.
+    fn note_unlisted(&self, unlisted: Vec<(PathBuf, String)>) {
+        for (dir, why) in unlisted {
+            self.note_unanalysed(&dir, Some(why));
+        }
+    }
+
+    /// Records (`Some`) or clears (`None`) why `path` was not analysed.
+    fn note_unanalysed(&self, path: &Path, why: Option<String>) {
+        let mut map = self.unanalysed.lock().unwrap_or_else(|p| p.into_inner());
+        match why {
+            Some(why) => {
+                map.insert(path.to_path_buf(), why);
+            }
+            None => {
+                map.remove(path);
+            }
         }
     }
 
@@ -242,7 +283,8 @@ impl WorkspaceIndex {
     /// when asked for).
     pub fn scan(root: &Path) -> WorkspaceIndex {
         let index = WorkspaceIndex::new(root);
-        let packages = walk(root, &|_| {});
+        let (packages, unlisted) = walk(root, &|_| {});
+        index.note_unlisted(unlisted);
         index.write().packages = packages;
         index.packages_ready.store(true, Ordering::Release);
         index
@@ -251,7 +293,8 @@ impl WorkspaceIndex {
     /// Both phases, in parallel, reporting progress.
     pub fn build(&self, progress: &(dyn Fn(Phase) + Sync)) {
         let started = std::time::Instant::now();
-        let packages = walk(&self.root, progress);
+        let (packages, unlisted) = walk(&self.root, progress);
+        self.note_unlisted(unlisted);
         tracing::info!(
             packages = packages.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -624,31 +667,47 @@ fn same_declarations(
 }
 
 fn read_text(path: &Path) -> Option<String> {
+    read_text_or_why(path).ok()
+}
+
+/// The text of a BUILD or `.bzl` file, or why it cannot be had: unreadable,
+/// over [`MAX_BUILD_FILE`], or not UTF-8.
+fn read_text_or_why(path: &Path) -> Result<String, String> {
     use std::io::Read;
-    let file = std::fs::File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
+    let too_large = || format!("larger than {} MB", MAX_BUILD_FILE / (1024 * 1024));
+    let unreadable = |err: std::io::Error| format!("cannot be read: {err}");
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
     if len > MAX_BUILD_FILE {
-        return None;
+        return Err(too_large());
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).ok()? + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(len).map_err(|_| too_large())? + 1);
     // A file that grew past the limit since is cut there, and rejected.
-    file.take(MAX_BUILD_FILE + 1).read_to_end(&mut bytes).ok()?;
+    file.take(MAX_BUILD_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_BUILD_FILE {
-        return None;
+        return Err(too_large());
     }
-    String::from_utf8(bytes).ok()
+    String::from_utf8(bytes).map_err(|err| {
+        format!(
+            "not valid UTF-8 (byte offset {})",
+            err.utf8_error().valid_up_to()
+        )
+    })
 }
 
 impl WorkspaceIndex {
     /// The summary of a BUILD file on disk: read statically, then evaluated
     /// when the static reading leaves the package open.
     fn read_summary(&self, package: &str, path: &Path) -> PackageSummary {
-        match read_text(path) {
+        match read_text_or_why(path) {
             // The `starlark` parser is several times faster than
             // tree-sitter, and evaluation reuses its tree; tree-sitter
             // reads what it can of a file it rejects.
-            Some(text) => match parse_build(package, &text) {
-                Some(ast) => {
+            Ok(text) => match parse_build(package, &text) {
+                Ok(ast) => {
+                    self.note_unanalysed(path, None);
                     let mut summary = summarize_outline(package, &Outline::from_ast(&ast, &text));
                     if summary.decls.open {
                         let evaluation = self.evaluator.evaluate_parsed(package, &text, ast, self);
@@ -656,14 +715,19 @@ impl WorkspaceIndex {
                     }
                     summary
                 }
-                None => {
+                Err(unparsed) => {
+                    let too_deep = matches!(unparsed, Unparsed::TooDeep(_));
+                    self.note_unanalysed(path, too_deep.then(|| unparsed.to_string()));
                     let mut summary = summarize_text(package, &text);
                     self.close_by_evaluation(package, &text, &mut summary);
                     summary
                 }
             },
             // Unreadable: claim nothing is missing.
-            None => unreadable_summary(),
+            Err(why) => {
+                self.note_unanalysed(path, Some(why));
+                unreadable_summary()
+            }
         }
     }
 
@@ -712,7 +776,21 @@ impl EvalSource for WorkspaceIndex {
             let name = key.repo.trim_start_matches('@');
             self.repositories().path_of(name)?.to_path_buf()
         };
-        read_text(&base.join(&key.path)).map(Arc::from)
+        let path = base.join(&key.path);
+        match read_text_or_why(&path) {
+            Ok(text) => {
+                self.note_unanalysed(&path, None);
+                Some(Arc::from(text))
+            }
+            Err(why) => {
+                // A module that is not there is no news (an unfetched
+                // repository, a typo the load diagnostics report).
+                if key.repo.is_empty() && path.is_file() {
+                    self.note_unanalysed(&path, Some(why));
+                }
+                None
+            }
+        }
     }
 
     fn subpackages(&self, package: &str) -> Option<Vec<String>> {
@@ -825,7 +903,12 @@ struct WalkQueue {
 }
 
 /// Walks `root` in parallel for packages.
-fn walk(root: &Path, progress: &(dyn Fn(Phase) + Sync)) -> FastMap<String, PathBuf> {
+/// Walks `root` for packages: their BUILD files by package name, and the
+/// directories that could not be listed, with why.
+fn walk(
+    root: &Path,
+    progress: &(dyn Fn(Phase) + Sync),
+) -> (FastMap<String, PathBuf>, Vec<(PathBuf, String)>) {
     let ignored: FastSet<PathBuf> = read_bazelignore(root).into_iter().collect();
     let queue = Mutex::new(WalkQueue {
         dirs: vec![(root.to_path_buf(), String::new())],
@@ -834,6 +917,7 @@ fn walk(root: &Path, progress: &(dyn Fn(Phase) + Sync)) -> FastMap<String, PathB
     let wake = Condvar::new();
     let visited: Mutex<HashSet<(u64, u64)>> = Mutex::new(HashSet::new());
     let found: Mutex<FastMap<String, PathBuf>> = Mutex::new(FastMap::default());
+    let unlisted: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
     let count = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..worker_count() {
@@ -853,7 +937,16 @@ fn walk(root: &Path, progress: &(dyn Fn(Phase) + Sync)) -> FastMap<String, PathB
                     }
                 };
                 let mut children = Vec::new();
-                let build = visit_dir(&dir, &package, &ignored, &visited, &mut children);
+                let build = match visit_dir(&dir, &package, &ignored, &visited, &mut children) {
+                    Ok(build) => build,
+                    Err(why) => {
+                        unlisted
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((dir.clone(), why));
+                        None
+                    }
+                };
                 if let Some(build) = build {
                     found
                         .lock()
@@ -871,7 +964,10 @@ fn walk(root: &Path, progress: &(dyn Fn(Phase) + Sync)) -> FastMap<String, PathB
             });
         }
     });
-    found.into_inner().unwrap_or_else(|p| p.into_inner())
+    (
+        found.into_inner().unwrap_or_else(|p| p.into_inner()),
+        unlisted.into_inner().unwrap_or_else(|p| p.into_inner()),
+    )
 }
 
 /// Reads one directory: returns its BUILD file and pushes the directories
@@ -882,16 +978,20 @@ fn visit_dir(
     ignored: &FastSet<PathBuf>,
     visited: &Mutex<HashSet<(u64, u64)>>,
     children: &mut Vec<(PathBuf, String)>,
-) -> Option<PathBuf> {
-    let meta = std::fs::metadata(dir).ok()?;
+) -> Result<Option<PathBuf>, String> {
+    // Gone since it was listed: nothing to report.
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(None);
+    };
     if !visited
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert((meta.dev(), meta.ino()))
     {
-        return None;
+        return Ok(None);
     }
-    let entries = std::fs::read_dir(dir).ok()?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|err| format!("the directory cannot be listed: {err}"))?;
     let mut build = None;
     let mut build_rank: Option<usize> = None;
     let mut subdirs = Vec::new();
@@ -930,7 +1030,7 @@ fn visit_dir(
         subdirs.push((path, child));
     }
     children.extend(subdirs);
-    build
+    Ok(build)
 }
 
 fn is_file(path: &Path, kind: std::fs::FileType) -> bool {

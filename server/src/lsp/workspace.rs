@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tower_lsp::lsp_types::{
-    NumberOrString, ProgressParams, ProgressParamsValue, WorkDoneProgress, WorkDoneProgressBegin,
-    WorkDoneProgressCreateParams, WorkDoneProgressEnd, WorkDoneProgressReport,
+    MessageType, NumberOrString, ProgressParams, ProgressParamsValue, WorkDoneProgress,
+    WorkDoneProgressBegin, WorkDoneProgressCreateParams, WorkDoneProgressEnd,
+    WorkDoneProgressReport,
 };
 use tower_lsp::Client;
 
@@ -82,6 +83,7 @@ fn start_build(state: SharedState, client: Client, index: Arc<WorkspaceIndex>) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Option<Phase>>();
     let progress = lock(&state).work_done_progress;
     let root = index.root().display().to_string();
+    let built = index.clone();
     tokio::spawn(async move {
         let token = NumberOrString::String(format!("bzls/index/{root}"));
         let mut reporting = false;
@@ -141,9 +143,23 @@ fn start_build(state: SharedState, client: Client, index: Arc<WorkspaceIndex>) {
             }))
             .await;
         }
+        let unanalysed = built.unanalysed();
+        if !unanalysed.is_empty() {
+            client
+                .log_message(
+                    MessageType::WARNING,
+                    unanalysed_report(built.root(), &unanalysed),
+                )
+                .await;
+        }
         if reporting {
+            let message = match unanalysed.len() {
+                0 => "done".to_owned(),
+                1 => "done; 1 file could not be analysed (see the log)".to_owned(),
+                n => format!("done; {n} files could not be analysed (see the log)"),
+            };
             notify(WorkDoneProgress::End(WorkDoneProgressEnd {
-                message: Some("done".to_string()),
+                message: Some(message),
             }))
             .await;
         }
@@ -179,6 +195,29 @@ fn start_build(state: SharedState, client: Client, index: Arc<WorkspaceIndex>) {
     if let Err(err) = handle {
         tracing::error!(%err, "cannot start the indexing thread");
     }
+}
+
+/// At most this many unanalysed files are listed in the log, one per line.
+const MAX_UNANALYSED_LISTED: usize = 50;
+
+/// The log message listing what the index of `root` could not analyse.
+fn unanalysed_report(root: &Path, unanalysed: &[(PathBuf, String)]) -> String {
+    let mut report = format!(
+        "bzls: {} file(s) or directories under {} could not be fully analysed:",
+        unanalysed.len(),
+        root.display()
+    );
+    for (path, why) in unanalysed.iter().take(MAX_UNANALYSED_LISTED) {
+        let shown = path.strip_prefix(root).unwrap_or(path);
+        report.push_str(&format!("\n  {}: {why}", shown.display()));
+    }
+    if unanalysed.len() > MAX_UNANALYSED_LISTED {
+        report.push_str(&format!(
+            "\n  … and {} more",
+            unanalysed.len() - MAX_UNANALYSED_LISTED
+        ));
+    }
+    report
 }
 
 /// What a request on a Starlark document needs: its snapshot, where it is,

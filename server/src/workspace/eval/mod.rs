@@ -218,7 +218,7 @@ impl Evaluator {
         }
         let same = tested.len() <= MAX_TRUTH_FORKS
             && tested.iter().all(|what| {
-                let Some(ast) = parse_build(package, build_text) else {
+                let Ok(ast) = parse_build(package, build_text) else {
                     return false;
                 };
                 let assumed = FastMap::from_iter([(what.clone(), true)]);
@@ -413,8 +413,8 @@ fn build_filename(package: &str) -> String {
 
 /// Parses the BUILD file of `package` for [`Evaluator::evaluate_parsed`];
 /// `None` when the `starlark` parser rejects it.
-pub fn parse_build(package: &str, build_text: &str) -> Option<AstModule> {
-    parse_module(&build_filename(package), build_text).ok()
+pub fn parse_build(package: &str, build_text: &str) -> Result<AstModule, Unparsed> {
+    parse_module(&build_filename(package), build_text)
 }
 
 /// Parses a BUILD or `.bzl` text for evaluation, refusing text nested too
@@ -430,8 +430,8 @@ fn parse_module(filename: &str, text: &str) -> Result<AstModule, Unparsed> {
         .map_err(|e| Unparsed::Syntax(e.kind().to_string()))
 }
 
-/// Why [`parse_module`] gave no AST.
-enum Unparsed {
+/// Why a text was not parsed for evaluation.
+pub enum Unparsed {
     /// The parser's message.
     Syntax(String),
     /// The nesting estimate, over [`MAX_STARLARK_DEPTH`].
