@@ -219,6 +219,11 @@ fn settled_server_diagnostics_equal_bzls_check() {
         // Syntax broken (a closing bracket removed), then repaired.
         ("syntax broken", "syntax", vec![(9, 0, 1, "")]),
         ("syntax repaired", "'//app:core'", vec![(9, 0, 0, ")")]),
+        // A string left open in the macro call: error recovery may swallow
+        // what follows, so the package's own targets are not judged, but
+        // labels to other packages in calls without an error still are.
+        ("string left open", "'//dep:missing'", vec![(3, 18, 1, "")]),
+        ("string closed", "'//app:core'", vec![(3, 18, 0, "\"")]),
     ];
     for (what, expected, edits) in sequences {
         type_edits(&mut server, &u, &mut text, &mut version, &edits);

@@ -145,7 +145,10 @@ struct StarlarkState {
 /// - `generation` changes with every change, whatever version the client
 ///   sends, to a number no text of any document had before (see
 ///   [`next_generation`]), so results computed for an older text, or for
-///   an earlier opening of the same file, can be recognised.
+///   an earlier opening of the same file, can be recognised. It also
+///   changes when a fresh parse replaces the tree of the same text (see
+///   [`Document::accept_background_pass`]): what was derived from the old
+///   tree (labels read from it, symbols, folds) is then stale too.
 pub struct Document {
     kind: FileKind,
     version: i32,
@@ -579,6 +582,10 @@ impl Document {
             state.reparse_pending = false;
             state.incremental = false;
             state.statements = statements;
+            // Error recovery in the fresh tree may read strings, calls and
+            // labels differently: results kept for this generation were
+            // derived from the old tree.
+            self.generation = next_generation();
         }
         let parsed = matches!(outcome.parse, StarlarkParse::Parsed(_));
         let diagnostic = match outcome.parse {
@@ -938,6 +945,39 @@ mod tests {
         edit(&mut doc, 4, (1, 5), (1, 5), "7, ");
         assert!(!doc.install_reparse(stale.run()));
         assert!(doc.pending_reparse().is_some());
+    }
+
+    /// When the background pass replaces a broken incremental tree by a
+    /// fresh parse of the same text, the generation changes: what was
+    /// derived from the old tree is stale. A pass that reparses nothing
+    /// keeps it.
+    #[test]
+    fn a_fresh_tree_is_a_new_generation() {
+        let mut doc = Document::new(FileKind::Build, 1, "a = [1]\nb = 2\n");
+        doc.settle("BUILD");
+        let settled = doc.generation();
+        doc.settle("BUILD");
+        assert_eq!(doc.generation(), settled);
+        edit(&mut doc, 2, (0, 5), (0, 5), "\"");
+        let typed = doc.generation();
+        assert_ne!(typed, settled);
+        let outcome = doc.snapshot().background_pass("BUILD");
+        assert!(
+            outcome.reparsed.is_some(),
+            "the incremental tree has errors"
+        );
+        assert!(doc.accept_background_pass(outcome));
+        let fresh = doc.generation();
+        assert_ne!(fresh, typed);
+        // The Starlark verdict is for the new generation, and a pass taken
+        // for the old one is refused.
+        assert!(!doc.needs_background_pass());
+        let mut twin = Document::new(FileKind::Build, 1, "a = [1]\nb = 2\n");
+        edit(&mut twin, 2, (0, 5), (0, 5), "\"");
+        assert_eq!(doc.diagnostics(), {
+            twin.settle("BUILD");
+            twin.diagnostics()
+        });
     }
 
     /// Stored workspace diagnostics move with edits: shifted after an edit

@@ -307,12 +307,10 @@ fn check_labels(path: &Path, text: &str, kind: FileKind) -> Vec<crate::analysis:
         // A file the walk skipped (ignored directory) or outside packages.
         return Vec::new();
     };
+    // A file with syntax errors is checked as the server checks it: the
+    // strings of calls with an error in them are not read, and a BUILD
+    // file's own package is open (see `open_when_broken`).
     let tree = crate::syntax::parse_str(text);
-    if tree.root_node().has_error() {
-        // Strings of a file that does not parse may not be what they seem;
-        // fix the syntax first.
-        return Vec::new();
-    }
     let snapshot = DocumentSnapshot {
         kind,
         version: 0,

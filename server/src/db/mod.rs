@@ -548,6 +548,7 @@ fn derive(
             }
         }
     }
+    crate::workspace::summary::open_when_broken(&mut summary, tree);
     Derived {
         outline,
         pieces,

@@ -515,13 +515,23 @@ pub fn schedule_background_pass(
             };
         let accepted = {
             let mut state = lock(&state);
-            state
-                .documents
-                .get_mut(&uri)
-                .is_some_and(|open| open.doc.accept_background_pass(outcome))
+            state.documents.get_mut(&uri).and_then(|open| {
+                open.doc
+                    .accept_background_pass(outcome)
+                    .then(|| open.doc.generation())
+            })
         };
-        if accepted {
-            publisher.refresh(uri);
+        if let Some(now) = accepted {
+            publisher.refresh(uri.clone());
+            if now != generation {
+                // A fresh tree replaced the incremental one (a new
+                // generation of the same text): settle its analysis too.
+                super::blocking::run_in_background(move || {
+                    if super::workspace::settle_analysis(&state, &uri, now) {
+                        publisher.refresh(uri);
+                    }
+                });
+            }
         }
     });
 }

@@ -94,10 +94,27 @@ pub fn summarize_with_mentions(
 }
 
 /// Summarises a BUILD file's text (through tree-sitter, which reads what
-/// it can of a file with syntax errors).
+/// it can of a file with syntax errors; see [`open_when_broken`]).
 pub fn summarize_text(package: &str, text: &str) -> PackageSummary {
     let tree = crate::syntax::parse_str(text);
-    summarize(package, &tree, &Rope::from_str(text))
+    let mut summary = summarize(package, &tree, &Rope::from_str(text));
+    open_when_broken(&mut summary, &tree);
+    summary
+}
+
+/// Opens the summary of a BUILD file whose tree has syntax errors: error
+/// recovery may have swallowed any of its targets, so a label naming one
+/// that was not read is not reported (Bazel itself loads no target of a
+/// package whose BUILD file does not parse). Labels in it to other
+/// packages are still checked, outside calls with an error in them (see
+/// [`super::mentions`]). Every reading of a BUILD text (open documents,
+/// files on disk, `bzls check`) goes through this rule.
+pub fn open_when_broken(summary: &mut PackageSummary, tree: &Tree) {
+    if !summary.decls.open && tree.root_node().has_error() {
+        let mut decls = (*summary.decls).clone();
+        decls.open = true;
+        summary.decls = Arc::new(decls);
+    }
 }
 
 #[cfg(test)]

@@ -171,6 +171,7 @@ pub fn file_summary_of_outline(
     if summary.decls.open && !tree.root_node().has_error() {
         view.evaluate(package, &rope.to_string(), &mut summary);
     }
+    crate::workspace::summary::open_when_broken(&mut summary, tree);
     summary
 }
 
