@@ -16,7 +16,7 @@ files, and then, until --minutes have passed, takes random steps:
            editor sends.
 
 Every --check-every steps it saves every open document (written to disk,
-then didSave and a watched-files change), waits until the server has
+then a watched-files change), waits until the server has
 published diagnostics for the latest version of every open document and
 then been quiet for --quiet seconds, and compares them with `bzls check
 --format json` on the same files (select previews aside: they depend on
@@ -126,10 +126,11 @@ class Soak:
     # ---- steps ----------------------------------------------------------
 
     def step(self):
-        roll = self.rng.random()
-        if roll < 0.40:
+        edit, request, disk = self.args.mix
+        roll = self.rng.random() * (edit + request + disk)
+        if roll < edit:
             self.edit()
-        elif roll < 0.75:
+        elif roll < edit + request:
             self.request()
         else:
             self.disk()
@@ -238,7 +239,6 @@ class Soak:
                     continue
             with open(doc.path, "w", encoding="utf-8") as f:
                 f.write(doc.text)
-            self.client.notify("textDocument/didSave", {"textDocument": {"uri": doc.uri}})
             changes.append((doc.path, 2))
         if changes:
             self.watched(changes)
@@ -322,7 +322,12 @@ def main():
     ap.add_argument("--quiet", type=float, default=1.5)
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    ap.add_argument("--mix", default="40,35,25",
+                    help="relative weights of edit, request and disk steps (default: %(default)s)")
     args = ap.parse_args()
+    args.mix = [float(w) for w in args.mix.split(",")]
+    if len(args.mix) != 3 or min(args.mix) < 0 or sum(args.mix) <= 0:
+        ap.error("--mix takes three non-negative weights")
     if args.check_cmd is None:
         args.check_cmd = shlex.split(args.cmd)[0]
 

@@ -83,7 +83,7 @@ fn check_kind(kind: FileKind, name: &str, text: &str) {
             "{kind:?}: open_check differs from the settled document's diagnostics"
         );
         let mut opened = Document::new(kind, 1, text);
-        opened.accept_open_parse(parse);
+        opened.accept_open_parse(parse, early);
         assert_eq!(
             opened.diagnostics(),
             settled,

@@ -119,6 +119,12 @@ struct StarlarkVerdict {
     /// comment taken for the end of the comment) and are not shown.
     parsed: bool,
     diagnostic: Option<Diagnostic>,
+    /// The file's diagnostics from the AST, when starlark_syntax parsed a
+    /// text whose tree has errors (tree-sitter's grammar stops short where
+    /// Starlark does not, e.g. at a NUL byte in a string): the tree's
+    /// rules would miss what lies in its ERROR nodes, so these stand for
+    /// them (as in `check_text`).
+    ast_diagnostics: Option<Vec<Diagnostic>>,
 }
 
 struct StarlarkState {
@@ -261,6 +267,8 @@ pub struct BackgroundOutcome {
     /// A fresh parse and its diagnostics, when the incremental tree had
     /// errors (see [`DocumentSnapshot::background_pass`]).
     reparsed: Option<(Tree, Vec<StatementDiagnostics>)>,
+    /// See [`StarlarkVerdict::ast_diagnostics`].
+    ast_diagnostics: Option<Vec<Diagnostic>>,
 }
 
 impl Document {
@@ -490,6 +498,14 @@ impl Document {
         let verdict = state.verdict.as_ref();
         let current = verdict.is_some_and(|v| v.generation == self.generation);
         let starlark_parsed = current && verdict.is_some_and(|v| v.parsed);
+        if let Some(list) = verdict
+            .filter(|_| starlark_parsed)
+            .and_then(|v| v.ast_diagnostics.as_ref())
+        {
+            let mut out = list.clone();
+            out.sort_by_key(|d| (d.range.start, d.range.end));
+            return out;
+        }
         let mut out: Vec<Diagnostic> = state
             .statements
             .iter()
@@ -611,6 +627,7 @@ impl Document {
             generation: self.generation,
             parsed,
             diagnostic,
+            ast_diagnostics: outcome.ast_diagnostics.filter(|_| parsed),
         });
         true
     }
@@ -619,11 +636,20 @@ impl Document {
     /// alongside the tree when the document was opened, see
     /// [`crate::analysis::diagnostics::open_check`]): the background pass
     /// then has nothing left to do. Only for a parse of this very text.
-    pub fn accept_open_parse(&mut self, parse: StarlarkParse) -> bool {
+    pub fn accept_open_parse(
+        &mut self,
+        parse: StarlarkParse,
+        diagnostics: Vec<Diagnostic>,
+    ) -> bool {
+        let has_error = self
+            .starlark
+            .as_ref()
+            .is_some_and(|s| s.tree.root_node().has_error());
         self.accept_background_pass(BackgroundOutcome {
             generation: self.generation,
             parse,
             reparsed: None,
+            ast_diagnostics: has_error.then_some(diagnostics),
         })
     }
 
@@ -652,6 +678,7 @@ impl DocumentSnapshot {
                 generation: self.generation,
                 parse: StarlarkParse::TooDeep { depth: 0 },
                 reparsed: None,
+                ast_diagnostics: None,
             };
         };
         let reparsed = (self.incremental && tree.root_node().has_error()).then(|| {
@@ -662,10 +689,23 @@ impl DocumentSnapshot {
         let nesting = reparsed
             .as_ref()
             .map_or(self.nesting, |(_, statements)| max_nesting(statements));
+        let parse = parse_starlark(file_name, &self.rope.to_string(), nesting);
+        let tree_has_error = reparsed
+            .as_ref()
+            .map_or(tree, |(fresh, _)| fresh)
+            .root_node()
+            .has_error();
+        let ast_diagnostics = match &parse {
+            StarlarkParse::Parsed(ast) if tree_has_error => Some(
+                crate::analysis::diagnostics::ast_rules::ast_rules(self.kind, ast),
+            ),
+            _ => None,
+        };
         BackgroundOutcome {
             generation: self.generation,
-            parse: parse_starlark(file_name, &self.rope.to_string(), nesting),
+            parse,
             reparsed,
+            ast_diagnostics,
         }
     }
 

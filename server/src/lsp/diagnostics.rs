@@ -342,6 +342,33 @@ struct WorkspaceOutcome {
     changed: bool,
 }
 
+/// The select diagnostics of an open BUILD document under the active
+/// configuration (`None` outside an indexed workspace).
+fn select_diagnostics(
+    state: &SharedState,
+    uri: &Url,
+    path: &std::path::Path,
+    snapshot: &crate::analysis::DocumentSnapshot,
+) -> Option<Vec<crate::analysis::Diagnostic>> {
+    let started = std::time::Instant::now();
+    let root = super::workspace::existing_index(state, path)?
+        .root()
+        .to_path_buf();
+    let package = path
+        .parent()?
+        .strip_prefix(&root)
+        .ok()?
+        .to_string_lossy()
+        .into_owned();
+    let found = super::selects::previews_for(state, uri, &root, &package, snapshot)
+        .map(|cached| cached.session.diagnostics(&cached.previews, &snapshot.rope));
+    tracing::trace!(
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "select previews"
+    );
+    found
+}
+
 /// The workspace diagnostics of an open Starlark document (labels and
 /// loads, computed once its workspace's packages are known, and selects),
 /// from the analysis host (which records the document in the index), and
@@ -366,53 +393,31 @@ fn workspace_diagnostics(
     // The select previews and the analysis are independent: on a second
     // thread, they overlap. (Both read the same snapshot; neither waits on
     // the other.)
-    let previews = |snapshot: &crate::analysis::DocumentSnapshot| {
-        let started = std::time::Instant::now();
-        let root = super::workspace::existing_index(state, &path)?
-            .root()
-            .to_path_buf();
-        let package = path
-            .parent()?
-            .strip_prefix(&root)
-            .ok()?
-            .to_string_lossy()
-            .into_owned();
-        let found = super::selects::previews_for(state, uri, &root, &package, snapshot)
-            .map(|cached| cached.session.diagnostics(&cached.previews, &snapshot.rope));
-        tracing::trace!(
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "select previews"
-        );
-        found
-    };
-    let for_previews = snapshot.clone();
-    let (request, selects) = std::thread::scope(|scope| {
-        let selects = is_build
-            .then(|| {
-                std::thread::Builder::new()
-                    .name("bzls-previews".to_string())
-                    .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
-                    .spawn_scoped(scope, || previews(&for_previews))
-                    .ok()
-            })
-            .flatten();
-        let started = std::time::Instant::now();
-        let request = StarlarkRequest::new(state, snapshot, path.clone(), true);
-        let labels = request.as_ref().and_then(|request| {
-            request
-                .analysis
-                .label_diagnostics(&request.index, &request.key(), &request.snapshot)
+    let previews = is_build.then(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (state, uri, path, snapshot) =
+            (state.clone(), uri.clone(), path.clone(), snapshot.clone());
+        super::blocking::run_previews(move || {
+            let _ = tx.send(select_diagnostics(&state, &uri, &path, &snapshot));
         });
-        tracing::trace!(
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "analysis and labels"
-        );
-        let selects = selects
-            .and_then(|handle| handle.join().ok())
-            .flatten()
-            .unwrap_or_default();
-        (request.map(|r| (r, labels)), selects)
+        rx
     });
+    let started = std::time::Instant::now();
+    let request = StarlarkRequest::new(state, snapshot, path.clone(), true);
+    let labels = request.as_ref().and_then(|request| {
+        request
+            .analysis
+            .label_diagnostics(&request.index, &request.key(), &request.snapshot)
+    });
+    tracing::trace!(
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "analysis and labels"
+    );
+    let selects = previews
+        .and_then(|rx| rx.recv().ok())
+        .flatten()
+        .unwrap_or_default();
+    let request = request.map(|r| (r, labels));
     let Some((request, labels)) = request else {
         return nothing(rope);
     };

@@ -69,13 +69,13 @@ pub fn open(
                 .stack_size(crate::syntax::starlark_ast::STARLARK_STACK_SIZE)
                 .spawn_scoped(scope, move || {
                     let (diagnostics, parse) = open_check(kind, name, text)?;
-                    early(uri, version, &Rope::from_str(text), diagnostics);
-                    Some(parse)
+                    early(uri, version, &Rope::from_str(text), diagnostics.clone());
+                    Some((parse, diagnostics))
                 });
             let mut doc = Document::new(kind, item.version, &item.text);
-            let parse = checking.ok().and_then(|h| h.join().ok()).flatten();
-            if let Some(parse) = parse {
-                doc.accept_open_parse(parse);
+            let parsed = checking.ok().and_then(|h| h.join().ok()).flatten();
+            if let Some((parse, diagnostics)) = parsed {
+                doc.accept_open_parse(parse, diagnostics);
             }
             doc
         })

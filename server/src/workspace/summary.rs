@@ -54,7 +54,8 @@ pub fn summarize_outline(package: &str, outline: &Outline) -> PackageSummary {
 /// [`absolute_label`]): valid for as long as the package is the same.
 pub type AbsoluteMemo = std::sync::Mutex<crate::hash::FastMap<String, Option<String>>>;
 
-/// At most this many strings are remembered in an [`AbsoluteMemo`].
+/// At most this many strings are remembered in an [`AbsoluteMemo`] (and
+/// at most four times as many as the file has label strings, or 1,024).
 const ABSOLUTE_MEMO_LIMIT: usize = 100_000;
 
 /// [`summarize_outline`] with the outline's mentions already read, taking
@@ -66,7 +67,10 @@ pub fn summarize_with_mentions(
     memo: Option<&AbsoluteMemo>,
 ) -> PackageSummary {
     let mut memo = memo.map(|m| m.lock().unwrap_or_else(|p| p.into_inner()));
-    if let Some(memo) = memo.as_mut().filter(|m| m.len() > ABSOLUTE_MEMO_LIMIT) {
+    // Typing makes a new string per keystroke: without a bound tied to the
+    // file, the memo of a document edited all day would only grow.
+    let limit = (mentions.len() * 4).clamp(1_024, ABSOLUTE_MEMO_LIMIT);
+    if let Some(memo) = memo.as_mut().filter(|m| m.len() > limit) {
         memo.clear();
     }
     let mentions = mentions

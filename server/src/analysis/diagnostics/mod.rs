@@ -1,7 +1,7 @@
 //! Syntax diagnostics: tree-sitter errors, Bazel dialect rules, and
 //! Starlark's own parser.
 
-mod ast_rules;
+pub mod ast_rules;
 mod dialect;
 mod syntax_errors;
 

@@ -416,3 +416,37 @@ module(name = "again")
         "#]],
     );
 }
+
+/// Found by fuzzing (`fuzz/`, target `starlark_document`): a NUL byte in a
+/// string ends tree-sitter's string but not Starlark's, so the tree's rules
+/// lost the `def` after it while `check_text` (from the AST) reported it.
+/// The settled document and the early diagnostics of an opened one now
+/// agree with `check_text`, whatever the file kind.
+#[test]
+fn a_nul_in_a_string_hides_nothing_after_it() {
+    use crate::analysis::Document;
+    let text = "x = \"a\0b\"\ndef f():\n    pass\n";
+    for kind in [
+        FileKind::Build,
+        FileKind::Bzl,
+        FileKind::Workspace,
+        FileKind::Module,
+        FileKind::Star,
+    ] {
+        let checked = check_text(kind, "BUILD", text);
+        let mut settled = Document::new(kind, 1, text);
+        settled.settle("BUILD");
+        assert_eq!(settled.diagnostics(), checked, "{kind:?}");
+        let (early, parse) =
+            crate::analysis::diagnostics::open_check(kind, "BUILD", text).expect("parses");
+        assert_eq!(early, checked, "{kind:?}");
+        let mut opened = Document::new(kind, 1, text);
+        opened.accept_open_parse(parse, early);
+        assert_eq!(opened.diagnostics(), checked, "{kind:?}");
+    }
+    let codes: Vec<&str> = check_text(FileKind::Build, "BUILD", text)
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert!(codes.contains(&"build-file-def"), "{codes:?}");
+}
