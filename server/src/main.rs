@@ -9,5 +9,14 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // BUILD files are evaluated in child processes of this binary, whose
+    // memory is limited (see `bzls::host::eval_process`), unless
+    // BZLS_EVALUATE_IN_PROCESS is set (for profiling and debugging).
+    let in_process = std::env::var_os("BZLS_EVALUATE_IN_PROCESS").is_some_and(|v| !v.is_empty());
+    if !in_process {
+        if let Ok(exe) = std::env::current_exe() {
+            bzls::host::eval_process::isolate_evaluation(exe);
+        }
+    }
     bzls::cli::run()
 }

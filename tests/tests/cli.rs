@@ -410,3 +410,70 @@ fn deeply_nested_files_are_reported_and_the_check_goes_on() {
         "{typo}"
     );
 }
+
+/// A macro that asks for more memory than the machine has (a string of
+/// 10^12 bytes) is evaluated in a worker process whose memory is limited:
+/// the worker dies, the check goes on, the package is reported as not
+/// fully evaluated, and labels elsewhere are still checked.
+#[test]
+fn a_macro_that_exhausts_memory_is_reported_and_the_check_goes_on() {
+    let ws = TempDir::new("cli-memory");
+    ws.write("MODULE.bazel", "module(name = \"ws\")\n");
+    ws.write(
+        "bomb/defs.bzl",
+        "def m(name):\n    x = (\"a\" * 1000) * 1000000000\n    native.cc_library(name = name, tags = [x])\n",
+    );
+    ws.write(
+        "bomb/BUILD",
+        "load(\":defs.bzl\", \"m\")\n\nm(name = \"t\")\n\ncc_library(name = \"plain\")\n",
+    );
+    ws.write(
+        "loop/defs.bzl",
+        "def m(name):\n    for i in range(100000000):\n        pass\n    native.cc_library(name = name)\n",
+    );
+    ws.write(
+        "loop/BUILD",
+        "load(\":defs.bzl\", \"m\")\n\nm(name = \"t\")\n",
+    );
+    ws.write("lib/BUILD", "cc_library(name = \"lib\")\n");
+    ws.write(
+        "app/BUILD",
+        "cc_library(\n    name = \"app\",\n    deps = [\"//bomb:t\", \"//bomb:plain\", \"//bomb:made_up\", \"//loop:t\", \"//lib:lbi\"],\n)\n",
+    );
+    let out = bzls(ws.path(), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let mut found: Vec<Value> = serde_json::from_slice(&out.stdout).expect("json");
+    found.sort_by_key(|d| d["file"].as_str().unwrap_or_default().to_owned());
+    let summary: Vec<(String, String, String)> = found
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or_default().to_owned(),
+                d["code"].as_str().unwrap_or_default().to_owned(),
+                d["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let codes: Vec<(&str, &str)> = summary
+        .iter()
+        .map(|(f, c, _)| (f.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("app/BUILD", "unresolved-target"),
+            ("bomb/BUILD", "file-too-complex"),
+            ("loop/BUILD", "file-too-complex"),
+        ],
+        "{found:#?}"
+    );
+    assert!(summary[0].2.contains("lbi"), "{}", summary[0].2);
+    assert!(
+        summary[1].2.contains("more memory than"),
+        "{}",
+        summary[1].2
+    );
+    assert!(summary[2].2.contains("steps"), "{}", summary[2].2);
+    // The warning is on the load that brought the macro in.
+    assert_eq!(found[1]["range"]["start"]["line"], 0, "{:#?}", found[1]);
+}

@@ -16,6 +16,7 @@ const RESOLVING: &[&str] = &[
     "//recurse:r",
     "//biglist:b",
     "//globall:all",
+    "//bomb:x",
 ];
 
 fn pathological_workspace() -> TempDir {
@@ -86,6 +87,15 @@ fn pathological_workspace() -> TempDir {
     ws.write(
         "biglist/BUILD",
         "load(\":defs.bzl\", \"m\")\nm(name = \"b\")\n",
+    );
+    // A macro that asks for 10^12 bytes at once.
+    ws.write(
+        "bomb/defs.bzl",
+        "def m(name):\n    x = (\"a\" * 1000) * 1000000000\n    native.cc_library(name = name, tags = [x])\n",
+    );
+    ws.write(
+        "bomb/BUILD",
+        "load(\":defs.bzl\", \"m\")\nm(name = \"x\")\n",
     );
     // glob(["**"]) over 100,000 files.
     ws.write(
@@ -181,6 +191,7 @@ fn a_pathological_workspace_is_indexed_and_served() {
         ("big/BUILD", "larger than 10 MB"),
         ("deep/BUILD", "levels deep"),
         ("latin1/defs.bzl", "not valid UTF-8"),
+        ("bomb/BUILD", "more memory than"),
     ] {
         assert!(
             log.lines().any(|l| l.contains(path) && l.contains(why)),
@@ -216,6 +227,21 @@ fn a_pathological_workspace_is_indexed_and_served() {
             .iter()
             .any(|d| d["code"] == "rc-import-cycle"),
         "{rc_diagnostics:#?}"
+    );
+
+    // The BUILD file whose macro exhausts memory says so.
+    let bomb = ws.path().join("bomb/BUILD");
+    let bomb_text = std::fs::read_to_string(&bomb).expect("bomb/BUILD");
+    server.open(&uri(&bomb), "starlark", 1, &bomb_text);
+    let bomb_diagnostics = server.diagnostics_where(&uri(&bomb), Some(1), |d| !d.is_empty());
+    assert!(
+        bomb_diagnostics
+            .iter()
+            .any(|d| d["code"] == "file-too-complex"
+                && d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("more memory than"))),
+        "{bomb_diagnostics:#?}"
     );
 
     // Opening the files themselves is fine too.

@@ -784,21 +784,9 @@ fn too_complex(statements: &[StatementDiagnostics], rope: &Rope, depth: usize) -
     let start = statements
         .iter()
         .max_by_key(|s| s.facts.nesting)
-        .map_or(0, |s| s.range.start)
-        .min(rope.len_bytes());
-    let line = rope.byte_to_line(start);
-    let line_end = rope
-        .try_line_to_byte(line + 1)
-        .unwrap_or(rope.len_bytes())
-        .max(start);
-    let end = rope
-        .byte_slice(start..line_end)
-        .to_string()
-        .trim_end()
-        .len()
-        + start;
+        .map_or(0, |s| s.range.start);
     Diagnostic {
-        range: TextRange::new(start, end),
+        range: crate::text::rest_of_line(rope, start),
         severity: crate::analysis::Severity::Warning,
         code: DiagnosticCode::FileTooComplex,
         message: format!(

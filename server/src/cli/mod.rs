@@ -77,6 +77,14 @@ pub fn run() -> ExitCode {
 }
 
 fn run_here() -> ExitCode {
+    if std::env::args_os().nth(1).as_deref()
+        == Some(std::ffi::OsStr::new(
+            crate::host::eval_process::WORKER_COMMAND,
+        ))
+    {
+        init_logging();
+        return crate::host::eval_process::run_worker();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -131,13 +131,17 @@ impl FileAnalysis {
                     key.is_build.then(|| self.summary.decls.clone()),
                 );
                 let list = if key.is_build {
-                    crate::workspace::check::label_diagnostics_memoized(
+                    let mut list = crate::workspace::check::label_diagnostics_memoized(
                         &self.outline,
                         &self.mentions,
                         &key.package,
                         &lookup,
                         Some(&self.memo.labels),
-                    )
+                    );
+                    if let Some(reason) = &self.summary.cut_short {
+                        list.insert(0, evaluation_stopped(&self.outline, &snapshot.rope, reason));
+                    }
+                    list
                 } else {
                     crate::workspace::check::load_diagnostics(
                         tree,
@@ -526,6 +530,7 @@ fn derive(
     if let Some(disk) = on_disk.filter(|_| summary.decls.open) {
         summary.decls = disk.decls.clone();
         summary.evaluated = disk.evaluated;
+        summary.cut_short = disk.cut_short.clone();
     } else if summary.decls.open && !tree.root_node().has_error() {
         let reusable = previous
             .filter(|p| reuse_evaluation && p.summary.evaluated && p.fingerprint == fingerprint)
@@ -540,6 +545,7 @@ fn derive(
                 decls.loads = summary.decls.loads.clone();
                 summary.decls = Arc::new(decls);
                 summary.evaluated = true;
+                summary.cut_short = previous.summary.cut_short.clone();
                 provisional = true;
             }
             None => {
@@ -559,6 +565,29 @@ fn derive(
         globals,
         absolute,
     }
+}
+
+/// The `file-too-complex` warning of a BUILD file whose evaluation a bound
+/// stopped (`reason`), on the first line of its first `load()` (what
+/// brought in the macros evaluation follows), or of the file.
+fn evaluation_stopped(outline: &Outline, rope: &ropey::Rope, reason: &str) -> Diagnostic {
+    let start = outline
+        .statements
+        .iter()
+        .find_map(|s| match s {
+            crate::workspace::outline::Statement::Load(load) => Some(load.module_range.start),
+            _ => None,
+        })
+        .unwrap_or(0);
+    Diagnostic::new(
+        crate::diagnostic::Severity::Warning,
+        crate::diagnostic::DiagnosticCode::FileTooComplex,
+        crate::text::rest_of_line(rope, start),
+        format!(
+            "bzls stopped evaluating this BUILD file: {reason}; the targets its macros make \
+             are not known, so labels into this package are not checked"
+        ),
+    )
 }
 
 /// Writes one version of a document into the index (a BUILD file's

@@ -38,11 +38,12 @@ use super::repos::{load_repositories, Repositories};
 use super::workspace::read_bazelignore;
 use crate::analysis::workspace::WorkspaceView;
 use crate::hash::{FastMap, FastSet};
+use crate::host::eval_process::ProcessEvaluator;
 use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
 use crate::text::TextRange;
 use crate::workspace::bzl::{bzl_globals, BzlGlobals};
 use crate::workspace::eval::{parse_build, Evaluation, Unparsed};
-use crate::workspace::eval::{EvalSource, Evaluator, ModuleKey};
+use crate::workspace::eval::{EvalSource, ModuleKey};
 use crate::workspace::outline::Outline;
 use crate::workspace::package::PackageDecls;
 use crate::workspace::repos::RepoStatus;
@@ -155,7 +156,7 @@ pub struct WorkspaceIndex {
     /// The repositories on disk that labels pointed into, by directory.
     externals: Mutex<FastMap<PathBuf, Arc<ExternalRepository>>>,
     /// Evaluates the BUILD files a static reading leaves open.
-    evaluator: Evaluator,
+    evaluator: ProcessEvaluator,
     /// Every package name, sorted; `None` after the set changed.
     sorted: RwLock<Option<Arc<Vec<String>>>>,
     /// Whether repository names can be judged at all (see
@@ -201,7 +202,7 @@ impl WorkspaceIndex {
             bzl_text_overlay: RwLock::new(FastMap::default()),
             repos: RwLock::new(None),
             externals: Mutex::new(FastMap::default()),
-            evaluator: Evaluator::new(),
+            evaluator: ProcessEvaluator::new(),
             sorted: RwLock::new(None),
             root_facts: RwLock::new(None),
             listings: Mutex::new(FastMap::default()),
@@ -707,12 +708,16 @@ impl WorkspaceIndex {
             // reads what it can of a file it rejects.
             Ok(text) => match parse_build(package, &text) {
                 Ok(ast) => {
-                    self.note_unanalysed(path, None);
                     let mut summary = summarize_outline(package, &Outline::from_ast(&ast, &text));
                     if summary.decls.open {
                         let evaluation = self.evaluator.evaluate_parsed(package, &text, ast, self);
                         self.take_evaluation(package, evaluation, &mut summary);
                     }
+                    let why = summary
+                        .cut_short
+                        .as_ref()
+                        .map(|reason| format!("evaluation stopped: {reason}"));
+                    self.note_unanalysed(path, why);
                     summary
                 }
                 Err(unparsed) => {
@@ -754,6 +759,7 @@ impl WorkspaceIndex {
         }
         summary.decls = Arc::new(evaluation.decls);
         summary.evaluated = true;
+        summary.cut_short = evaluation.cut_short;
     }
 }
 
@@ -882,6 +888,7 @@ fn unreadable_summary() -> PackageSummary {
         }),
         mentions: Vec::new(),
         evaluated: false,
+        cut_short: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! and the CLI call in here and hand plain data to the core.
 
 pub mod build_files;
+pub mod eval_process;
 pub mod external;
 pub mod flags;
 pub mod index;

@@ -341,6 +341,12 @@ impl<'s, 't> Reader<'s, 't> {
                 continue;
             }
             let start = stmt.node.start_byte();
+            // Error recovery may read the same text another way in
+            // another context: a statement with an error is read afresh.
+            if stmt.node.has_error() {
+                self.statement_call(stmt.node, &mut out);
+                continue;
+            }
             let key = {
                 use std::hash::{Hash, Hasher};
                 let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -647,8 +653,10 @@ pub struct CallPieces {
 }
 
 /// [`rule_calls`], reading again only the statements whose text changed
-/// since the version `previous` came from. Equal to [`rule_calls`]'s result
-/// (a statement's calls depend on its own text only).
+/// since the version `previous` came from, and those with syntax errors.
+/// Equal to [`rule_calls`]'s result (the calls of a statement without
+/// errors depend on its own text only; error recovery may read the same
+/// text differently in another context).
 pub fn rule_calls_reusing(
     tree: &Tree,
     rope: &Rope,

@@ -18,7 +18,19 @@ pub use change::{apply_change, AppliedEdit, TextChange, TextPoint};
 use ropey::Rope;
 
 /// A half-open byte range `start..end` into a document's text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct TextRange {
     pub start: usize,
     pub end: usize,
@@ -132,6 +144,24 @@ pub fn line_content_range(rope: &Rope, line: usize) -> TextRange {
         rope.len_bytes()
     };
     TextRange::new(start, next - terminator_len(rope, line))
+}
+
+/// The rest of the line from byte `start` (clamped to the text), without
+/// trailing whitespace: where a warning about a whole statement goes.
+pub fn rest_of_line(rope: &Rope, start: usize) -> TextRange {
+    let start = start.min(rope.len_bytes());
+    let line = rope.byte_to_line(start);
+    let line_end = rope
+        .try_line_to_byte(line + 1)
+        .unwrap_or(rope.len_bytes())
+        .max(start);
+    let end = start
+        + rope
+            .byte_slice(start..line_end)
+            .to_string()
+            .trim_end()
+            .len();
+    TextRange::new(start, end)
 }
 
 /// Resolves a client position to a byte offset, clamping like VS Code does:

@@ -123,9 +123,11 @@ impl Outline {
     /// `previous` (the pieces of an earlier version of the same file)
     /// instead of walking it again. Returns the pieces of this version.
     ///
-    /// The result equals [`Outline::from_tree`]'s: a top-level statement's
-    /// outline depends only on its own node (kind, errors, text), and a
-    /// reused one is moved to where the statement now starts.
+    /// The result equals [`Outline::from_tree`]'s: a top-level statement
+    /// without errors has an outline that depends only on its own node
+    /// (kind, text), and a reused one is moved to where the statement now
+    /// starts. Statements with errors are never reused: tree-sitter's error
+    /// recovery may read the same text differently in another context.
     pub fn from_tree_reusing(
         tree: &Tree,
         rope: &Rope,
@@ -137,6 +139,12 @@ impl Outline {
         let mut cursor = root.walk();
         for stmt in root.named_children(&mut cursor) {
             let start = stmt.start_byte();
+            // Error recovery may read the same text another way in
+            // another context: a statement with an error is read afresh.
+            if stmt.has_error() {
+                ts_statement(stmt, rope, &mut statements);
+                continue;
+            }
             let key = piece_key(stmt, rope);
             let first = statements.len();
             let old = previous.and_then(|(outline, pieces)| {
@@ -945,6 +953,21 @@ mod tests {
         for text in versions {
             let rope = Rope::from_str(text);
             let tree = parse_str(text);
+            let (outline, pieces) =
+                Outline::from_tree_reusing(&tree, &rope, previous.as_ref().map(|(o, p)| (o, p)));
+            assert_eq!(outline, Outline::from_tree(&tree, &rope), "for:\n{text}");
+            previous = Some((outline, pieces));
+        }
+    }
+
+    /// Statements with syntax errors are read afresh: the same text may be
+    /// recovered differently in another context.
+    #[test]
+    fn reusing_pieces_reads_broken_statements_afresh() {
+        let mut previous: Option<(Outline, OutlinePieces)> = None;
+        for text in crate::select::tests::error_recovery_versions() {
+            let rope = Rope::from_str(&text);
+            let tree = parse_str(&text);
             let (outline, pieces) =
                 Outline::from_tree_reusing(&tree, &rope, previous.as_ref().map(|(o, p)| (o, p)));
             assert_eq!(outline, Outline::from_tree(&tree, &rope), "for:\n{text}");

@@ -153,7 +153,7 @@ pub(crate) fn is_known_rule(module: &str, exported: &str) -> bool {
 }
 
 /// A target declared in a BUILD file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TargetDecl {
     pub name: String,
     /// The rule or macro called (`cc_library`), or `exports_files`.
@@ -167,7 +167,7 @@ pub struct TargetDecl {
 }
 
 /// A `load("module", "sym", alias = "sym")`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LoadDecl {
     pub module: String,
     pub module_range: TextRange,
@@ -266,7 +266,7 @@ pub fn implicit_outputs(kind: &str) -> Option<&'static [(&'static str, &'static 
 }
 
 /// Everything a BUILD file declares, in text order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PackageDecls {
     pub targets: Vec<TargetDecl>,
     pub loads: Vec<LoadDecl>,

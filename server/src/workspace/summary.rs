@@ -22,6 +22,10 @@ pub struct PackageSummary {
     /// The declarations come from evaluating the BUILD file (which reads
     /// .bzl files: a change to one invalidates this summary).
     pub evaluated: bool,
+    /// Which bound stopped the evaluation (steps, memory, time), in words
+    /// for the user, if one did; the declarations are then the static
+    /// reading, open (see [`crate::workspace::eval::Evaluation::cut_short`]).
+    pub cut_short: Option<String>,
 }
 
 /// The absolute form of a label written in package `current` of the main
@@ -94,6 +98,7 @@ pub fn summarize_with_mentions(
         decls: Arc::new(outline_decls(outline)),
         mentions,
         evaluated: false,
+        cut_short: None,
     }
 }
 

@@ -64,7 +64,7 @@ pub const MAX_TRUTH_FORKS: usize = 4;
 /// Where a loaded `.bzl` module lives: repository (`""` = the main
 /// repository; otherwise the name as the `load()` spells it, apparent or
 /// canonical) and path inside it (`tools/defs.bzl`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ModuleKey {
     pub repo: String,
     pub path: String,
@@ -91,13 +91,17 @@ pub trait EvalSource: Sync {
 }
 
 /// The result of evaluating a BUILD file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evaluation {
     /// Every target in creation order, the loads as written, and whether
     /// the package is open.
     pub decls: PackageDecls,
     /// Why the package is open, for logs and tests (the first few reasons).
     pub open_reasons: Vec<String>,
+    /// Which bound stopped the evaluation, in words for the user (steps
+    /// here; memory, time or a crash in [`crate::host::eval_process`]),
+    /// if one did. The package is then open.
+    pub cut_short: Option<String>,
 }
 
 /// A cached module: its frozen form (or why it failed) and the modules it
@@ -279,7 +283,13 @@ impl Evaluator {
         let mut state = scope
             .finish()
             .unwrap_or_else(|| PackageState::new(package, &filename, FastMap::default()));
+        let mut cut_short = None;
         if let Some(error) = error {
+            if error.contains("duration limit") {
+                cut_short = Some(format!(
+                    "it took more than {MAX_TICKS} steps (function calls and loop iterations)"
+                ));
+            }
             state.mark_open(format!("evaluation failed: {}", first_line(&error)));
             // What the file declares after the failure still helps the
             // editor (go to definition, completion); the package is open.
@@ -300,6 +310,7 @@ impl Evaluator {
                 },
             },
             open_reasons: state.open_reasons,
+            cut_short,
         };
         (evaluation, state.tested)
     }
@@ -397,8 +408,11 @@ fn same_targets(a: &PackageDecls, b: &PackageDecls) -> bool {
 /// Runs an evaluation of `build_text`; a panic in it gives the static
 /// reading, open.
 fn guarded(build_text: &str, evaluate: impl FnOnce() -> Evaluation) -> Evaluation {
-    catch_unwind(AssertUnwindSafe(evaluate))
-        .unwrap_or_else(|_| fallback(build_text, "evaluation panicked".to_string()))
+    catch_unwind(AssertUnwindSafe(evaluate)).unwrap_or_else(|_| {
+        let mut evaluation = fallback(build_text, "evaluation panicked".to_string());
+        evaluation.cut_short = Some("bzls's evaluator failed on it (a bug in bzls)".to_string());
+        evaluation
+    })
 }
 
 /// The file name evaluation gives the BUILD file of `package` (in error
@@ -500,7 +514,14 @@ fn fallback(build_text: &str, reason: String) -> Evaluation {
     Evaluation {
         decls,
         open_reasons: vec![reason],
+        cut_short: None,
     }
+}
+
+/// What a BUILD file declares when its evaluation stopped short of the end
+/// for `reason`: its static reading, open.
+pub fn static_reading(build_text: &str, reason: String) -> Evaluation {
+    fallback(build_text, reason)
 }
 
 /// Loads the modules of one file (a BUILD file or a module of `repo`,
