@@ -113,6 +113,20 @@ impl Drop for TempDir {
     }
 }
 
+/// Versions of a BUILD file found by the `select` fuzz target: tree-sitter's
+/// error recovery reads the same text of the `bool_flag` statement one way
+/// after the first broken line and another way after the second.
+pub fn error_recovery_versions() -> [String; 2] {
+    let statements = "bool_flag(name = \"fast\", build_setting\u{7f}default = False)\nalias(name = \"mode_alias\", actual = \":mode\")\n";
+    [
+        format!(
+            "config_setting(mode\", build_se/pkg/BUI{}ect(CONDITIONS))\nfilegroufig_setting(mode\", build_setting_default = \"lite\")\n{statements}",
+            "\u{fffd}".repeat(48)
+        ),
+        format!("config_set\n{statements}/4- \n"),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -339,3 +339,55 @@ fn opening_publishes_syntax_diagnostics_first_and_keeps_them() {
         assert_eq!(list, first, "the same diagnostics, ranges and messages");
     }
 }
+
+/// A large file is parsed off the LSP loop when it is opened; the edits,
+/// requests and close that the client sends right behind the `didOpen`
+/// (without waiting for anything) wait for it and apply in order.
+#[test]
+fn edits_and_requests_right_behind_a_large_open_apply_in_order() {
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "cc_library(\n    name = \"t{i}\",\n    deps = [\":t{}\"],\n)\n\n",
+            (i + 1) % 3000
+        ));
+    }
+    let ws = TempDir::new("large-open");
+    ws.write("MODULE.bazel", "");
+    let large = ws.write("large/BUILD", &text);
+    let gone = ws.write("gone/BUILD", &text);
+    let mut server = TestServer::spawn();
+    server.initialize_workspace(Some(ws.path()), json!({}), Value::Null);
+    let (u, v) = (uri(&large), uri(&gone));
+    let (u, v) = (u.as_str(), v.as_str());
+    server.open(u, "starlark", 1, &text);
+    // Rename the first target and break the second one's dep, at once.
+    server.change(u, 2, (1, 12), (1, 14), "first");
+    server.change(u, 3, (7, 14), (7, 16), "t0");
+    let symbols = server.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names.len(), 3000, "{:.300}", symbols.to_string());
+    assert_eq!(&names[..2], ["first", "t1"]);
+    let d = server.diagnostics_where(u, Some(3), |d| !d.is_empty());
+    let messages: Vec<&str> = d.iter().filter_map(|d| d["message"].as_str()).collect();
+    assert_eq!(messages.len(), 2, "{d:#?}");
+    assert!(messages.iter().all(|m| m.contains("t0")), "{messages:?}");
+
+    // Opened and closed at once: its diagnostics are taken back.
+    server.open(v, "starlark", 1, &text);
+    server.notify("textDocument/didClose", json!({"textDocument": {"uri": v}}));
+    let last = server.take("the closed document's last diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == v
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|a| a.is_empty())
+    });
+    assert!(last["params"]["version"].is_null(), "{last}");
+}

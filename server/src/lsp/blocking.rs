@@ -65,6 +65,15 @@ pub fn run_previews(job: impl FnOnce() + Send + 'static) {
     WORKER.run(Box::new(job));
 }
 
+/// Runs `job` on the file-event thread (like [`run_in_background`],
+/// another long-lived thread): watched-file events update the index there,
+/// in the order they came, off the LSP loop (a branch switch can bring
+/// thousands of them at once).
+pub fn run_file_events(job: impl FnOnce() + Send + 'static) {
+    static WORKER: Worker = Worker::new("bzls-file-events");
+    WORKER.run(Box::new(job));
+}
+
 /// A long-lived thread running jobs in order, started on first use, at a
 /// lower CPU priority, with a large stack; a panicking job is logged and
 /// the thread goes on. Without the thread (it could not be started, or is

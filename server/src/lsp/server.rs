@@ -33,6 +33,18 @@ pub struct Backend {
 pub const TEST_HOOKS_ENV: &str = "BZLS_TEST_HOOKS";
 
 impl Backend {
+    /// Waits until `uri` is not being opened (see `did_open`).
+    async fn opened(&self, uri: &Url) {
+        let waiting = lock(&self.state)
+            .opening
+            .get(uri)
+            .map(|slot| slot.done.clone());
+        if let Some(mut waiting) = waiting {
+            // Err: the opening ended (its sender is dropped).
+            let _ = waiting.changed().await;
+        }
+    }
+
     fn followup(&self, followup: Option<text_sync::Followup>, delay: std::time::Duration) {
         let Some(followup) = followup else { return };
         self.publisher.refresh(followup.uri.clone());
@@ -79,6 +91,7 @@ impl Backend {
             .ok_or_else(|| {
                 tower_lsp::jsonrpc::Error::invalid_params("expected {\"uri\": string}")
             })?;
+        self.opened(&uri).await;
         let snapshot = {
             let mut state = lock(&self.state);
             let open = state.documents.get_mut(&uri).ok_or_else(|| {
@@ -300,8 +313,9 @@ impl LanguageServer for Backend {
             self.active_config_changed();
         }
         let state = self.state.clone();
+        let publisher = self.publisher.clone();
         let changes = params.changes;
-        let touched = tokio::task::block_in_place(move || {
+        super::blocking::run_file_events(move || {
             let mut touched = false;
             for change in changes {
                 let Ok(path) = change.uri.to_file_path() else {
@@ -318,11 +332,10 @@ impl LanguageServer for Backend {
                 index.file_changed(&path, kind);
                 touched = true;
             }
-            touched
+            if touched {
+                refresh_starlark(&state, &publisher);
+            }
         });
-        if touched {
-            refresh_starlark(&self.state, &self.publisher);
-        }
     }
 
     async fn symbol(
@@ -494,17 +507,42 @@ impl LanguageServer for Backend {
                 }
             }
         }
-        let encoding = lock(&self.state).encoding;
+        // The text is parsed off the LSP loop (a large BUILD file takes
+        // tens of milliseconds); changes and requests that arrive meanwhile
+        // wait in the opening's slot (see `text_sync`).
+        let uri = params.text_document.uri.clone();
+        let (done, waiting) = tokio::sync::watch::channel(());
+        let (encoding, id) = {
+            let mut state = lock(&self.state);
+            let id = text_sync::begin_opening(&mut state, uri.clone(), waiting);
+            (state.encoding, id)
+        };
         let publisher = self.publisher.clone();
-        let followup = tokio::task::block_in_place(|| {
-            let opening = text_sync::open(params, |uri, version, rope, diagnostics| {
+        let opening = run_blocking("textDocument/didOpen", move || {
+            text_sync::open(params, |uri, version, rope, diagnostics| {
                 let converted = super::convert::diagnostics(uri, rope, &diagnostics, encoding);
                 publisher.publish_early(uri.clone(), version, converted);
-            })?;
-            Some(text_sync::install(&mut lock(&self.state), opening))
-        });
-        let rc = followup.as_ref().is_some_and(|f| f.rc);
-        self.followup(followup, std::time::Duration::ZERO);
+            })
+        })
+        .await
+        .ok()
+        .flatten();
+        let followups = text_sync::finish_opening(&mut lock(&self.state), &uri, id, opening);
+        drop(done);
+        if followups.is_empty() {
+            // Closed meanwhile: take back what was published early.
+            self.publisher.refresh(uri);
+            return;
+        }
+        let rc = followups.iter().any(|f| f.rc);
+        for (i, followup) in followups.into_iter().enumerate() {
+            let delay = if i == 0 {
+                std::time::Duration::ZERO
+            } else {
+                BACKGROUND_PASS_DELAY
+            };
+            self.followup(Some(followup), delay);
+        }
         if rc {
             self.refresh_rc_documents();
         }
@@ -650,6 +688,7 @@ impl Backend {
         uri: Url,
         compute: impl FnOnce(&RcModel, PositionEncoding) -> T + Send + 'static,
     ) -> Result<Option<T>> {
+        self.opened(&uri).await;
         let prepared = {
             let state = lock(&self.state);
             let encoding = state.encoding;
@@ -698,6 +737,7 @@ impl Backend {
         let Ok(path) = uri.to_file_path() else {
             return Ok(None);
         };
+        self.opened(&uri).await;
         let state = self.state.clone();
         let req_uri = uri.clone();
         let prepared = run_blocking(label, move || {
@@ -725,6 +765,7 @@ impl Backend {
         uri: Url,
         compute: fn(&RequestSnapshot) -> T,
     ) -> Result<T> {
+        self.opened(&uri).await;
         let state = self.state.clone();
         let req_uri = uri.clone();
         let req = run_blocking(label, move || request_snapshot(&state, &req_uri)).await??;

@@ -39,6 +39,11 @@ pub type RefreshAll = Arc<dyn Fn() + Send + Sync>;
 pub struct State {
     pub encoding: PositionEncoding,
     pub documents: HashMap<Url, OpenDocument>,
+    /// Documents whose `didOpen` is being read (see
+    /// [`super::text_sync::begin_opening`]).
+    pub opening: HashMap<Url, super::text_sync::OpeningSlot>,
+    /// How many openings were begun (their ids).
+    pub openings_started: u64,
     /// The client sent `shutdown`.
     pub shutdown_requested: bool,
     /// The workspace root the client opened, if any.

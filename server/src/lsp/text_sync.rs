@@ -1,7 +1,13 @@
 //! didOpen / didChange / didClose.
 //!
-//! Invariant: each function here runs to completion without awaiting, so
-//! changes apply in the order the client sent them.
+//! Invariants:
+//! - Each function here runs to completion without awaiting, so changes
+//!   apply in the order the client sent them.
+//! - A document being opened (its text parsed off the LSP loop, between
+//!   [`begin_opening`] and [`finish_opening`]) has an [`OpeningSlot`] and
+//!   no entry in `State::documents`; the `didChange`s and the `didClose`
+//!   that arrive meanwhile are kept in the slot and applied, in order, when
+//!   the document is installed.
 
 use std::panic::AssertUnwindSafe;
 
@@ -113,7 +119,68 @@ pub fn install(state: &mut State, opening: Opening) -> Followup {
     }
 }
 
+/// A document whose `didOpen` is being read off the LSP loop.
+pub struct OpeningSlot {
+    /// Tells this opening from a later `didOpen` of the same URI.
+    id: u64,
+    /// `didChange`s that arrived meanwhile, in order.
+    changes: Vec<DidChangeTextDocumentParams>,
+    /// A `didClose` arrived meanwhile.
+    closed: bool,
+    /// Changes (to closed) when the opening ends: requests about the
+    /// document wait for it.
+    pub done: tokio::sync::watch::Receiver<()>,
+}
+
+/// Records that `uri` is being opened; returns the opening's id for
+/// [`finish_opening`]. `done` is closed by the caller when it finished.
+pub fn begin_opening(state: &mut State, uri: Url, done: tokio::sync::watch::Receiver<()>) -> u64 {
+    state.openings_started += 1;
+    let id = state.openings_started;
+    state.opening.insert(
+        uri,
+        OpeningSlot {
+            id,
+            changes: Vec::new(),
+            closed: false,
+            done,
+        },
+    );
+    id
+}
+
+/// Installs the document `opening` read for the opening `id` of `uri`,
+/// then applies the changes that arrived meanwhile. Returns the follow-ups
+/// (the install's with a zero delay first, then the changes'), or nothing
+/// when the document was closed or opened again meanwhile, or is not
+/// Bazel's.
+pub fn finish_opening(
+    state: &mut State,
+    uri: &Url,
+    id: u64,
+    opening: Option<Opening>,
+) -> Vec<Followup> {
+    if state.opening.get(uri).is_none_or(|slot| slot.id != id) {
+        return Vec::new();
+    }
+    let Some(slot) = state.opening.remove(uri) else {
+        return Vec::new();
+    };
+    let Some(opening) = opening.filter(|_| !slot.closed) else {
+        return Vec::new();
+    };
+    let mut followups = vec![install(state, opening)];
+    for change in slot.changes {
+        followups.extend(did_change(state, change));
+    }
+    followups
+}
+
 pub fn did_change(state: &mut State, params: DidChangeTextDocumentParams) -> Option<Followup> {
+    if let Some(slot) = state.opening.get_mut(&params.text_document.uri) {
+        slot.changes.push(params);
+        return None;
+    }
     let uri = params.text_document.uri;
     let encoding = state.encoding;
     let Some(open) = state.documents.get_mut(&uri) else {
@@ -168,10 +235,13 @@ pub fn did_close(state: &mut State, params: DidCloseTextDocumentParams) -> Url {
         .selects()
         .input_changed(SelectInput::Documents);
     let uri = params.text_document.uri;
+    if let Some(slot) = state.opening.get_mut(&uri) {
+        slot.closed = true;
+    }
     if let Ok(path) = uri.to_file_path() {
         state.analysis.forget(&path);
     }
-    if state.documents.remove(&uri).is_none() {
+    if state.documents.remove(&uri).is_none() && !state.opening.contains_key(&uri) {
         tracing::warn!(%uri, "didClose for a document that is not open");
     }
     uri

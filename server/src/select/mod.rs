@@ -17,7 +17,7 @@ pub mod resolve;
 pub mod values;
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 
 pub use conditions::{Condition, Env, Packages, Verdict};
 pub use expr::{RuleCall, Select, Value};

@@ -459,27 +459,13 @@ cd",
     assert_eq!(read("unclosed"), None);
 }
 
-/// Versions of a BUILD file found by the `select` fuzz target: tree-sitter's
-/// error recovery reads the same text of the `bool_flag` statement one way
-/// after the first broken line and another way after the second.
-pub(crate) fn error_recovery_versions() -> [String; 2] {
-    let statements = "bool_flag(name = \"fast\", build_setting\u{7f}default = False)\nalias(name = \"mode_alias\", actual = \":mode\")\n";
-    [
-        format!(
-            "config_setting(mode\", build_se/pkg/BUI{}ect(CONDITIONS))\nfilegroufig_setting(mode\", build_setting_default = \"lite\")\n{statements}",
-            "\u{fffd}".repeat(48)
-        ),
-        format!("config_set\n{statements}/4- \n"),
-    ]
-}
-
 /// Statements with syntax errors are read afresh: the same text may be
 /// recovered differently in another context.
 #[test]
 fn rule_calls_reusing_reads_broken_statements_afresh() {
     use crate::select::expr::{rule_calls, rule_calls_reusing, CallPieces};
     let mut pieces: Option<CallPieces> = None;
-    for text in error_recovery_versions() {
+    for text in crate::fixture::error_recovery_versions() {
         let rope = ropey::Rope::from_str(&text);
         let tree = crate::syntax::parse_str(&text);
         let (calls, next) = rule_calls_reusing(&tree, &rope, pieces.as_ref());

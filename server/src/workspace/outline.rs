@@ -965,7 +965,7 @@ mod tests {
     #[test]
     fn reusing_pieces_reads_broken_statements_afresh() {
         let mut previous: Option<(Outline, OutlinePieces)> = None;
-        for text in crate::select::tests::error_recovery_versions() {
+        for text in crate::fixture::error_recovery_versions() {
             let rope = Rope::from_str(&text);
             let tree = parse_str(&text);
             let (outline, pieces) =
