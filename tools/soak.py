@@ -21,7 +21,8 @@ published diagnostics for the latest version of every open document and
 then been quiet for --quiet seconds, and compares them with `bzls check
 --format json` on the same files (select previews aside: they depend on
 the active configuration, which the CLI does not have). It samples the
-server's resident size (VmRSS) at each check.
+server's resident size (VmRSS) at each check, and its evaluation workers'
+(child processes) together.
 
 Prints a JSON summary; exit status 0 when every check agreed, every
 request was answered and the server is still alive at the end.
@@ -86,6 +87,7 @@ class Soak:
         self.checks = []
         self.mismatches = []
         self.rss = []
+        self.workers_rss = []
 
     # ---- protocol -------------------------------------------------------
 
@@ -287,18 +289,41 @@ class Soak:
                     self.mismatches.append({"step": step, "file": rel,
                                             "server_only": sorted(got - expected)[:5],
                                             "check_only": sorted(expected - got)[:5]})
-        self.checks.append({"step": step, "agreed": agreed, "rss_mib": rss})
+        self.checks.append({"step": step, "agreed": agreed, "rss_mib": rss,
+                            "workers_rss_mib": self.workers_rss[-1] if self.workers_rss else None})
         print(json.dumps(self.checks[-1]), file=sys.stderr, flush=True)
 
     def rss_mib(self):
-        try:
-            with open("/proc/%d/status" % self.client.proc.pid) as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return round(int(line.split()[1]) / 1024, 1)
-        except OSError:
+        """The server's resident size, and its evaluation workers' (its
+        child processes) together, in MiB."""
+        server = vm_rss_mib(self.client.proc.pid)
+        if server is None:
             return None
+        self.workers_rss.append(sum(vm_rss_mib(child) or 0 for child in children(self.client.proc.pid)))
+        return server
+
+
+def vm_rss_mib(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
         return None
+    return None
+
+
+def children(pid):
+    """The child processes of `pid` (of all its threads)."""
+    out = []
+    try:
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                out.extend(int(c) for c in f.read().split())
+    except OSError:
+        pass
+    return out
 
 
 def comparable(diagnostics):
@@ -383,6 +408,7 @@ def main():
         "checks_agreed": sum(1 for c in soak.checks if c["agreed"]),
         "mismatches": soak.mismatches[:10],
         "rss_mib": rss,
+        "workers_rss_mib": soak.workers_rss,
         "alive_at_end": alive,
         "exit_code": soak.client.proc.returncode,
     }

@@ -50,6 +50,7 @@ use crate::syntax::starlark_ast::{recursion_depth, MAX_STARLARK_DEPTH};
 use crate::text::TextRange;
 use crate::workspace::label::{parse_label, Repo};
 use crate::workspace::package::{is_known_rule, package_decls, LoadDecl, PackageDecls};
+pub use state::MAX_TARGETS;
 use state::{CallInfo, PackageState, Scope};
 use values::{first_line, Extra, NativeRule, Opaque};
 

@@ -21,6 +21,11 @@ use crate::workspace::package::TargetDecl;
 /// At most this many reasons are kept (the first ones).
 pub(super) const MAX_REASONS: usize = 20;
 
+/// A package keeps at most this many targets from evaluation (the largest
+/// real BUILD files declare a few thousand); past it the package is open.
+/// Bounds what the index holds for one package.
+pub const MAX_TARGETS: usize = 100_000;
+
 /// What the BUILD file's syntax tree says about one call in it.
 #[derive(Clone, Debug, Default)]
 pub(super) struct CallInfo {
@@ -167,6 +172,12 @@ impl PackageState {
     /// Records a target; a second target of the same name is dropped
     /// (Bazel rejects the package), so names stay unique.
     pub fn add_target(&mut self, decl: TargetDecl) -> bool {
+        if self.targets.len() >= MAX_TARGETS {
+            self.mark_open(format!(
+                "declares more than {MAX_TARGETS} targets; bzls keeps the first {MAX_TARGETS}"
+            ));
+            return false;
+        }
         if self.names.insert(decl.name.clone()) {
             self.targets.push(decl);
             true

@@ -456,6 +456,44 @@ fn runaway_loops_are_stopped() {
     );
 }
 
+/// What a user sees of a bound: the reason in words, not only the
+/// interpreter's message.
+#[test]
+fn a_bound_hit_says_which() {
+    let evaluation = Evaluator::new().evaluate(
+        "pkg",
+        "cc_library(name = \"a\")\nfor i in range(1000000000):\n    pass\n",
+        &Memory::default(),
+    );
+    assert_eq!(
+        evaluation.cut_short.as_deref(),
+        Some("it took more than 1000000 steps (function calls and loop iterations)")
+    );
+    let fine = Evaluator::new().evaluate("pkg", "cc_library(name = \"a\")\n", &Memory::default());
+    assert_eq!(fine.cut_short, None);
+}
+
+/// A package keeps at most `MAX_TARGETS` targets; past it, it is open.
+#[test]
+fn targets_past_the_limit_open_the_package() {
+    let build = format!(
+        "cc_library(name = \"first\")\n[filegroup(name = \"t%d\" % i) for i in range({})]\n",
+        MAX_TARGETS + 10
+    );
+    let evaluation = Evaluator::new().evaluate("pkg", &build, &Memory::default());
+    assert_eq!(evaluation.decls.targets.len(), MAX_TARGETS);
+    assert_eq!(evaluation.decls.targets[0].name, "first");
+    assert!(evaluation.decls.open);
+    assert!(
+        evaluation
+            .open_reasons
+            .iter()
+            .any(|r| r.contains("more than 100000 targets")),
+        "{:?}",
+        evaluation.open_reasons
+    );
+}
+
 #[test]
 fn existing_rules_and_selects() {
     check(
