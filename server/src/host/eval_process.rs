@@ -51,10 +51,11 @@ pub const MEMORY_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
 /// parent or its answer) before it is taken to be stuck and killed.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// At most this many workers live at once: one a core, up to 8 (each
-/// keeps its own cache of evaluated `.bzl` modules).
+/// At most this many workers live at once: two a core (as many as the
+/// index's reader threads, which wait on them), up to 8; each keeps its
+/// own cache of evaluated `.bzl` modules.
 pub fn max_workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8))
+    std::thread::available_parallelism().map_or(4, |n| (2 * n.get()).clamp(2, 8))
 }
 
 /// The hidden subcommand that runs a worker.
@@ -78,9 +79,12 @@ pub fn isolate_evaluation(exe: PathBuf) {
 /// What the parent sends.
 #[derive(Serialize, Deserialize, Debug)]
 enum Request {
+    /// `files`: the package's files, sent along when the text calls
+    /// `glob` (saves the worker asking for them).
     Evaluate {
         package: String,
         text: String,
+        files: Option<Vec<String>>,
     },
     /// Forget a cached module and its dependents (`None`: all).
     Invalidate(Option<ModuleKey>),
@@ -219,6 +223,9 @@ impl ProcessEvaluator {
             worker.send(&Request::Evaluate {
                 package: package.to_string(),
                 text: build_text.to_string(),
+                files: build_text
+                    .contains("glob")
+                    .then(|| source.package_files(package)),
             })?;
             worker.serve(source, self.step_timeout)
         });
@@ -490,8 +497,16 @@ fn serve_requests(input: impl BufRead + Send, output: impl Write + Send) -> std:
         match request {
             None => return Ok(()),
             Some(Request::Invalidate(key)) => evaluator.invalidate(key.as_ref()),
-            Some(Request::Evaluate { package, text }) => {
-                let source = Remote { channel: &channel };
+            Some(Request::Evaluate {
+                package,
+                text,
+                files,
+            }) => {
+                let source = Remote {
+                    channel: &channel,
+                    package: &package,
+                    files,
+                };
                 let evaluation = evaluator.evaluate(&package, &text, &source);
                 lock(&channel).write(&Reply::Done(evaluation))?;
             }
@@ -535,6 +550,9 @@ impl<R: BufRead, W: Write> Channel<R, W> {
 /// What a worker's evaluation reads: questions to the parent.
 struct Remote<'a, R, W> {
     channel: &'a Mutex<Channel<R, W>>,
+    /// The package evaluated, and its files when the parent sent them.
+    package: &'a str,
+    files: Option<Vec<String>>,
 }
 
 impl<R: BufRead + Send, W: Write + Send> Remote<'_, R, W> {
@@ -557,6 +575,9 @@ impl<R: BufRead + Send, W: Write + Send> EvalSource for Remote<'_, R, W> {
     }
 
     fn package_files(&self, package: &str) -> Vec<String> {
+        if let Some(files) = self.files.as_ref().filter(|_| package == self.package) {
+            return files.clone();
+        }
         match self.ask(Reply::PackageFiles(package.to_string())) {
             Answer::PackageFiles(files) => files,
             _ => Vec::new(),
