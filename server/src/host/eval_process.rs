@@ -460,11 +460,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The worker's side: limits its address space to [`MEMORY_LIMIT`], then
-/// serves evaluations on stdin/stdout until stdin ends. Runs on a thread
+/// The worker's side: limits its address space to [`MEMORY_LIMIT`], lowers
+/// its CPU priority as the index's threads do, then serves evaluations on stdin/stdout until stdin ends. Runs on a thread
 /// with [`crate::syntax::starlark_ast::STARLARK_STACK_SIZE`] of stack.
 pub fn run_worker() -> std::process::ExitCode {
     limit_memory(MEMORY_LIMIT);
+    // Evaluation is background work, as on the index's threads: the
+    // threads that answer the editor get the CPU first.
+    crate::host::priority::lower_current_thread();
     let stdin = BufReader::new(std::io::stdin());
     match serve_requests(stdin, std::io::stdout()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
