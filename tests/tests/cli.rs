@@ -477,3 +477,42 @@ fn a_macro_that_exhausts_memory_is_reported_and_the_check_goes_on() {
     // The warning is on the load that brought the macro in.
     assert_eq!(found[1]["range"]["start"]["line"], 0, "{:#?}", found[1]);
 }
+
+/// The evaluation worker (`bzls __evaluator`, started by the server) reads
+/// only its own protocol: a request it can evaluate is answered, and
+/// garbage on its input ends it with status 1 rather than a hang or a
+/// crash. Its end of input ends it with status 0.
+#[test]
+fn the_evaluation_worker_answers_requests_and_exits_on_garbage() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let run = |input: &str| {
+        let mut child = Command::new(bzls_bin())
+            .arg("__evaluator")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the worker");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("write");
+        drop(stdin);
+        child.wait_with_output().expect("wait")
+    };
+    let request = json!({"Evaluate": {
+        "package": "pkg",
+        "text": "cc_library(name = \"a\")\n",
+        "files": null,
+    }});
+    let out = run(&format!("{request}\n"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reply: Value =
+        serde_json::from_str(stdout(&out).lines().next().expect("a reply")).expect("a JSON reply");
+    let targets = &reply["Done"]["decls"]["targets"];
+    assert_eq!(targets[0]["name"], "a", "{reply}");
+
+    for garbage in ["not json\n", "{\"Evaluate\": 3}\n", "\u{0}\u{1}\u{2}\n"] {
+        let out = run(garbage);
+        assert_eq!(out.status.code(), Some(1), "{garbage:?}: {}", stderr(&out));
+    }
+}

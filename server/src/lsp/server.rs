@@ -33,15 +33,30 @@ pub struct Backend {
 pub const TEST_HOOKS_ENV: &str = "BZLS_TEST_HOOKS";
 
 impl Backend {
-    /// Waits until `uri` is not being opened (see `did_open`).
+    /// Waits until `uri` is not being opened (see `did_open`), nor any rc
+    /// file: select previews and rc requests read every open rc file.
     async fn opened(&self, uri: &Url) {
-        let waiting = lock(&self.state)
+        self.wait_openings(|slot_uri, slot| slot.rc || slot_uri == uri)
+            .await;
+    }
+
+    /// Waits until no document is being opened: for requests that read
+    /// every open document (workspace symbols, references, configs).
+    async fn all_opened(&self) {
+        self.wait_openings(|_, _| true).await;
+    }
+
+    /// Waits for the openings begun before this call that `which` picks.
+    async fn wait_openings(&self, which: impl Fn(&Url, &text_sync::OpeningSlot) -> bool) {
+        let waiting: Vec<_> = lock(&self.state)
             .opening
-            .get(uri)
-            .map(|slot| slot.done.clone());
-        if let Some(mut waiting) = waiting {
+            .iter()
+            .filter(|(uri, slot)| which(uri, slot))
+            .map(|(_, slot)| slot.done.clone())
+            .collect();
+        for mut done in waiting {
             // Err: the opening ended (its sender is dropped).
-            let _ = waiting.changed().await;
+            let _ = done.changed().await;
         }
     }
 
@@ -62,6 +77,7 @@ impl Backend {
     /// `bzls/listConfigs`: the configs of the workspace's rc files, and the
     /// active configuration.
     async fn list_configs(&self, params: Value) -> Result<Value> {
+        self.all_opened().await;
         let input = configs::list_configs_input(&self.state, &params)?;
         run_blocking(configs::LIST_CONFIGS, move || {
             configs::list_configs_answer(input)
@@ -342,6 +358,7 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<Vec<SymbolInformation>>> {
+        self.all_opened().await;
         let state = self.state.clone();
         run_blocking("workspace/symbol", move || {
             Some(workspace_symbol::workspace_symbol(&state, &params.query))
@@ -445,6 +462,7 @@ impl LanguageServer for Backend {
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        self.all_opened().await;
         let pos = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
         let include = params.context.include_declaration;
@@ -477,6 +495,7 @@ impl LanguageServer for Backend {
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.all_opened().await;
         let pos = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
         let new_name = params.new_name;
@@ -495,13 +514,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        if let Ok(path) = params.text_document.uri.to_file_path() {
-            let starlark = crate::syntax::FileKind::for_document(
-                Some(&path),
-                &params.text_document.language_id,
-            )
-            .is_some_and(|k| k.is_starlark());
-            if starlark {
+        let path = params.text_document.uri.to_file_path().ok();
+        let kind = crate::syntax::FileKind::for_document(
+            path.as_deref(),
+            &params.text_document.language_id,
+        );
+        if let Some(path) = path {
+            if kind.is_some_and(|k| k.is_starlark()) {
                 if let Some(root) = workspace::cached_root(&self.state, &path) {
                     workspace::index_of_root(&self.state, &self.client, &root);
                 }
@@ -514,7 +533,8 @@ impl LanguageServer for Backend {
         let (done, waiting) = tokio::sync::watch::channel(());
         let (encoding, id) = {
             let mut state = lock(&self.state);
-            let id = text_sync::begin_opening(&mut state, uri.clone(), waiting);
+            let rc = kind == Some(FileKind::Bazelrc);
+            let id = text_sync::begin_opening(&mut state, uri.clone(), rc, waiting);
             (state.encoding, id)
         };
         let publisher = self.publisher.clone();

@@ -127,6 +127,9 @@ pub struct OpeningSlot {
     changes: Vec<DidChangeTextDocumentParams>,
     /// A `didClose` arrived meanwhile.
     closed: bool,
+    /// The document is an rc file: every select preview and rc request
+    /// reads it, so they wait for it too.
+    pub rc: bool,
     /// Changes (to closed) when the opening ends: requests about the
     /// document wait for it.
     pub done: tokio::sync::watch::Receiver<()>,
@@ -134,7 +137,12 @@ pub struct OpeningSlot {
 
 /// Records that `uri` is being opened; returns the opening's id for
 /// [`finish_opening`]. `done` is closed by the caller when it finished.
-pub fn begin_opening(state: &mut State, uri: Url, done: tokio::sync::watch::Receiver<()>) -> u64 {
+pub fn begin_opening(
+    state: &mut State,
+    uri: Url,
+    rc: bool,
+    done: tokio::sync::watch::Receiver<()>,
+) -> u64 {
     state.openings_started += 1;
     let id = state.openings_started;
     state.opening.insert(
@@ -143,6 +151,7 @@ pub fn begin_opening(state: &mut State, uri: Url, done: tokio::sync::watch::Rece
             id,
             changes: Vec::new(),
             closed: false,
+            rc,
             done,
         },
     );
