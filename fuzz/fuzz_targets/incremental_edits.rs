@@ -23,18 +23,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use bzls::analysis::{Diagnostic, DiagnosticCode, Document};
 use bzls::syntax::{parse_str_with, sexp, FileKind, Grammar};
 use bzls::text::{LineCol, PositionEncoding, TextChange, TextRange};
-use bzls_fuzz::{check_diagnostics, floor_boundary, on_big_stack};
+use bzls_fuzz::{check_diagnostics, floor_boundary, on_big_stack, DOCUMENT_KINDS};
 use libfuzzer_sys::fuzz_target;
-
-const KINDS: [(FileKind, &str); 7] = [
-    (FileKind::Build, "BUILD"),
-    (FileKind::Bzl, "defs.bzl"),
-    (FileKind::Workspace, "WORKSPACE"),
-    (FileKind::Module, "MODULE.bazel"),
-    (FileKind::Repo, "REPO.bazel"),
-    (FileKind::Star, "rules.star"),
-    (FileKind::Bazelrc, ".bazelrc"),
-];
 
 /// Pieces of text worth typing: Starlark and rc tokens, line ends of every
 /// kind, multi-byte characters, whole statements.
@@ -116,7 +106,7 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 3 {
         return;
     }
-    let (kind, name) = KINDS[usize::from(data[0] & 0x7f) % KINDS.len()];
+    let (kind, name) = DOCUMENT_KINDS[usize::from(data[0] & 0x7f) % DOCUMENT_KINDS.len()];
     let encoding = if data[0] & 0x80 != 0 {
         PositionEncoding::Utf8
     } else {

@@ -17,23 +17,13 @@
 use bzls::analysis::diagnostics::{check_text, open_check};
 use bzls::analysis::{folding, symbols, Document};
 use bzls::syntax::FileKind;
-use bzls_fuzz::{check_diagnostics, check_range, on_big_stack};
+use bzls_fuzz::{check_diagnostics, check_range, on_big_stack, starlark_kinds};
 use libfuzzer_sys::fuzz_target;
-
-/// Every kind parsed as Starlark, with a file name of that kind.
-const KINDS: [(FileKind, &str); 6] = [
-    (FileKind::Build, "BUILD"),
-    (FileKind::Bzl, "defs.bzl"),
-    (FileKind::Workspace, "WORKSPACE"),
-    (FileKind::Module, "MODULE.bazel"),
-    (FileKind::Repo, "REPO.bazel"),
-    (FileKind::Star, "rules.star"),
-];
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();
     on_big_stack(move || {
-        for (kind, name) in KINDS {
+        for (kind, name) in starlark_kinds() {
             check_kind(kind, name, &text);
         }
     });

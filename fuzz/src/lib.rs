@@ -1,6 +1,7 @@
 //! Helpers shared by the fuzz targets in `fuzz_targets/`.
 
 use bzls::analysis::Diagnostic;
+use bzls::syntax::FileKind;
 use bzls::text::TextRange;
 
 /// Runs `f` on a thread with the stack every Starlark-handling thread of the
@@ -92,4 +93,21 @@ pub fn floor_boundary(text: &str, offset: usize) -> usize {
         at -= 1;
     }
     at
+}
+
+/// Every kind of document bzls parses, each with a file name of that
+/// kind; the Starlark kinds first, the rc kind last.
+pub const DOCUMENT_KINDS: [(FileKind, &str); 7] = [
+    (FileKind::Build, "BUILD"),
+    (FileKind::Bzl, "defs.bzl"),
+    (FileKind::Workspace, "WORKSPACE"),
+    (FileKind::Module, "MODULE.bazel"),
+    (FileKind::Repo, "REPO.bazel"),
+    (FileKind::Star, "rules.star"),
+    (FileKind::Bazelrc, ".bazelrc"),
+];
+
+/// The kinds of [`DOCUMENT_KINDS`] parsed as Starlark.
+pub fn starlark_kinds() -> impl Iterator<Item = (FileKind, &'static str)> {
+    DOCUMENT_KINDS.into_iter().filter(|(kind, _)| kind.is_starlark())
 }

@@ -20,6 +20,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// A `.bzl` file whose macro `m(name)` asks for 10^12 bytes at once: its
+/// evaluation must end at the memory bound, never take the machine's
+/// memory or abort the server.
+pub const MEMORY_BOMB_MACRO: &str =
+    "def m(name):\n    x = (\"a\" * 1000) * 1000000000\n    native.cc_library(name = name, tags = [x])\n";
+
 /// How long to wait for any one expected message.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -176,6 +182,23 @@ impl TestServer {
             panic!("initialize failed: {response}");
         });
         self.notify("initialized", json!({}));
+        result
+    }
+
+    /// Initializes on the workspace `root` as an editor that shows
+    /// progress does, and accepts the server's progress token; returns
+    /// the `InitializeResult`. Indexing progress (`$/progress` begin and
+    /// end) then follows.
+    pub fn initialize_with_progress(&mut self, root: &std::path::Path) -> Value {
+        let result = self.initialize_workspace(
+            Some(root),
+            json!({"window": {"workDoneProgress": true}}),
+            Value::Null,
+        );
+        let create = self.take("workDoneProgress/create", |m| {
+            m["method"] == "window/workDoneProgress/create"
+        });
+        self.send(&json!({"jsonrpc": "2.0", "id": create["id"], "result": null}));
         result
     }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use bzls_e2e::{bzls_bin, TempDir};
+use bzls_e2e::{bzls_bin, TempDir, MEMORY_BOMB_MACRO};
 use serde_json::{json, Value};
 
 fn bzls(cwd: &Path, args: &[&str]) -> Output {
@@ -419,10 +419,7 @@ fn deeply_nested_files_are_reported_and_the_check_goes_on() {
 fn a_macro_that_exhausts_memory_is_reported_and_the_check_goes_on() {
     let ws = TempDir::new("cli-memory");
     ws.write("MODULE.bazel", "module(name = \"ws\")\n");
-    ws.write(
-        "bomb/defs.bzl",
-        "def m(name):\n    x = (\"a\" * 1000) * 1000000000\n    native.cc_library(name = name, tags = [x])\n",
-    );
+    ws.write("bomb/defs.bzl", MEMORY_BOMB_MACRO);
     ws.write(
         "bomb/BUILD",
         "load(\":defs.bzl\", \"m\")\n\nm(name = \"t\")\n\ncc_library(name = \"plain\")\n",
@@ -479,7 +476,7 @@ fn a_macro_that_exhausts_memory_is_reported_and_the_check_goes_on() {
 }
 
 /// The evaluation worker (`bzls __evaluator`, started by the server) reads
-/// only its own protocol: a request it can evaluate is answered, and
+/// only its own protocol: a batch it can evaluate is answered, and
 /// garbage on its input ends it with status 1 rather than a hang or a
 /// crash. Its end of input ends it with status 0.
 #[test]
@@ -499,17 +496,19 @@ fn the_evaluation_worker_answers_requests_and_exits_on_garbage() {
         drop(stdin);
         child.wait_with_output().expect("wait")
     };
-    let request = json!({"Evaluate": {
-        "package": "pkg",
-        "text": "cc_library(name = \"a\")\n",
-        "files": null,
-    }});
+    // A batch of two BUILD files: one reply each, in order.
+    let job = |package: &str, name: &str| json!({"package": package, "text": format!("cc_library(name = \"{name}\")\n"), "files": null});
+    let request = json!({"Evaluate": [job("one", "a"), job("two", "b")]});
     let out = run(&format!("{request}\n"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let reply: Value =
-        serde_json::from_str(stdout(&out).lines().next().expect("a reply")).expect("a JSON reply");
-    let targets = &reply["Done"]["decls"]["targets"];
-    assert_eq!(targets[0]["name"], "a", "{reply}");
+    let names: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|line| {
+            let reply: Value = serde_json::from_str(line).expect("a JSON reply");
+            reply["Done"]["decls"]["targets"][0]["name"].clone()
+        })
+        .collect();
+    assert_eq!(names, [json!("a"), json!("b")]);
 
     for garbage in ["not json\n", "{\"Evaluate\": 3}\n", "\u{0}\u{1}\u{2}\n"] {
         let out = run(garbage);

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use bzls_e2e::{uri, TempDir, TestServer};
-use serde_json::{json, Value};
+use bzls_e2e::{uri, TempDir, TestServer, MEMORY_BOMB_MACRO};
+use serde_json::json;
 
 /// Packages whose labels `ok/BUILD` uses; every one of them must resolve.
 const RESOLVING: &[&str] = &[
@@ -89,10 +89,7 @@ fn pathological_workspace() -> TempDir {
         "load(\":defs.bzl\", \"m\")\nm(name = \"b\")\n",
     );
     // A macro that asks for 10^12 bytes at once.
-    ws.write(
-        "bomb/defs.bzl",
-        "def m(name):\n    x = (\"a\" * 1000) * 1000000000\n    native.cc_library(name = name, tags = [x])\n",
-    );
+    ws.write("bomb/defs.bzl", MEMORY_BOMB_MACRO);
     ws.write(
         "bomb/BUILD",
         "load(\":defs.bzl\", \"m\")\nm(name = \"x\")\n",
@@ -138,15 +135,7 @@ fn a_pathological_workspace_is_indexed_and_served() {
     let normal = ws.write("normal/BUILD", normal_text);
 
     let mut server = TestServer::spawn();
-    server.initialize_workspace(
-        Some(ws.path()),
-        json!({"window": {"workDoneProgress": true}}),
-        Value::Null,
-    );
-    let create = server.take("workDoneProgress/create", |m| {
-        m["method"] == "window/workDoneProgress/create"
-    });
-    server.send(&json!({"jsonrpc": "2.0", "id": create["id"], "result": null}));
+    server.initialize_with_progress(ws.path());
 
     // Definition on a normal file, while the workspace is indexed.
     let normal_uri = uri(&normal);

@@ -30,18 +30,10 @@ fn fixture() -> TempDir {
 /// for indexing to end.
 fn start(ws: &TempDir) -> TestServer {
     let mut server = TestServer::spawn();
-    let result = server.initialize_workspace(
-        Some(ws.path()),
-        json!({"window": {"workDoneProgress": true}}),
-        Value::Null,
-    );
+    let result = server.initialize_with_progress(ws.path());
     let caps = &result["capabilities"];
     assert_eq!(caps["workspaceSymbolProvider"], json!(true));
     assert!(caps["codeActionProvider"].is_object(), "{caps}");
-    let create = server.take("workDoneProgress/create", |m| {
-        m["method"] == "window/workDoneProgress/create"
-    });
-    server.send(&json!({"jsonrpc": "2.0", "id": create["id"], "result": null}));
     server.take("progress begin", |m| {
         m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
     });

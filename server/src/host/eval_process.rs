@@ -14,13 +14,14 @@
 //! worker.
 //!
 //! The protocol is one JSON value a line over the worker's stdin and
-//! stdout. The parent sends [`Request`]s; while evaluating, the worker
-//! asks for what [`EvalSource`] provides ([`Reply::ModuleText`], ...) and
-//! waits for the [`Answer`], then ends with [`Reply::Done`].
+//! stdout. The parent sends [`Request`]s, a batch of BUILD files at a
+//! time; while evaluating, the worker asks for what [`EvalSource`]
+//! provides ([`Reply::ModuleText`], ...) and waits for the [`Answer`], and
+//! it ends each file with a [`Reply::Done`].
 //!
 //! Invariants:
-//! - A worker is used by one evaluation at a time (taken from the pool,
-//!   put back after `Done`); at most [`max_workers`] live at once, and an
+//! - A worker is used by one batch at a time (taken from the pool, put
+//!   back after its last `Done`); at most [`max_workers`] live at once, and an
 //!   evaluation that finds them all busy waits for one.
 //! - Every [`ProcessEvaluator::invalidate`] reaches every worker before
 //!   its next evaluation: each worker knows the sequence number of the last
@@ -30,7 +31,7 @@
 //!   runs in this process ([`Evaluator`]), as the library does when the
 //!   binary has not enabled isolation ([`isolate_evaluation`]).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
@@ -79,15 +80,22 @@ pub fn isolate_evaluation(exe: PathBuf) {
 /// What the parent sends.
 #[derive(Serialize, Deserialize, Debug)]
 enum Request {
-    /// `files`: the package's files, sent along when the text calls
-    /// `glob` (saves the worker asking for them).
-    Evaluate {
-        package: String,
-        text: String,
-        files: Option<Vec<String>>,
-    },
+    /// Evaluate these BUILD files in order, ending each with a
+    /// [`Reply::Done`]: a batch costs one message from the parent, not one
+    /// a file, and the worker does not wait between files.
+    Evaluate(Vec<Job>),
     /// Forget a cached module and its dependents (`None`: all).
     Invalidate(Option<ModuleKey>),
+}
+
+/// One BUILD file to evaluate.
+#[derive(Serialize, Deserialize, Debug)]
+struct Job {
+    package: String,
+    text: String,
+    /// The package's files, sent along when the text calls `glob` (saves
+    /// the worker asking for them).
+    files: Option<Vec<String>>,
 }
 
 /// What the worker sends.
@@ -172,26 +180,54 @@ impl ProcessEvaluator {
 
     /// Evaluates the BUILD file of `package` (text `build_text`).
     pub fn evaluate(&self, package: &str, build_text: &str, source: &dyn EvalSource) -> Evaluation {
-        match self.in_worker(package, build_text, source) {
-            Some(evaluation) => evaluation,
-            None => self.local.evaluate(package, build_text, source),
-        }
+        self.evaluate_many(&[(package, build_text)], source)
+            .pop()
+            .unwrap_or_else(|| static_reading(build_text, "not evaluated".to_string()))
     }
 
-    /// Evaluates the BUILD file of `package` already parsed from
-    /// `build_text` (a worker parses the text again).
-    pub fn evaluate_parsed(
+    /// Evaluates BUILD files, given as `(package, text)`, in order: in one
+    /// worker as far as it gets (one message for the batch, so the worker
+    /// does not wait on the caller between files). A file that stops its
+    /// worker is read statically with the reason, and the files after it
+    /// go to a fresh worker. Returns one evaluation a file, in order.
+    pub fn evaluate_many(
         &self,
-        package: &str,
-        build_text: &str,
-        ast: AstModule,
+        builds: &[(&str, &str)],
         source: &dyn EvalSource,
-    ) -> Evaluation {
-        if self.exe.is_none() {
-            return self.local.evaluate_parsed(package, build_text, ast, source);
+    ) -> Vec<Evaluation> {
+        let mut done = Vec::with_capacity(builds.len());
+        while done.len() < builds.len() {
+            let rest = &builds[done.len()..];
+            if !self.in_worker(rest, source, &mut done) {
+                let local = rest
+                    .iter()
+                    .map(|(package, text)| self.local.evaluate(package, text, source));
+                done.extend(local);
+            }
         }
-        drop(ast);
-        self.evaluate(package, build_text, source)
+        done
+    }
+
+    /// Evaluates BUILD files already parsed (by
+    /// [`crate::workspace::eval::parse_build`]), given as `(package, text,
+    /// tree)`, as [`ProcessEvaluator::evaluate_many`] does; in this process
+    /// the trees are reused, a worker parses the texts again.
+    pub fn evaluate_parsed_many(
+        &self,
+        builds: Vec<(&str, &str, AstModule)>,
+        source: &dyn EvalSource,
+    ) -> Vec<Evaluation> {
+        if self.exe.is_none() {
+            return builds
+                .into_iter()
+                .map(|(package, text, ast)| self.local.evaluate_parsed(package, text, ast, source))
+                .collect();
+        }
+        let texts: Vec<(&str, &str)> = builds
+            .into_iter()
+            .map(|(package, text, _)| (package, text))
+            .collect();
+        self.evaluate_many(&texts, source)
     }
 
     /// Forgets a cached module and every module that loaded it (`None`:
@@ -207,45 +243,54 @@ impl ProcessEvaluator {
         }
     }
 
-    /// Runs one evaluation in a worker; `None` when no worker could be
-    /// started.
+    /// Evaluates `builds` in one worker, pushing onto `done` an evaluation
+    /// for each file it finished, and for the file that stopped it (read
+    /// statically, with the reason); so at least one. False (and nothing
+    /// pushed) when no worker could be started.
     fn in_worker(
         &self,
-        package: &str,
-        build_text: &str,
+        builds: &[(&str, &str)],
         source: &dyn EvalSource,
-    ) -> Option<Evaluation> {
-        let exe = self.exe.as_ref()?;
-        let mut worker = self.take(exe)?;
+        done: &mut Vec<Evaluation>,
+    ) -> bool {
+        let Some(exe) = self.exe.as_ref() else {
+            return false;
+        };
+        let Some(mut worker) = self.take(exe) else {
+            return false;
+        };
         HOLDING.with(|holding| holding.set(holding.get() + 1));
         let _release = Release;
+        let first = done.len();
         let outcome = self.sync(&mut worker).and_then(|()| {
-            worker.send(&Request::Evaluate {
-                package: package.to_string(),
-                text: build_text.to_string(),
-                files: build_text
-                    .contains("glob")
-                    .then(|| source.package_files(package)),
-            })?;
-            worker.serve(source, self.step_timeout)
+            let jobs = builds
+                .iter()
+                .map(|(package, text)| Job {
+                    package: package.to_string(),
+                    text: text.to_string(),
+                    files: text.contains("glob").then(|| source.package_files(package)),
+                })
+                .collect();
+            worker.send(&Request::Evaluate(jobs))?;
+            worker.serve(source, self.step_timeout, first + builds.len(), done)
         });
         match outcome {
-            Ok(evaluation) => {
+            Ok(()) => {
                 lock(&self.pool).idle.push(worker);
                 self.returned.notify_one();
-                Some(evaluation)
             }
             Err(failure) => {
                 let reason = worker.end(failure, self.step_timeout);
                 lock(&self.pool).live -= 1;
                 self.returned.notify_one();
+                let (package, text) = builds[done.len() - first];
                 tracing::warn!(package, "evaluation stopped: {reason}");
-                let mut evaluation =
-                    static_reading(build_text, format!("evaluation stopped: {reason}"));
+                let mut evaluation = static_reading(text, format!("evaluation stopped: {reason}"));
                 evaluation.cut_short = Some(reason);
-                Some(evaluation)
+                done.push(evaluation);
             }
         }
+        true
     }
 
     /// An idle worker, a new one, or (when [`max_workers`] are busy) the
@@ -375,12 +420,22 @@ impl Worker {
         Ok(())
     }
 
-    /// Answers the worker's questions from `source` until it is done.
-    fn serve(&mut self, source: &dyn EvalSource, timeout: Duration) -> Result<Evaluation, Failure> {
-        loop {
+    /// Answers the worker's questions from `source`, pushing its
+    /// evaluations onto `done`, until `done` holds `goal` of them.
+    fn serve(
+        &mut self,
+        source: &dyn EvalSource,
+        timeout: Duration,
+        goal: usize,
+        done: &mut Vec<Evaluation>,
+    ) -> Result<(), Failure> {
+        while done.len() < goal {
             let reply: Reply = self.receive(timeout)?;
             let answer = match reply {
-                Reply::Done(evaluation) => return Ok(evaluation),
+                Reply::Done(evaluation) => {
+                    done.push(evaluation);
+                    continue;
+                }
                 Reply::ModuleText(key) => {
                     Answer::ModuleText(source.module_text(&key).map(|t| t.to_string()))
                 }
@@ -391,6 +446,7 @@ impl Worker {
             };
             self.send(&answer)?;
         }
+        Ok(())
     }
 
     /// The next message, waiting at most `timeout` for it to begin.
@@ -500,18 +556,20 @@ fn serve_requests(input: impl BufRead + Send, output: impl Write + Send) -> std:
         match request {
             None => return Ok(()),
             Some(Request::Invalidate(key)) => evaluator.invalidate(key.as_ref()),
-            Some(Request::Evaluate {
-                package,
-                text,
-                files,
-            }) => {
-                let source = Remote {
-                    channel: &channel,
-                    package: &package,
-                    files,
-                };
-                let evaluation = evaluator.evaluate(&package, &text, &source);
-                lock(&channel).write(&Reply::Done(evaluation))?;
+            Some(Request::Evaluate(jobs)) => {
+                // Modules not on disk (an external repository that is not
+                // fetched), asked for once a batch rather than once a file.
+                let missing = Mutex::new(HashSet::new());
+                for job in jobs {
+                    let source = Remote {
+                        channel: &channel,
+                        package: &job.package,
+                        files: job.files,
+                        missing: &missing,
+                    };
+                    let evaluation = evaluator.evaluate(&job.package, &job.text, &source);
+                    lock(&channel).write(&Reply::Done(evaluation))?;
+                }
             }
         }
     }
@@ -556,6 +614,8 @@ struct Remote<'a, R, W> {
     /// The package evaluated, and its files when the parent sent them.
     package: &'a str,
     files: Option<Vec<String>>,
+    /// The modules the parent said are not on disk, during this batch.
+    missing: &'a Mutex<HashSet<ModuleKey>>,
 }
 
 impl<R: BufRead + Send, W: Write + Send> Remote<'_, R, W> {
@@ -571,10 +631,17 @@ impl<R: BufRead + Send, W: Write + Send> Remote<'_, R, W> {
 
 impl<R: BufRead + Send, W: Write + Send> EvalSource for Remote<'_, R, W> {
     fn module_text(&self, key: &ModuleKey) -> Option<Arc<str>> {
-        match self.ask(Reply::ModuleText(key.clone())) {
+        if lock(self.missing).contains(key) {
+            return None;
+        }
+        let text = match self.ask(Reply::ModuleText(key.clone())) {
             Answer::ModuleText(text) => text.map(Arc::from),
             _ => None,
+        };
+        if text.is_none() {
+            lock(self.missing).insert(key.clone());
         }
+        text
     }
 
     fn package_files(&self, package: &str) -> Vec<String> {
@@ -690,6 +757,67 @@ mod tests {
         assert_eq!(evaluation.decls.targets[0].name, "x");
     }
 
+    /// The worker's side, in this process: within a batch, a module the
+    /// parent says is not on disk is asked for once, not once a file.
+    #[test]
+    fn a_missing_module_is_asked_for_once_a_batch() {
+        let job = |package: &str| Job {
+            package: package.to_string(),
+            text: "load(\"@x//:d.bzl\", \"m\")\nm(name = \"t\")\n".to_string(),
+            files: None,
+        };
+        let request =
+            serde_json::to_string(&Request::Evaluate(vec![job("a"), job("b")])).expect("request");
+        let answer = serde_json::to_string(&Answer::ModuleText(None)).expect("answer");
+        let input = format!("{request}\n{answer}\n");
+        let mut output = Vec::new();
+        serve_requests(input.as_bytes(), &mut output).expect("served");
+        let replies: Vec<Reply> = String::from_utf8(output)
+            .expect("utf-8")
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a reply"))
+            .collect();
+        let kinds: Vec<&str> = replies
+            .iter()
+            .map(|reply| match reply {
+                Reply::ModuleText(_) => "module",
+                Reply::Done(_) => "done",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["module", "done", "done"]);
+    }
+
+    /// A worker's answer: an evaluation that found one target, `w`.
+    const DONE_W: &str = r#"{"Done":{"decls":{"targets":[{"name":"w","kind":"k","name_range":{"start":0,"end":1},"call_range":{"start":0,"end":1},"generated_by":null}],"loads":[],"open":false,"unfollowed":[],"unfollowed_outputs":[]},"open_reasons":[],"cut_short":null}}"#;
+
+    /// A batch whose second file stops the worker (this fake one finishes
+    /// one file, then exits): the first file keeps its evaluation, the
+    /// second is read statically with the reason, and the third goes to a
+    /// fresh worker.
+    #[test]
+    fn a_file_that_stops_its_worker_leaves_the_rest_of_the_batch_evaluated() {
+        let dir = TempDir::new("eval-process");
+        let exe = worker(
+            &dir,
+            "one-then-exit",
+            &format!(
+                "read line
+echo '{DONE_W}'
+exit 3"
+            ),
+        );
+        let evaluator = ProcessEvaluator::with_workers(Some(exe), STEP_TIMEOUT);
+        let builds = [("p1", BUILD), ("p2", BUILD), ("p3", BUILD)];
+        let evaluations = evaluator.evaluate_many(&builds, &Empty);
+        assert_eq!(evaluations.len(), 3);
+        assert_eq!(evaluations[0].decls.targets[0].name, "w");
+        assert_eq!(evaluations[0].cut_short, None);
+        assert_static(&evaluations[1], "exited");
+        assert_eq!(evaluations[2].decls.targets[0].name, "w");
+        assert_eq!(evaluations[2].cut_short, None);
+    }
+
     /// A worker that answers every evaluation with one fixed target, and
     /// logs the requests it got: invalidations reach an idle worker
     /// before its next evaluation, and the worker is reused.
@@ -697,7 +825,7 @@ mod tests {
     fn invalidations_reach_the_worker_before_its_next_evaluation() {
         let dir = TempDir::new("eval-process");
         let log = dir.0.join("requests");
-        let done = r#"{"Done":{"decls":{"targets":[{"name":"w","kind":"k","name_range":{"start":0,"end":1},"call_range":{"start":0,"end":1},"generated_by":null}],"loads":[],"open":false,"unfollowed":[],"unfollowed_outputs":[]},"open_reasons":[],"cut_short":null}}"#;
+        let done = DONE_W;
         let script = format!(
             "while read line; do\n  echo \"$line\" >> '{}'\n  case \"$line\" in\n    *Evaluate*) echo '{done}' ;;\n  esac\ndone",
             log.display()

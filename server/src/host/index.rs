@@ -49,6 +49,7 @@ use crate::workspace::package::PackageDecls;
 use crate::workspace::repos::RepoStatus;
 use crate::workspace::resolve::{PackageLookup, RepoVisibility};
 use crate::workspace::summary::{summarize_outline, summarize_text, PackageSummary};
+use starlark::syntax::AstModule;
 
 /// BUILD and .bzl files larger than this are not parsed (the package then
 /// counts as open: nothing in it is reported missing).
@@ -451,9 +452,11 @@ impl WorkspaceIndex {
                 .filter_map(|p| Some((p.as_str(), inner.packages.get(p)?.clone())))
                 .collect()
         };
-        let summaries: Vec<(&str, Arc<PackageSummary>)> = paths
+        let summaries: Vec<(&str, Arc<PackageSummary>)> = self
+            .read_summaries(&paths)
             .into_iter()
-            .map(|(package, path)| (package, Arc::new(self.read_summary(package, &path))))
+            .zip(&paths)
+            .map(|(summary, (package, _))| (*package, Arc::new(summary)))
             .collect();
         let mut inner = self.write();
         for (package, summary) in summaries {
@@ -667,6 +670,19 @@ fn same_declarations(
             .all(|(x, y)| x.name == y.name && x.kind == y.kind)
 }
 
+/// What a static reading of a BUILD file found.
+enum StaticReading {
+    /// The package as far as it is known without evaluation.
+    Done(PackageSummary),
+    /// A package the static reading leaves open: evaluate `text` (parsed
+    /// as `ast`) for the rest.
+    Open {
+        summary: PackageSummary,
+        text: String,
+        ast: Box<AstModule>,
+    },
+}
+
 fn read_text(path: &Path) -> Option<String> {
     read_text_or_why(path).ok()
 }
@@ -702,36 +718,90 @@ impl WorkspaceIndex {
     /// The summary of a BUILD file on disk: read statically, then evaluated
     /// when the static reading leaves the package open.
     fn read_summary(&self, package: &str, path: &Path) -> PackageSummary {
+        let path = path.to_path_buf();
+        self.read_summaries(&[(package, path)])
+            .pop()
+            .unwrap_or_else(unreadable_summary)
+    }
+
+    /// The summaries of BUILD files on disk, given as `(package, path)`, in
+    /// order, as [`WorkspaceIndex::read_summary`] reads each: the packages
+    /// left open by their static reading are evaluated together, in one
+    /// batch (see [`ProcessEvaluator::evaluate_many`]).
+    fn read_summaries(&self, builds: &[(&str, PathBuf)]) -> Vec<PackageSummary> {
+        let mut summaries = Vec::with_capacity(builds.len());
+        // (index in `summaries`, package, text, tree) of the open ones.
+        let mut open = Vec::new();
+        for (package, path) in builds {
+            let summary = match self.read_statically(package, path) {
+                StaticReading::Done(summary) => summary,
+                StaticReading::Open { summary, text, ast } => {
+                    open.push((summaries.len(), *package, text, ast));
+                    summary
+                }
+            };
+            summaries.push(summary);
+        }
+        if open.is_empty() {
+            return summaries;
+        }
+        let mut places = Vec::with_capacity(open.len());
+        let mut texts = Vec::with_capacity(open.len());
+        let mut asts = Vec::with_capacity(open.len());
+        for (i, package, text, ast) in open {
+            places.push((i, package));
+            texts.push(text);
+            asts.push(*ast);
+        }
+        let parsed = places
+            .iter()
+            .zip(&texts)
+            .zip(asts)
+            .map(|(((_, package), text), ast)| (*package, text.as_str(), ast))
+            .collect();
+        let evaluations = self.evaluator.evaluate_parsed_many(parsed, self);
+        for ((i, package), evaluation) in places.into_iter().zip(evaluations) {
+            let summary = &mut summaries[i];
+            self.take_evaluation(package, evaluation, summary);
+            let why = summary
+                .cut_short
+                .as_ref()
+                .map(|reason| format!("evaluation stopped: {reason}"));
+            self.note_unanalysed(&builds[i].1, why);
+        }
+        summaries
+    }
+
+    /// The static reading of a BUILD file on disk; a package it leaves
+    /// open comes with the text and tree to evaluate, and is noted as
+    /// analysed or not only after evaluation.
+    fn read_statically(&self, package: &str, path: &Path) -> StaticReading {
         match read_text_or_why(path) {
             // The `starlark` parser is several times faster than
             // tree-sitter, and evaluation reuses its tree; tree-sitter
             // reads what it can of a file it rejects.
             Ok(text) => match parse_build(package, &text) {
                 Ok(ast) => {
-                    let mut summary = summarize_outline(package, &Outline::from_ast(&ast, &text));
+                    let summary = summarize_outline(package, &Outline::from_ast(&ast, &text));
                     if summary.decls.open {
-                        let evaluation = self.evaluator.evaluate_parsed(package, &text, ast, self);
-                        self.take_evaluation(package, evaluation, &mut summary);
+                        let ast = Box::new(ast);
+                        return StaticReading::Open { summary, text, ast };
                     }
-                    let why = summary
-                        .cut_short
-                        .as_ref()
-                        .map(|reason| format!("evaluation stopped: {reason}"));
-                    self.note_unanalysed(path, why);
-                    summary
+                    self.note_unanalysed(path, None);
+                    StaticReading::Done(summary)
                 }
                 Err(unparsed) => {
                     let too_deep = matches!(unparsed, Unparsed::TooDeep(_));
                     self.note_unanalysed(path, too_deep.then(|| unparsed.to_string()));
                     let mut summary = summarize_text(package, &text);
                     self.close_by_evaluation(package, &text, &mut summary);
-                    summary
+                    StaticReading::Done(summary)
                 }
             },
             // Unreadable: claim nothing is missing.
             Err(why) => {
                 self.note_unanalysed(path, Some(why));
-                unreadable_summary()
+                StaticReading::Done(unreadable_summary())
             }
         }
     }
