@@ -6,6 +6,7 @@
 //! `shutdown` + `exit` and asserts that the process exits cleanly.
 
 pub mod bazel;
+pub mod buildifier;
 pub mod monorepo;
 pub mod npm;
 pub mod rng;
@@ -483,4 +484,58 @@ pub fn report_latencies(name: &str, mut times: Vec<Duration>) {
         ms(at(0.99)),
         ms(times.last().copied().unwrap_or_default())
     );
+}
+
+/// The byte offset of an LSP position (UTF-16 columns) in `text`, clamped
+/// to the end of its line.
+pub fn utf16_offset(text: &str, line: u64, character: u64) -> usize {
+    let mut start = 0;
+    for _ in 0..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let mut units = 0;
+    for (i, c) in text[start..end].char_indices() {
+        if units >= character {
+            return start + i;
+        }
+        units += c.len_utf16() as u64;
+    }
+    end
+}
+
+/// `text` with the LSP `TextEdit`s `edits` (UTF-16 positions, not
+/// overlapping) applied, as an editor applies them.
+pub fn apply_text_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        utf16_offset(
+            text,
+            position["line"].as_u64().expect("line"),
+            position["character"].as_u64().expect("character"),
+        )
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|edit| {
+            (
+                offset(&edit["range"]["start"]),
+                offset(&edit["range"]["end"]),
+                edit["newText"].as_str().expect("newText"),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|&(start, end, _)| (start, end));
+    let mut out = String::new();
+    let mut at = 0;
+    for (start, end, new_text) in spans {
+        assert!(start >= at, "overlapping edits: {edits:?}");
+        out.push_str(&text[at..start]);
+        out.push_str(new_text);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
 }

@@ -11,6 +11,7 @@ export interface ServerSettings {
     configs?: string[];
     flags?: string[];
     bazel?: { path?: string; allowRun?: boolean };
+    buildifier?: { path?: string };
     rc?: { homeRc?: boolean; systemRc?: boolean };
   };
 }
@@ -22,6 +23,7 @@ export const SERVER_SETTING_KEYS = [
   "flags",
   "bazel.path",
   "bazel.allowRun",
+  "buildifier.path",
   "rc.homeRc",
   "rc.systemRc",
 ] as const;
@@ -39,8 +41,8 @@ function stringList(value: unknown): string[] | undefined {
 /**
  * The settings to send as `initializationOptions` and with
  * `workspace/didChangeConfiguration`. Values of the wrong type are left
- * out (the server keeps its default); an empty `bazel.path` means "look it
- * up" and is left out too.
+ * out (the server keeps its default); an empty `bazel.path` or
+ * `buildifier.path` means "look it up" and is left out too.
  */
 export function serverSettings(read: SettingReader): ServerSettings {
   const out: ServerSettings = { bzls: {} };
@@ -66,6 +68,10 @@ export function serverSettings(read: SettingReader): ServerSettings {
     if (typeof allowRun === "boolean") {
       out.bzls.bazel.allowRun = allowRun;
     }
+  }
+  const buildifierPath = read("buildifier.path");
+  if (typeof buildifierPath === "string" && buildifierPath.trim() !== "") {
+    out.bzls.buildifier = { path: buildifierPath.trim() };
   }
   const homeRc = read("rc.homeRc");
   const systemRc = read("rc.systemRc");

@@ -3,11 +3,13 @@
 //! and the CLI call in here and hand plain data to the core.
 
 pub mod build_files;
+pub mod buildifier;
 pub mod eval_process;
 pub mod external;
 pub mod flags;
 pub mod index;
 pub mod priority;
+pub mod programs;
 pub mod rc;
 pub mod repos;
 pub mod workspace;

@@ -12,30 +12,10 @@ use std::time::Duration;
 use super::state::{lock, SharedState};
 use crate::flags::dump::dump_flags_in;
 use crate::host::flags::cache_dir;
+use crate::host::programs::on_path;
 
 /// A dump may take this long (a cold Bazel server starts first).
 const DUMP_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// The first executable named `name` on `PATH`.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        path.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
-}
 
 /// The Bazel binary to run, per the settings.
 pub fn bazel_binary(configured: Option<&Path>) -> Option<PathBuf> {

@@ -20,6 +20,7 @@ mod diagnostics;
 mod document_symbol;
 mod flag_dump;
 mod folding_range;
+mod formatting;
 mod goto_definition;
 mod hover;
 mod rc_model;

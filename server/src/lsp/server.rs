@@ -15,8 +15,9 @@ use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
 };
 use super::{
-    code_action, completion, configs, document_symbol, flag_dump, folding_range, goto_definition,
-    hover, references, rename, selects, text_sync, transport, workspace, workspace_symbol,
+    code_action, completion, configs, document_symbol, flag_dump, folding_range, formatting,
+    goto_definition, hover, references, rename, selects, text_sync, transport, workspace,
+    workspace_symbol,
 };
 use crate::db::selects::SelectInput;
 use crate::host::index::FileChange;
@@ -239,6 +240,7 @@ impl LanguageServer for Backend {
                     },
                 )),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(
                         ["-", "=", ":", "@", "/"]
@@ -588,6 +590,40 @@ impl LanguageServer for Backend {
         // Publishing for a closed document clears its diagnostics.
         self.publisher.refresh(uri);
         self.refresh_rc_documents();
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let uri = params.text_document.uri;
+        self.opened(&uri).await;
+        let state = self.state.clone();
+        let req_uri = uri.clone();
+        let (outcome, open, generation) = run_blocking("textDocument/formatting", move || {
+            let input = formatting::input(&state, &req_uri)?;
+            let outcome = formatting::format(&input);
+            Ok::<_, tower_lsp::jsonrpc::Error>((outcome, input.open, input.generation()))
+        })
+        .await??;
+        if open && !is_current(&self.state, &uri, generation) {
+            return Err(content_modified());
+        }
+        match outcome {
+            Ok(edits) => Ok(Some(edits)),
+            Err(formatting::NotFormatted::Nothing) => Ok(None),
+            Err(formatting::NotFormatted::Failed(why)) => {
+                tracing::warn!(%why, "not formatted");
+                let first = lock(&self.state).buildifier_messages.insert(why.clone());
+                if first {
+                    self.client
+                        .show_message(MessageType::ERROR, format!("bzls: {why}"))
+                        .await;
+                }
+                Err(tower_lsp::jsonrpc::Error {
+                    code: tower_lsp::jsonrpc::ErrorCode::InternalError,
+                    message: format!("bzls: {why}").into(),
+                    data: None,
+                })
+            }
+        }
     }
 
     async fn document_symbol(

@@ -28,6 +28,9 @@ pub struct Settings {
     /// `bzls.bazel.allowRun`: bzls may run Bazel in the background (to dump
     /// the flags of the exact version in use).
     pub allow_run: bool,
+    /// `bzls.buildifier.path`: the buildifier binary (a path, or a name
+    /// looked up on `PATH`); unset: `buildifier` on `PATH`.
+    pub buildifier_path: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             home_rc: true,
             bazel_path: None,
             allow_run: false,
+            buildifier_path: None,
         }
     }
 }
@@ -79,14 +83,23 @@ impl Settings {
         boolean("rc.systemRc", &mut self.system_rc);
         boolean("rc.homeRc", &mut self.home_rc);
         boolean("bazel.allowRun", &mut self.allow_run);
-        if let Some(v) = lookup("bazel.path") {
-            match v {
-                Value::Null => self.bazel_path = None,
-                Value::String(s) if s.trim().is_empty() => self.bazel_path = None,
-                Value::String(s) => self.bazel_path = Some(PathBuf::from(s.trim())),
-                _ => tracing::warn!(?v, "bzls.bazel.path must be a string"),
-            }
-        }
+        optional_path(lookup("bazel.path"), "bazel.path", &mut self.bazel_path);
+        optional_path(
+            lookup("buildifier.path"),
+            "buildifier.path",
+            &mut self.buildifier_path,
+        );
+    }
+}
+
+/// Sets `slot` from a path setting: a string, or null or blank for none.
+fn optional_path(value: Option<&Value>, name: &str, slot: &mut Option<PathBuf>) {
+    match value {
+        None => {}
+        Some(Value::Null) => *slot = None,
+        Some(Value::String(s)) if s.trim().is_empty() => *slot = None,
+        Some(Value::String(s)) => *slot = Some(PathBuf::from(s.trim())),
+        Some(v) => tracing::warn!(?v, "bzls.{name} must be a string"),
     }
 }
 
@@ -132,9 +145,19 @@ mod tests {
     }
 
     #[test]
+    fn paths_are_set_and_cleared() {
+        let mut s = Settings::default();
+        s.update(&json!({"bzls.buildifier.path": " /opt/buildifier ", "bzls": {"bazel": {"path": "bazelisk"}}}));
+        assert_eq!(s.buildifier_path, Some(PathBuf::from("/opt/buildifier")));
+        assert_eq!(s.bazel_path, Some(PathBuf::from("bazelisk")));
+        s.update(&json!({"bzls": {"buildifier": {"path": null}, "bazel": {"path": ""}}}));
+        assert_eq!(s, Settings::default());
+    }
+
+    #[test]
     fn wrong_types_keep_the_old_value() {
         let mut s = Settings::default();
-        s.update(&json!({"bzls": {"command": 3, "configs": "x", "rc": {"homeRc": "no"}, "bazel": {"path": 1}}}));
+        s.update(&json!({"bzls": {"command": 3, "configs": "x", "rc": {"homeRc": "no"}, "bazel": {"path": 1}, "buildifier": {"path": false}}}));
         assert_eq!(s, Settings::default());
         s.update(&json!(null));
         s.update(&json!([1, 2]));

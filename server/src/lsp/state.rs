@@ -46,6 +46,9 @@ pub struct State {
     pub openings_started: u64,
     /// The client sent `shutdown`.
     pub shutdown_requested: bool,
+    /// Messages about buildifier already shown to the user (each is shown
+    /// once a session; formatting on save would repeat them).
+    pub buildifier_messages: std::collections::HashSet<String>,
     /// The workspace root the client opened, if any.
     pub root: Option<PathBuf>,
     pub settings: Settings,

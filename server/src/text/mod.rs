@@ -12,8 +12,10 @@
 //!   clamps it, and the clamping is reported so callers can log it.
 
 mod change;
+mod diff;
 
 pub use change::{apply_change, AppliedEdit, TextChange, TextPoint};
+pub use diff::{apply_replacements, replacements, Replacement};
 
 use ropey::Rope;
 

@@ -26,6 +26,7 @@ describe("serverSettings", () => {
         flags: ["--copt=-O2"],
         "bazel.path": "/usr/bin/bazelisk",
         "bazel.allowRun": true,
+        "buildifier.path": " /opt/buildifier ",
         "rc.homeRc": false,
         "rc.systemRc": true,
         "server.path": "/not/mirrored",
@@ -38,6 +39,7 @@ describe("serverSettings", () => {
         configs: ["cuda", "opt"],
         flags: ["--copt=-O2"],
         bazel: { path: "/usr/bin/bazelisk", allowRun: true },
+        buildifier: { path: "/opt/buildifier" },
         rc: { homeRc: false, systemRc: true },
       },
     });
@@ -47,7 +49,14 @@ describe("serverSettings", () => {
     assert.deepEqual(serverSettings(reader({})), { bzls: {} });
     assert.deepEqual(
       serverSettings(
-        reader({ command: "  ", configs: "cuda", flags: [1, "", " --x "], "bazel.path": "", "rc.homeRc": "no" }),
+        reader({
+          command: "  ",
+          configs: "cuda",
+          flags: [1, "", " --x "],
+          "bazel.path": "",
+          "buildifier.path": 7,
+          "rc.homeRc": "no",
+        }),
       ),
       { bzls: { flags: ["--x"] } },
     );
