@@ -273,3 +273,57 @@ impl Diagnostic {
         }
     }
 }
+
+/// A warning of an outside linter (buildifier's `-lint=warn`). Its
+/// `category` (`load`, `unused-variable`, ...) is its code, and `url`
+/// documents it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LintWarning {
+    pub range: TextRange,
+    pub category: String,
+    pub message: String,
+    pub url: Option<String>,
+    /// The linter can fix it itself (`-lint=fix`).
+    pub auto_fixable: bool,
+}
+
+/// Something with a place in the text that can be moved through edits
+/// (see [`crate::analysis::document`]'s carrying of diagnostics).
+pub trait Placed {
+    fn range(&self) -> TextRange;
+    fn range_mut(&mut self) -> &mut TextRange;
+    /// Moves every range by `delta` bytes.
+    fn shift(&mut self, delta: isize);
+    /// The text inside the range changed: drop what was about the old
+    /// text (quick fixes, related places).
+    fn resized(&mut self);
+}
+
+impl Placed for Diagnostic {
+    fn range(&self) -> TextRange {
+        self.range
+    }
+    fn range_mut(&mut self) -> &mut TextRange {
+        &mut self.range
+    }
+    fn shift(&mut self, delta: isize) {
+        Diagnostic::shift(self, delta);
+    }
+    fn resized(&mut self) {
+        self.fixes.clear();
+        self.related.clear();
+    }
+}
+
+impl Placed for LintWarning {
+    fn range(&self) -> TextRange {
+        self.range
+    }
+    fn range_mut(&mut self) -> &mut TextRange {
+        &mut self.range
+    }
+    fn shift(&mut self, delta: isize) {
+        self.range = self.range.shifted(delta);
+    }
+    fn resized(&mut self) {}
+}

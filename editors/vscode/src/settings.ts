@@ -11,7 +11,7 @@ export interface ServerSettings {
     configs?: string[];
     flags?: string[];
     bazel?: { path?: string; allowRun?: boolean };
-    buildifier?: { path?: string };
+    buildifier?: { path?: string; lint?: "warn" | "off"; warnings?: string };
     rc?: { homeRc?: boolean; systemRc?: boolean };
   };
 }
@@ -24,6 +24,8 @@ export const SERVER_SETTING_KEYS = [
   "bazel.path",
   "bazel.allowRun",
   "buildifier.path",
+  "buildifier.lint",
+  "buildifier.warnings",
   "rc.homeRc",
   "rc.systemRc",
 ] as const;
@@ -69,9 +71,21 @@ export function serverSettings(read: SettingReader): ServerSettings {
       out.bzls.bazel.allowRun = allowRun;
     }
   }
+  const buildifier: NonNullable<ServerSettings["bzls"]["buildifier"]> = {};
   const buildifierPath = read("buildifier.path");
   if (typeof buildifierPath === "string" && buildifierPath.trim() !== "") {
-    out.bzls.buildifier = { path: buildifierPath.trim() };
+    buildifier.path = buildifierPath.trim();
+  }
+  const lint = read("buildifier.lint");
+  if (lint === "warn" || lint === "off") {
+    buildifier.lint = lint;
+  }
+  const warnings = read("buildifier.warnings");
+  if (typeof warnings === "string" && warnings.trim() !== "") {
+    buildifier.warnings = warnings.trim();
+  }
+  if (Object.keys(buildifier).length > 0) {
+    out.bzls.buildifier = buildifier;
   }
   const homeRc = read("rc.homeRc");
   const systemRc = read("rc.systemRc");

@@ -12,6 +12,7 @@ use crate::analysis::diagnostics::{
     module_order, starlark_diagnostic, statement_diagnostics, superseded, StatementFacts,
 };
 use crate::analysis::{Diagnostic, DiagnosticCode};
+use crate::diagnostic::{LintWarning, Placed};
 use crate::rc::chain::RcSource;
 use crate::syntax::starlark_ast::{parse_starlark, StarlarkParse, MAX_STARLARK_DEPTH};
 use crate::syntax::{input_edit, node_range, parse_rope, parse_rope_with, FileKind, Grammar};
@@ -176,6 +177,9 @@ pub struct Document {
     /// next set arrives: shown with a keystroke's syntax diagnostics so
     /// that they do not flicker away and back.
     workspace: Option<CarriedDiagnostics>,
+    /// The linter's warnings (buildifier's) last computed, moved through
+    /// the edits since, as `workspace` is.
+    lint: Option<CarriedDiagnostics<LintWarning>>,
 }
 
 /// A deferred whole-tree reparse of one generation, to run anywhere (see
@@ -204,9 +208,9 @@ pub struct Reparsed {
 }
 
 /// Diagnostics computed for one generation of the text.
-struct CarriedDiagnostics {
+struct CarriedDiagnostics<T = Diagnostic> {
     generation: u64,
-    list: Vec<Diagnostic>,
+    list: Vec<T>,
 }
 
 /// Moves diagnostics through one edit: those after it shift, those before
@@ -214,21 +218,23 @@ struct CarriedDiagnostics {
 /// a label string keeps the label's squiggle until it is judged again; its
 /// quick fixes are dropped, they were for the old text), and one the edit
 /// crosses is dropped.
-fn carry(list: &mut Vec<Diagnostic>, edit: &AppliedEdit) {
+fn carry<T: Placed>(list: &mut Vec<T>, edit: &AppliedEdit) {
     let delta = edit.new_end as isize - edit.old_end as isize;
     list.retain_mut(|d| {
-        if edit.old_end <= d.range.start && edit.start < d.range.start
-            || edit.old_end == edit.start && edit.start == d.range.start
+        let range = d.range();
+        if edit.old_end <= range.start && edit.start < range.start
+            || edit.old_end == edit.start && edit.start == range.start
         {
             d.shift(delta);
             true
-        } else if edit.start >= d.range.end {
+        } else if edit.start >= range.end {
             true
-        } else if edit.start >= d.range.start && edit.old_end <= d.range.end {
-            d.range.end = d.range.end.saturating_add_signed(delta).max(d.range.start);
-            d.fixes.clear();
-            d.related.clear();
-            !d.range.is_empty()
+        } else if edit.start >= range.start && edit.old_end <= range.end {
+            let range = d.range_mut();
+            range.end = range.end.saturating_add_signed(delta).max(range.start);
+            let empty = range.is_empty();
+            d.resized();
+            !empty
         } else {
             false
         }
@@ -288,6 +294,7 @@ impl Document {
             rc_reparse_pending: kind == FileKind::Bazelrc,
             rc_source: (kind == FileKind::Bazelrc).then(|| RcSource::new(Arc::from(text))),
             workspace: None,
+            lint: None,
         }
     }
 
@@ -371,6 +378,9 @@ impl Document {
                 tree.edit(&input_edit(&edit));
             }
             if let Some(carried) = &mut self.workspace {
+                carry(&mut carried.list, &edit);
+            }
+            if let Some(carried) = &mut self.lint {
                 carry(&mut carried.list, &edit);
             }
             if let Some(old) = &self.rc_source {
@@ -553,6 +563,30 @@ impl Document {
             Some(c) => (&c.list, c.generation == self.generation),
             None => (&[], false),
         }
+    }
+
+    /// Stores the linter's warnings computed for `generation`; ignored
+    /// (returns false) when the text changed since.
+    pub fn set_lint(&mut self, generation: u64, list: Vec<LintWarning>) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        self.lint = Some(CarriedDiagnostics { generation, list });
+        true
+    }
+
+    /// The linter's warnings last stored, moved through the edits since,
+    /// and whether they are for the current text.
+    pub fn lint(&self) -> (&[LintWarning], bool) {
+        match &self.lint {
+            Some(c) => (&c.list, c.generation == self.generation),
+            None => (&[], false),
+        }
+    }
+
+    /// Forgets the linter's warnings (linting was turned off).
+    pub fn clear_lint(&mut self) {
+        self.lint = None;
     }
 
     /// Whether the background pass for the current text is still missing.

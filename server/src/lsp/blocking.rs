@@ -55,6 +55,13 @@ pub fn run_in_background(job: impl FnOnce() + Send + 'static) {
     WORKER.run(Box::new(job));
 }
 
+/// Runs `job` on the lint thread (like [`run_in_background`], one
+/// long-lived thread): buildifier's lint of open documents, one at a time.
+pub fn run_lint(job: impl FnOnce() + Send + 'static) {
+    static WORKER: Worker = Worker::new("bzls-lint");
+    WORKER.run(Box::new(job));
+}
+
 /// Runs `job` on the select-preview thread (like [`run_in_background`],
 /// another long-lived thread): the second layer computes a BUILD file's
 /// select previews there while its own thread checks labels. A thread

@@ -75,6 +75,36 @@ pub fn diagnostics(
         .collect()
 }
 
+/// Converts a linter's warnings (buildifier's) in `rope`: source
+/// `buildifier`, code = the warning's category, with a link to its
+/// documentation; `data` says whether buildifier can fix it.
+pub fn lint_diagnostics(
+    rope: &Rope,
+    list: &[crate::diagnostic::LintWarning],
+    encoding: PositionEncoding,
+) -> Vec<lsp::Diagnostic> {
+    list.iter()
+        .map(|w| lsp::Diagnostic {
+            range: range(rope, w.range, encoding),
+            severity: Some(lsp::DiagnosticSeverity::WARNING),
+            code: Some(lsp::NumberOrString::String(w.category.clone())),
+            code_description: w
+                .url
+                .as_deref()
+                .and_then(|url| lsp::Url::parse(url).ok())
+                .map(|href| lsp::CodeDescription { href }),
+            source: Some(LINT_SOURCE.to_owned()),
+            message: w.message.clone(),
+            related_information: None,
+            tags: None,
+            data: Some(serde_json::json!({"autoFixable": w.auto_fixable})),
+        })
+        .collect()
+}
+
+/// The `source` of buildifier's lint diagnostics.
+pub const LINT_SOURCE: &str = "buildifier";
+
 /// Converts `d`, placing byte offsets with `position`.
 fn diagnostic_at(
     uri: &lsp::Url,

@@ -83,6 +83,15 @@ impl Publisher {
         publish(&self.direct, uri, diagnostics, Some(version));
     }
 
+    /// Shows `message` to the user (`window/showMessage`), from any thread.
+    pub fn show_message(&self, typ: lsp::MessageType, message: String) {
+        // Sent when the writer gets to it; nobody waits for that.
+        self.direct.notify(
+            "window/showMessage",
+            lsp::ShowMessageParams { typ, message },
+        );
+    }
+
     /// Republishes `uri`'s diagnostics after a change of the active
     /// configuration, which only select diagnostics depend on.
     pub fn refresh_selects(&self, uri: Url) {
@@ -270,6 +279,11 @@ fn publish_computed(
         syntax.map(|syntax| {
             let mut all = convert::diagnostics(&uri, &outcome.rope, &syntax, encoding);
             all.extend(convert::diagnostics(&uri, &outcome.rope, &list, encoding));
+            all.extend(convert::lint_diagnostics(
+                &outcome.rope,
+                open.doc.lint().0,
+                encoding,
+            ));
             (all, version)
         })
     };
@@ -322,7 +336,12 @@ fn syntax_layer(state: &SharedState, uri: &Url) -> Option<Layer> {
     let mut both = syntax.clone();
     both.extend(carried.iter().cloned());
     let mut syntax_lsp = convert::diagnostics(uri, doc.rope(), &both, encoding);
-    let carried = syntax_lsp.split_off(syntax.len());
+    let mut carried = syntax_lsp.split_off(syntax.len());
+    carried.extend(convert::lint_diagnostics(
+        doc.rope(),
+        doc.lint().0,
+        encoding,
+    ));
     Some(Layer::Starlark {
         syntax: syntax_lsp,
         carried,

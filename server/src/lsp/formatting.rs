@@ -31,6 +31,27 @@ impl FormatInput {
     pub fn generation(&self) -> u64 {
         self.snapshot.generation
     }
+
+    pub fn snapshot(&self) -> &DocumentSnapshot {
+        &self.snapshot
+    }
+
+    pub fn encoding(&self) -> PositionEncoding {
+        self.encoding
+    }
+
+    /// `bzls.buildifier.path`, if set.
+    pub fn configured(&self) -> Option<&std::path::Path> {
+        self.configured.as_deref()
+    }
+
+    pub fn root(&self) -> Option<&std::path::Path> {
+        self.root.as_deref()
+    }
+
+    pub fn path_in_workspace(&self) -> Option<&str> {
+        self.path_in_workspace.as_deref()
+    }
 }
 
 /// Why a document was not formatted.

@@ -23,6 +23,7 @@ mod folding_range;
 mod formatting;
 mod goto_definition;
 mod hover;
+mod lint;
 mod rc_model;
 mod references;
 mod rename;

@@ -16,7 +16,7 @@ use super::state::{
 };
 use super::{
     code_action, completion, configs, document_symbol, flag_dump, folding_range, formatting,
-    goto_definition, hover, references, rename, selects, text_sync, transport, workspace,
+    goto_definition, hover, lint, references, rename, selects, text_sync, transport, workspace,
     workspace_symbol,
 };
 use crate::db::selects::SelectInput;
@@ -64,6 +64,17 @@ impl Backend {
     fn followup(&self, followup: Option<text_sync::Followup>, delay: std::time::Duration) {
         let Some(followup) = followup else { return };
         self.publisher.refresh(followup.uri.clone());
+        let lint_delay = if delay.is_zero() {
+            delay
+        } else {
+            lint::LINT_DELAY
+        };
+        lint::schedule(
+            self.state.clone(),
+            self.publisher.clone(),
+            followup.uri.clone(),
+            lint_delay,
+        );
         if let Some(generation) = followup.background_pass {
             schedule_background_pass(
                 self.state.clone(),
@@ -297,6 +308,7 @@ impl LanguageServer for Backend {
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         lock(&self.state).settings.update(&params.settings);
+        lint::schedule_all(&self.state, &self.publisher);
         self.refresh_rc_documents();
         self.active_config_changed();
         self.start_flag_dump();
@@ -369,7 +381,24 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let actions = code_action::code_actions(&params);
+        let mut actions = code_action::code_actions(&params);
+        if lint::any_fixable(&params.context.diagnostics) {
+            // buildifier's own fixes: a run of buildifier each, off the loop.
+            let uri = params.text_document.uri.clone();
+            self.opened(&uri).await;
+            let state = self.state.clone();
+            let diagnostics = params.context.diagnostics.clone();
+            let (fixes, open, generation) = run_blocking("textDocument/codeAction", move || {
+                let input = formatting::input(&state, &uri)?;
+                let fixes = lint::fixes(&input, &uri, &diagnostics);
+                Ok::<_, tower_lsp::jsonrpc::Error>((fixes, input.open, input.generation()))
+            })
+            .await??;
+            if open && !is_current(&self.state, &params.text_document.uri, generation) {
+                return Err(content_modified());
+            }
+            actions.extend(fixes);
+        }
         Ok((!actions.is_empty()).then_some(actions))
     }
 

@@ -31,6 +31,13 @@ pub struct Settings {
     /// `bzls.buildifier.path`: the buildifier binary (a path, or a name
     /// looked up on `PATH`); unset: `buildifier` on `PATH`.
     pub buildifier_path: Option<PathBuf>,
+    /// `bzls.buildifier.lint`: `"warn"` shows buildifier's lint warnings
+    /// as diagnostics, `"off"` does not.
+    pub buildifier_lint: bool,
+    /// `bzls.buildifier.warnings`: buildifier's `-warnings` (`"all"`, or
+    /// a list like `"+unsorted-dict-items,-native-cc-library"`); unset:
+    /// buildifier's default, or the workspace's `.buildifier.json`.
+    pub buildifier_warnings: Option<String>,
 }
 
 impl Default for Settings {
@@ -44,6 +51,8 @@ impl Default for Settings {
             bazel_path: None,
             allow_run: false,
             buildifier_path: None,
+            buildifier_lint: true,
+            buildifier_warnings: None,
         }
     }
 }
@@ -89,6 +98,21 @@ impl Settings {
             "buildifier.path",
             &mut self.buildifier_path,
         );
+        if let Some(v) = lookup("buildifier.lint") {
+            match v.as_str() {
+                Some("warn") => self.buildifier_lint = true,
+                Some("off") => self.buildifier_lint = false,
+                _ => tracing::warn!(?v, "bzls.buildifier.lint must be \"warn\" or \"off\""),
+            }
+        }
+        if let Some(v) = lookup("buildifier.warnings") {
+            match v {
+                Value::Null => self.buildifier_warnings = None,
+                Value::String(s) if s.trim().is_empty() => self.buildifier_warnings = None,
+                Value::String(s) => self.buildifier_warnings = Some(s.trim().to_string()),
+                _ => tracing::warn!(?v, "bzls.buildifier.warnings must be a string"),
+            }
+        }
     }
 }
 
@@ -150,14 +174,17 @@ mod tests {
         s.update(&json!({"bzls.buildifier.path": " /opt/buildifier ", "bzls": {"bazel": {"path": "bazelisk"}}}));
         assert_eq!(s.buildifier_path, Some(PathBuf::from("/opt/buildifier")));
         assert_eq!(s.bazel_path, Some(PathBuf::from("bazelisk")));
-        s.update(&json!({"bzls": {"buildifier": {"path": null}, "bazel": {"path": ""}}}));
+        s.update(&json!({"bzls.buildifier.lint": "off", "bzls.buildifier.warnings": "all"}));
+        assert!(!s.buildifier_lint);
+        assert_eq!(s.buildifier_warnings.as_deref(), Some("all"));
+        s.update(&json!({"bzls": {"buildifier": {"path": null, "lint": "warn", "warnings": null}, "bazel": {"path": ""}}}));
         assert_eq!(s, Settings::default());
     }
 
     #[test]
     fn wrong_types_keep_the_old_value() {
         let mut s = Settings::default();
-        s.update(&json!({"bzls": {"command": 3, "configs": "x", "rc": {"homeRc": "no"}, "bazel": {"path": 1}, "buildifier": {"path": false}}}));
+        s.update(&json!({"bzls": {"command": 3, "configs": "x", "rc": {"homeRc": "no"}, "bazel": {"path": 1}, "buildifier": {"path": false, "lint": true, "warnings": 3}}}));
         assert_eq!(s, Settings::default());
         s.update(&json!(null));
         s.update(&json!([1, 2]));

@@ -1,8 +1,9 @@
-//! `textDocument/formatting` with the real buildifier 8.2.1, over stdio:
-//! the edits turn the buffer into exactly what buildifier prints for it
-//! (the oracle), touch only what changes, and follow the workspace's
-//! `.buildifier.json`; a missing buildifier is one clear message, and the
-//! server keeps serving.
+//! Formatting and lint with the real buildifier 8.2.1, over stdio: the
+//! formatting edits turn the buffer into exactly what buildifier prints
+//! for it (the oracle), touch only what changes, and follow the
+//! workspace's `.buildifier.json`; lint warnings are diagnostics with
+//! buildifier's own fixes as quick fixes; a missing buildifier is one clear
+//! message, and the server keeps serving.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,13 +15,15 @@ use serde_json::{json, Value};
 
 /// What buildifier itself prints for `text` of `kind`, run in `root`.
 fn oracle(bin: &Path, root: &Path, kind: &str, path: &str, text: &str) -> String {
+    let (kind, path) = (format!("-type={kind}"), format!("-path={path}"));
+    oracle_with(bin, root, &["-mode=fix", &kind, &path], text)
+}
+
+/// What buildifier prints for `text` with `args`, run in `root`.
+fn oracle_with(bin: &Path, root: &Path, args: &[&str], text: &str) -> String {
     use std::io::Write;
     let mut child = Command::new(bin)
-        .args([
-            "-mode=fix",
-            &format!("-type={kind}"),
-            &format!("-path={path}"),
-        ])
+        .args(args)
         .current_dir(root)
         .env("PWD", root)
         .stdin(Stdio::piped())
@@ -35,6 +38,17 @@ fn oracle(bin: &Path, root: &Path, kind: &str, path: &str, text: &str) -> String
         .expect("write");
     let out = child.wait_with_output().expect("wait");
     String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// A server on `ws` that formats and lints with the buildifier `bin`.
+fn start(ws: &TempDir, bin: &Path) -> TestServer {
+    let mut server = TestServer::spawn();
+    server.initialize_workspace(
+        Some(ws.path()),
+        json!({}),
+        json!({"bzls": {"buildifier": {"path": bin.display().to_string()}}}),
+    );
+    server
 }
 
 /// Replaces the whole text of an open document.
@@ -73,12 +87,7 @@ fn formatting_gives_buildifiers_output_in_small_edits() {
     let build = ws.write("pkg/BUILD", UNFORMATTED_BUILD);
     let bzl_text = "def f(a,b = 1):\n  return [a,b]\n";
     let bzl = ws.write("pkg/defs.bzl", bzl_text);
-    let mut server = TestServer::spawn();
-    server.initialize_workspace(
-        Some(ws.path()),
-        json!({}),
-        json!({"bzls": {"buildifier": {"path": bin.display().to_string()}}}),
-    );
+    let mut server = start(&ws, &bin);
 
     let build_uri = uri(&build);
     server.open(&build_uri, "starlark", 1, UNFORMATTED_BUILD);
@@ -133,12 +142,7 @@ fn the_workspaces_buildifier_json_is_followed() {
     );
     let text = "cc_library(name=\"lib\",srcs=[\"b.cc\",\"a.cc\"])\n";
     let build = ws.write("pkg/BUILD.bazel", text);
-    let mut server = TestServer::spawn();
-    server.initialize_workspace(
-        Some(ws.path()),
-        json!({}),
-        json!({"bzls.buildifier.path": bin.display().to_string()}),
-    );
+    let mut server = start(&ws, &bin);
     let build_uri = uri(&build);
     server.open(&build_uri, "starlark", 1, text);
     let response = format(&mut server, &build_uri);
@@ -204,4 +208,110 @@ fn a_missing_buildifier_is_one_clear_message_and_the_server_keeps_serving() {
     server.open(&rc_uri, "bazelrc", 1, "build   --jobs=4\n");
     let response = format(&mut server, &rc_uri);
     assert_eq!(response["result"], Value::Null, "{response}");
+}
+
+#[test]
+fn lint_warnings_are_diagnostics_and_buildifier_fixes_them() {
+    let Some(bin) = buildifier_8_2_1() else {
+        return;
+    };
+    let ws = TempDir::new("lint");
+    ws.write("MODULE.bazel", "module(name = \"ws\")\n");
+    ws.write(
+        "pkg/defs.bzl",
+        "def used(name):\n    pass\n\ndef unused_too():\n    pass\n",
+    );
+    let text = "load(\":defs.bzl\", \"unused_too\", \"used\")\n\nused(name = \"x\")\n";
+    let build = ws.write("pkg/BUILD", text);
+    let mut server = start(&ws, &bin);
+    let build_uri = uri(&build);
+    server.open(&build_uri, "starlark", 1, text);
+    let is_lint = |d: &Value| d["source"] == "buildifier";
+    let diagnostics =
+        server.diagnostics_where(&build_uri, Some(1), |list| list.iter().any(is_lint));
+    let lint: Vec<&Value> = diagnostics.iter().filter(|d| is_lint(d)).collect();
+    assert_eq!(lint.len(), 1, "{diagnostics:?}");
+    let warning = lint[0];
+    assert_eq!(warning["code"], "load");
+    assert_eq!(warning["severity"], 2);
+    assert!(
+        warning["codeDescription"]["href"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("WARNINGS.md#load"),
+        "{warning}"
+    );
+    // On the unused symbol, inside its quotes.
+    let column = text.find("unused_too").unwrap_or(0) as u64;
+    assert_eq!(
+        warning["range"]["start"],
+        json!({"line": 0, "character": column})
+    );
+
+    // The quick fix is buildifier's own.
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": build_uri},
+            "range": warning["range"],
+            "context": {"diagnostics": [warning]},
+        }),
+    );
+    let actions = actions["result"].as_array().expect("actions").clone();
+    let fix = actions
+        .iter()
+        .find(|a| a["title"] == "Fix 'load' with buildifier")
+        .unwrap_or_else(|| panic!("no fix among {actions:?}"));
+    let edits = fix["edit"]["changes"][&build_uri]
+        .as_array()
+        .expect("edits");
+    let fixed = apply_text_edits(text, edits);
+    let expected = oracle_with(
+        &bin,
+        ws.path(),
+        &[
+            "-mode=fix",
+            "-lint=fix",
+            "-warnings=load",
+            "-type=build",
+            "-path=pkg/BUILD",
+        ],
+        text,
+    );
+    assert_eq!(fixed, expected);
+    assert!(!fixed.contains("unused_too"), "{fixed}");
+
+    // Typing above the warning moves it with the text until the next lint.
+    server.change(&build_uri, 2, (0, 0), (0, 0), "# top\n");
+    let moved = server.diagnostics_where(&build_uri, Some(2), |list| list.iter().any(is_lint));
+    let warning = moved.iter().find(|d| is_lint(d)).expect("lint");
+    assert_eq!(
+        warning["range"]["start"],
+        json!({"line": 1, "character": column})
+    );
+
+    // Turned off: the warnings go.
+    server.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"bzls": {"buildifier": {"lint": "off"}}}}),
+    );
+    server.diagnostics_where(&build_uri, Some(2), |list| !list.iter().any(is_lint));
+    // (Publications from before are no longer of interest.)
+    server.clear_backlog();
+    // Back on, with that warning turned off by name: none either.
+    server.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"bzls.buildifier.lint": "warn", "bzls.buildifier.warnings": "-load"}}),
+    );
+    assert!(
+        server
+            .arrives_within(Duration::from_millis(1500), |m| {
+                m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["diagnostics"]
+                        .as_array()
+                        .is_some_and(|list| list.iter().any(is_lint))
+            })
+            .is_none(),
+        "a load warning with -load"
+    );
 }
