@@ -202,12 +202,17 @@ fn a_missing_buildifier_is_one_clear_message_and_the_server_keeps_serving() {
     );
     assert_eq!(symbols["result"][0]["name"], "lib", "{symbols}");
 
-    // rc files are not buildifier's: no edits, no error.
-    let rc = ws.write(".bazelrc", "build   --jobs=4\n");
+    // rc files are not buildifier's: bzls formats them itself.
+    let rc_text = "  build   --jobs=4   # four\n\n\n\ntest:ci  --config=x \\\n   --y\n";
+    let rc = ws.write(".bazelrc", rc_text);
     let rc_uri = uri(&rc);
-    server.open(&rc_uri, "bazelrc", 1, "build   --jobs=4\n");
+    server.open(&rc_uri, "bazelrc", 1, rc_text);
     let response = format(&mut server, &rc_uri);
-    assert_eq!(response["result"], Value::Null, "{response}");
+    let edits = response["result"].as_array().expect("edits");
+    assert_eq!(
+        apply_text_edits(rc_text, edits),
+        "build --jobs=4 # four\n\n\n\ntest:ci  --config=x \\\n   --y\n"
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! `textDocument/formatting`: Starlark files are formatted by buildifier
-//! (see [`crate::host::buildifier`]); the answer is the few edits that turn
-//! the buffer into buildifier's output, not a replacement of the whole
-//! document. Range formatting is not offered: buildifier formats whole
-//! files, and a range of its output cannot be mapped back safely.
+//! (see [`crate::host::buildifier`]), rc files by our own formatter (see
+//! [`crate::rc::format`]); the answer is the few edits that turn the buffer
+//! into the formatted text, not a replacement of the whole document. Range
+//! formatting is not offered: buildifier formats whole files, and a range
+//! of its output cannot be mapped back safely.
 
 use std::path::PathBuf;
 
@@ -13,6 +14,8 @@ use super::convert;
 use super::state::{lock, request_snapshot, SharedState};
 use crate::analysis::DocumentSnapshot;
 use crate::host::buildifier::{Buildifier, FormatError};
+use crate::rc::format::format_rc;
+use crate::syntax::FileKind;
 use crate::text::{replacements, PositionEncoding};
 
 /// What formatting one document needs, read from the state.
@@ -34,10 +37,6 @@ impl FormatInput {
 
     pub fn snapshot(&self) -> &DocumentSnapshot {
         &self.snapshot
-    }
-
-    pub fn encoding(&self) -> PositionEncoding {
-        self.encoding
     }
 
     /// `bzls.buildifier.path`, if set.
@@ -93,12 +92,15 @@ pub fn input(state: &SharedState, uri: &Url) -> jsonrpc::Result<FormatInput> {
 /// (none when it is formatted already).
 pub fn format(input: &FormatInput) -> Result<Vec<lsp::TextEdit>, NotFormatted> {
     let kind = input.snapshot.kind;
+    let text = input.snapshot.rope.to_string();
+    if kind == FileKind::Bazelrc {
+        return Ok(edits(input, &text, &format_rc(&text)));
+    }
     if !kind.is_starlark() {
         return Err(NotFormatted::Nothing);
     }
     let buildifier =
         Buildifier::locate(input.configured.as_deref()).map_err(NotFormatted::Failed)?;
-    let text = input.snapshot.rope.to_string();
     let formatted = buildifier
         .format(
             &text,
@@ -113,12 +115,17 @@ pub fn format(input: &FormatInput) -> Result<Vec<lsp::TextEdit>, NotFormatted> {
             }
             FormatError::Failed(why) => NotFormatted::Failed(why),
         })?;
+    Ok(edits(input, &text, &formatted))
+}
+
+/// The edits that turn `text` (the input's) into `formatted`.
+pub fn edits(input: &FormatInput, text: &str, formatted: &str) -> Vec<lsp::TextEdit> {
     let rope = &input.snapshot.rope;
-    Ok(replacements(&text, &formatted)
+    replacements(text, formatted)
         .into_iter()
         .map(|r| lsp::TextEdit {
             range: convert::range(rope, r.range, input.encoding),
             new_text: r.new_text,
         })
-        .collect())
+        .collect()
 }

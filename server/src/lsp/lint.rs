@@ -19,7 +19,6 @@ use super::diagnostics::Publisher;
 use super::formatting::{self, FormatInput};
 use super::state::{lock, SharedState};
 use crate::host::buildifier::{Buildifier, FileContext, FormatError};
-use crate::text::replacements;
 
 /// How long typing must pause before a document is linted again.
 pub const LINT_DELAY: Duration = Duration::from_millis(400);
@@ -163,18 +162,11 @@ pub fn fixes(
         .format(&text, file.kind, file.root, file.path_in_workspace)
         .ok();
     let formats_too = formatted.as_deref() != Some(text.as_str());
-    let rope = &input.snapshot().rope;
     categories
         .into_iter()
         .filter_map(|(category, diagnostic)| {
             let fixed = buildifier.fix(&text, &file, category).ok()?;
-            let edits: Vec<lsp::TextEdit> = replacements(&text, &fixed)
-                .into_iter()
-                .map(|r| lsp::TextEdit {
-                    range: convert::range(rope, r.range, input.encoding()),
-                    new_text: r.new_text,
-                })
-                .collect();
+            let edits = formatting::edits(input, &text, &fixed);
             if edits.is_empty() {
                 return None;
             }
