@@ -23,6 +23,7 @@ fn advertises_only_what_it_implements() {
     assert_eq!(caps["foldingRangeProvider"], true);
     assert_eq!(caps["hoverProvider"], true);
     assert_eq!(caps["renameProvider"]["prepareProvider"], true);
+    assert_eq!(caps["documentFormattingProvider"], true);
     let mut advertised: Vec<&str> = caps
         .as_object()
         .expect("object")
@@ -37,6 +38,7 @@ fn advertises_only_what_it_implements() {
             "codeLensProvider",
             "completionProvider",
             "definitionProvider",
+            "documentFormattingProvider",
             "documentSymbolProvider",
             "executeCommandProvider",
             "foldingRangeProvider",
