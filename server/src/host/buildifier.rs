@@ -74,21 +74,9 @@ impl Buildifier {
         command
     }
 
-    /// `text`, formatted as a file of `kind` at `path_in_workspace` (`/`
-    /// separated) of the workspace at `root`.
-    pub fn format(
-        &self,
-        text: &str,
-        kind: FileKind,
-        root: Option<&Path>,
-        path_in_workspace: Option<&str>,
-    ) -> Result<String, FormatError> {
-        let file = FileContext {
-            kind,
-            root,
-            path_in_workspace,
-        };
-        let mut command = self.command(&file);
+    /// `text`, formatted as `file`.
+    pub fn format(&self, text: &str, file: &FileContext<'_>) -> Result<String, FormatError> {
+        let mut command = self.command(file);
         command.arg("-mode=fix");
         self.formatted(command, text)
     }
@@ -267,6 +255,15 @@ mod tests {
     use crate::fixture::TempDir;
     use std::os::unix::fs::PermissionsExt;
 
+    /// A file of `kind` outside any workspace.
+    fn bare(kind: FileKind) -> FileContext<'static> {
+        FileContext {
+            kind,
+            root: None,
+            path_in_workspace: None,
+        }
+    }
+
     /// A fake buildifier: a shell script.
     fn fake(dir: &TempDir, script: &str) -> Buildifier {
         let path = dir.0.join("buildifier");
@@ -280,7 +277,14 @@ mod tests {
         let dir = TempDir::new("buildifier");
         let bin = fake(&dir, "cat >/dev/null; echo \"$@\"; pwd");
         let out = bin
-            .format("x", FileKind::Module, Some(&dir.0), Some("MODULE.bazel"))
+            .format(
+                "x",
+                &FileContext {
+                    kind: FileKind::Module,
+                    root: Some(&dir.0),
+                    path_in_workspace: Some("MODULE.bazel"),
+                },
+            )
             .expect("formatted");
         let root = dir.0.canonicalize().expect("root");
         assert_eq!(
@@ -297,17 +301,17 @@ mod tests {
         let dir = TempDir::new("buildifier");
         let bin = fake(&dir, "cat; exit 4");
         assert_eq!(
-            bin.format("a = 1\n", FileKind::Bzl, None, None),
+            bin.format("a = 1\n", &bare(FileKind::Bzl)),
             Ok("a = 1\n".to_string())
         );
         let bin = fake(&dir, "echo '<stdin>:1:3: syntax error' >&2; exit 1");
         assert_eq!(
-            bin.format("a = (\n", FileKind::Bzl, None, None),
+            bin.format("a = (\n", &bare(FileKind::Bzl)),
             Err(FormatError::Syntax("<stdin>:1:3: syntax error".to_string()))
         );
         let bin = fake(&dir, "echo boom >&2; exit 3");
         assert_eq!(
-            bin.format("", FileKind::Build, None, None),
+            bin.format("", &bare(FileKind::Build)),
             Err(FormatError::Failed(
                 "buildifier failed (exit code 3): boom".to_string()
             ))
@@ -323,11 +327,7 @@ mod tests {
             &format!("cat >/dev/null; printf '%s\\n' '{report}'; exit 4"),
         );
         let text = "# 日本\n日本x = 1\n";
-        let file = FileContext {
-            kind: FileKind::Bzl,
-            root: None,
-            path_in_workspace: None,
-        };
+        let file = bare(FileKind::Bzl);
         let found = bin.lint(text, &file, None).expect("linted");
         let at = text.find('x').expect("x");
         assert_eq!(

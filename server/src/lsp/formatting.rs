@@ -13,7 +13,7 @@ use tower_lsp::lsp_types::{self as lsp, Url};
 use super::convert;
 use super::state::{lock, request_snapshot, SharedState};
 use crate::analysis::DocumentSnapshot;
-use crate::host::buildifier::{Buildifier, FormatError};
+use crate::host::buildifier::{Buildifier, FileContext, FormatError};
 use crate::rc::format::format_rc;
 use crate::syntax::FileKind;
 use crate::text::{replacements, PositionEncoding};
@@ -44,12 +44,13 @@ impl FormatInput {
         self.configured.as_deref()
     }
 
-    pub fn root(&self) -> Option<&std::path::Path> {
-        self.root.as_deref()
-    }
-
-    pub fn path_in_workspace(&self) -> Option<&str> {
-        self.path_in_workspace.as_deref()
+    /// Which file the text is, for buildifier.
+    pub fn file(&self) -> FileContext<'_> {
+        FileContext {
+            kind: self.snapshot.kind,
+            root: self.root.as_deref(),
+            path_in_workspace: self.path_in_workspace.as_deref(),
+        }
     }
 }
 
@@ -102,12 +103,7 @@ pub fn format(input: &FormatInput) -> Result<Vec<lsp::TextEdit>, NotFormatted> {
     let buildifier =
         Buildifier::locate(input.configured.as_deref()).map_err(NotFormatted::Failed)?;
     let formatted = buildifier
-        .format(
-            &text,
-            kind,
-            input.root.as_deref(),
-            input.path_in_workspace.as_deref(),
-        )
+        .format(&text, &input.file())
         .map_err(|err| match err {
             FormatError::Syntax(why) => {
                 tracing::info!(%why, "not formatted: buildifier cannot parse the file");

@@ -18,7 +18,7 @@ use super::convert;
 use super::diagnostics::Publisher;
 use super::formatting::{self, FormatInput};
 use super::state::{lock, SharedState};
-use crate::host::buildifier::{Buildifier, FileContext, FormatError};
+use crate::host::buildifier::{Buildifier, FormatError};
 
 /// How long typing must pause before a document is linted again.
 pub const LINT_DELAY: Duration = Duration::from_millis(400);
@@ -140,11 +140,8 @@ pub fn fixes(
     diagnostics: &[lsp::Diagnostic],
 ) -> Vec<lsp::CodeActionOrCommand> {
     let mut categories: Vec<(&str, &lsp::Diagnostic)> = Vec::new();
-    for d in diagnostics {
-        let fixable = d.source.as_deref() == Some(convert::LINT_SOURCE)
-            && d.data.as_ref().and_then(|data| data.get("autoFixable"))
-                == Some(&serde_json::Value::Bool(true));
-        if let (true, Some(lsp::NumberOrString::String(category))) = (fixable, &d.code) {
+    for d in diagnostics.iter().filter(|d| is_fixable(d)) {
+        if let Some(lsp::NumberOrString::String(category)) = &d.code {
             if !categories.iter().any(|(c, _)| c == category) {
                 categories.push((category.as_str(), d));
             }
@@ -158,9 +155,7 @@ pub fn fixes(
     };
     let text = input.snapshot().rope.to_string();
     let file = input.file();
-    let formatted = buildifier
-        .format(&text, file.kind, file.root, file.path_in_workspace)
-        .ok();
+    let formatted = buildifier.format(&text, &file).ok();
     let formats_too = formatted.as_deref() != Some(text.as_str());
     categories
         .into_iter()
@@ -191,20 +186,13 @@ pub fn fixes(
 
 /// Whether `diagnostics` hold a buildifier warning it can fix itself.
 pub fn any_fixable(diagnostics: &[lsp::Diagnostic]) -> bool {
-    diagnostics.iter().any(|d| {
-        d.source.as_deref() == Some(convert::LINT_SOURCE)
-            && d.data.as_ref().and_then(|data| data.get("autoFixable"))
-                == Some(&serde_json::Value::Bool(true))
-    })
+    diagnostics.iter().any(is_fixable)
 }
 
-/// The file context of a formatting input, for linting.
-impl FormatInput {
-    pub fn file(&self) -> FileContext<'_> {
-        FileContext {
-            kind: self.snapshot().kind,
-            root: self.root(),
-            path_in_workspace: self.path_in_workspace(),
-        }
-    }
+/// Whether `d` is a buildifier warning it can fix itself (see
+/// [`convert::lint_diagnostics`]).
+fn is_fixable(d: &lsp::Diagnostic) -> bool {
+    d.source.as_deref() == Some(convert::LINT_SOURCE)
+        && d.data.as_ref().and_then(|data| data.get("autoFixable"))
+            == Some(&serde_json::Value::Bool(true))
 }
