@@ -164,7 +164,8 @@ def main():
         default=[],
         metavar="KIND[:LINE:COL]",
         help="time this request before typing: completion, hover, definition, references at a position; "
-        "documentSymbol, foldingRange, inlayHint (whole file), codeLens without one",
+        "selectionRange, documentHighlight at a position; "
+        "documentSymbol, foldingRange, documentLink, inlayHint (whole file), codeLens without one",
     )
     ap.add_argument("--repeat", type=int, default=20, help="times each --request is sent")
     ap.add_argument("--json", help="write the figures here")
@@ -209,6 +210,8 @@ def main():
             params["position"] = {"line": int(at_line), "character": int(at_col)}
         if kind == "references":
             params["context"] = {"includeDeclaration": True}
+        if kind == "selectionRange":
+            params["positions"] = [params.pop("position")]
         if kind == "inlayHint":
             params["range"] = {"start": {"line": 0, "character": 0}, "end": {"line": len(lines), "character": 0}}
         received, parsed, size = [], [], None

@@ -24,6 +24,9 @@ fn advertises_only_what_it_implements() {
     assert_eq!(caps["hoverProvider"], true);
     assert_eq!(caps["renameProvider"]["prepareProvider"], true);
     assert_eq!(caps["documentFormattingProvider"], true);
+    assert_eq!(caps["documentHighlightProvider"], true);
+    assert_eq!(caps["documentLinkProvider"]["resolveProvider"], true);
+    assert_eq!(caps["selectionRangeProvider"], true);
     let mut advertised: Vec<&str> = caps
         .as_object()
         .expect("object")
@@ -39,6 +42,8 @@ fn advertises_only_what_it_implements() {
             "completionProvider",
             "definitionProvider",
             "documentFormattingProvider",
+            "documentHighlightProvider",
+            "documentLinkProvider",
             "documentSymbolProvider",
             "executeCommandProvider",
             "foldingRangeProvider",
@@ -47,6 +52,7 @@ fn advertises_only_what_it_implements() {
             "positionEncoding",
             "referencesProvider",
             "renameProvider",
+            "selectionRangeProvider",
             "textDocumentSync",
             "workspaceSymbolProvider"
         ]

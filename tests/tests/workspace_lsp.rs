@@ -465,3 +465,78 @@ fn deeply_nested_files_on_disk_are_indexed_without_a_crash() {
     assert_eq!(d[0]["severity"], 2);
     assert!(server.shutdown().success());
 }
+
+#[test]
+fn highlights_links_and_selection_ranges() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let text = "load(\"//tools:defs.bzl\", \"my_test\")\ncc_library(name = \"b\")\ncc_binary(\n    name = \"app\",\n    deps = [\":b\", \"//lib:util\", \"//app:b\"],\n)\nmy_test(name = \"t\")\n";
+    let app = ws.write("app/BUILD", text);
+    let u = uri(&app);
+    server.open(&u, "starlark", 1, text);
+
+    // The target `b`: its name (written) and its two mentions (read).
+    let found = server.request(
+        "textDocument/documentHighlight",
+        json!({"textDocument": {"uri": u}, "position": position(text, ":b\"")}),
+    );
+    let shown: Vec<(u64, u64, u64)> = found["result"]
+        .as_array()
+        .expect("highlights")
+        .iter()
+        .map(|h| {
+            let start = &h["range"]["start"];
+            (
+                start["line"].as_u64().unwrap_or(99),
+                start["character"].as_u64().unwrap_or(99),
+                h["kind"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(shown, vec![(1, 18, 3), (4, 12, 2), (4, 32, 2)]);
+    // A loaded symbol: the load string and the call.
+    let found = server.request(
+        "textDocument/documentHighlight",
+        json!({"textDocument": {"uri": u}, "position": position(text, "my_test(")}),
+    );
+    assert_eq!(found["result"].as_array().map(Vec::len), Some(2), "{found}");
+
+    // Links: the load path goes to its file at once; labels on resolve.
+    let links = server.request(
+        "textDocument/documentLink",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let links = links["result"].as_array().expect("links").clone();
+    assert_eq!(links.len(), 4, "{links:?}");
+    assert_eq!(
+        links[0]["target"],
+        json!(uri(&ws.path().join("tools/defs.bzl")))
+    );
+    let util = links
+        .iter()
+        .find(|l| l["range"]["start"] == json!({"line": 4, "character": 19}))
+        .expect("a link on //lib:util")
+        .clone();
+    assert!(util["target"].is_null(), "resolved later: {util}");
+    let resolved = server.request("documentLink/resolve", util);
+    assert_eq!(
+        resolved["result"]["target"],
+        json!(format!("{}#L5,12", uri(&ws.path().join("lib/BUILD.bazel"))))
+    );
+
+    // Selection ranges: the name inside a label, then outwards.
+    let ranges = server.request(
+        "textDocument/selectionRange",
+        json!({"textDocument": {"uri": u}, "positions": [position(text, "util\"")]}),
+    );
+    let first = &ranges["result"][0];
+    assert_eq!(
+        first["range"],
+        json!({"start": {"line": 4, "character": 25}, "end": {"line": 4, "character": 29}})
+    );
+    assert_eq!(
+        first["parent"]["range"],
+        json!({"start": {"line": 4, "character": 19}, "end": {"line": 4, "character": 29}})
+    );
+    server.shutdown();
+}

@@ -10,6 +10,8 @@ pub mod diagnostics;
 mod document;
 pub mod folding;
 pub mod rc;
+pub mod scope;
+pub mod selection;
 pub mod symbols;
 pub mod workspace;
 

@@ -125,15 +125,7 @@ fn global_symbols(assign: Node<'_>, stmt: Node<'_>, rope: &Rope, out: &mut Vec<S
             });
             return false;
         }
-        matches!(
-            node.kind(),
-            "pattern_list"
-                | "tuple_pattern"
-                | "list_pattern"
-                | "tuple"
-                | "list"
-                | "parenthesized_expression"
-        )
+        crate::syntax::is_destructuring(node.kind())
     });
 }
 

@@ -15,9 +15,9 @@ use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
 };
 use super::{
-    code_action, completion, configs, document_symbol, flag_dump, folding_range, formatting,
-    goto_definition, hover, lint, references, rename, selects, text_sync, transport, workspace,
-    workspace_symbol,
+    code_action, completion, configs, document_highlight, document_link, document_symbol,
+    flag_dump, folding_range, formatting, goto_definition, hover, lint, references, rename,
+    selection_range, selects, text_sync, transport, workspace, workspace_symbol,
 };
 use crate::db::selects::SelectInput;
 use crate::host::index::FileChange;
@@ -269,6 +269,12 @@ impl LanguageServer for Backend {
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions {
@@ -668,6 +674,53 @@ impl LanguageServer for Backend {
         .map(Some)
     }
 
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let pos = params.text_document_position_params.position;
+        let uri = params.text_document_position_params.text_document.uri;
+        self.on_starlark("textDocument/documentHighlight", uri, move |req, _, enc| {
+            document_highlight::document_highlight(req, pos, enc)
+        })
+        .await
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        let uri = params.text_document.uri;
+        let link_uri = uri.clone();
+        self.on_starlark("textDocument/documentLink", uri, move |req, _, enc| {
+            document_link::document_link(req, &link_uri, enc)
+        })
+        .await
+    }
+
+    async fn document_link_resolve(&self, mut link: DocumentLink) -> Result<DocumentLink> {
+        let Some((uri, label)) = document_link::link_data(&link) else {
+            return Ok(link);
+        };
+        link.target = self
+            .on_starlark("documentLink/resolve", uri, move |req, state, enc| {
+                document_link::resolve_target(req, state, &label, enc)
+            })
+            .await?;
+        Ok(link)
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        let positions = params.positions;
+        self.on_snapshot(
+            "textDocument/selectionRange",
+            params.text_document.uri,
+            move |req| selection_range::selection_range(req, &positions),
+        )
+        .await
+        .map(Some)
+    }
+
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         self.on_snapshot(
             "textDocument/foldingRange",
@@ -848,7 +901,7 @@ impl Backend {
         &self,
         label: &'static str,
         uri: Url,
-        compute: fn(&RequestSnapshot) -> T,
+        compute: impl FnOnce(&RequestSnapshot) -> T + Send + 'static,
     ) -> Result<T> {
         self.opened(&uri).await;
         let state = self.state.clone();

@@ -58,6 +58,20 @@ pub fn walk_preorder_depth<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, u
     }
 }
 
+/// Whether a node of this kind holds assignment targets in brackets or
+/// commas (`a, b = ...`, `[a, b] = ...`, `(a) = ...`).
+pub fn is_destructuring(kind: &str) -> bool {
+    matches!(
+        kind,
+        "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression"
+    )
+}
+
 /// The value of a string literal node, escapes decoded (see
 /// [`string_literal`]); `None` for other nodes and broken literals.
 pub fn string_literal_value(node: tree_sitter::Node<'_>, rope: &ropey::Rope) -> Option<String> {

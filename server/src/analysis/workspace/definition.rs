@@ -156,7 +156,7 @@ pub(super) fn external_target(view: &dyn WorkspaceView, text: &str) -> Option<Ex
 /// target's `name` in its package's BUILD file (an output file: its rule),
 /// else a file of that name, else the BUILD file. Read statically: targets
 /// made by macros there lead to the BUILD file.
-fn external_definition(view: &dyn WorkspaceView, text: &str) -> Option<FileRange> {
+pub(super) fn external_definition(view: &dyn WorkspaceView, text: &str) -> Option<FileRange> {
     let found = external_target(view, text)?;
     Some(match (found.decl, found.file) {
         (Some(decl), _) => FileRange {

@@ -10,7 +10,9 @@
 pub mod completion;
 pub mod cursor;
 pub mod definition;
+pub mod highlight;
 pub mod hover;
+pub mod links;
 pub mod references;
 pub mod selects;
 pub mod symbols;

@@ -610,3 +610,110 @@ fn completion_stops_at_its_limit_and_says_so() {
     );
     assert!(!found.incomplete);
 }
+
+/// `W text` / `text` for each highlight at the cursor, in text order.
+fn highlights_at(ws: &Workspace) -> Vec<String> {
+    use crate::analysis::scope::Access;
+    let text = ws.cursor.1.clone();
+    ws.run(|ctx, at| super::highlight::highlights(ctx, &ws.index, at))
+        .iter()
+        .map(|h| {
+            let w = if h.access == Access::Write { "W " } else { "" };
+            format!("{w}{}", &text[h.range.start..h.range.end])
+        })
+        .collect()
+}
+
+#[test]
+fn highlights_show_a_target_and_its_mentions_in_the_file() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_library(name = \"b\")\ncc_binary(name = \"a\", deps = [\":b$0\", \"b\", \"//app:b\", \"//lib\"])\n",
+    ));
+    assert_eq!(
+        highlights_at(&ws),
+        vec!["W \"b\"", "\":b\"", "\"b\"", "\"//app:b\""]
+    );
+    // A label into another package: its mentions here, no declaration.
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib$0\"])\ncc_binary(name = \"c\", deps = [\"//lib:lib\"])\n",
+    ));
+    assert_eq!(highlights_at(&ws), vec!["\"//lib\"", "\"//lib:lib\""]);
+}
+
+#[test]
+fn highlights_show_a_variable_by_scope() {
+    let ws = workspace(&with_cursor(
+        "//- /app/defs.bzl\nload(\"//tools:defs.bzl\", \"my_test\")\nX = 1\ndef f(x):\n    X = x\n    return X\ndef g():\n    my_test(name = \"t\", size = X$0)\n",
+    ));
+    assert_eq!(highlights_at(&ws), vec!["W X", "X"]);
+    let ws = workspace(&with_cursor(
+        "//- /app/defs.bzl\nload(\"//tools:defs.bzl\", \"my_test\")\ndef g():\n    my_te$0st(name = \"t\")\n",
+    ));
+    assert_eq!(highlights_at(&ws), vec!["W my_test", "my_test"]);
+}
+
+/// `text -> where` for each link of the cursor's file; label links are
+/// resolved as the editor would on a click.
+fn links_of(ws: &Workspace) -> Vec<String> {
+    use super::links::{document_links, link_target, LinkTarget};
+    let text = ws.cursor.1.clone();
+    ws.run(|ctx, _| {
+        document_links(ctx, &ws.index)
+            .into_iter()
+            .map(|link| {
+                let shown = &text[link.range.start..link.range.end];
+                let target = match link.target {
+                    LinkTarget::File(path) => path
+                        .strip_prefix(&ws.root)
+                        .expect("in root")
+                        .display()
+                        .to_string(),
+                    LinkTarget::Label(label) => match link_target(ctx, &ws.index, &label) {
+                        Some(found) => ws.show(&[found]).join(""),
+                        None => format!("{label} (nowhere)"),
+                    },
+                };
+                format!("{shown} -> {target}")
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn links_go_to_loaded_files_targets_and_source_files() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\n$0cc_binary(\n    name = \"a\",\n    srcs = [\"//lib:lib.cc\"],\n    deps = [\":b\", \"//lib\", \"//lib:nope\"],\n    copts = [\"-O2\"],\n)\ncc_library(name = \"b\")\n",
+    ));
+    assert_eq!(
+        links_of(&ws),
+        vec![
+            "//tools:defs.bzl -> tools/defs.bzl",
+            "//lib:lib.cc -> lib/lib.cc:",
+            ":b -> app/BUILD:\"b\"",
+            "//lib -> lib/BUILD.bazel:\"lib\"",
+            "//lib:nope -> //lib:nope (nowhere)",
+        ]
+    );
+}
+
+#[test]
+fn links_in_bzl_files_are_absolute_labels() {
+    let ws = workspace(&with_cursor(
+        "//- /app/defs.bzl\nload(\":other.bzl\", \"x\")\n$0DEFAULT = \"//lib:lib\"\nPATTERN = \"//lib:all\"\nTEXT = \"hello\"\n//- /app/other.bzl\nx = 1\n//- /app/BUILD\n",
+    ));
+    assert_eq!(
+        links_of(&ws),
+        vec![
+            ":other.bzl -> app/other.bzl",
+            "//lib:lib -> lib/BUILD.bazel:\"lib\"",
+        ]
+    );
+}
+
+#[test]
+fn links_skip_labels_that_go_nowhere() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\n$0cc_binary(\n    name = \"a\",\n    deps = [\"@com_google_absl//absl/strings\", \"//lib\"],\n    visibility = [\"//visibility:public\"],\n)\n",
+    ));
+    assert_eq!(links_of(&ws), vec!["//lib -> lib/BUILD.bazel:\"lib\""]);
+}
