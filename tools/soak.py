@@ -7,7 +7,11 @@ files, and then, until --minutes have passed, takes random steps:
 
   edit     type or delete a character inside a string, add or remove a
            target, reference a package created by the run, break the
-           syntax, or put back the saved text;
+           syntax, or put back the saved text; a document holding
+           MAX_SOAK_TARGETS targets of the run gets one removed instead
+           of added, so the open documents stay about the same size and
+           the server's memory can be judged (the saved text keeps what
+           was added before each check);
   request  definition, hover, completion, references, documentSymbol or
            foldingRange at a random place of an open file (each must get
            an answer, a result or an error, within --timeout seconds);
@@ -55,6 +59,8 @@ uri_of = typing_bench.uri_of
 
 STRING = re.compile(r'"[^"\n\\]*"')
 SOAK_TARGET = re.compile(r'\nfilegroup\(name = "soak_[^"]*"(, srcs = \["[^"]*"\])?\)\n')
+# The most targets of the run one document holds (see "edit" above).
+MAX_SOAK_TARGETS = 20
 
 
 def position(text, offset):
@@ -141,6 +147,8 @@ class Soak:
         doc = self.rng.choice(self.docs)
         kind = self.rng.randrange(7)
         strings = [m.span() for m in STRING.finditer(doc.text)]
+        if kind in (2, 3) and len(SOAK_TARGET.findall(doc.text)) >= MAX_SOAK_TARGETS:
+            kind = 4
         if kind <= 1 and strings:
             s, e = self.rng.choice(strings)
             at = self.rng.randrange(s + 1, e)  # inside the quotes

@@ -8,5 +8,7 @@ require('bzls').setup({
   settings = {
     -- Only the fixture's rc files, never the machine's.
     rc = { systemRc = false, homeRc = false },
+    -- The target code lenses run `echo` in place of Bazel.
+    bazel = { path = 'echo' },
   },
 })

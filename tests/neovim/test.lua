@@ -6,8 +6,9 @@
 -- $BZLS_TEST_MODE:
 --   lsp      (default) diagnostics, go-to-definition, completion after
 --            --config=, :BzlsPickConfig, :BzlsSetConfigs, :BzlsRestart
---            keeping the chosen configs, and a select() code lens opening
---            the picker; in the workspace $BZLS_TEST_WS.
+--            keeping the chosen configs, a select() code lens opening
+--            the picker, and a Build code lens running in a terminal; in
+--            the workspace $BZLS_TEST_WS.
 --   missing  the server binary does not exist: the file type of every file
 --            in $BZLS_TEST_FTDIR, the messages shown, no error.
 
@@ -162,15 +163,21 @@ local function lsp_mode()
   local pick = assert(vim.env.BZLS_TEST_PICK, '$BZLS_TEST_PICK')
   -- Each call of the picker is recorded in result.pickers.
   result.pickers = {}
+  -- Several code lenses on a line: vim.lsp.codelens.run() asks which; the
+  -- test takes the first whose title holds `lens_pick`.
+  local lens_pick = 'select'
+  result.lens_menus = {}
   vim.ui.select = function(choices, opts, on_choice)
+    local is_lens_menu = opts.prompt and opts.prompt:find('Code lens') ~= nil
     local picker = { prompt = opts.prompt, items = {} }
-    table.insert(result.pickers, picker)
+    table.insert(is_lens_menu and result.lens_menus or result.pickers, picker)
     local chosen
     for i, choice in ipairs(choices) do
       local text = opts.format_item and opts.format_item(choice) or tostring(choice)
       table.insert(picker.items, text)
       local name = text:gsub('^[%s*]+', ''):match('^(%S+)')
-      if name == pick and not chosen then
+      local wanted = is_lens_menu and text:find(lens_pick, 1, true) or (not is_lens_menu and name == pick)
+      if wanted and not chosen then
         chosen = i
       end
     end
@@ -248,6 +255,37 @@ local function lsp_mode()
     return #notes_matching('active config') > confirmed
   end)
   result.after_lens = list_configs(sel).active
+
+  -- The Build lens on the same line runs `bazel build` (here `echo`) with
+  -- the active configuration in a terminal buffer.
+  lens_pick = 'Build'
+  vim.api.nvim_set_current_buf(sel)
+  -- The module fetched the lenses again after the choice.
+  wait(15000, 'the target lenses of the new configuration', function()
+    for _, lens in ipairs(vim.lsp.codelens.get(sel)) do
+      local args = lens.command and lens.command.arguments
+      if args and args[1] and vim.tbl_contains(args[1].argv or {}, '--config=opt') then
+        return true
+      end
+    end
+    return false
+  end)
+  vim.api.nvim_win_set_cursor(0, { lenses[1].range.start.line + 1, 0 })
+  vim.lsp.codelens.run()
+  local terminal
+  wait(15000, 'a terminal running the Build lens', function()
+    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.bo[bufnr].buftype == 'terminal' then
+        local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
+        if text:find('//sel:sel', 1, true) then
+          terminal = text
+          return true
+        end
+      end
+    end
+    return false
+  end)
+  result.run_target = vim.trim(terminal)
 end
 
 local function missing_mode()

@@ -420,15 +420,35 @@ fn client_session(nvim: &Path) {
     // which opens the picker (listing the active configs with `*`).
     let sel = std::fs::read_to_string(ws.path().join("sel/BUILD")).expect("sel");
     let (library_line, _) = position_of(&sel, "cc_library(");
-    let lenses = r["lenses"].as_array().expect("lenses");
-    assert_eq!(lenses.len(), 1, "{lenses:#?}");
+    let all_lenses = r["lenses"].as_array().expect("lenses");
+    let lenses: Vec<&Value> = all_lenses
+        .iter()
+        .filter(|l| l["command"] == "bzls.pickConfig")
+        .collect();
+    assert_eq!(lenses.len(), 1, "{all_lenses:#?}");
     assert_eq!(lenses[0]["line"], library_line as u64, "{lenses:#?}");
-    assert_eq!(lenses[0]["command"], "bzls.pickConfig", "{lenses:#?}");
     assert!(
         lenses[0]["title"]
             .as_str()
             .is_some_and(|t| t.contains("select")),
         "{lenses:#?}"
+    );
+    // The target lenses: Build above the cc_library (none above the
+    // config_setting).
+    let targets: Vec<(u64, &str)> = all_lenses
+        .iter()
+        .filter(|l| l["command"] == "bzls.runTarget")
+        .map(|l| {
+            (
+                l["line"].as_u64().unwrap_or(99),
+                l["title"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        vec![(library_line as u64, "Build")],
+        "{all_lenses:#?}"
     );
     let lens_items = strings(&pickers[1]["items"]);
     assert!(
@@ -442,6 +462,17 @@ fn client_session(nvim: &Path) {
         serde_json::json!(["opt"]),
         "{r:#}"
     );
+    // Run with vim.lsp.codelens.run() (a menu of the line's two lenses),
+    // the Build lens ran the module's bzls.runTarget: `bazel.path` (`echo`
+    // in this test), the command, the active configuration, the label, in
+    // a terminal buffer.
+    let menus = r["lens_menus"].as_array().expect("lens menus");
+    assert_eq!(menus.len(), 2, "{menus:#?}");
+    assert!(
+        strings(&menus[1]["items"]).iter().any(|i| i == "Build"),
+        "{menus:#?}"
+    );
+    assert_eq!(r["run_target"], "build --config=opt //sel:sel", "{r:#}");
     // The last error message is the module's own (the rejected config),
     // never an error trace.
     assert_eq!(r["errmsg"], rejected[0].as_str(), "{r:#}");

@@ -145,10 +145,12 @@ fn previews_follow_the_active_configuration() {
         "{md}"
     );
     let lenses = server.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
+    // The select lenses (the target lenses, Build above each target, aside).
     let titles: Vec<&str> = lenses["result"]
         .as_array()
         .expect("test data")
         .iter()
+        .filter(|l| l["command"]["command"] == "bzls.pickConfig")
         .map(|l| l["command"]["title"].as_str().expect("test data"))
         .collect();
     assert_eq!(

@@ -540,3 +540,138 @@ fn highlights_links_and_selection_ranges() {
     );
     server.shutdown();
 }
+
+#[test]
+fn target_lenses_build_test_and_run_with_the_active_configuration() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let text = "cc_library(name = \"lib\")\ncc_test(name = \"t\")\ncc_binary(name = \"b\")\n";
+    let app = ws.write("app/BUILD", text);
+    let u = uri(&app);
+    server.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"bzls": {"configs": ["ci"], "flags": ["--copt=-O2"]}}}),
+    );
+    server.open(&u, "starlark", 1, text);
+    let lenses = server.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
+    let shown: Vec<(u64, String, Value)> = lenses["result"]
+        .as_array()
+        .expect("lenses")
+        .iter()
+        .filter(|l| l["command"]["command"] == "bzls.runTarget")
+        .map(|l| {
+            (
+                l["range"]["start"]["line"].as_u64().unwrap_or(99),
+                l["command"]["title"].as_str().unwrap_or("").to_string(),
+                l["command"]["arguments"][0]["argv"].clone(),
+            )
+        })
+        .collect();
+    let argv =
+        |command: &str, label: &str| json!(["bazel", command, "--config=ci", "--copt=-O2", label]);
+    assert_eq!(
+        shown,
+        vec![
+            (0, "Build".to_string(), argv("build", "//app:lib")),
+            (1, "Build".to_string(), argv("build", "//app:t")),
+            (1, "Test".to_string(), argv("test", "//app:t")),
+            (2, "Build".to_string(), argv("build", "//app:b")),
+            (2, "Run".to_string(), argv("run", "//app:b")),
+        ]
+    );
+    let first = &lenses["result"][0]["command"]["arguments"][0];
+    assert_eq!(first["cwd"], json!(ws.path().display().to_string()));
+    assert_eq!(first["label"], "//app:lib");
+
+    // The setting turns them off.
+    server.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"bzls": {"codeLens": {"targets": false}}}}),
+    );
+    let lenses = server.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
+    let targets = lenses["result"].as_array().map_or(0, |l| {
+        l.iter()
+            .filter(|l| l["command"]["command"] == "bzls.runTarget")
+            .count()
+    });
+    assert_eq!(targets, 0, "{lenses}");
+    server.shutdown();
+}
+
+#[test]
+fn rename_a_target_across_packages() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let app = ws.write("app/BUILD", APP);
+    let u = uri(&app);
+    server.open(&u, "starlark", 1, APP);
+
+    // From the label in another package: the name part, and the name.
+    let at = position(APP, "util\"");
+    let prepared = server.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": u}, "position": at}),
+    );
+    assert_eq!(prepared["result"]["placeholder"], "util", "{prepared}");
+    assert_eq!(
+        prepared["result"]["range"]["start"],
+        json!({"line": 2, "character": 19})
+    );
+    let renamed = server.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": u}, "position": at, "newName": "core"}),
+    );
+    let changes = renamed["result"]["changes"]
+        .as_object()
+        .expect("changes")
+        .clone();
+    let mut files: Vec<(String, Vec<String>)> = changes
+        .iter()
+        .map(|(file, edits)| {
+            let dir = file.rsplit('/').nth(1).unwrap_or("").to_string();
+            let texts = edits
+                .as_array()
+                .expect("edits")
+                .iter()
+                .map(|e| e["newText"].as_str().unwrap_or("").to_string())
+                .collect();
+            (dir, texts)
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        vec![
+            ("app".to_string(), vec!["//lib:core".to_string()]),
+            ("lib".to_string(), vec!["core".to_string()]),
+            ("other".to_string(), vec!["//lib:core".to_string()]),
+        ]
+    );
+    // The declaration's edit is the text between its quotes.
+    let lib = uri(&ws.path().join("lib/BUILD.bazel"));
+    assert_eq!(
+        changes[&lib][0]["range"],
+        json!({"start": {"line": 4, "character": 12}, "end": {"line": 4, "character": 16}})
+    );
+
+    // Refused, with why: a name that exists, a name Bazel rejects.
+    for (new_name, why) in [
+        ("util.cc", "source file"),
+        ("a:b", "not a valid target name"),
+    ] {
+        let refused = server.request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": u}, "position": at, "newName": new_name}),
+        );
+        assert_eq!(refused["error"]["code"], -32803, "{refused}");
+        let message = refused["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(why), "{new_name}: {message}");
+    }
+    // Nothing to rename on a keyword.
+    let refused = server.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": u}, "position": position(APP, "deps")}),
+    );
+    assert_eq!(refused["error"]["code"], -32803, "{refused}");
+    server.shutdown();
+}

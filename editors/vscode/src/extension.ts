@@ -13,6 +13,7 @@ import {
   State,
 } from "vscode-languageclient/node";
 
+import { parseRunTarget, shellLine, terminalName } from "./runTarget";
 import { findServer, missingServerMessage, ServerFound } from "./serverPath";
 import {
   changedSettings,
@@ -58,6 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("bzls.restartServer", () => restart()),
     vscode.commands.registerCommand("bzls.showOutput", () => output.show(true)),
     vscode.commands.registerCommand("bzls.pickConfig", () => pickConfig()),
+    vscode.commands.registerCommand("bzls.runTarget", (arg: unknown) => runTarget(arg)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       const changed = changedSettings((section) => event.affectsConfiguration(section));
       if (changed.restart) {
@@ -78,6 +80,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   updateStatus(currentSettings());
   await enqueue(start);
+}
+
+/** Runs a target lens's Bazel command in a terminal of its own. */
+function runTarget(arg: unknown): void {
+  const target = parseRunTarget(arg);
+  if (target === undefined) {
+    log(`bzls.runTarget: not a target: ${JSON.stringify(arg)}`);
+    return;
+  }
+  log(`running ${shellLine(target)} in ${target.cwd}`);
+  const terminal = vscode.window.createTerminal({ name: terminalName(target), cwd: target.cwd });
+  terminal.show(true);
+  terminal.sendText(shellLine(target));
 }
 
 export function deactivate(): Promise<void> | undefined {

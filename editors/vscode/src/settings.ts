@@ -13,6 +13,7 @@ export interface ServerSettings {
     bazel?: { path?: string; allowRun?: boolean };
     buildifier?: { path?: string; lint?: "warn" | "off"; warnings?: string };
     rc?: { homeRc?: boolean; systemRc?: boolean };
+    codeLens?: { targets?: boolean };
   };
 }
 
@@ -28,6 +29,7 @@ export const SERVER_SETTING_KEYS = [
   "buildifier.warnings",
   "rc.homeRc",
   "rc.systemRc",
+  "codeLens.targets",
 ] as const;
 
 /** Settings whose change needs a new server process rather than a notification. */
@@ -97,6 +99,10 @@ export function serverSettings(read: SettingReader): ServerSettings {
     if (typeof systemRc === "boolean") {
       out.bzls.rc.systemRc = systemRc;
     }
+  }
+  const targetLenses = read("codeLens.targets");
+  if (typeof targetLenses === "boolean") {
+    out.bzls.codeLens = { targets: targetLenses };
   }
   return out;
 }

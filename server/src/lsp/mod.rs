@@ -13,6 +13,7 @@
 mod blocking;
 mod catch_panic;
 mod code_action;
+mod code_lens;
 mod completion;
 mod configs;
 mod convert;

@@ -15,9 +15,10 @@ use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
 };
 use super::{
-    code_action, completion, configs, document_highlight, document_link, document_symbol,
-    flag_dump, folding_range, formatting, goto_definition, hover, lint, references, rename,
-    selection_range, selects, text_sync, transport, workspace, workspace_symbol,
+    code_action, code_lens, completion, configs, document_highlight, document_link,
+    document_symbol, flag_dump, folding_range, formatting, goto_definition, hover, lint,
+    references, rename, selection_range, selects, text_sync, transport, workspace,
+    workspace_symbol,
 };
 use crate::db::selects::SelectInput;
 use crate::host::index::FileChange;
@@ -334,6 +335,8 @@ impl LanguageServer for Backend {
                         .is_some_and(|n| crate::host::workspace::ROOT_MARKERS.contains(&n));
                     if marker && change.typ != FileChangeType::CHANGED {
                         state.roots.clear();
+                    } else if change.typ == FileChangeType::DELETED {
+                        state.roots.forget_dir_of(&path);
                     }
                 }
             }
@@ -422,7 +425,7 @@ impl LanguageServer for Backend {
         self.on_starlark(
             "textDocument/codeLens",
             params.text_document.uri,
-            selects::code_lens_request,
+            code_lens::code_lens,
         )
         .await
     }
@@ -522,13 +525,23 @@ impl LanguageServer for Backend {
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
         let pos = params.position;
-        self.on_rc(
-            "textDocument/prepareRename",
-            params.text_document.uri,
-            move |model, enc| rename::prepare_rename(model, pos, enc),
-        )
-        .await
-        .map(Option::flatten)
+        let uri = params.text_document.uri;
+        if let Some(rc) = self
+            .on_rc(
+                "textDocument/prepareRename",
+                uri.clone(),
+                move |model, enc| rename::prepare_rename(model, pos, enc),
+            )
+            .await?
+        {
+            return Ok(rc);
+        }
+        self.all_opened().await;
+        self.on_starlark("textDocument/prepareRename", uri, move |req, state, enc| {
+            rename::starlark_prepare_rename(req, state, pos, enc)
+        })
+        .await?
+        .transpose()
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
@@ -536,12 +549,20 @@ impl LanguageServer for Backend {
         let pos = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
         let new_name = params.new_name;
-        self.on_rc("textDocument/rename", uri, move |model, enc| {
-            rename::rename(model, pos, &new_name, enc)
+        let rc_name = new_name.clone();
+        if let Some(rc) = self
+            .on_rc("textDocument/rename", uri.clone(), move |model, enc| {
+                rename::rename(model, pos, &rc_name, enc)
+            })
+            .await?
+        {
+            return rc;
+        }
+        self.on_starlark("textDocument/rename", uri, move |req, state, enc| {
+            rename::starlark_rename(req, state, pos, &new_name, enc)
         })
         .await?
         .transpose()
-        .map(Option::flatten)
     }
 
     async fn shutdown(&self) -> Result<()> {

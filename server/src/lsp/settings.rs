@@ -38,6 +38,8 @@ pub struct Settings {
     /// a list like `"+unsorted-dict-items,-native-cc-library"`); unset:
     /// buildifier's default, or the workspace's `.buildifier.json`.
     pub buildifier_warnings: Option<String>,
+    /// `bzls.codeLens.targets`: build / test / run lenses above targets.
+    pub target_lenses: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             buildifier_path: None,
             buildifier_lint: true,
             buildifier_warnings: None,
+            target_lenses: true,
         }
     }
 }
@@ -92,6 +95,7 @@ impl Settings {
         boolean("rc.systemRc", &mut self.system_rc);
         boolean("rc.homeRc", &mut self.home_rc);
         boolean("bazel.allowRun", &mut self.allow_run);
+        boolean("codeLens.targets", &mut self.target_lenses);
         optional_path(lookup("bazel.path"), "bazel.path", &mut self.bazel_path);
         optional_path(
             lookup("buildifier.path"),

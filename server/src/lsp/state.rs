@@ -72,10 +72,52 @@ pub struct State {
     pub refresh_starlark: Option<RefreshAll>,
     /// The per-version analyses of open Starlark documents.
     pub analysis: Arc<crate::db::AnalysisHost>,
-    /// The workspace root of each directory a request came from (`None`:
-    /// none), so that requests do not stat their way up the tree each
-    /// time. Cleared when a root marker file is created or deleted.
-    pub roots: HashMap<PathBuf, Option<PathBuf>>,
+    /// The workspace root of each directory a request or a file event came
+    /// from, so that they do not stat their way up the tree each time.
+    /// Cleared when a root marker file is created or deleted.
+    pub roots: RootCache,
+}
+
+/// Directory → its workspace root (`None`: none), bounded: a directory
+/// whose file was deleted is forgotten, and past [`RootCache::MAX`]
+/// directories the cache starts again (finding a root again costs a few
+/// `stat`s), so file events over a long session cannot grow it without end.
+#[derive(Default)]
+pub struct RootCache {
+    roots: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl RootCache {
+    /// The most directories remembered.
+    pub const MAX: usize = 4_096;
+
+    pub fn get(&self, dir: &std::path::Path) -> Option<&Option<PathBuf>> {
+        self.roots.get(dir)
+    }
+
+    pub fn insert(&mut self, dir: PathBuf, root: Option<PathBuf>) {
+        if self.roots.len() >= Self::MAX && !self.roots.contains_key(&dir) {
+            self.roots = HashMap::new();
+        }
+        self.roots.insert(dir, root);
+    }
+
+    /// Forgets the directory of a deleted file (the directory may be gone
+    /// too).
+    pub fn forget_dir_of(&mut self, file: &std::path::Path) {
+        if let Some(dir) = file.parent() {
+            self.roots.remove(dir);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.roots = HashMap::new();
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.roots.len()
+    }
 }
 
 pub type SharedState = Arc<Mutex<State>>;
@@ -182,5 +224,28 @@ pub fn content_modified() -> jsonrpc::Error {
         code: jsonrpc::ErrorCode::ContentModified,
         message: "bzls: the document changed while the request was computed".into(),
         data: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RootCache;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn root_cache_stays_bounded_and_forgets_deleted_directories() {
+        let mut cache = RootCache::default();
+        cache.insert(PathBuf::from("/ws/a"), Some(PathBuf::from("/ws")));
+        cache.forget_dir_of(Path::new("/ws/a/BUILD"));
+        assert!(cache.get(Path::new("/ws/a")).is_none());
+        for i in 0..3 * RootCache::MAX {
+            cache.insert(PathBuf::from(format!("/ws/p{i}")), None);
+            assert!(cache.len() <= RootCache::MAX);
+        }
+        // The newest one is always kept.
+        assert_eq!(
+            cache.get(Path::new(&format!("/ws/p{}", 3 * RootCache::MAX - 1))),
+            Some(&None)
+        );
     }
 }

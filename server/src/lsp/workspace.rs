@@ -55,7 +55,7 @@ pub fn index_of_root(state: &SharedState, client: &Client, root: &Path) -> Arc<W
 
 /// The workspace root of the file at `path` (see [`root_of`]), found once
 /// per directory (outside the state lock) and remembered in
-/// `State::roots`.
+/// `State::roots` while the directory exists.
 pub fn cached_root(state: &SharedState, path: &Path) -> Option<PathBuf> {
     let dir = path.parent()?;
     let client_root = {
@@ -66,7 +66,11 @@ pub fn cached_root(state: &SharedState, path: &Path) -> Option<PathBuf> {
         state.root.clone()
     };
     let root = root_of(path, client_root.as_deref());
-    lock(state).roots.insert(dir.to_path_buf(), root.clone());
+    // A directory that is gone (the file event of a deleted package) is not
+    // remembered.
+    if dir.is_dir() {
+        lock(state).roots.insert(dir.to_path_buf(), root.clone());
+    }
     root
 }
 

@@ -361,6 +361,11 @@ function M.set_configs(client, configs, done)
       return
     end
     persist_configs(client, configs)
+    -- The target lenses carry the configuration: fetch them again.
+    local bufnr = vim.api.nvim_get_current_buf()
+    if vim.lsp.buf_is_attached(bufnr, client.id) then
+      pcall(vim.lsp.codelens.refresh)
+    end
     local names = (active and active.configs) or configs
     if #names == 0 then
       notify('no active config')
@@ -511,6 +516,20 @@ local function complete_configs(arg_lead)
   return names
 end
 
+--- Runs a target lens's Bazel command (`{argv = {...}, cwd = ...}`, as the
+--- server sends it) in a terminal buffer in a new window at the bottom.
+function M.run_target(target)
+  if type(target) ~= 'table' or type(target.argv) ~= 'table' or #target.argv == 0 then
+    notify('the code lens did not name a target to run', vim.log.levels.ERROR)
+    return
+  end
+  vim.cmd('botright new')
+  local ok, job = pcall(vim.fn.termopen, target.argv, { cwd = target.cwd })
+  if not ok or job <= 0 then
+    notify('cannot run ' .. table.concat(target.argv, ' ') .. ': ' .. tostring(job), vim.log.levels.ERROR)
+  end
+end
+
 local function create_commands()
   vim.api.nvim_create_user_command('BzlsPickConfig', function()
     M.pick_config()
@@ -529,6 +548,10 @@ local function create_commands()
   -- `bzls.pickConfig` (run them with vim.lsp.codelens.run()).
   vim.lsp.commands['bzls.pickConfig'] = function(_, ctx)
     M.pick_config(ctx and ctx.bufnr)
+  end
+  -- Its Build / Test / Run lenses above targets run `bzls.runTarget`.
+  vim.lsp.commands['bzls.runTarget'] = function(command)
+    M.run_target(command and command.arguments and command.arguments[1])
   end
 end
 

@@ -31,6 +31,7 @@ describe("serverSettings", () => {
         "buildifier.warnings": "all",
         "rc.homeRc": false,
         "rc.systemRc": true,
+        "codeLens.targets": false,
         "server.path": "/not/mirrored",
         "trace.server": "verbose",
       }),
@@ -43,6 +44,7 @@ describe("serverSettings", () => {
         bazel: { path: "/usr/bin/bazelisk", allowRun: true },
         buildifier: { path: "/opt/buildifier", lint: "off", warnings: "all" },
         rc: { homeRc: false, systemRc: true },
+        codeLens: { targets: false },
       },
     });
   });

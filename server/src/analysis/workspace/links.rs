@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use tree_sitter::Node;
 
-use super::{absolute, FileContext, FileRange, WorkspaceView};
+use super::{absolute, between_quotes, FileContext, FileRange, WorkspaceView};
 use crate::hash::FastMap;
 use crate::syntax::string_literal;
 use crate::text::TextRange;
@@ -118,15 +118,6 @@ fn load_module(statement: Node<'_>, text: &str) -> Option<(String, TextRange)> {
     let range = crate::syntax::node_range(first);
     let module = string_literal(text.get(first.byte_range())?)?;
     Some((module, between_quotes(text, range)?))
-}
-
-/// The text between a one-quote string literal's quotes, when it holds no
-/// escapes (so the range is exactly the value).
-fn between_quotes(text: &str, literal: TextRange) -> Option<TextRange> {
-    let raw = text.get(literal.start..literal.end)?;
-    let value = string_literal(raw)?;
-    let inner = raw.get(1..raw.len().checked_sub(1)?)?;
-    (inner == value).then(|| TextRange::new(literal.start + 1, literal.end - 1))
 }
 
 /// Every string of a non-BUILD file that is an absolute label, but not a

@@ -14,8 +14,10 @@ pub mod highlight;
 pub mod hover;
 pub mod links;
 pub mod references;
+pub mod rename;
 pub mod selects;
 pub mod symbols;
+pub mod target_lens;
 #[cfg(test)]
 mod tests;
 
@@ -235,6 +237,17 @@ impl PackageLookup for CurrentFirst<'_> {
     fn builds_another_repository(&self, package: &str) -> bool {
         self.view.builds_another_repository(package)
     }
+}
+
+/// The text between a one-quote string literal's quotes, when it holds no
+/// escapes or prefix.
+pub(crate) fn between_quotes(text: &str, literal: TextRange) -> Option<TextRange> {
+    let raw = text.get(literal.start..literal.end)?;
+    let value = crate::syntax::string_literal(raw)?;
+    let quote = raw.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = raw.get(1..raw.len().checked_sub(1)?)?;
+    (inner == value && !inner.contains(quote))
+        .then(|| TextRange::new(literal.start + 1, literal.end - 1))
 }
 
 /// Absolute path of a workspace-relative one.

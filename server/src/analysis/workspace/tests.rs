@@ -717,3 +717,163 @@ fn links_skip_labels_that_go_nowhere() {
     ));
     assert_eq!(links_of(&ws), vec!["//lib -> lib/BUILD.bazel:\"lib\""]);
 }
+
+#[test]
+fn target_lenses_build_test_and_run() {
+    use super::target_lens::target_lenses;
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\n$0load(\"//tools:defs.bzl\", \"my_test\")\ncc_library(name = \"lib\")\ncc_binary(name = \"bin\")\nmy_test(name = \"t\")\ngenrule(name = \"gen\", outs = [\"gen.h\"], cmd = \"\")\nconfig_setting(name = \"opt\", values = {\"compilation_mode\": \"opt\"})\nexports_files([\"x.txt\"])\ntest_suite(name = \"all\")\n",
+    ));
+    let lenses: Vec<String> = ws.run(|ctx, _| {
+        target_lenses(ctx)
+            .iter()
+            .map(|l| {
+                let actions: Vec<&str> = l.actions.iter().map(|a| a.command()).collect();
+                format!("{} {}", l.label, actions.join(","))
+            })
+            .collect()
+    });
+    assert_eq!(
+        lenses,
+        vec![
+            "//app:lib build",
+            "//app:bin build,run",
+            "//app:t build,test",
+            "//app:gen build",
+            "//app:all build,test",
+        ]
+    );
+}
+
+/// The edits of renaming what is at the cursor to `new_name`, each as
+/// `path:"old text" -> new text`, in path order; or why not.
+fn rename_at(ws: &Workspace, new_name: &str) -> Result<Vec<String>, String> {
+    use super::rename::rename;
+    let read = |path: &Path| std::fs::read_to_string(path).ok().map(std::sync::Arc::from);
+    let edits = ws.run(|ctx, at| rename(ctx, &ws.index, at, new_name, &read))?;
+    Ok(edits
+        .iter()
+        .map(|e| {
+            let rel = e.path.strip_prefix(&ws.root).expect("in root");
+            let text = if rel == Path::new(&ws.cursor.0) {
+                ws.cursor.1.clone()
+            } else {
+                std::fs::read_to_string(&e.path).expect("read")
+            };
+            format!(
+                "{}:{:?} -> {}",
+                rel.display(),
+                &text[e.range.start..e.range.end],
+                e.new_text
+            )
+        })
+        .collect())
+}
+
+#[test]
+fn rename_a_target_everywhere_in_the_form_written() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_library(name = \"b\")\ncc_binary(name = \"a\", deps = [\":b$0\", \"b\", \"//app:b\"], visibility = [\"//visibility:public\"])\n\
+         //- /other/BUILD\nfilegroup(name = \"o\", srcs = [\"//app:b\"] + select({\"//app:b\": [], \"//conditions:default\": []}))\n\
+         //- /app2/BUILD\ncc_library(name = \"app2\")\n\
+         //- /user/BUILD\nfilegroup(name = \"u\", srcs = [\"@//app:b\"])\n",
+    ));
+    assert_eq!(
+        rename_at(&ws, "c"),
+        Ok(vec![
+            "app/BUILD:\"b\" -> c".to_string(),
+            "app/BUILD:\":b\" -> :c".to_string(),
+            "app/BUILD:\"b\" -> c".to_string(),
+            "app/BUILD:\"//app:b\" -> //app:c".to_string(),
+            "other/BUILD:\"//app:b\" -> //app:c".to_string(),
+            "other/BUILD:\"//app:b\" -> //app:c".to_string(),
+            "user/BUILD:\"@//app:b\" -> @//app:c".to_string(),
+        ])
+    );
+}
+
+#[test]
+fn rename_a_package_named_target_keeps_the_package() {
+    let ws = workspace(&with_cursor(
+        "//- /app2/BUILD\ncc_library(name = \"app$02\")\n//- /x/BUILD\nfilegroup(name = \"x\", srcs = [\"//app2\"])\n",
+    ));
+    assert_eq!(
+        rename_at(&ws, "core"),
+        Ok(vec![
+            "app2/BUILD:\"app2\" -> core".to_string(),
+            "x/BUILD:\"//app2\" -> //app2:core".to_string(),
+        ])
+    );
+}
+
+#[test]
+fn rename_refuses_what_bazel_rejects_and_what_cannot_be_found() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\ncc_library(name = \"b$0\")\ncc_library(name = \"c\")\nmy_test(name = \"t\")\n//- /app/c.txt\n",
+    ));
+    for (new, why) in [
+        ("c", "exists already"),
+        ("c.txt", "source file"),
+        ("a:b", "`:`"),
+        ("/x", "starts or ends with `/`"),
+        ("x/../y", "`..`"),
+        ("", "empty"),
+        ("a b", "` ` is not allowed"),
+    ] {
+        let err = rename_at(&ws, new).expect_err(new);
+        assert!(err.contains(why), "{new}: {err}");
+    }
+    // A target of another repository, an output file.
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib:gen.h$0\"])\n",
+    ));
+    let err = rename_at(&ws, "x.h").expect_err("output file");
+    assert!(err.contains("output file"), "{err}");
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"@com_google_absl//absl/strings$0\"])\n",
+    ));
+    let err = rename_at(&ws, "x").expect_err("another repository");
+    assert!(err.contains("own packages"), "{err}");
+}
+
+#[test]
+fn rename_a_target_a_macro_makes_from_another_name_is_refused() {
+    let ws = workspace(&with_cursor(
+        "//- /m/defs.bzl\ndef lib_and_test(name):\n    native.cc_library(name = name + \"_lib\")\n    native.cc_test(name = name)\n//- /m/BUILD\n\
+         //- /app/BUILD\nload(\"//m:defs.bzl\", \"lib_and_test\")\nlib_and_test(name = \"t\")\nfilegroup(name = \"f\", srcs = [\":t_lib$0\"])\n",
+    ));
+    let err = rename_at(&ws, "x").expect_err("computed");
+    assert!(err.contains("made by the call named `t`"), "{err}");
+}
+
+#[test]
+fn rename_variables_by_scope_and_alias_loaded_symbols() {
+    let ws = workspace(&with_cursor(
+        "//- /app/defs.bzl\nload(\"//tools:defs.bzl\", \"my_test\")\ndef _helper(x):\n    y$0 = x\n    return y\ndef other(y):\n    return my_test(name = y)\n",
+    ));
+    assert_eq!(
+        rename_at(&ws, "z"),
+        Ok(vec![
+            "app/defs.bzl:\"y\" -> z".to_string(),
+            "app/defs.bzl:\"y\" -> z".to_string()
+        ])
+    );
+    let err = rename_at(&ws, "x").expect_err("taken");
+    assert!(err.contains("already used"), "{err}");
+    let ws = workspace(&with_cursor(
+        "//- /app/defs.bzl\nload(\"//tools:defs.bzl\", \"my_test\")\ndef f():\n    return my_te$0st(name = \"t\")\n",
+    ));
+    assert_eq!(
+        rename_at(&ws, "t2"),
+        Ok(vec![
+            "app/defs.bzl:\"\\\"my_test\\\"\" -> t2 = \"my_test\"".to_string(),
+            "app/defs.bzl:\"my_test\" -> t2".to_string(),
+        ])
+    );
+    // A public global of a .bzl file: other files may load it.
+    let ws = workspace(&with_cursor(
+        "//- /app/defs.bzl\ndef pub$0lic():\n    pass\n",
+    ));
+    let err = rename_at(&ws, "x").expect_err("public");
+    assert!(err.contains("may load"), "{err}");
+}
