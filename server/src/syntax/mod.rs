@@ -102,6 +102,19 @@ pub fn string_literal(text: &str) -> Option<String> {
     unescape(body)
 }
 
+/// Where `value` starts in the string literal `raw` (quotes and prefix
+/// included) when the literal holds it as is, with no escapes.
+pub fn value_offset(raw: &str, value: &str) -> Option<usize> {
+    let prefix = usize::from(raw.starts_with(['r', 'R']));
+    let quoted = raw.get(prefix..)?;
+    let quote = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|q| quoted.starts_with(q))?
+        .len();
+    let inner = quoted.get(quote..quoted.len().checked_sub(quote)?)?;
+    (inner == value).then_some(prefix + quote)
+}
+
 /// Decodes Starlark's escape sequences in a non-raw string body; `None` for
 /// an escape Starlark rejects.
 fn unescape(body: &str) -> Option<String> {

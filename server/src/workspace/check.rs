@@ -46,7 +46,8 @@ pub fn label_diagnostics_of_outline(
 /// literal length, with ranges relative to the literal's start: valid as
 /// long as the lookup answers the same (the analysis host keeps one per
 /// index revision and package declarations).
-pub type LabelMemo = std::sync::Mutex<crate::hash::FastMap<(String, bool, usize), Vec<Diagnostic>>>;
+pub type LabelMemo =
+    std::sync::Mutex<crate::hash::FastMap<(String, bool, bool, usize), Vec<Diagnostic>>>;
 
 /// [`label_diagnostics_of_outline`] with the outline's mentions already
 /// read, taking each label's verdict from `memo` when it holds one and
@@ -72,6 +73,7 @@ pub fn label_diagnostics_memoized(
                 mention.range,
                 mention.text.clone(),
                 mention.strict,
+                mention.embedded,
                 package,
                 lookup,
                 &mut out,
@@ -83,13 +85,19 @@ pub fn label_diagnostics_memoized(
     let mut memo = memo.lock().unwrap_or_else(|p| p.into_inner());
     for mention in mentions {
         let start = mention.range.start;
-        let key = (mention.text.clone(), mention.strict, mention.range.len());
+        let key = (
+            mention.text.clone(),
+            mention.strict,
+            mention.embedded,
+            mention.range.len(),
+        );
         let found = memo.entry(key).or_insert_with_key(|key| {
             let mut found = Vec::new();
             check_label(
-                TextRange::new(0, key.2),
+                TextRange::new(0, key.3),
                 key.0.clone(),
                 key.1,
+                key.2,
                 package,
                 lookup,
                 &mut found,
@@ -186,10 +194,13 @@ pub fn load_diagnostics_of<'a>(
     out
 }
 
+/// Checks one mention at `range`: a whole string literal (quotes
+/// included), or an `embedded` label inside one (`$(location :x)`).
 fn check_label(
     range: TextRange,
     text: String,
     strict: bool,
+    embedded: bool,
     package: &str,
     lookup: &dyn PackageLookup,
     out: &mut Vec<Diagnostic>,
@@ -233,10 +244,14 @@ fn check_label(
                     message: format!("did you mean {}?", candidates.join(", ")),
                 });
             }
-            let inner = TextRange::new(
-                range.start + 1,
-                range.end.saturating_sub(1).max(range.start + 1),
-            );
+            let inner = if embedded {
+                range
+            } else {
+                TextRange::new(
+                    range.start + 1,
+                    range.end.saturating_sub(1).max(range.start + 1),
+                )
+            };
             d.fixes = candidates
                 .iter()
                 .map(|candidate| Fix {
@@ -367,5 +382,75 @@ cc_binary(
 )
 "#,
         ));
+    }
+
+    #[test]
+    fn labels_in_make_variables_are_checked() {
+        let build = r#"
+genrule(
+    name = "gen",
+    srcs = ["//lib"],
+    outs = ["out.txt"],
+    cmd = "$(location //lib:libb) $(execpath :gen) $$(location :nope) $(SRCS) $(locations //nope) > $@",
+    tools = [":tool"],
+)
+cc_binary(
+    name = "tool",
+    args = ["--in=$(rootpath :out.txt)", "--x=$(rlocationpath :out.tx)"],
+    env = {"X": "$(location //lib)"},
+)
+"#;
+        let rendered = check(build);
+        expect_test::expect![[r#"
+
+            genrule(
+                name = "gen",
+                srcs = ["//lib"],
+                outs = ["out.txt"],
+                cmd = "$(location //lib:libb) $(execpath :gen) $$(location :nope) $(SRCS) $(locations //nope) > $@",
+            #                     ^^^^^^^^^^ error[unresolved-target]: no such target '//lib:libb': target 'libb' not declared in package 'lib'
+            #                                                                                         ^^^^^^ error[unresolved-package]: no such package 'nope': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: nope
+                tools = [":tool"],
+            )
+            cc_binary(
+                name = "tool",
+                args = ["--in=$(rootpath :out.txt)", "--x=$(rlocationpath :out.tx)"],
+            #                                                             ^^^^^^^ error[unresolved-target]: no such target '//app:out.tx': target 'out.tx' not declared in package 'app'
+                env = {"X": "$(location //lib)"},
+            )
+        "#]]
+        .assert_eq(&rendered);
+        // The fix replaces the label alone.
+        let lookup = Memory::new(
+            &[("lib", "cc_library(name = \"lib\")\n"), ("app", build)],
+            &[],
+        );
+        let tree = parse_str(build);
+        let diags = label_diagnostics(&tree, &Rope::from_str(build), "app", &lookup);
+        let libb = diags
+            .iter()
+            .find(|d| d.message.contains("libb"))
+            .expect("a diagnostic on //lib:libb");
+        assert_eq!(&build[libb.range.start..libb.range.end], "//lib:libb");
+        assert_eq!(
+            libb.fixes
+                .first()
+                .map(|f| (&build[f.range.start..f.range.end], f.new_text.as_str())),
+            Some(("//lib:libb", "//lib:lib"))
+        );
+    }
+
+    #[test]
+    fn make_variable_labels_are_found_as_bazel_expands_them() {
+        use crate::workspace::mentions::make_variable_labels;
+        assert_eq!(
+            make_variable_labels("$(location :a) $(locations //b:c)x $(execpaths  d ) $$(location :e) $$$(rootpath f)"),
+            vec![(":a", 11), ("//b:c", 27), ("d", 48), ("f", 81)]
+        );
+        assert!(make_variable_labels("$(SRCS) $(location) $(location a b) $(location").is_empty());
+        assert!(make_variable_labels("$(location //bad//label)").is_empty());
+        assert!(
+            make_variable_labels("$(location %s) $(location {}) $(location :{name})").is_empty()
+        );
     }
 }

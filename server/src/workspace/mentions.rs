@@ -128,13 +128,50 @@ pub const TEXT_ATTRIBUTES: &[&str] = &[
     "content",
 ];
 
+/// Attributes where Bazel expands make variables, so that
+/// `$(location :x)` (and `locations`, `execpath(s)`, `rootpath(s)`,
+/// `rlocationpath(s)`) mentions `:x`: commands, arguments, environments and
+/// compiler and linker flags.
+pub const MAKE_VARIABLE_ATTRIBUTES: &[&str] = &[
+    "cmd",
+    "cmd_bash",
+    "cmd_bat",
+    "cmd_ps",
+    "args",
+    "env",
+    "copts",
+    "cxxopts",
+    "conlyopts",
+    "linkopts",
+    "defines",
+    "local_defines",
+    "javacopts",
+    "jvm_flags",
+];
+
+/// The make-variable functions whose argument is a label.
+const LABEL_FUNCTIONS: &[&str] = &[
+    "location",
+    "locations",
+    "execpath",
+    "execpaths",
+    "rootpath",
+    "rootpaths",
+    "rlocationpath",
+    "rlocationpaths",
+];
+
 /// A label string in a BUILD file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mention {
-    /// The string's value.
+    /// The label as written.
     pub text: String,
-    /// The string literal, quotes included.
+    /// The string literal, quotes included; for an embedded label, the
+    /// label itself.
     pub range: TextRange,
+    /// The label is inside a longer string (`$(location :x)`), not a
+    /// string of its own.
+    pub embedded: bool,
     /// The attribute it is a value of.
     pub attr: String,
     /// In a label attribute: a malformed label here is an error.
@@ -202,6 +239,9 @@ fn call_mentions(call: &Call, loaded: &FastMap<&str, (&str, &str)>, out: &mut Ve
         if key == "name" {
             continue;
         }
+        if MAKE_VARIABLE_ATTRIBUTES.contains(&key.as_str()) {
+            make_variable_mentions(value, key, out);
+        }
         let values = match native.and_then(|rule| rule.attribute(key)) {
             Some(attr) => schema_values(attr),
             None => convention_values(key, is_loaded),
@@ -211,12 +251,102 @@ fn call_mentions(call: &Call, loaded: &FastMap<&str, (&str, &str)>, out: &mut Ve
                 out.push(Mention {
                     text: text.to_string(),
                     range,
+                    embedded: false,
                     attr: key.clone(),
                     strict,
                 });
             }
         });
     }
+}
+
+/// The labels of `$(location ...)` and its siblings in the strings of an
+/// attribute value (lists, sums, dictionary values, `select()` values).
+fn make_variable_mentions(expr: &Expr, attr: &str, out: &mut Vec<Mention>) {
+    match expr {
+        Expr::Str {
+            value: Some(value),
+            range,
+            raw_offset: Some(offset),
+        } => {
+            for (label, at) in make_variable_labels(value) {
+                let start = range.start + offset + at;
+                out.push(Mention {
+                    text: label.to_string(),
+                    range: TextRange::new(start, start + label.len()),
+                    embedded: true,
+                    attr: attr.to_string(),
+                    strict: true,
+                });
+            }
+        }
+        Expr::Str { .. } | Expr::Other => {}
+        Expr::Binary(operands) => {
+            make_variable_mentions(&operands.0, attr, out);
+            make_variable_mentions(&operands.1, attr, out);
+        }
+        Expr::List(items) | Expr::Tuple(items) => {
+            for item in items {
+                make_variable_mentions(item, attr, out);
+            }
+        }
+        Expr::Dict(pairs) => {
+            for (_, value) in pairs {
+                make_variable_mentions(value, attr, out);
+            }
+        }
+        Expr::Select(branches) => {
+            for (_, value) in branches {
+                make_variable_mentions(value, attr, out);
+            }
+        }
+    }
+}
+
+/// The labels of the make variables `$(location LABEL)` (and the other
+/// [`LABEL_FUNCTIONS`]) in `text`, with their byte offsets; `$$(` is an
+/// escaped `$(`, not a variable. Only arguments that parse as labels.
+pub fn make_variable_labels(text: &str) -> Vec<(&str, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(found) = text[i..].find("$(") {
+        let at = i + found;
+        i = at + 2;
+        // `$$` is a literal `$`: skip it and what follows.
+        let dollars = bytes[..=at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'$')
+            .count();
+        if dollars % 2 == 0 {
+            continue;
+        }
+        let Some(close) = text[at + 2..].find(')') else {
+            break;
+        };
+        let inner = &text[at + 2..at + 2 + close];
+        let Some((function, arg)) = inner.split_once(' ') else {
+            continue;
+        };
+        if !LABEL_FUNCTIONS.contains(&function) {
+            continue;
+        }
+        let label = arg.trim();
+        // `%s` and `{}`: a template filled in by `%` or `.format()`.
+        let template = label.contains(['%', '{', '}']);
+        if label.is_empty()
+            || template
+            || label.contains(char::is_whitespace)
+            || parse_label(label).is_err()
+        {
+            continue;
+        }
+        let offset = at + 2 + function.len() + 1 + (arg.len() - arg.trim_start().len());
+        out.push((label, offset));
+        i = at + 2 + close + 1;
+    }
+    out
 }
 
 /// Which strings of an attribute value are mentions.
@@ -286,7 +416,7 @@ fn is_absolute_label(text: &str) -> bool {
 /// are not followed.
 fn label_strings(expr: &Expr, values: Values, visit: &mut dyn FnMut(TextRange, &str, bool)) {
     match expr {
-        Expr::Str { value, range } => {
+        Expr::Str { value, range, .. } => {
             if matches!(values, Values::Skip | Values::Keys | Values::MapTargets) {
                 return;
             }

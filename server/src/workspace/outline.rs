@@ -91,6 +91,10 @@ pub enum Expr {
     Str {
         value: Option<String>,
         range: TextRange,
+        /// Where the value starts in the literal, when the literal holds
+        /// it as is (no escapes): `value` is then the text at
+        /// `range.start + raw_offset`.
+        raw_offset: Option<usize>,
     },
     /// `[...]`.
     List(Vec<Expr>),
@@ -635,13 +639,22 @@ fn ts_pairs(dict: Node<'_>, rope: &Rope) -> Vec<(Expr, Expr)> {
 fn ts_expr(node: Node<'_>, rope: &Rope) -> Expr {
     let node = unparenthesize(node);
     match node.kind() {
-        "string" => Expr::Str {
-            value: crate::syntax::string_literal_value(node, rope),
-            range: node_range(node),
-        },
+        "string" => {
+            let raw = rope.byte_slice(node.byte_range()).to_string();
+            let value = crate::syntax::string_literal_value(node, rope);
+            let raw_offset = value
+                .as_deref()
+                .and_then(|v| crate::syntax::value_offset(&raw, v));
+            Expr::Str {
+                value,
+                range: node_range(node),
+                raw_offset,
+            }
+        }
         "concatenated_string" => Expr::Str {
             value: None,
             range: node_range(node),
+            raw_offset: None,
         },
         "list" => Expr::List(ts_items(node, rope)),
         "tuple" | "parenthesized_expression" => Expr::Tuple(ts_items(node, rope)),
@@ -851,13 +864,22 @@ impl AstReader<'_> {
 
     fn expr(&self, expr: &AstExpr) -> Expr {
         match &expr.node {
-            ExprP::Literal(AstLiteral::String(_)) => Expr::Str {
-                value: string_literal(self.source(expr.span)),
-                range: self.range(expr.span),
-            },
+            ExprP::Literal(AstLiteral::String(_)) => {
+                let raw = self.source(expr.span);
+                let value = string_literal(raw);
+                let raw_offset = value
+                    .as_deref()
+                    .and_then(|v| crate::syntax::value_offset(raw, v));
+                Expr::Str {
+                    value,
+                    range: self.range(expr.span),
+                    raw_offset,
+                }
+            }
             ExprP::Literal(AstLiteral::Bytes(_)) | ExprP::FString(_) => Expr::Str {
                 value: None,
                 range: self.range(expr.span),
+                raw_offset: None,
             },
             ExprP::List(items) => Expr::List(items.iter().map(|i| self.expr(i)).collect()),
             ExprP::Tuple(items) => Expr::Tuple(items.iter().map(|i| self.expr(i)).collect()),

@@ -406,6 +406,7 @@ pub fn outline_decls(outline: &Outline) -> PackageDecls {
                     if let Expr::Str {
                         value: Some(name),
                         range,
+                        ..
                     } = item
                     {
                         out.targets.push(TargetDecl {
@@ -458,6 +459,7 @@ fn rule_decls(call: &Call, native: Option<&RuleSchema>, out: &mut PackageDecls) 
     let Expr::Str {
         value: Some(name),
         range: name_range,
+        ..
     } = name_value
     else {
         // `name = NAME + "_lib"`: not static.
@@ -486,6 +488,7 @@ fn rule_decls(call: &Call, native: Option<&RuleSchema>, out: &mut PackageDecls) 
             if let Expr::Str {
                 value: Some(file),
                 range,
+                ..
             } = item
             {
                 out.targets.push(TargetDecl {

@@ -6,6 +6,7 @@ use tree_sitter::{Node, Tree};
 use crate::analysis::symbols::string_literal_value;
 use crate::syntax::node_range;
 use crate::text::TextRange;
+use crate::workspace::mentions::{make_variable_labels, MAKE_VARIABLE_ATTRIBUTES};
 
 /// The thing at a position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +147,29 @@ pub fn cursor_at(tree: &Tree, rope: &Rope, offset: usize) -> Option<Cursor> {
         .is_some_and(|p| p.kind() == "keyword_argument");
     if direct && attr.as_deref() == Some("name") {
         return Some(Cursor::TargetName { name: value, range });
+    }
+    // A label inside a make variable (`cmd = "$(location :x) > $@"`).
+    let expands = attr
+        .as_deref()
+        .is_some_and(|a| MAKE_VARIABLE_ATTRIBUTES.contains(&a));
+    if expands {
+        let raw = text(rope, leaf);
+        if let Some(base) = crate::syntax::value_offset(&raw, &value) {
+            let found = make_variable_labels(&value)
+                .into_iter()
+                .find(|(label, at)| {
+                    let start = range.start + base + at;
+                    start <= offset && offset <= start + label.len()
+                });
+            if let Some((label, at)) = found {
+                let start = range.start + base + at;
+                return Some(Cursor::String {
+                    value: label.to_string(),
+                    range: TextRange::new(start, start + label.len()),
+                    attr,
+                });
+            }
+        }
     }
     Some(Cursor::String { value, range, attr })
 }

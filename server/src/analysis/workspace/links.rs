@@ -59,7 +59,16 @@ pub fn document_links(ctx: &FileContext<'_>, view: &dyn WorkspaceView) -> Vec<Li
             if !may_go_somewhere(label, view, &mut on_disk) {
                 continue;
             }
-            if let Some(range) = between_quotes(&text, *literal) {
+            // A string of its own, or a label inside a make variable.
+            let own = text
+                .get(literal.start..literal.end)
+                .is_some_and(|raw| raw.starts_with(['"', '\'']));
+            let range = if own {
+                between_quotes(&text, *literal)
+            } else {
+                Some(*literal)
+            };
+            if let Some(range) = range {
                 out.push(Link {
                     range,
                     target: LinkTarget::Label(label.clone()),

@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::cursor::{cursor_at, Cursor};
 use super::references::target_at;
 use super::{between_quotes, FileContext, FileRange, WorkspaceView};
 use crate::analysis::scope::binding_at;
@@ -59,8 +60,11 @@ pub fn prepare_rename(
     let text = ctx.rope.to_string();
     if let Some(label) = target_at(ctx, offset) {
         let (_, name) = declaration(ctx, view, &label, text_of)?;
-        let string = string_at(ctx, offset).ok_or("not on a label")?;
-        let inner = between_quotes(&text, string).ok_or("a label written with escapes")?;
+        let at = match cursor_at(ctx.tree, ctx.rope, offset) {
+            Some(Cursor::String { range, .. } | Cursor::TargetName { range, .. }) => range,
+            _ => return Err("not on a label".to_string()),
+        };
+        let inner = label_text(&text, at).ok_or("a label written with escapes")?;
         let written = &text[inner.start..inner.end];
         let range = match written.rfind(':') {
             Some(colon) if written[colon + 1..] == name => {
@@ -221,11 +225,16 @@ fn rename_target(
             )
         };
         let raw = text.get(literal.start..literal.end).ok_or_else(stale)?;
-        let value = string_literal(raw).ok_or_else(stale)?;
+        let value = if is_literal(raw) {
+            string_literal(raw).ok_or_else(stale)?
+        } else {
+            // A label inside a make variable: the range is the label.
+            raw.to_string()
+        };
         if absolute_label(&value, &mentioning).as_deref() != Some(label) {
             return Err(stale());
         }
-        let inner = between_quotes(&text, literal).ok_or_else(|| {
+        let inner = label_text(&text, literal).ok_or_else(|| {
             format!(
                 "a label in {} is written with escapes ({raw}); rename it by hand",
                 path.display()
@@ -347,18 +356,20 @@ fn renamed_label(written: &str, old: &str, new: &str) -> String {
     }
 }
 
-/// The string literal at `offset`.
-fn string_at(ctx: &FileContext<'_>, offset: usize) -> Option<TextRange> {
-    let root = ctx.tree.root_node();
-    [offset, offset.saturating_sub(1)]
-        .into_iter()
-        .find_map(|at| {
-            let node = root.descendant_for_byte_range(at, at)?;
-            std::iter::successors(Some(node), |n| n.parent())
-                .take(3)
-                .find(|n| n.kind() == "string")
-                .map(crate::syntax::node_range)
-        })
+/// Whether `raw` is a string literal (rather than a label inside one).
+fn is_literal(raw: &str) -> bool {
+    raw.trim_start_matches(['r', 'R']).starts_with(['"', '\''])
+}
+
+/// The label's own text at `at`: between the quotes of a string literal
+/// without escapes, or `at` itself for a label inside a make variable.
+fn label_text(text: &str, at: TextRange) -> Option<TextRange> {
+    let raw = text.get(at.start..at.end)?;
+    if is_literal(raw) {
+        between_quotes(text, at)
+    } else {
+        Some(at)
+    }
 }
 
 fn is_identifier(name: &str) -> bool {

@@ -877,3 +877,24 @@ fn rename_variables_by_scope_and_alias_loaded_symbols() {
     let err = rename_at(&ws, "x").expect_err("public");
     assert!(err.contains("may load"), "{err}");
 }
+
+#[test]
+fn labels_in_make_variables_navigate_and_rename() {
+    let fixture = "//- /app/BUILD\ncc_binary(name = \"tool\")\ngenrule(\n    name = \"gen\",\n    outs = [\"o\"],\n    cmd = \"$(location :to$0ol) > $@\",\n    tools = [\":tool\"],\n)\n//- /other/BUILD\ngenrule(name = \"g\", outs = [\"p\"], cmd = \"$(execpath //app:tool) $(location //app:tool)\", tools = [\"//app:tool\"])\n";
+    let ws = workspace(&with_cursor(fixture));
+    assert_eq!(ws.definition(), vec!["app/BUILD:\"tool\""]);
+    assert_eq!(highlights_at(&ws), vec!["W \"tool\"", ":tool", "\":tool\""]);
+    assert_eq!(
+        rename_at(&ws, "compiler"),
+        Ok(vec![
+            "app/BUILD:\"tool\" -> compiler".to_string(),
+            "app/BUILD:\":tool\" -> :compiler".to_string(),
+            "app/BUILD:\":tool\" -> :compiler".to_string(),
+            "other/BUILD:\"//app:tool\" -> //app:compiler".to_string(),
+            "other/BUILD:\"//app:tool\" -> //app:compiler".to_string(),
+            "other/BUILD:\"//app:tool\" -> //app:compiler".to_string(),
+        ])
+    );
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false));
+    assert_eq!(found.len(), 5, "{:?}", ws.show(&found));
+}
