@@ -164,8 +164,8 @@ def main():
         default=[],
         metavar="KIND[:LINE:COL]",
         help="time this request before typing: completion, hover, definition, references at a position; "
-        "selectionRange, documentHighlight at a position; "
-        "documentSymbol, foldingRange, documentLink, inlayHint (whole file), codeLens without one",
+        "selectionRange, documentHighlight at a position; semanticTokens/range[:LINE:0] (60 lines); "
+        "documentSymbol, foldingRange, documentLink, semanticTokens/full, inlayHint (whole file), codeLens without one",
     )
     ap.add_argument("--repeat", type=int, default=20, help="times each --request is sent")
     ap.add_argument("--json", help="write the figures here")
@@ -212,6 +212,10 @@ def main():
             params["context"] = {"includeDeclaration": True}
         if kind == "selectionRange":
             params["positions"] = [params.pop("position")]
+        if kind == "semanticTokens/range":
+            at_line = int(at.split(":")[0]) if at else 0
+            params.pop("position", None)
+            params["range"] = {"start": {"line": at_line, "character": 0}, "end": {"line": at_line + 60, "character": 0}}
         if kind == "inlayHint":
             params["range"] = {"start": {"line": 0, "character": 0}, "end": {"line": len(lines), "character": 0}}
         received, parsed, size = [], [], None

@@ -27,6 +27,25 @@ fn advertises_only_what_it_implements() {
     assert_eq!(caps["documentHighlightProvider"], true);
     assert_eq!(caps["documentLinkProvider"]["resolveProvider"], true);
     assert_eq!(caps["selectionRangeProvider"], true);
+    assert_eq!(caps["semanticTokensProvider"]["full"]["delta"], true);
+    assert_eq!(caps["semanticTokensProvider"]["range"], true);
+    assert_eq!(
+        caps["semanticTokensProvider"]["legend"]["tokenTypes"],
+        json!([
+            "namespace",
+            "function",
+            "parameter",
+            "variable",
+            "enumMember",
+            "type",
+            "property",
+            "keyword"
+        ])
+    );
+    assert_eq!(
+        caps["semanticTokensProvider"]["legend"]["tokenModifiers"],
+        json!(["declaration", "defaultLibrary"])
+    );
     let mut advertised: Vec<&str> = caps
         .as_object()
         .expect("object")
@@ -53,6 +72,7 @@ fn advertises_only_what_it_implements() {
             "referencesProvider",
             "renameProvider",
             "selectionRangeProvider",
+            "semanticTokensProvider",
             "textDocumentSync",
             "workspaceSymbolProvider"
         ]

@@ -675,3 +675,92 @@ fn rename_a_target_across_packages() {
     assert_eq!(refused["error"]["code"], -32803, "{refused}");
     server.shutdown();
 }
+
+/// Decodes LSP's relative semantic tokens into `(line, start, length,
+/// type index)`.
+fn decode_tokens(data: &Value) -> Vec<(u64, u64, u64, u64)> {
+    let flat: Vec<u64> = data
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|v| v.as_u64().expect("number"))
+        .collect();
+    let (mut line, mut start) = (0, 0);
+    flat.chunks(5)
+        .map(|t| {
+            line += t[0];
+            start = if t[0] == 0 { start + t[1] } else { t[1] };
+            (line, start, t[2], t[3])
+        })
+        .collect()
+}
+
+#[test]
+fn semantic_tokens_full_delta_and_range() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let text = "cc_library(\n    name = \"b\",\n    deps = [\"//lib:util\"],\n)\n";
+    let app = ws.write("app/BUILD", text);
+    let u = uri(&app);
+    server.open(&u, "starlark", 1, text);
+    let full = server.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": u}}),
+    );
+    // function cc_library; parameter name; enumMember b; parameter deps;
+    // namespace lib; enumMember util (types by the legend's order).
+    assert_eq!(
+        decode_tokens(&full["result"]["data"]),
+        vec![
+            (0, 0, 10, 1),
+            (1, 4, 4, 2),
+            (1, 12, 1, 4),
+            (2, 4, 4, 2),
+            (2, 15, 3, 0),
+            (2, 19, 4, 4)
+        ]
+    );
+    let id = full["result"]["resultId"]
+        .as_str()
+        .expect("result id")
+        .to_string();
+
+    // Renaming `b` to `bb`: one edit, the one token that changed.
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"range": {"start": {"line": 1, "character": 12}, "end": {"line": 1, "character": 13}}, "text": "bb"}]}),
+    );
+    let delta = server.request(
+        "textDocument/semanticTokens/full/delta",
+        json!({"textDocument": {"uri": u}, "previousResultId": id}),
+    );
+    let edits = delta["result"]["edits"].as_array().expect("edits");
+    assert_eq!(edits.len(), 1, "{delta}");
+    assert_eq!(edits[0]["start"], 10);
+    assert_eq!(edits[0]["deleteCount"], 5);
+    assert_eq!(edits[0]["data"], json!([0, 8, 2, 4, 1]));
+
+    let range = server.request(
+        "textDocument/semanticTokens/range",
+        json!({"textDocument": {"uri": u}, "range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 99}}}),
+    );
+    assert_eq!(
+        decode_tokens(&range["result"]["data"]),
+        vec![(2, 4, 4, 2), (2, 15, 3, 0), (2, 19, 4, 4)]
+    );
+
+    // An rc file: the command, the config, the flag, the config it names.
+    let rc_text = "build:ci --config=opt\n";
+    let rc = ws.write(".bazelrc", rc_text);
+    let rc_uri = uri(&rc);
+    server.open(&rc_uri, "bazelrc", 1, rc_text);
+    let full = server.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": rc_uri}}),
+    );
+    assert_eq!(
+        decode_tokens(&full["result"]["data"]),
+        vec![(0, 0, 5, 7), (0, 6, 2, 5), (0, 11, 6, 6), (0, 18, 3, 5)]
+    );
+    server.shutdown();
+}

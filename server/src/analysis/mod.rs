@@ -12,6 +12,7 @@ pub mod folding;
 pub mod rc;
 pub mod scope;
 pub mod selection;
+pub mod semantic_tokens;
 pub mod symbols;
 pub mod workspace;
 

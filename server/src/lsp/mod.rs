@@ -32,6 +32,7 @@ mod references;
 mod rename;
 mod selection_range;
 mod selects;
+mod semantic_tokens;
 mod server;
 mod settings;
 mod state;

@@ -17,7 +17,7 @@ use super::state::{
 use super::{
     code_action, code_lens, completion, configs, document_highlight, document_link,
     document_symbol, flag_dump, folding_range, formatting, goto_definition, hover, lint,
-    references, rename, selection_range, selects, text_sync, transport, workspace,
+    references, rename, selection_range, selects, semantic_tokens, text_sync, transport, workspace,
     workspace_symbol,
 };
 use crate::db::selects::SelectInput;
@@ -29,6 +29,8 @@ pub struct Backend {
     state: SharedState,
     publisher: Publisher,
     client: Client,
+    /// The last semantic tokens sent per document.
+    tokens: Arc<semantic_tokens::TokenCache>,
 }
 
 /// Environment variable that enables test-only requests (`bzls/debug/panic`).
@@ -272,6 +274,16 @@ impl LanguageServer for Backend {
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
                 document_highlight_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: semantic_tokens::legend(),
+                            range: Some(true),
+                            full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
+                            work_done_progress_options: WorkDoneProgressOptions::default(),
+                        },
+                    ),
+                ),
                 document_link_provider: Some(DocumentLinkOptions {
                     resolve_provider: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -640,6 +652,7 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = text_sync::did_close(&mut lock(&self.state), params);
+        self.tokens.forget(&uri);
         let state = self.state.clone();
         let closed = uri.clone();
         tokio::task::block_in_place(move || workspace::clear_overlay(&state, &closed));
@@ -693,6 +706,37 @@ impl LanguageServer for Backend {
         )
         .await
         .map(Some)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let uri = params.text_document.uri;
+        let tokens = self.semantic_tokens_of(uri.clone()).await?;
+        Ok(tokens.map(|t| SemanticTokensResult::Tokens(self.tokens.full(&uri, t))))
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let uri = params.text_document.uri;
+        let tokens = self.semantic_tokens_of(uri.clone()).await?;
+        Ok(tokens.map(|t| self.tokens.delta(&uri, &params.previous_result_id, t)))
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let tokens = self.semantic_tokens_of(params.text_document.uri).await?;
+        Ok(tokens.map(|t| {
+            SemanticTokensRangeResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: semantic_tokens::in_range(&t, params.range),
+            })
+        }))
     }
 
     async fn document_highlight(
@@ -754,6 +798,34 @@ impl LanguageServer for Backend {
 }
 
 impl Backend {
+    /// The semantic tokens of `uri`: an rc file's from its text, a
+    /// Starlark file's with its analysis.
+    async fn semantic_tokens_of(&self, uri: Url) -> Result<Option<Vec<SemanticToken>>> {
+        let is_rc = {
+            let state = lock(&self.state);
+            match state.documents.get(&uri) {
+                Some(open) => open.doc.kind() == FileKind::Bazelrc,
+                None => uri
+                    .to_file_path()
+                    .ok()
+                    .and_then(|p| FileKind::from_path(&p))
+                    .is_some_and(|k| k == FileKind::Bazelrc),
+            }
+        };
+        if is_rc {
+            return self
+                .on_snapshot("textDocument/semanticTokens", uri, |req| {
+                    semantic_tokens::rc(&req.snapshot.rope, req.encoding)
+                })
+                .await
+                .map(Some);
+        }
+        self.on_starlark("textDocument/semanticTokens", uri, |req, _, enc| {
+            semantic_tokens::starlark(req, enc)
+        })
+        .await
+    }
+
     /// Dumps the flags of the Bazel in use in the background, if allowed;
     /// the rc documents are refreshed when it is done.
     fn start_flag_dump(&self) {
@@ -956,6 +1028,7 @@ pub async fn serve_stdio() -> bool {
             publisher,
             state: state.clone(),
             client,
+            tokens: Arc::default(),
         }
     });
     builder = builder.custom_method(configs::LIST_CONFIGS, Backend::list_configs);
