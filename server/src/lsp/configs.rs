@@ -1,6 +1,6 @@
 //! The active configuration and the configs an editor's picker offers:
 //! the `bzls/listConfigs` request and the `bzls.setActiveConfig` command.
-//! Both shapes are public (README, "Custom requests and commands").
+//! Both shapes are public (docs/server.md, "Custom requests and commands").
 
 use std::path::PathBuf;
 

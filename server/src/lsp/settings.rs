@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// The settings bzls understands. Names are a public interface (README).
+/// The settings bzls understands. Names are a public interface (docs/server.md, Settings).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// `bzls.command`: the Bazel command select() previews assume.
