@@ -10,5 +10,7 @@ require('bzls').setup({
     rc = { systemRc = false, homeRc = false },
     -- The target code lenses run `echo` in place of Bazel.
     bazel = { path = 'echo' },
+    -- buildifier 8.2.1 from the test cache, when the test has it.
+    buildifier = { path = vim.env.BZLS_TEST_BUILDIFIER },
   },
 })

@@ -286,6 +286,42 @@ local function lsp_mode()
     return false
   end)
   result.run_target = vim.trim(terminal)
+
+  -- Formatting through the server (buildifier), as a user formats on save.
+  if vim.env.BZLS_TEST_BUILDIFIER then
+    local fmt = edit(ws .. '/fmt/BUILD')
+    attached(fmt)
+    if vim.lsp.buf.format then
+      vim.lsp.buf.format({ bufnr = fmt, timeout_ms = 15000 })
+    else
+      vim.lsp.buf.formatting_sync(nil, 15000)
+    end
+    result.formatted = table.concat(vim.api.nvim_buf_get_lines(fmt, 0, -1, false), '\n') .. '\n'
+  end
+
+  -- Rename a target from a label in another package: both buffers change.
+  local app_again = edit(ws .. '/app/BUILD.bazel')
+  attached(app_again)
+  for row, line in ipairs(vim.api.nvim_buf_get_lines(app_again, 0, -1, false)) do
+    local col = line:find('//lib:util', 1, true)
+    if col then
+      vim.api.nvim_win_set_cursor(0, { row, col + 6 }) -- on `util`
+      break
+    end
+  end
+  vim.lsp.buf.rename('core')
+  local lib_path = ws .. '/lib/BUILD'
+  wait(15000, 'the rename to reach both files', function()
+    local lib = vim.fn.bufnr(lib_path)
+    if lib < 0 or not vim.api.nvim_buf_is_loaded(lib) then
+      return false
+    end
+    local app_text = table.concat(vim.api.nvim_buf_get_lines(app_again, 0, -1, false), '\n')
+    local lib_text = table.concat(vim.api.nvim_buf_get_lines(lib, 0, -1, false), '\n')
+    return app_text:find('//lib:core', 1, true) ~= nil and lib_text:find('"core"', 1, true) ~= nil
+  end)
+  result.renamed_app = table.concat(vim.api.nvim_buf_get_lines(app_again, 0, -1, false), '\n')
+  result.renamed_lib = table.concat(vim.api.nvim_buf_get_lines(vim.fn.bufnr(lib_path), 0, -1, false), '\n')
 end
 
 local function missing_mode()

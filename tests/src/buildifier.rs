@@ -36,6 +36,29 @@ pub fn buildifier_8_2_1() -> Option<PathBuf> {
     }
 }
 
+/// What buildifier `bin` prints for `text` with `args`, run in `root` (as
+/// the server runs it, so that a `.buildifier.json` there applies).
+pub fn run(bin: &Path, root: &Path, args: &[&str], text: &str) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(bin)
+        .args(args)
+        .current_dir(root)
+        .env("PWD", root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run buildifier");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
 fn install(cache: &Path) -> Result<PathBuf, String> {
     let dir = crate::npm::NpmInstall {
         name: &format!("buildifier-{VERSION}"),

@@ -6,7 +6,6 @@
 //! message, and the server keeps serving.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bzls_e2e::buildifier::buildifier_8_2_1;
@@ -21,23 +20,7 @@ fn oracle(bin: &Path, root: &Path, kind: &str, path: &str, text: &str) -> String
 
 /// What buildifier prints for `text` with `args`, run in `root`.
 fn oracle_with(bin: &Path, root: &Path, args: &[&str], text: &str) -> String {
-    use std::io::Write;
-    let mut child = Command::new(bin)
-        .args(args)
-        .current_dir(root)
-        .env("PWD", root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run buildifier");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    String::from_utf8(out.stdout).expect("utf-8")
+    bzls_e2e::buildifier::run(bin, root, args, text)
 }
 
 /// A server on `ws` that formats and lints with the buildifier `bin`.

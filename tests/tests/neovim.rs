@@ -122,6 +122,10 @@ fn neovims() -> Vec<PathBuf> {
 
 /// The fixture workspace: `//lib:util`, `//app:app` depending on it and on
 /// the missing `//lib:missing`, and a `.bazelrc` with described configs.
+/// A BUILD file buildifier formats differently.
+const FMT_BUILD: &str =
+    "filegroup(name=\"f\",srcs=glob([\"*.txt\"]),\nvisibility=[\"//visibility:public\"])\n";
+
 fn workspace() -> TempDir {
     let ws = TempDir::new("neovim");
     ws.write("MODULE.bazel", "module(name = \"fixture\")\n");
@@ -141,6 +145,7 @@ fn workspace() -> TempDir {
          cc_library(\n    name = \"sel\",\n    srcs = select({\n        \":opt\": [\"fast.cc\"],\n        \
          \"//conditions:default\": [\"slow.cc\"],\n    }),\n)\n",
     );
+    ws.write("fmt/BUILD", FMT_BUILD);
     ws.write("sel/fast.cc", "");
     ws.write("sel/slow.cc", "");
     ws.write(
@@ -290,11 +295,15 @@ fn neovim_client_diagnostics_definition_completion_and_config_picker() {
 
 fn client_session(nvim: &Path) {
     let ws = workspace();
-    let env = [
+    let buildifier = bzls_e2e::buildifier::buildifier_8_2_1();
+    let mut env = vec![
         ("BZLS_TEST_WS", ws.path()),
         ("BZLS_TEST_PICK", Path::new("opt")),
         ("BZLS_TEST_SET", Path::new("asan ci")),
     ];
+    if let Some(bin) = &buildifier {
+        env.push(("BZLS_TEST_BUILDIFIER", bin.as_path()));
+    }
     let r = run_nvim(nvim, &ws, "lsp", &bzls_bin(), &env);
 
     assert_eq!(r["app_filetype"], "bzl", "{r:#}");
@@ -473,6 +482,21 @@ fn client_session(nvim: &Path) {
         "{menus:#?}"
     );
     assert_eq!(r["run_target"], "build --config=opt //sel:sel", "{r:#}");
+    // Formatting: buildifier's output for the file.
+    if let Some(bin) = &buildifier {
+        let args = ["-mode=fix", "-type=build", "-path=fmt/BUILD"];
+        let expected = bzls_e2e::buildifier::run(bin, ws.path(), &args, FMT_BUILD);
+        assert_ne!(expected, FMT_BUILD);
+        assert_eq!(r["formatted"], serde_json::json!(expected), "{r:#}");
+    }
+    // Rename from a label in another package: both buffers.
+    let app = r["renamed_app"].as_str().unwrap_or("");
+    let lib = r["renamed_lib"].as_str().unwrap_or("");
+    assert!(
+        app.contains("\"//lib:core\"") && !app.contains("//lib:util"),
+        "{app}"
+    );
+    assert!(lib.contains("name = \"core\""), "{lib}");
     // The last error message is the module's own (the rejected config),
     // never an error trace.
     assert_eq!(r["errmsg"], rejected[0].as_str(), "{r:#}");

@@ -459,6 +459,8 @@ fn vscode_extension_end_to_end() {
     let extensions = run.path().join("ext");
     let user_settings = user_data.join("User/settings.json");
     let missing_server = run.path().join("no-such-bzls");
+    // buildifier 8.2.1 from npm for the format step (skipped without it).
+    let buildifier = bzls_e2e::buildifier::buildifier_8_2_1();
     run.write(
         "ud/User/settings.json",
         serde_json::to_string_pretty(&json!({
@@ -480,6 +482,7 @@ fn vscode_extension_end_to_end() {
             "bzls.rc.systemRc": false,
             "bzls.trace.server": "messages",
             "bzls.server.path": missing_server,
+            "bzls.buildifier.path": buildifier,
         }))
         .expect("settings json"),
     );
@@ -549,6 +552,7 @@ fn vscode_extension_end_to_end() {
         "artifacts": artifacts,
         "userSettings": user_settings,
         "serverPath": bzls,
+        "buildifier": buildifier,
         "pick": pick,
         "timeoutMs": (SCRIPT_LIMIT - Duration::from_secs(20)).as_millis() as u64,
     });
@@ -628,7 +632,9 @@ fn vscode_extension_end_to_end() {
     assert_eq!(missing["saved"], json!(bzls), "{missing}");
 
     // 2. The broken dep: a squiggle and a Problems entry at its position.
-    let app = std::fs::read_to_string(ws.join("app/BUILD.bazel")).expect("fixture");
+    // Positions in the fixture as it was (the rename step changes the copy).
+    let fixture = extension_dir().join("test/fixture");
+    let app = std::fs::read_to_string(fixture.join("app/BUILD.bazel")).expect("fixture");
     let (line, column) = position_of(&app, "\"//lib:missing\"");
     let diagnostics = &steps["diagnostics"];
     assert!(
@@ -652,7 +658,7 @@ fn vscode_extension_end_to_end() {
     );
 
     // 3. F12 on //lib:util: lib/BUILD.bazel at the `name` of util.
-    let lib = std::fs::read_to_string(ws.join("lib/BUILD.bazel")).expect("fixture");
+    let lib = std::fs::read_to_string(fixture.join("lib/BUILD.bazel")).expect("fixture");
     let (line, column) = position_of(&lib, "\"util\"");
     let definition = &steps["definition"];
     assert_eq!(
@@ -725,4 +731,48 @@ fn vscode_extension_end_to_end() {
         .expect("the picker writes the workspace settings");
     let settings: Value = serde_json::from_str(&settings).expect("settings json");
     assert_eq!(settings["bzls.configs"], json!([pick]), "{settings}");
+
+    // Format Document: buildifier's output for the file, saved.
+    let format = &steps["format"];
+    match &buildifier {
+        Some(bin) => {
+            let original =
+                std::fs::read_to_string(extension_dir().join("test/fixture/fmt/BUILD.bazel"))
+                    .expect("fixture");
+            let args = ["-mode=fix", "-type=build", "-path=fmt/BUILD.bazel"];
+            let expected = bzls_e2e::buildifier::run(bin, &ws, &args, &original);
+            assert_ne!(expected, original, "the fixture is not formatted already");
+            assert_eq!(format["text"], json!(expected), "{format}");
+        }
+        None => assert!(format["skipped"].is_string(), "{format}"),
+    }
+
+    // Rename from a label in another package: both files, as written.
+    let rename = &steps["rename"];
+    assert_eq!(rename["placeholder"], "util", "{rename}");
+    let app = rename["app"].as_str().unwrap_or("");
+    let lib = rename["lib"].as_str().unwrap_or("");
+    assert!(
+        app.contains("\"//lib:core\"") && !app.contains("//lib:util"),
+        "{app}"
+    );
+    assert!(
+        lib.contains("name = \"core\"") && !lib.contains("\"util\","),
+        "{lib}"
+    );
+
+    // The labels are links; Ctrl+click opens the target's BUILD file at its name.
+    let link = &steps["link"];
+    let links = link["links"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(links >= 2, "the line's labels are links: {link}");
+    assert!(
+        link["tab"].as_str().is_some_and(|t| t.contains("lib")),
+        "{link}"
+    );
+    assert!(
+        link["selection"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Ln 4,")),
+        "{link}"
+    );
 }

@@ -12,6 +12,7 @@
 //    "artifacts": "/abs/dir for screenshots",
 //    "userSettings": "/abs/user-data-dir/User/settings.json",
 //    "serverPath": "/abs/bzls",
+//    "buildifier": "/abs/buildifier" or null (then no format step),
 //    "timeoutMs": 240000}
 "use strict";
 
@@ -59,22 +60,44 @@ async function step(page, name, fn) {
 }
 
 /** Opens a workspace file through Quick Open. */
-async function openFile(page, relPath, tabTitle) {
+async function openFile(page, relPath, tabTitle, rowText = tabTitle) {
   await page.keyboard.press("Control+P");
   const input = page.locator(".quick-input-widget input.input");
   await input.waitFor({ state: "visible" });
   await input.fill(relPath);
-  await page
-    .locator(".quick-input-list .monaco-list-row", { hasText: tabTitle })
-    .first()
-    .waitFor({ state: "visible" });
-  await page.keyboard.press("Enter");
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: rowText }).first();
+  await row.waitFor({ state: "visible" });
+  if (rowText === tabTitle) {
+    await page.keyboard.press("Enter");
+  } else {
+    // Several files share a name: pick the row of this one.
+    await row.click();
+  }
   await page.locator(".tab.active", { hasText: tabTitle }).waitFor({ state: "visible" });
   await page.locator(".monaco-editor .view-lines").first().waitFor({ state: "visible" });
 }
 
+/** Runs a command by its title through the command palette. */
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input.input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  await page
+    .locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${title}$`) }) })
+    .first()
+    .waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+}
+
+/**
+ * Focuses the active editor with a click on its last line (code lenses sit
+ * above the first, where a click would run the lens).
+ */
 async function focusEditor(page) {
-  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click({ position: { x: 5, y: 5 } });
+  const lines = page.locator(".editor-group-container.active .monaco-editor .view-lines").first();
+  const box = await lines.boundingBox();
+  await lines.click({ position: { x: 5, y: Math.max(1, box.height - 3) } });
 }
 
 /** Moves the cursor with Go to Line (`line:column`, 1-based). */
@@ -271,6 +294,70 @@ async function main() {
       const reopened = await quickPickRows(page);
       await page.keyboard.press("Escape");
       return { before, items, picked: pick, after, reopened };
+    });
+
+    // 6. Format Document on a badly formatted BUILD file (buildifier through the server), then save.
+    await step(page, "format", async () => {
+      if (!config.buildifier) {
+        return { skipped: "no buildifier" };
+      }
+      await openFile(page, "fmt/BUILD.bazel", "BUILD.bazel", "fmt");
+      await focusEditor(page);
+      await runCommand(page, "Format Document");
+      await page.locator(".tab.active.dirty").waitFor({ state: "visible", timeout: 30_000 });
+      await shot(page, "08-formatted");
+      await page.keyboard.press("Control+S");
+      await page.locator(".tab.active.dirty").waitFor({ state: "hidden" });
+      return { text: fs.readFileSync(path.join(config.workspace, "fmt/BUILD.bazel"), "utf8") };
+    });
+
+    // 7. Rename a target from a label in another package (F2), then save everything.
+    await step(page, "rename", async () => {
+      await openFile(page, "app/BUILD.bazel", "BUILD.bazel", "app");
+      const text = fs.readFileSync(path.join(config.workspace, "app/BUILD.bazel"), "utf8").split("\n");
+      const line = text.findIndex((l) => l.includes('"//lib:util"'));
+      const column = text[line].indexOf("//lib:util") + 7; // inside `util`
+      await focusEditor(page);
+      await goTo(page, line + 1, column + 1);
+      await page.keyboard.press("F2");
+      const input = page.locator(".rename-box input");
+      await input.waitFor({ state: "visible" });
+      const placeholder = await input.inputValue();
+      await input.fill("core");
+      await input.press("Enter");
+      await page.locator(".tab.active.dirty").waitFor({ state: "visible", timeout: 30_000 });
+      await shot(page, "09-renamed");
+      await runCommand(page, "File: Save All Files");
+      await page.waitForFunction(() => document.querySelectorAll(".tab.dirty").length === 0, null, { timeout: 30_000 });
+      const read = (rel) => fs.readFileSync(path.join(config.workspace, rel), "utf8");
+      return { placeholder, app: read("app/BUILD.bazel"), lib: read("lib/BUILD.bazel") };
+    });
+
+    // 8. Ctrl+click on a label follows its link to the target.
+    await step(page, "link", async () => {
+      await openFile(page, "app/BUILD.bazel", "BUILD.bazel", "app");
+      const lineEl = page.locator(".editor-group-container.active .view-line", { hasText: "//lib:core" }).first();
+      await lineEl.waitFor({ state: "visible" });
+      // The server's document links: Monaco marks each link range.
+      await lineEl.locator(".detected-link").first().waitFor({ state: "attached", timeout: 20_000 });
+      const links = await lineEl.locator(".detected-link").allInnerTexts();
+      // The target name is a span of its own (a semantic token).
+      const name = lineEl.locator("span", { hasText: /^core$/ }).last();
+      const box = await name.boundingBox();
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(x, y);
+      await page.keyboard.down("Control");
+      await page.mouse.move(x + 1, y);
+      await page.waitForTimeout(500);
+      await page.mouse.click(x + 1, y);
+      await page.keyboard.up("Control");
+      const tab = page.locator(".tab.active", { hasText: "lib" });
+      await tab.waitFor({ state: "visible", timeout: 20_000 });
+      await page.waitForTimeout(500);
+      const selection = await statusSelection(page);
+      await shot(page, "10-link");
+      return { links, tab: (await tab.innerText()).replace(/\s+/g, " ").trim(), selection };
     });
   } finally {
     clearTimeout(hardStop);
