@@ -91,13 +91,14 @@ async function runCommand(page, title) {
 }
 
 /**
- * Focuses the active editor with a click on its last line (code lenses sit
- * above the first, where a click would run the lens).
+ * Focuses the active editor with a click on the left of a text line (a
+ * click above the first line could land on a code lens and run it).
  */
 async function focusEditor(page) {
-  const lines = page.locator(".editor-group-container.active .monaco-editor .view-lines").first();
-  const box = await lines.boundingBox();
-  await lines.click({ position: { x: 5, y: Math.max(1, box.height - 3) } });
+  await page
+    .locator(".editor-group-container.active .monaco-editor .view-line")
+    .last()
+    .click({ position: { x: 2, y: 3 } });
 }
 
 /** Moves the cursor with Go to Line (`line:column`, 1-based). */
