@@ -315,3 +315,78 @@ fn huge_documents_are_kept_in_sync_but_not_analysed() {
     assert_eq!(d[0]["code"], "syntax");
     assert_eq!(document(&mut server, u)["text"], "x = [\n");
 }
+
+/// The editing features added with issue 17, fed positions past the end,
+/// half-typed text, a made-up link and a made-up result id: each gets an
+/// answer (a result, or an error with a message), and the server serves on.
+#[test]
+fn editing_features_take_garbage() {
+    let mut server = hooked();
+    let ws = TempDir::new("bad-editing");
+    ws.write("MODULE.bazel", "");
+    let text = "cc_library(name = \"a\", deps = [\":b\", \"//x:\n$(location \"\nload(\"";
+    let build = ws.write("pkg/BUILD", text);
+    let u = uri(&build);
+    server.open(&u, "starlark", 1, text);
+    let far = json!({"line": 999, "character": 999});
+    let mid = json!({"line": 0, "character": 40});
+    for (method, params) in [
+        (
+            "textDocument/documentHighlight",
+            json!({"textDocument": {"uri": u}, "position": far}),
+        ),
+        (
+            "textDocument/documentHighlight",
+            json!({"textDocument": {"uri": u}, "position": mid}),
+        ),
+        (
+            "textDocument/selectionRange",
+            json!({"textDocument": {"uri": u}, "positions": [far, mid, {"line": 0, "character": 0}]}),
+        ),
+        (
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": u}}),
+        ),
+        (
+            "documentLink/resolve",
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "data": {"uri": "not a uri", "label": 3}}),
+        ),
+        (
+            "documentLink/resolve",
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "data": {"uri": u, "label": "//nope//bad"}}),
+        ),
+        (
+            "textDocument/prepareRename",
+            json!({"textDocument": {"uri": u}, "position": far}),
+        ),
+        (
+            "textDocument/rename",
+            json!({"textDocument": {"uri": u}, "position": mid, "newName": ""}),
+        ),
+        (
+            "textDocument/rename",
+            json!({"textDocument": {"uri": u}, "position": mid, "newName": "a\nb"}),
+        ),
+        (
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": u}}),
+        ),
+        (
+            "textDocument/semanticTokens/full/delta",
+            json!({"textDocument": {"uri": u}, "previousResultId": "made-up"}),
+        ),
+        (
+            "textDocument/semanticTokens/range",
+            json!({"textDocument": {"uri": u}, "range": {"start": far, "end": {"line": 0, "character": 0}}}),
+        ),
+        ("textDocument/codeLens", json!({"textDocument": {"uri": u}})),
+    ] {
+        let response = server.request(method, params);
+        let answered = response.get("result").is_some()
+            || response["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty());
+        assert!(answered, "{method}: {response}");
+    }
+    assert_serving(&mut server);
+}
