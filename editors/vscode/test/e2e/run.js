@@ -347,14 +347,21 @@ async function main() {
       const box = await name.boundingBox();
       const x = box.x + box.width / 2;
       const y = box.y + box.height / 2;
-      await page.mouse.move(x, y);
-      await page.keyboard.down("Control");
-      await page.mouse.move(x + 1, y);
-      await page.waitForTimeout(500);
-      await page.mouse.click(x + 1, y);
-      await page.keyboard.up("Control");
       const tab = page.locator(".tab.active", { hasText: "lib" });
-      await tab.waitFor({ state: "visible", timeout: 20_000 });
+      // Monaco follows a link once the mouse has hovered it with Ctrl held;
+      // under load that can take longer than one try.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await page.mouse.move(x, y);
+        await page.keyboard.down("Control");
+        await page.mouse.move(x + 1, y);
+        await page.waitForTimeout(500 + 1000 * attempt);
+        await page.mouse.click(x + 1, y);
+        await page.keyboard.up("Control");
+        if (await tab.waitFor({ state: "visible", timeout: 8_000 }).then(() => true, () => false)) {
+          break;
+        }
+      }
+      await tab.waitFor({ state: "visible", timeout: 5_000 });
       await page.waitForTimeout(500);
       const selection = await statusSelection(page);
       await shot(page, "10-link");
