@@ -761,7 +761,7 @@ fn vscode_extension_end_to_end() {
         "{lib}"
     );
 
-    // The labels are links; Ctrl+click opens the target's BUILD file at its name.
+    // The labels are links; following one opens the target's BUILD file at its name.
     let link = &steps["link"];
     let links = link["links"].as_array().map(Vec::len).unwrap_or(0);
     assert!(links >= 2, "the line's labels are links: {link}");
