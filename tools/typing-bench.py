@@ -164,7 +164,7 @@ def main():
         default=[],
         metavar="KIND[:LINE:COL]",
         help="time this request before typing: completion, hover, definition, references at a position; "
-        "selectionRange, documentHighlight at a position; semanticTokens/range[:LINE:0] (60 lines); "
+        "selectionRange, documentHighlight, prepareRename, rename (to bzls_renamed) at a position; semanticTokens/range[:LINE:0] (60 lines); "
         "documentSymbol, foldingRange, documentLink, semanticTokens/full, inlayHint (whole file), codeLens without one",
     )
     ap.add_argument("--repeat", type=int, default=20, help="times each --request is sent")
@@ -210,6 +210,8 @@ def main():
             params["position"] = {"line": int(at_line), "character": int(at_col)}
         if kind == "references":
             params["context"] = {"includeDeclaration": True}
+        if kind == "rename":
+            params["newName"] = "bzls_renamed"
         if kind == "selectionRange":
             params["positions"] = [params.pop("position")]
         if kind == "semanticTokens/range":
@@ -225,9 +227,15 @@ def main():
             received.append((got_at - sent) * 1000)
             parsed.append((parsed_at - sent) * 1000)
             result = response.get("result")
-            size = len(result.get("items", [])) if isinstance(result, dict) and "items" in result else (
-                len(result) if isinstance(result, list) else int(result is not None)
-            )
+            if isinstance(result, dict) and "changes" in result:
+                # A rename: its edits, over how many files.
+                size = f"{sum(len(e) for e in result['changes'].values())} edits in {len(result['changes'])} files"
+            elif response.get("error"):
+                size = f"error: {response['error'].get('message')}"
+            else:
+                size = len(result.get("items", [])) if isinstance(result, dict) and "items" in result else (
+                    len(result) if isinstance(result, list) else int(result is not None)
+                )
         requests[spec] = {"results": size, "received": stats(received), "parsed": stats(parsed)}
 
     first, labels, missing = [], [], 0

@@ -234,7 +234,7 @@ fn bench_analysis(c: &mut Criterion) {
         b.iter(|| black_box(hover(&ctx, &s.index, on_macro).is_some()))
     });
     c.bench_function("request: references of a label", |b| {
-        b.iter(|| black_box(references(&ctx, &s.index, in_label, true).len()))
+        b.iter(|| black_box(references(&ctx, &s.index, in_label, true, &[]).len()))
     });
 
     // Typing inside a `deps` string: the evaluation is reused, labels are

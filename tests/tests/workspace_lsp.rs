@@ -601,6 +601,11 @@ fn target_lenses_build_test_and_run_with_the_active_configuration() {
 #[test]
 fn rename_a_target_across_packages() {
     let ws = fixture();
+    // A Starlark-flag-style option and a label value name it too.
+    ws.write(
+        ".bazelrc",
+        "build:x --//lib:util=1 --platforms=//lib:util\n",
+    );
     let mut server = start(&ws);
     let app = ws.write("app/BUILD", APP);
     let u = uri(&app);
@@ -625,8 +630,17 @@ fn rename_a_target_across_packages() {
         .as_object()
         .expect("changes")
         .clone();
+    let rc = uri(&ws.path().join(".bazelrc"));
+    assert_eq!(
+        changes[&rc],
+        json!([
+            {"newText": "//lib:core", "range": {"start": {"line": 0, "character": 10}, "end": {"line": 0, "character": 20}}},
+            {"newText": "//lib:core", "range": {"start": {"line": 0, "character": 35}, "end": {"line": 0, "character": 45}}},
+        ])
+    );
     let mut files: Vec<(String, Vec<String>)> = changes
         .iter()
+        .filter(|(file, _)| **file != rc)
         .map(|(file, edits)| {
             let dir = file.rsplit('/').nth(1).unwrap_or("").to_string();
             let texts = edits
@@ -671,6 +685,72 @@ fn rename_a_target_across_packages() {
     let refused = server.request(
         "textDocument/prepareRename",
         json!({"textDocument": {"uri": u}, "position": position(APP, "deps")}),
+    );
+    assert_eq!(refused["error"]["code"], -32803, "{refused}");
+    server.shutdown();
+}
+
+#[test]
+fn rename_a_bzl_macro_across_its_loads() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    // An open BUILD file with an unsaved use of the macro: renamed as the
+    // editor has it.
+    let app = ws.write("app/BUILD", "");
+    let app_uri = uri(&app);
+    let app_text = "load(\"//tools:defs.bzl\", \"my_test\")\nmy_test(name = \"a\")\n";
+    server.open(&app_uri, "starlark", 1, app_text);
+    let defs = ws.path().join("tools/defs.bzl");
+    let defs_uri = uri(&defs);
+    let defs_text = std::fs::read_to_string(&defs).expect("defs.bzl");
+    server.open(&defs_uri, "starlark", 1, &defs_text);
+
+    let at = position(&defs_text, "my_test");
+    let prepared = server.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": defs_uri}, "position": at}),
+    );
+    assert_eq!(prepared["result"]["placeholder"], "my_test", "{prepared}");
+    let renamed = server.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": defs_uri}, "position": at, "newName": "unit_test"}),
+    );
+    let changes = renamed["result"]["changes"].as_object().expect("changes");
+    let base = format!("{}/", uri(ws.path()));
+    let mut edited: Vec<(String, usize)> = changes
+        .iter()
+        .map(|(file, edits)| {
+            let edits = edits.as_array().expect("edits");
+            assert!(
+                edits.iter().all(|e| e["newText"] == "unit_test"),
+                "{renamed}"
+            );
+            let rel = file.strip_prefix(&base).unwrap_or(file).to_string();
+            (rel, edits.len())
+        })
+        .collect();
+    edited.sort();
+    assert_eq!(
+        edited,
+        vec![
+            ("app/BUILD".to_string(), 2),
+            ("other/BUILD".to_string(), 2),
+            ("tools/defs.bzl".to_string(), 1),
+        ],
+        "{renamed}"
+    );
+    // The unsaved line of app/BUILD: its call, on line 1.
+    let app_edits = changes[&app_uri].as_array().expect("app edits");
+    assert!(
+        app_edits
+            .iter()
+            .any(|e| e["range"]["start"] == json!({"line": 1, "character": 0})),
+        "{renamed}"
+    );
+    // A private name could not be loaded.
+    let refused = server.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": defs_uri}, "position": at, "newName": "_t"}),
     );
     assert_eq!(refused["error"]["code"], -32803, "{refused}");
     server.shutdown();

@@ -88,6 +88,25 @@ pub fn binding_at(tree: &Tree, text: &str, offset: usize) -> Option<Binding> {
     })
 }
 
+/// Whether `name` can replace a module-level variable whose occurrences
+/// start at `at` without changing what any name means: the file does not
+/// use `name` at module level (as a global, a load, a builtin or a rule it
+/// calls), and no function, lambda or comprehension around an occurrence
+/// binds it.
+pub fn name_is_free(tree: &Tree, text: &str, name: &str, at: &[usize]) -> bool {
+    let root = tree.root_node();
+    let mut used = Vec::new();
+    let mut loaded = false;
+    collect(root, root, name, text, &mut used, &mut loaded);
+    if !used.is_empty() {
+        return false;
+    }
+    at.iter().all(|&offset| {
+        root.descendant_for_byte_range(offset, offset)
+            .is_none_or(|node| resolving_scope(node, name, text).kind() == "module")
+    })
+}
+
 /// Every occurrence of `name` in `scope` that resolves to it. The text is
 /// searched for the name first (fast on large files), then each match is
 /// checked in the tree.

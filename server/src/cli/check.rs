@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ropey::Rope;
 use serde::Serialize;
 
-use super::walk::{find_workspace_root, read_bazelignore, walk, Problem, Walk};
 use super::{CheckArgs, Format};
 use crate::analysis::diagnostics::check_text;
 use crate::analysis::rc::diagnostics::rc_diagnostics;
@@ -19,6 +18,7 @@ use crate::db::{AnalysisHost, FileKey};
 use crate::host::flags::{cache_dir, choose, workspace_version};
 use crate::host::index::WorkspaceIndex;
 use crate::host::rc::{chain_for_file, DiskRcReader, OverlayReader, RcSelection};
+use crate::host::walk::{find_workspace_root, read_bazelignore, walk, Problem, Walk};
 use crate::host::workspace::workspace_of;
 use crate::rc::chain::RcSource;
 use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;

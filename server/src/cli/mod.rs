@@ -3,7 +3,6 @@
 mod check;
 mod rc;
 mod select;
-mod walk;
 
 use std::process::ExitCode;
 

@@ -36,7 +36,7 @@ use ropey::Rope;
 use super::external::ExternalRepository;
 use super::repos::{load_repositories, Repositories};
 use super::workspace::read_bazelignore;
-use crate::analysis::workspace::WorkspaceView;
+use crate::analysis::workspace::{LoadingFile, WorkspaceView};
 use crate::hash::{FastMap, FastSet};
 use crate::host::eval_process::ProcessEvaluator;
 use crate::syntax::starlark_ast::STARLARK_STACK_SIZE;
@@ -1119,6 +1119,85 @@ impl WorkspaceView for WorkspaceIndex {
         &self.root
     }
 
+    fn nested_repository_files(&self) -> Vec<PathBuf> {
+        let repos = self.repositories();
+        let mut dirs: Vec<&PathBuf> = repos
+            .on_disk
+            .values()
+            .filter(|dir| dir.starts_with(&self.root) && **dir != self.root)
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        let mut walk = super::walk::Walk::default();
+        for dir in dirs {
+            super::walk::walk(dir, &[], &mut walk);
+        }
+        walk.files
+            .into_iter()
+            .filter(|(_, kind)| {
+                matches!(
+                    kind,
+                    crate::syntax::FileKind::Build | crate::syntax::FileKind::Bzl
+                )
+            })
+            .map(|(path, _)| path)
+            .collect()
+    }
+
+    fn loading_files(&self) -> Vec<LoadingFile> {
+        use crate::syntax::FileKind;
+        let ignored = read_bazelignore(&self.root);
+        let mut walk = super::walk::Walk::default();
+        super::walk::walk(&self.root, &ignored, &mut walk);
+        // Directories below the root that start another repository.
+        let mut nested: FastMap<PathBuf, bool> = FastMap::default();
+        let mut in_other_repository = |rel: &Path| {
+            rel.ancestors()
+                .skip(1)
+                .filter(|d| !d.as_os_str().is_empty())
+                .any(|dir| {
+                    *nested
+                        .entry(dir.to_path_buf())
+                        .or_insert_with(|| dir.to_str().is_some_and(|d| self.is_nested_root(d)))
+                })
+        };
+        walk.files
+            .into_iter()
+            .filter_map(|(path, kind)| {
+                let rel = path.strip_prefix(&self.root).ok()?.to_str()?.to_string();
+                if in_other_repository(Path::new(&rel)) {
+                    return None;
+                }
+                let name = path.file_name()?.to_str()?;
+                let package = match kind {
+                    FileKind::Build if crate::workspace::is_build_file_name(name) => {
+                        let package = Path::new(&rel).parent()?.to_str()?.to_string();
+                        // Only the BUILD file the package uses.
+                        let used = crate::workspace::build_file_in(path.parent()?, |p| p.is_file());
+                        (used.as_deref() == Some(path.as_path())).then_some(package)?
+                    }
+                    // The nearest directory above with a BUILD file.
+                    FileKind::Bzl => Path::new(&rel)
+                        .ancestors()
+                        .skip(1)
+                        .find(|dir| {
+                            crate::workspace::build_file_in(&self.root.join(dir), |p| p.is_file())
+                                .is_some()
+                        })?
+                        .to_str()?
+                        .to_string(),
+                    FileKind::Workspace | FileKind::Module if !rel.contains('/') => String::new(),
+                    _ => return None,
+                };
+                Some(LoadingFile {
+                    path,
+                    kind,
+                    package,
+                })
+            })
+            .collect()
+    }
+
     fn build_file(&self, package: &str) -> Option<PathBuf> {
         WorkspaceIndex::build_file(self, package)
     }
@@ -1139,6 +1218,10 @@ impl WorkspaceView for WorkspaceIndex {
         let sorted = Arc::new(self.package_names());
         *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = Some(sorted.clone());
         sorted
+    }
+
+    fn main_repository_names(&self) -> Vec<String> {
+        self.repositories().set.main_names.clone()
     }
 
     fn repository_names(&self) -> Vec<String> {

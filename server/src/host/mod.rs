@@ -12,4 +12,5 @@ pub mod priority;
 pub mod programs;
 pub mod rc;
 pub mod repos;
+pub mod walk;
 pub mod workspace;

@@ -68,6 +68,12 @@ pub fn starlark_prepare_rename(
                 placeholder: name,
             })
         }
+        Ok(Renamable::Symbol { range, symbol }) => {
+            Ok(lsp::PrepareRenameResponse::RangeWithPlaceholder {
+                range: convert::range(rope, range, encoding),
+                placeholder: symbol.name,
+            })
+        }
         Err(why) => Err(refused(why)),
     })
 }
@@ -83,11 +89,15 @@ pub fn starlark_rename(
     use crate::analysis::workspace::rename::rename as rename_at;
     let offset = convert::offset(&req.snapshot.rope, pos, encoding);
     let text_of = |path: &std::path::Path| editor_text(state, &*req.index, path);
-    let edits =
-        match req.with_context(|ctx| rename_at(ctx, &*req.index, offset, new_name, &text_of))? {
-            Ok(edits) => edits,
-            Err(why) => return Some(Err(refused(why))),
-        };
+    // The rc files Bazel reads for this workspace, open buffers first.
+    let inputs = super::rc_model::inputs(&super::state::lock(state));
+    let chain = super::rc_model::workspace_chain(&inputs, req.index.root());
+    let edits = match req
+        .with_context(|ctx| rename_at(ctx, &*req.index, offset, new_name, &text_of, &chain.files))?
+    {
+        Ok(edits) => edits,
+        Err(why) => return Some(Err(refused(why))),
+    };
     let at: Vec<crate::analysis::workspace::FileRange> = edits
         .iter()
         .map(|e| crate::analysis::workspace::FileRange {

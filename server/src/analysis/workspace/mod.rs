@@ -16,6 +16,7 @@ pub mod links;
 pub mod references;
 pub mod rename;
 pub mod selects;
+pub mod symbol_rename;
 pub mod symbols;
 pub mod target_lens;
 #[cfg(test)]
@@ -50,6 +51,9 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn references(&self, label: &str) -> Vec<(String, TextRange)>;
     /// Every package name, sorted.
     fn sorted_packages(&self) -> Arc<Vec<String>>;
+    /// The names the main repository has for itself (its module name,
+    /// `workspace(name = ...)`): `@ws//pkg:x` is `//pkg:x`.
+    fn main_repository_names(&self) -> Vec<String>;
     /// The repository names the main repository can use after `@`, sorted.
     fn repository_names(&self) -> Vec<String>;
     /// Entries of a workspace-relative directory: `(name, is_dir)`, sorted
@@ -79,6 +83,26 @@ pub trait WorkspaceView: PackageLookup + Sync {
     fn evaluate(&self, package: &str, text: &str, summary: &mut PackageSummary);
     /// This view as a plain [`PackageLookup`].
     fn as_lookup(&self) -> &dyn PackageLookup;
+    /// The files of the main repository that can load a `.bzl` file: the
+    /// BUILD files of its packages, `.bzl` files, and the root's WORKSPACE
+    /// and MODULE.bazel files. Read from the disk on every call: for rare
+    /// whole-workspace edits (a rename), never on the keystroke path.
+    fn loading_files(&self) -> Vec<LoadingFile>;
+    /// The BUILD and `.bzl` files of the other repositories inside the
+    /// workspace's directory (local repositories, `local_path_override`),
+    /// which may name the main repository's targets (`@//pkg:x`). Read from
+    /// the disk on every call, like [`WorkspaceView::loading_files`].
+    fn nested_repository_files(&self) -> Vec<PathBuf>;
+}
+
+/// A file that may load `.bzl` files (see [`WorkspaceView::loading_files`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadingFile {
+    /// Its absolute path.
+    pub path: PathBuf,
+    pub kind: crate::syntax::FileKind,
+    /// The package its relative labels are in (`""` for root files).
+    pub package: String,
 }
 
 /// The file a request is about.

@@ -15,9 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::cursor::{cursor_at, Cursor};
-use super::references::target_at;
+use super::references::{
+    in_other_repository, main_form, nested_mentions, rc_mentions, spellings, target_at,
+};
+use super::symbol_rename::{rename_symbol, symbol_at, Symbol};
 use super::{between_quotes, FileContext, FileRange, WorkspaceView};
 use crate::analysis::scope::binding_at;
+use crate::rc::chain::ChainFile;
 use crate::syntax::string_literal;
 use crate::text::TextRange;
 use crate::workspace::label::{parse_label, Repo};
@@ -48,6 +52,8 @@ pub enum Renamable {
     },
     /// A variable of this file.
     Variable { range: TextRange, name: String },
+    /// A global of a `.bzl` file other files may load.
+    Symbol { symbol: Symbol, range: TextRange },
 }
 
 /// What is at `offset` and can be renamed, or why nothing can.
@@ -58,7 +64,7 @@ pub fn prepare_rename(
     text_of: TextOf<'_>,
 ) -> Result<Renamable, String> {
     let text = ctx.rope.to_string();
-    if let Some(label) = target_at(ctx, offset) {
+    if let Some(label) = target_at(ctx, offset).map(|l| main_form(view, l)) {
         let (_, name) = declaration(ctx, view, &label, text_of)?;
         let at = match cursor_at(ctx.tree, ctx.rope, offset) {
             Some(Cursor::String { range, .. } | Cursor::TargetName { range, .. }) => range,
@@ -76,7 +82,12 @@ pub fn prepare_rename(
         };
         return Ok(Renamable::Target { label, range, name });
     }
-    let binding = binding_at(ctx.tree, &text, offset).ok_or("nothing to rename here")?;
+    let binding = binding_at(ctx.tree, &text, offset);
+    if let Some(symbol) = symbol_at(ctx, view, offset, &text, binding.as_ref()) {
+        let range = word_at(&text, offset, &symbol.name).ok_or("nothing to rename here")?;
+        return Ok(Renamable::Symbol { symbol, range });
+    }
+    let binding = binding.ok_or("nothing to rename here")?;
     let range = binding
         .occurrences
         .iter()
@@ -90,19 +101,22 @@ pub fn prepare_rename(
 }
 
 /// The edits that rename what is at `offset` to `new_name`, or why it
-/// cannot be done.
+/// cannot be done. `rc_files` are the workspace's rc files, whose
+/// `--//pkg:flag` options and label values name targets too.
 pub fn rename(
     ctx: &FileContext<'_>,
     view: &dyn WorkspaceView,
     offset: usize,
     new_name: &str,
     text_of: TextOf<'_>,
+    rc_files: &[ChainFile],
 ) -> Result<Vec<FileEdit>, String> {
     match prepare_rename(ctx, view, offset, text_of)? {
         Renamable::Target { label, name, .. } => {
-            rename_target(ctx, view, &label, &name, new_name, text_of)
+            rename_target(ctx, view, &label, &name, new_name, text_of, rc_files)
         }
         Renamable::Variable { name, .. } => rename_variable(ctx, offset, &name, new_name),
+        Renamable::Symbol { symbol, .. } => rename_symbol(ctx, view, &symbol, new_name, text_of),
     }
 }
 
@@ -117,11 +131,6 @@ fn rename_variable(
     }
     let text = ctx.rope.to_string();
     let binding = binding_at(ctx.tree, &text, offset).ok_or("nothing to rename here")?;
-    if binding.global && !binding.loaded && !ctx.is_build && !name.starts_with('_') {
-        return Err(format!(
-            "`{name}` is a global of this .bzl file that other files may load; renaming it across loads is not supported yet"
-        ));
-    }
     if new_name != name {
         // The new name must not be bound in the same scope already.
         let scope_text = &text[binding.scope.start..binding.scope.end];
@@ -162,6 +171,7 @@ fn rename_target(
     name: &str,
     new_name: &str,
     text_of: TextOf<'_>,
+    rc_files: &[ChainFile],
 ) -> Result<Vec<FileEdit>, String> {
     check_target_name(new_name)?;
     let (decl, _) = declaration(ctx, view, label, text_of)?;
@@ -192,27 +202,31 @@ fn rename_target(
         range: decl.range,
         new_text: new_name.to_string(),
     }];
-    // Every mention: other packages from the index, this file from its own
-    // text.
-    let mut mentions: Vec<(String, PathBuf, TextRange)> = Vec::new();
-    for (mentioning, range) in view.references(label) {
-        if ctx.is_build && mentioning == ctx.package {
-            continue;
+    // Every mention, in every spelling: other packages from the index, this
+    // file from its own text.
+    let mut mentions: Vec<(String, PathBuf, TextRange, &str)> = Vec::new();
+    let spellings = spellings(view, label);
+    for spelling in &spellings {
+        for (mentioning, range) in view.references(spelling) {
+            if (ctx.is_build && mentioning == ctx.package) || in_other_repository(view, &mentioning)
+            {
+                continue;
+            }
+            let path = view
+                .build_file(&mentioning)
+                .ok_or_else(|| format!("the BUILD file of `//{mentioning}` is gone"))?;
+            mentions.push((mentioning, path, range, spelling));
         }
-        let path = view
-            .build_file(&mentioning)
-            .ok_or_else(|| format!("the BUILD file of `//{mentioning}` is gone"))?;
-        mentions.push((mentioning, path, range));
-    }
-    if ctx.is_build {
-        for (mentioned, range) in &ctx.summary.mentions {
-            if mentioned == label {
-                mentions.push((ctx.package.clone(), ctx.path.clone(), *range));
+        if ctx.is_build {
+            for (mentioned, range) in &ctx.summary.mentions {
+                if mentioned == spelling {
+                    mentions.push((ctx.package.clone(), ctx.path.clone(), *range, spelling));
+                }
             }
         }
     }
     let own_text: Arc<str> = Arc::from(ctx.rope.to_string());
-    for (mentioning, path, literal) in mentions {
+    for (mentioning, path, literal, spelling) in mentions {
         let text = if path == ctx.path {
             own_text.clone()
         } else {
@@ -231,7 +245,7 @@ fn rename_target(
             // A label inside a make variable: the range is the label.
             raw.to_string()
         };
-        if absolute_label(&value, &mentioning).as_deref() != Some(label) {
+        if absolute_label(&value, &mentioning).as_deref() != Some(spelling) {
             return Err(stale());
         }
         let inner = label_text(&text, literal).ok_or_else(|| {
@@ -244,6 +258,28 @@ fn rename_target(
             path,
             range: inner,
             new_text: renamed_label(&value, name, new_name),
+        });
+    }
+    // The other repositories inside the workspace.
+    let editor = |path: &Path| text_of(path);
+    for (at, written) in nested_mentions(view, label, &editor) {
+        edits.push(FileEdit {
+            path: at.path,
+            range: at.range,
+            new_text: renamed_label(&written, name, new_name),
+        });
+    }
+    // Starlark flags and label values in rc files.
+    for mention in rc_mentions(label, rc_files) {
+        let text = rc_files
+            .iter()
+            .find(|f| f.path == mention.path)
+            .and_then(|f| f.text.get(mention.range.start..mention.range.end))
+            .unwrap_or_default();
+        edits.push(FileEdit {
+            new_text: renamed_label(text, name, new_name),
+            path: mention.path,
+            range: mention.range,
         });
     }
     edits.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
@@ -372,7 +408,7 @@ fn label_text(text: &str, at: TextRange) -> Option<TextRange> {
     }
 }
 
-fn is_identifier(name: &str) -> bool {
+pub(super) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
@@ -399,6 +435,18 @@ fn is_identifier(name: &str) -> bool {
                 | "False"
                 | "None"
         )
+}
+
+/// The range of `word` around `offset` in `text` (the name under the
+/// cursor).
+fn word_at(text: &str, offset: usize, word: &str) -> Option<TextRange> {
+    let from = offset.saturating_sub(word.len());
+    let to = (offset + word.len()).min(text.len());
+    let window = text.get(from..to)?;
+    window
+        .match_indices(word)
+        .map(|(at, _)| TextRange::new(from + at, from + at + word.len()))
+        .find(|r| r.start <= offset && offset <= r.end)
 }
 
 /// Whether `word` appears in `text` as a whole word.

@@ -255,7 +255,7 @@ fn references_find_every_mention() {
     let ws = workspace(&with_cursor(
         "//- /app/BUILD\ncc_binary(name = \"a\", deps = [\"//lib\", \"//lib:lib\"])\n//- /other/BUILD\nfilegroup(name = \"o\", srcs = [\"//lib:lib$0\"])\n",
     ));
-    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, true));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, true, &[]));
     let mut shown = ws.show(&found);
     shown.sort();
     assert_eq!(
@@ -271,7 +271,7 @@ fn references_find_every_mention() {
     let ws = workspace(&with_cursor(
         "//- /app/BUILD\ncc_library(name = \"b$0\")\ncc_binary(name = \"a\", deps = [\":b\", \"b\", \"//app:b\"])\n",
     ));
-    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false, &[]));
     assert_eq!(
         ws.show(&found),
         vec![
@@ -292,7 +292,7 @@ fn references_to_a_target_of_another_repository() {
          //- /other/BUILD\nfilegroup(name = \"o\", srcs = [\"@ext//lib:util\", \"@ext//lib\"])\n\
          //- /lib/BUILD\ncc_library(name = \"util\")\n",
     );
-    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, true));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, true, &[]));
     let mut shown = ws.show(&found);
     shown.sort();
     assert_eq!(
@@ -324,7 +324,7 @@ my_test(name = "m", linkstamp = ":stamp")
 //- /app/t.sh
 "#,
     ));
-    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false, &[]));
     assert_eq!(
         ws.show(&found),
         vec![
@@ -750,7 +750,17 @@ fn target_lenses_build_test_and_run() {
 fn rename_at(ws: &Workspace, new_name: &str) -> Result<Vec<String>, String> {
     use super::rename::rename;
     let read = |path: &Path| std::fs::read_to_string(path).ok().map(std::sync::Arc::from);
-    let edits = ws.run(|ctx, at| rename(ctx, &ws.index, at, new_name, &read))?;
+    // The workspace's `.bazelrc` and its imports.
+    let roots = [crate::rc::RcRoot {
+        path: ws.root.join(".bazelrc"),
+        origin: crate::rc::chain::Origin::Workspace,
+    }];
+    let chain = crate::rc::RcChain::load(
+        Some(&ws.root),
+        &roots,
+        &crate::host::rc::DiskRcReader::new(),
+    );
+    let edits = ws.run(|ctx, at| rename(ctx, &ws.index, at, new_name, &read, &chain.files))?;
     Ok(edits
         .iter()
         .map(|e| {
@@ -790,6 +800,49 @@ fn rename_a_target_everywhere_in_the_form_written() {
             "user/BUILD:\"@//app:b\" -> @//app:c".to_string(),
         ])
     );
+}
+
+#[test]
+fn rename_a_target_in_rc_files() {
+    let ws = workspace(&with_cursor(
+        "//- /app/BUILD\nbool_flag(name = \"fast$0\", build_setting_default = False)\nplatform(name = \"linux\")\n\
+         //- /.bazelrc\nbuild --//app:fast --no//app:fast --//app:faster\nimport %workspace%/ci.bazelrc\n\
+         //- /ci.bazelrc\nbuild:ci --@//app:fast=true --platforms=//app:linux,//app:fast\n",
+    ));
+    assert_eq!(
+        rename_at(&ws, "quick"),
+        Ok(vec![
+            ".bazelrc:\"//app:fast\" -> //app:quick".to_string(),
+            ".bazelrc:\"//app:fast\" -> //app:quick".to_string(),
+            "app/BUILD:\"fast\" -> quick".to_string(),
+            "ci.bazelrc:\"@//app:fast\" -> @//app:quick".to_string(),
+            "ci.bazelrc:\"//app:fast\" -> //app:quick".to_string(),
+        ])
+    );
+}
+
+#[test]
+fn rename_a_target_named_from_other_repositories_of_the_workspace() {
+    let ws = workspace(
+        "//- /MODULE.bazel\nmodule(name = \"ws\")\nbazel_dep(name = \"sub\")\nlocal_path_override(module_name = \"sub\", path = \"examples/sub\")\n\
+         //- /lib/BUILD\ncc_library(name = \"ut$0il\")\n\
+         //- /app/BUILD\ncc_binary(name = \"a\", deps = [\"@ws//lib:util\", \"@sub//:s\"])\n\
+         //- /examples/sub/MODULE.bazel\nmodule(name = \"sub\")\n\
+         //- /examples/sub/lib/BUILD\ncc_library(name = \"util\")\n\
+         //- /examples/sub/BUILD\ncc_library(name = \"s\", deps = [\"@ws//lib:util\", \"@//lib:util\", \"//lib:util\"])\n",
+    );
+    assert_eq!(
+        rename_at(&ws, "core"),
+        Ok(vec![
+            "app/BUILD:\"@ws//lib:util\" -> @ws//lib:core".to_string(),
+            "examples/sub/BUILD:\"@ws//lib:util\" -> @ws//lib:core".to_string(),
+            "examples/sub/BUILD:\"@//lib:util\" -> @//lib:core".to_string(),
+            "lib/BUILD:\"util\" -> core".to_string(),
+        ])
+    );
+    // Find references sees the same mentions.
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false, &[]));
+    assert_eq!(found.len(), 3, "{:?}", ws.show(&found));
 }
 
 #[test]
@@ -860,8 +913,9 @@ fn rename_variables_by_scope_and_alias_loaded_symbols() {
     );
     let err = rename_at(&ws, "x").expect_err("taken");
     assert!(err.contains("already used"), "{err}");
+    // A symbol of another repository is renamed here only, with an alias.
     let ws = workspace(&with_cursor(
-        "//- /app/defs.bzl\nload(\"//tools:defs.bzl\", \"my_test\")\ndef f():\n    return my_te$0st(name = \"t\")\n",
+        "//- /app/defs.bzl\nload(\"@rules_x//:defs.bzl\", \"my_test\")\ndef f():\n    return my_te$0st(name = \"t\")\n",
     ));
     assert_eq!(
         rename_at(&ws, "t2"),
@@ -870,12 +924,90 @@ fn rename_variables_by_scope_and_alias_loaded_symbols() {
             "app/defs.bzl:\"my_test\" -> t2".to_string(),
         ])
     );
-    // A public global of a .bzl file: other files may load it.
-    let ws = workspace(&with_cursor(
-        "//- /app/defs.bzl\ndef pub$0lic():\n    pass\n",
-    ));
-    let err = rename_at(&ws, "x").expect_err("public");
-    assert!(err.contains("may load"), "{err}");
+}
+
+/// A macro, loaded plainly, under an alias, through a re-export, and a
+/// same-named macro of another file that must not change.
+const SYMBOL_FIXTURE: &str = "//- /tools/BUILD\n\
+//- /tools/defs.bzl\ndef my_macro(name):\n    native.filegroup(name = name)\ndef both(name):\n    my_macro(name = name)\n\
+//- /tools/reexport.bzl\nload(\":defs.bzl\", \"my_macro\")\n\
+//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_macro\")\nmy_macro(name = \"a\")\ncc_library(name = \"l\")\n\
+//- /lib/BUILD\nload(\"//tools:defs.bzl\", mm = \"my_macro\")\nmm(name = \"b\")\n\
+//- /pkg/BUILD\nload(\"//tools:reexport.bzl\", \"my_macro\")\nmy_macro(name = \"c\")\n\
+//- /other/defs.bzl\ndef my_macro(name):\n    pass\n\
+//- /other/BUILD\nload(\":defs.bzl\", \"my_macro\")\nmy_macro(name = \"o\")\n\
+//- /MODULE.bazel\next = use_extension(\"//tools:defs.bzl\", \"my_macro\")\n";
+
+/// The edits of renaming `my_macro` of `tools/defs.bzl` to `group`.
+const SYMBOL_RENAMED: [&str; 9] = [
+    "MODULE.bazel:\"my_macro\" -> group",
+    "app/BUILD:\"my_macro\" -> group",
+    "app/BUILD:\"my_macro\" -> group",
+    "lib/BUILD:\"my_macro\" -> group",
+    "pkg/BUILD:\"my_macro\" -> group",
+    "pkg/BUILD:\"my_macro\" -> group",
+    "tools/defs.bzl:\"my_macro\" -> group",
+    "tools/defs.bzl:\"my_macro\" -> group",
+    "tools/reexport.bzl:\"my_macro\" -> group",
+];
+
+#[test]
+fn rename_a_bzl_symbol_across_its_loads() {
+    let expected: Vec<String> = SYMBOL_RENAMED.iter().map(|s| s.to_string()).collect();
+    // From the definition, from a use in a loading BUILD file, and from
+    // the string of a load.
+    for fixture in [
+        SYMBOL_FIXTURE.replace(
+            "def my_macro(name):\n    native",
+            "def my_ma$0cro(name):\n    native",
+        ),
+        SYMBOL_FIXTURE.replace("my_macro(name = \"a\")", "my_mac$0ro(name = \"a\")"),
+        SYMBOL_FIXTURE.replace("mm = \"my_macro\"", "mm = \"my_m$0acro\""),
+    ] {
+        let ws = workspace(&fixture);
+        assert_eq!(rename_at(&ws, "group"), Ok(expected.clone()), "{fixture}");
+    }
+    // The alias is a name of its own file.
+    let ws = workspace(&SYMBOL_FIXTURE.replace("mm(name", "m$0m(name"));
+    assert_eq!(
+        rename_at(&ws, "g"),
+        Ok(vec![
+            "lib/BUILD:\"mm\" -> g".to_string(),
+            "lib/BUILD:\"mm\" -> g".to_string()
+        ])
+    );
+}
+
+#[test]
+fn rename_a_bzl_symbol_refuses_clashes_and_private_names() {
+    let fixture = SYMBOL_FIXTURE.replace(
+        "def my_macro(name):\n    native",
+        "def my_ma$0cro(name):\n    native",
+    );
+    let ws = workspace(&fixture);
+    // `cc_library` is a rule app/BUILD calls; `both` a global of defs.bzl.
+    for (new, why) in [
+        ("cc_library", "already used in"),
+        ("both", "already used in"),
+        ("_private", "could no longer load"),
+        ("not a name", "not a Starlark name"),
+    ] {
+        let err = rename_at(&ws, new).expect_err(new);
+        assert!(err.contains(why), "{new}: {err}");
+    }
+    // A local of a function that uses the symbol would capture it.
+    let ws = workspace(
+        "//- /t/BUILD\n//- /t/defs.bzl\ndef hel$0per():\n    pass\ndef user(name):\n    helper()\n",
+    );
+    let err = rename_at(&ws, "name").expect_err("captured");
+    assert!(err.contains("already used"), "{err}");
+    assert_eq!(
+        rename_at(&ws, "assist"),
+        Ok(vec![
+            "t/defs.bzl:\"helper\" -> assist".to_string(),
+            "t/defs.bzl:\"helper\" -> assist".to_string()
+        ])
+    );
 }
 
 #[test]
@@ -895,6 +1027,6 @@ fn labels_in_make_variables_navigate_and_rename() {
             "other/BUILD:\"//app:tool\" -> //app:compiler".to_string(),
         ])
     );
-    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false));
+    let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false, &[]));
     assert_eq!(found.len(), 5, "{:?}", ws.show(&found));
 }
