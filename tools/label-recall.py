@@ -9,12 +9,19 @@ misspells each once (a letter
 substituted, dropped, doubled or swapped, in the target name or, for one
 case in ten, in the package path), runs `bzls check --format json`, and
 counts a typo as caught when a diagnostic with the expected code
-(`unresolved-target`, or `unresolved-package` for a misspelt package)
-covers it. The tree is restored afterwards, whatever happens.
+(`unresolved-target` for a name in another package, `missing-input-file`
+for one in the BUILD file's own package, as Bazel tells them apart, or
+`unresolved-package` for a misspelt package) covers it. The tree is restored afterwards, whatever happens.
 
 Also reports precision: the unresolved-* diagnostics on the untouched tree.
 
-    tools/label-recall.py --bzls target/release/bzls --seed 1 --per-tree 40 TREE...
+With `--nameless`, the tree is first made to look like a fresh checkout of a
+macro-heavy monorepo: every BUILD file gets a `load()` from a repository
+that is not on disk and a call, without a `name`, of what it loads (as
+`envoy_package()` or `npm_link_all_packages()` do), which makes every
+package *open*. Precision is then measured on that tree too.
+
+    tools/label-recall.py --bzls target/release/bzls --seed 1 --per-tree 40 [--nameless] TREE...
 """
 
 import argparse
@@ -28,7 +35,7 @@ import sys
 
 ATTR = re.compile(r"\b(deps|srcs|data)\s*=\s*\[([^\]]*)\]", re.S)
 STRING = re.compile(r'"([^"\\\n]*)"')
-CODES = ("unresolved-target", "unresolved-package", "unresolved-load",
+CODES = ("unresolved-target", "missing-input-file", "unresolved-package", "unresolved-load",
          "load-symbol-not-found", "label-syntax", "unknown-repository")
 
 
@@ -171,9 +178,33 @@ def inject(tree, rng, per_tree):
                 new = label + ":" + new_name
             else:
                 new = label[: len(label) - len(name)] + new_name
-            expected = "unresolved-target"
+            rel = os.path.relpath(os.path.dirname(path), tree)
+            own = "" if rel == "." else rel
+            # Bazel takes an undeclared name of the package's own BUILD
+            # file for a source file (a missing input file).
+            expected = "missing-input-file" if pkg == own else "unresolved-target"
         plan.append((path, offset, label, new, expected))
     return plan
+
+
+NAMELESS = ('\nload("@bzls_recall_unfetched//bazel:defs.bzl", "bzls_recall_package")\n'
+            'bzls_recall_package()\n')
+
+
+def add_nameless_calls(tree):
+    """Appends the load and the nameless call to every BUILD file of `tree`;
+    returns the original texts, to put back."""
+    originals = {}
+    for path in build_files(tree):
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except (UnicodeDecodeError, OSError):
+            continue
+        originals[path] = text
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text + NAMELESS)
+    return originals
 
 
 def main():
@@ -181,16 +212,23 @@ def main():
     ap.add_argument("--bzls", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--per-tree", type=int, default=40)
+    ap.add_argument("--nameless", action="store_true",
+                    help="add a load from a repository not on disk and a nameless call of it to every BUILD file first")
     ap.add_argument("trees", nargs="+")
     args = ap.parse_args()
     bzls = os.path.abspath(args.bzls)
     total_caught = total = 0
     for tree in args.trees:
         rng = random.Random(f"{args.seed}:{os.path.basename(os.path.abspath(tree))}")
-        before = [d for d in check(bzls, tree) if d["code"] in CODES]
-        plan = inject(tree, rng, args.per_tree)
+        nameless = {}
         originals = {}
         try:
+            if args.nameless:
+                nameless = add_nameless_calls(tree)
+            # Not the added load's own warning.
+            before = [d for d in check(bzls, tree) if d["code"] in CODES
+                      and "bzls_recall_unfetched" not in d.get("message", "")]
+            plan = inject(tree, rng, args.per_tree)
             by_file = {}
             for item in plan:
                 by_file.setdefault(item[0], []).append(item)
@@ -205,9 +243,9 @@ def main():
                     f.write(text)
             after = check(bzls, tree)
         finally:
-            for path, text in originals.items():
+            for path, text in {**originals, **nameless}.items():
                 with open(path, "w", encoding="utf-8") as f:
-                    f.write(text)
+                    f.write(nameless.get(path, text))
         caught, missed = 0, []
         for path, offset, old, new, expected in plan:
             rel = os.path.relpath(path, tree)

@@ -93,6 +93,10 @@ pub enum DiagnosticCode {
     UnresolvedPackage,
     /// A label to a target its package does not declare.
     UnresolvedTarget,
+    /// A label of the BUILD file's own package that no rule declares and
+    /// no file backs: Bazel takes it for a source file, and building a
+    /// target that uses it fails (an error; a warning in `manual` targets).
+    MissingInputFile,
     /// A `load()` of a file that does not exist (or is not in a package).
     UnresolvedLoad,
     /// A `load()` of a name the loaded file does not export.
@@ -144,6 +148,7 @@ impl DiagnosticCode {
         DiagnosticCode::LabelSyntax,
         DiagnosticCode::UnresolvedPackage,
         DiagnosticCode::UnresolvedTarget,
+        DiagnosticCode::MissingInputFile,
         DiagnosticCode::UnresolvedLoad,
         DiagnosticCode::LoadSymbolNotFound,
         DiagnosticCode::UnknownRepository,
@@ -186,6 +191,7 @@ impl DiagnosticCode {
             DiagnosticCode::LabelSyntax => "label-syntax",
             DiagnosticCode::UnresolvedPackage => "unresolved-package",
             DiagnosticCode::UnresolvedTarget => "unresolved-target",
+            DiagnosticCode::MissingInputFile => "missing-input-file",
             DiagnosticCode::UnresolvedLoad => "unresolved-load",
             DiagnosticCode::LoadSymbolNotFound => "load-symbol-not-found",
             DiagnosticCode::UnknownRepository => "unknown-repository",

@@ -281,11 +281,11 @@ filegroup(
     let u = uri(&build);
     server.open(&u, "starlark", 1, TEXT);
     let diags = server.diagnostics_where(&u, Some(1), |d| {
-        d.iter().any(|x| x["code"] == "unresolved-target")
+        d.iter().any(|x| x["code"] == "missing-input-file")
     });
     assert_eq!(
         codes(&diags),
-        vec!["unresolved-target", "select-branch-not-taken"],
+        vec!["missing-input-file", "select-branch-not-taken"],
         "{diags:?}"
     );
 
@@ -308,7 +308,7 @@ filegroup(
     got.sort();
     assert_eq!(
         got,
-        vec!["select-branch-not-taken", "unresolved-target"],
+        vec!["missing-input-file", "select-branch-not-taken"],
         "{diags:?}"
     );
     let untaken = diags
@@ -328,7 +328,7 @@ filegroup(
     );
     server.change(&u, 2, (line, col), (line, col + 8), ":opt");
     server.diagnostics_where(&u, Some(2), |d| {
-        !d.iter().any(|x| x["code"] == "unresolved-target")
+        !d.iter().any(|x| x["code"] == "missing-input-file")
     });
     switch(&mut server, json!([]));
     let diags = server.diagnostics_where(&u, Some(2), |d| {

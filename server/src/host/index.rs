@@ -1353,6 +1353,13 @@ impl PackageLookup for WorkspaceIndex {
         self.summary(package).map(|s| s.decls.clone())
     }
 
+    fn dir_entries(&self, dir: &str) -> Arc<[(String, bool)]> {
+        if dir.split('/').any(|s| s == ".." || s == ".") || dir.starts_with('/') {
+            return Arc::from([]);
+        }
+        self.list_dir_at(&self.root.join(dir))
+    }
+
     fn is_file(&self, path: &str) -> bool {
         // Directories count: Bazel accepts them as source labels (with a
         // warning), and a label naming a subpackage's directory is left to
@@ -1593,6 +1600,7 @@ mod tests {
             Resolution::Unresolved(Unresolved::Target {
                 message,
                 candidates,
+                ..
             }) => {
                 assert_eq!(
                     message,

@@ -9,7 +9,6 @@ pub mod chain;
 pub mod expand;
 pub mod file;
 pub mod format;
-pub mod labels;
 pub mod lexer;
 pub mod options;
 pub mod schema;

@@ -42,12 +42,35 @@ pub fn label_diagnostics_of_outline(
     label_diagnostics_memoized(outline, &outline_mentions(outline), package, lookup, None)
 }
 
-/// What checking one label string found, by its value, strictness and
-/// literal length, with ranges relative to the literal's start: valid as
+/// What checking one label string found, by what decides it (see
+/// [`MentionKey`]), with ranges relative to the literal's start: valid as
 /// long as the lookup answers the same (the analysis host keeps one per
 /// index revision and package declarations).
-pub type LabelMemo =
-    std::sync::Mutex<crate::hash::FastMap<(String, bool, bool, usize), Vec<Diagnostic>>>;
+pub type LabelMemo = std::sync::Mutex<crate::hash::FastMap<MentionKey, Vec<Diagnostic>>>;
+
+/// Everything about a label string that its diagnostics depend on, besides
+/// the package and the lookup.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MentionKey {
+    text: String,
+    strict: bool,
+    embedded: bool,
+    manual: bool,
+    /// The literal's length (quotes included), for the fixes' ranges.
+    len: usize,
+}
+
+impl MentionKey {
+    fn of(mention: &Mention) -> MentionKey {
+        MentionKey {
+            text: mention.text.clone(),
+            strict: mention.strict,
+            embedded: mention.embedded,
+            manual: mention.manual,
+            len: mention.range.len(),
+        }
+    }
+}
 
 /// [`label_diagnostics_of_outline`] with the outline's mentions already
 /// read, taking each label's verdict from `memo` when it holds one and
@@ -71,9 +94,7 @@ pub fn label_diagnostics_memoized(
         for mention in mentions {
             check_label(
                 mention.range,
-                mention.text.clone(),
-                mention.strict,
-                mention.embedded,
+                &MentionKey::of(mention),
                 package,
                 lookup,
                 &mut out,
@@ -85,25 +106,13 @@ pub fn label_diagnostics_memoized(
     let mut memo = memo.lock().unwrap_or_else(|p| p.into_inner());
     for mention in mentions {
         let start = mention.range.start;
-        let key = (
-            mention.text.clone(),
-            mention.strict,
-            mention.embedded,
-            mention.range.len(),
-        );
-        let found = memo.entry(key).or_insert_with_key(|key| {
-            let mut found = Vec::new();
-            check_label(
-                TextRange::new(0, key.3),
-                key.0.clone(),
-                key.1,
-                key.2,
-                package,
-                lookup,
-                &mut found,
-            );
-            found
-        });
+        let found = memo
+            .entry(MentionKey::of(mention))
+            .or_insert_with_key(|key| {
+                let mut found = Vec::new();
+                check_label(TextRange::new(0, key.len), key, package, lookup, &mut found);
+                found
+            });
         out.extend(found.iter().map(|d| {
             let mut d = d.clone();
             d.shift(start as isize);
@@ -198,16 +207,15 @@ pub fn load_diagnostics_of<'a>(
 /// included), or an `embedded` label inside one (`$(location :x)`).
 fn check_label(
     range: TextRange,
-    text: String,
-    strict: bool,
-    embedded: bool,
+    key: &MentionKey,
     package: &str,
     lookup: &dyn PackageLookup,
     out: &mut Vec<Diagnostic>,
 ) {
+    let (text, strict, embedded) = (key.text.as_str(), key.strict, key.embedded);
     let looks_like_label =
         strict && (text.starts_with("//") || text.starts_with(':') || text.starts_with('@'));
-    let label = match parse_label(&text) {
+    let label = match parse_label(text) {
         Ok(label) => label,
         Err(err) => {
             if looks_like_label {
@@ -236,8 +244,18 @@ fn check_label(
         Resolution::Unresolved(Unresolved::Target {
             message,
             candidates,
+            input_file,
         }) => {
-            let mut d = Diagnostic::error(DiagnosticCode::UnresolvedTarget, range, message);
+            let mut d = match (input_file, key.manual) {
+                (false, _) => Diagnostic::error(DiagnosticCode::UnresolvedTarget, range, message),
+                (true, false) => Diagnostic::error(DiagnosticCode::MissingInputFile, range, message),
+                (true, true) => Diagnostic::new(
+                    Severity::Warning,
+                    DiagnosticCode::MissingInputFile,
+                    range,
+                    format!("{message} (the target is tagged manual: `bazel build //...` skips it, building it fails)"),
+                ),
+            };
             if !candidates.is_empty() {
                 d.related.push(Related {
                     range,
@@ -256,7 +274,7 @@ fn check_label(
                 .iter()
                 .map(|candidate| Fix {
                     range: inner,
-                    new_text: respell(&text, candidate),
+                    new_text: respell(text, candidate),
                 })
                 .collect();
             out.push(d);
@@ -344,7 +362,7 @@ mod tests {
             cc_binary(
                 name = "app",
                 srcs = ["main.cc", "missing.cc"],
-            #                      ^^^^^^^^^^^^ error[unresolved-target]: no such target '//app:missing.cc': target 'missing.cc' not declared in package 'app'
+            #                      ^^^^^^^^^^^^ error[missing-input-file]: missing input file '//app:missing.cc'
                 deps = ["//lib", "//lib:libb", "//nope", "//lib//x", "@ext//a:b", "@nope//a:b"] + select({
             #                    ^^^^^^^^^^^^ error[unresolved-target]: no such target '//lib:libb': target 'libb' not declared in package 'lib'
             #                                  ^^^^^^^^ error[unresolved-package]: no such package 'nope': BUILD file not found in any of the following directories. Add a BUILD file to a directory to mark it as a package: nope
@@ -385,6 +403,77 @@ cc_binary(
     }
 
     #[test]
+    fn near_misses_in_open_packages_are_typos() {
+        let open = r#"load("@envoy//bazel:defs.bzl", "envoy_cc_library", "envoy_package")
+envoy_package()
+envoy_cc_library(name = "sink_impl_lib", srcs = ["sink.cc"])
+cc_library(name = "core_util")
+cc_test(name = "test_2")
+filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "sinc.cc", ":test_3", ":cor", "sink_impl_lib_test"])
+"#;
+        let app = r#"filegroup(name = "a", srcs = ["//open:core_utl", "//open:whatever_else", "//open:sub/dta.txt"])
+"#;
+        let lookup = Memory::new(
+            &[("open", open), ("app", app)],
+            &["open/sink.cc", "open/sub/data.txt"],
+        );
+        let render = |package: &str, text: &str| {
+            let tree = parse_str(text);
+            let diags = label_diagnostics(&tree, &Rope::from_str(text), package, &lookup);
+            let mut out = render_diagnostics(text, &diags);
+            for d in &diags {
+                for r in &d.related {
+                    out.push_str(&format!("related: {}\n", r.message));
+                }
+            }
+            out
+        };
+        expect_test::expect![[r#"
+            load("@envoy//bazel:defs.bzl", "envoy_cc_library", "envoy_package")
+            envoy_package()
+            envoy_cc_library(name = "sink_impl_lib", srcs = ["sink.cc"])
+            cc_library(name = "core_util")
+            cc_test(name = "test_2")
+            filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "sinc.cc", ":test_3", ":cor", "sink_impl_lib_test"])
+            #                             ^^^^^^^^^^^ error[missing-input-file]: missing input file '//open:core_utl' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'core_util')
+            #                                          ^^^^^^^^^^^^^^^^ error[missing-input-file]: missing input file '//open:sink_impl_lbi' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sink_impl_lib')
+            #                                                                            ^^^^^^^^^ error[missing-input-file]: missing input file '//open:sinc.cc' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sink.cc')
+            related: did you mean core_util?
+            related: did you mean sink_impl_lib?
+            related: did you mean sink.cc?
+        "#]].assert_eq(&render("open", open));
+        expect_test::expect![[r#"
+            filegroup(name = "a", srcs = ["//open:core_utl", "//open:whatever_else", "//open:sub/dta.txt"])
+            #                             ^^^^^^^^^^^^^^^^^ error[unresolved-target]: no such target '//open:core_utl': target 'core_utl' not declared in package 'open' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'core_util')
+            #                                                                        ^^^^^^^^^^^^^^^^^^^^ error[unresolved-target]: no such target '//open:sub/dta.txt': target 'sub/dta.txt' not declared in package 'open' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sub/data.txt')
+            related: did you mean core_util?
+            related: did you mean sub/data.txt?
+        "#]].assert_eq(&render("app", app));
+    }
+
+    #[test]
+    fn same_package_names_are_missing_input_files() {
+        let build = r#"
+filegroup(name = "fg", srcs = ["gone.txt", ":fgg", "//app:gone2.txt", "//lib:gone.txt"])
+proto_library(name = "p", srcs = ["baz.proto"], tags = ["manual", "no-ide"])
+genrule(name = "g", outs = ["o"], cmd = "$(location :nope.txt)", tags = ["manual"])
+"#;
+        expect_test::expect![[r#"
+
+            filegroup(name = "fg", srcs = ["gone.txt", ":fgg", "//app:gone2.txt", "//lib:gone.txt"])
+            #                              ^^^^^^^^^^ error[missing-input-file]: missing input file '//app:gone.txt'
+            #                                          ^^^^^^ error[missing-input-file]: missing input file '//app:fgg'
+            #                                                  ^^^^^^^^^^^^^^^^^ error[missing-input-file]: missing input file '//app:gone2.txt'
+            #                                                                     ^^^^^^^^^^^^^^^^ error[unresolved-target]: no such target '//lib:gone.txt': target 'gone.txt' not declared in package 'lib'
+            proto_library(name = "p", srcs = ["baz.proto"], tags = ["manual", "no-ide"])
+            #                                 ^^^^^^^^^^^ warning[missing-input-file]: missing input file '//app:baz.proto' (the target is tagged manual: `bazel build //...` skips it, building it fails)
+            genrule(name = "g", outs = ["o"], cmd = "$(location :nope.txt)", tags = ["manual"])
+            #                                                   ^^^^^^^^^ warning[missing-input-file]: missing input file '//app:nope.txt' (the target is tagged manual: `bazel build //...` skips it, building it fails)
+        "#]]
+        .assert_eq(&check(build));
+    }
+
+    #[test]
     fn labels_in_make_variables_are_checked() {
         let build = r#"
 genrule(
@@ -415,7 +504,7 @@ cc_binary(
             cc_binary(
                 name = "tool",
                 args = ["--in=$(rootpath :out.txt)", "--x=$(rlocationpath :out.tx)"],
-            #                                                             ^^^^^^^ error[unresolved-target]: no such target '//app:out.tx': target 'out.tx' not declared in package 'app'
+            #                                                             ^^^^^^^ error[missing-input-file]: missing input file '//app:out.tx'
                 env = {"X": "$(location //lib)"},
             )
         "#]]

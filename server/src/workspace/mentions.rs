@@ -7,7 +7,7 @@
 //!   attribute whose type in Bazel's schema
 //!   ([`super::schema`]) is a label type: `label`, `label_list`, a nodep
 //!   `string(_list)` like `visibility`; the keys of a
-//!   `label_keyed_string_dict` (`flag_values`), the values of a
+//!   `label_keyed_string_dict` (`config_setting.flag_values`), the values of a
 //!   `label_dict_unary` or `label_list_dict`. These are *strict*: a
 //!   label-shaped string there that is not a valid label is an error.
 //!   Output attributes (`genrule.outs`) declare files, they mention none;
@@ -176,6 +176,9 @@ pub struct Mention {
     pub attr: String,
     /// In a label attribute: a malformed label here is an error.
     pub strict: bool,
+    /// In a call tagged `manual` (`tags = ["manual"]`), which
+    /// `bazel build //...` never builds.
+    pub manual: bool,
 }
 
 /// Every label string of a BUILD file, in text order.
@@ -221,6 +224,7 @@ fn call_mentions(call: &Call, loaded: &FastMap<&str, (&str, &str)>, out: &mut Ve
         return;
     }
     let callee = call.callee.as_str();
+    let manual = is_manual(call);
     // A native rule has Bazel's schema, and so has a rule set's own
     // version of it (`cc_library` from `@rules_cc//cc:defs.bzl`). Another
     // loaded rule or macro names its attributes as it likes: only the
@@ -240,7 +244,11 @@ fn call_mentions(call: &Call, loaded: &FastMap<&str, (&str, &str)>, out: &mut Ve
             continue;
         }
         if MAKE_VARIABLE_ATTRIBUTES.contains(&key.as_str()) {
+            let from = out.len();
             make_variable_mentions(value, key, out);
+            for mention in &mut out[from..] {
+                mention.manual = manual;
+            }
         }
         let values = match native.and_then(|rule| rule.attribute(key)) {
             Some(attr) => schema_values(attr),
@@ -254,10 +262,25 @@ fn call_mentions(call: &Call, loaded: &FastMap<&str, (&str, &str)>, out: &mut Ve
                     embedded: false,
                     attr: key.clone(),
                     strict,
+                    manual,
                 });
             }
         });
     }
+}
+
+/// Whether the call has `tags = [..., "manual", ...]` (a list written out;
+/// computed tags are not read).
+fn is_manual(call: &Call) -> bool {
+    call.args.iter().any(|arg| match arg {
+        Arg::Keyword {
+            name,
+            value: Expr::List(items),
+        } if name == "tags" => items
+            .iter()
+            .any(|item| matches!(item, Expr::Str { value: Some(v), .. } if v == "manual")),
+        _ => false,
+    })
 }
 
 /// The labels of `$(location ...)` and its siblings in the strings of an
@@ -277,6 +300,7 @@ fn make_variable_mentions(expr: &Expr, attr: &str, out: &mut Vec<Mention>) {
                     embedded: true,
                     attr: attr.to_string(),
                     strict: true,
+                    manual: false,
                 });
             }
         }
@@ -380,7 +404,10 @@ fn schema_values(attr: &AttrSchema) -> Values {
 
 /// The mentions of an attribute the schemas do not know, by convention.
 fn convention_values(key: &str, is_loaded: bool) -> Values {
-    if key == "flag_values" {
+    // A macro may use `flag_values` for its own purpose (a dictionary of
+    // substitutions): its keys are labels only on a call bzls cannot tell
+    // is a macro.
+    if key == "flag_values" && !is_loaded {
         Values::Keys
     } else if LABEL_ATTRIBUTES.contains(&key)
         && (!is_loaded || MACRO_LABEL_ATTRIBUTES.contains(&key))
@@ -569,16 +596,20 @@ toolchain(name = "tc", toolchain = ":impl", toolchain_type = "//tt", visibility 
 load("//r:defs.bzl", "cc_library", "my_rule")
 cc_library(name = "a", linkstamp = "stamp.cc", deps = [":d"], tools = [":t"])
 my_rule(name = "m", deps = [":d"], flag_values = {":f": "1"})
-new_native_rule(name = "n", tools = [":t"], launcher = ":l")
+my_rule(name = "r", flag_values = {"ROCM_TARGET": "//build_tools:target"})
+new_native_rule(name = "n", tools = [":t"], launcher = ":l", flag_values = {":g": "1"})
 "#,
         );
+        // A loaded macro's `flag_values` is its own: only absolute labels
+        // in it, loosely.
         assert_eq!(
             got,
             expect(&[
                 (":d", "deps", true),
                 (":d", "deps", true),
-                (":f", "flag_values", true),
+                ("//build_tools:target", "flag_values", false),
                 (":t", "tools", true),
+                (":g", "flag_values", true),
             ])
         );
     }

@@ -306,6 +306,41 @@ impl PackageDecls {
                 && !self.misspells_a_target(name))
     }
 
+    /// In an open package, the name `name` (declared nowhere) misspells:
+    /// a target the package declares, an unfollowed call's name, or one of
+    /// `files` (the entries of the directory the name is in). A call bzls
+    /// cannot follow may add targets, but it adds names of its own (from
+    /// its arguments, its stem, its suffixes), not one letter away from a
+    /// name the package has; so such a name is a typo. Not for names of
+    /// fewer than [`OPEN_TYPO_MIN_CHARS`] characters, implicit outputs, the
+    /// strings unfollowed calls are given, or a name differing from the
+    /// other in one digit (`test1` next to `test2`: loops number targets).
+    pub fn open_package_typo<'f>(
+        &self,
+        name: &str,
+        files: impl IntoIterator<Item = &'f str>,
+    ) -> Option<String> {
+        if !self.open
+            || name.chars().count() < OPEN_TYPO_MIN_CHARS
+            || self.may_be_implicit_output(name)
+            || self.unfollowed_outputs.iter().any(|o| o == name)
+            || self.unfollowed.iter().any(|c| c == name)
+        {
+            return None;
+        }
+        let near = |known: &str| {
+            crate::suggest::one_edit_apart(known, name) && !differ_in_one_digit(known, name)
+        };
+        self.targets
+            .iter()
+            .filter(|t| t.kind != "exports_files" || !t.name.contains('/'))
+            .map(|t| t.name.as_str())
+            .chain(self.unfollowed.iter().map(String::as_str))
+            .find(|known| near(known))
+            .map(str::to_string)
+            .or_else(|| files.into_iter().find(|f| near(f)).map(str::to_string))
+    }
+
     /// Whether `name` is one edit away from a target the package declares
     /// or the name of an unfollowed call: a misspelling of it rather than
     /// a name such a call makes (calls add whole parts to names, they do
@@ -349,6 +384,24 @@ impl PackageDecls {
                 }
             }
         })
+    }
+}
+
+/// The fewest characters a name needs for a near miss of it in an open
+/// package to be reported (see [`PackageDecls::open_package_typo`]).
+pub const OPEN_TYPO_MIN_CHARS: usize = 5;
+
+/// Whether `a` and `b` are the same but for one digit in the same place.
+fn differ_in_one_digit(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    a.len() == b.len() && {
+        let diffs: Vec<(char, char)> = a
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| x != y)
+            .map(|(x, y)| (*x, *y))
+            .collect();
+        matches!(diffs[..], [(x, y)] if x.is_ascii_digit() && y.is_ascii_digit())
     }
 }
 

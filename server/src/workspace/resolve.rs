@@ -43,6 +43,11 @@ pub trait PackageLookup {
     fn builds_another_repository(&self, _package: &str) -> bool {
         false
     }
+    /// The entries of a workspace-relative directory (`(name, is a
+    /// directory)`), for near misses of file names; empty when unknown.
+    fn dir_entries(&self, _dir: &str) -> Arc<[(String, bool)]> {
+        Arc::from([])
+    }
     /// The packages of repository `@name` (apparent name) when it is on
     /// disk; `None` when it is not (its labels are then unknown).
     fn repository(&self, _name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
@@ -89,6 +94,10 @@ pub enum Unresolved {
     Target {
         message: String,
         candidates: Vec<String>,
+        /// A label of the package being checked (`current`) that no rule
+        /// declares: Bazel takes the name for a source file of the package,
+        /// and fails only when a build needs it (`missing input file`).
+        input_file: bool,
     },
 }
 
@@ -164,6 +173,7 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
                     "Label '{repo}//{package}:{name}' is invalid because '{dir}' is a subpackage; perhaps you meant to put the colon here: '{repo}//{dir}:{rest}'?"
                 ),
                 candidates: vec![format!("{repo}//{dir}:{rest}")],
+                input_file: false,
             });
         }
     }
@@ -178,23 +188,66 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
             path,
         };
     }
-    if decls.may_declare(name)
+    // An open package may hold names nobody declares, but not a near miss
+    // of one it has.
+    let typo = if decls.open {
+        let (dir, base) = match path.rsplit_once('/') {
+            Some((dir, base)) => (dir, base),
+            None => ("", path.as_str()),
+        };
+        let prefix = &name[..name.len() - base.len()];
+        let entries = lookup.dir_entries(dir);
+        let files = entries
+            .iter()
+            .filter(|(_, is_dir)| !is_dir)
+            .map(|(f, _)| f.as_str());
+        if prefix.is_empty() {
+            decls.open_package_typo(name, files)
+        } else {
+            // `sub/fiel.txt`: near the files of `sub` only.
+            files
+                .map(|f| format!("{prefix}{f}"))
+                .find(|f| decls.open_package_typo(name, [f.as_str()]).is_some())
+        }
+    } else {
+        None
+    };
+    if (decls.may_declare(name) && typo.is_none())
         || (repo.is_empty() && package.is_empty() && name == "MODULE.bazel.lock")
     {
         // `MODULE.bazel.lock` is written by Bazel itself on the first build
         // (and usually not checked in).
         return Resolution::Unknown;
     }
-    let candidates =
+    let mut candidates: Vec<String> =
         crate::suggest::did_you_mean(name, decls.targets.iter().map(|t| t.name.as_str()), 3)
             .into_iter()
             .map(str::to_string)
             .collect();
-    Resolution::Unresolved(Unresolved::Target {
-        message: format!(
+    if let Some(near) = &typo {
+        if !candidates.contains(near) {
+            candidates.insert(0, near.clone());
+        }
+    }
+    // Bazel makes every undeclared label of a package's own rules one of
+    // its source files.
+    let input_file = repo.is_empty() && label.package.as_deref().is_none_or(|p| p == current);
+    let mut message = if input_file {
+        format!("missing input file '//{package}:{name}'")
+    } else {
+        format!(
             "no such target '{repo}//{package}:{name}': target '{name}' not declared in package '{package}'"
-        ),
+        )
+    };
+    if let Some(near) = typo {
+        message.push_str(&format!(
+            " (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from '{near}')"
+        ));
+    }
+    Resolution::Unresolved(Unresolved::Target {
+        message,
         candidates,
+        input_file,
     })
 }
 
@@ -318,6 +371,7 @@ mod tests {
         let Resolution::Unresolved(Unresolved::Target {
             message,
             candidates,
+            input_file: false,
         }) = resolved("//lib:utill", "app")
         else {
             panic!("expected unresolved target");
@@ -327,6 +381,19 @@ mod tests {
             "no such target '//lib:utill': target 'utill' not declared in package 'lib'"
         );
         assert_eq!(candidates, vec!["util"]);
+        // In the package's own BUILD file, Bazel takes it for a source file.
+        for written in [":utill", "utill", "//lib:utill", "@//lib:utill"] {
+            let Resolution::Unresolved(Unresolved::Target {
+                message,
+                candidates,
+                input_file: true,
+            }) = resolved(written, "lib")
+            else {
+                panic!("{written}: expected a missing input file");
+            };
+            assert_eq!(message, "missing input file '//lib:utill'");
+            assert_eq!(candidates, vec!["util"]);
+        }
         let Resolution::Unresolved(Unresolved::Package { message }) = resolved("//nope:x", "app")
         else {
             panic!("expected unresolved package");
@@ -338,7 +405,8 @@ mod tests {
         let Resolution::Unresolved(Unresolved::Target {
             message,
             candidates,
-        }) = resolved("//lib:sub/y.txt", "app")
+            input_file: false,
+        }) = resolved("//lib:sub/y.txt", "lib")
         else {
             panic!("expected a subpackage crossing");
         };

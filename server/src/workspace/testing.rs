@@ -70,6 +70,23 @@ impl PackageLookup for Memory {
         self.files.iter().any(|f| f == path)
     }
 
+    fn dir_entries(&self, dir: &str) -> Arc<[(String, bool)]> {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut entries: Vec<(String, bool)> = self
+            .files
+            .iter()
+            .filter_map(|f| f.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('/'))
+            .map(|rest| (rest.to_string(), false))
+            .collect();
+        entries.sort();
+        Arc::from(entries)
+    }
+
     fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
         self.bzl.get(path).cloned()
     }

@@ -10,6 +10,7 @@ pub mod completion;
 pub mod configs;
 pub mod diagnostics;
 pub mod hover;
+pub mod labels;
 pub mod navigation;
 pub mod symbols;
 

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{between_quotes, FileContext, FileRange, WorkspaceView};
+use crate::analysis::rc::labels::rc_labels;
 use crate::rc::chain::ChainFile;
-use crate::rc::labels::rc_labels;
 use crate::workspace::label::{parse_label, Repo};
 use crate::workspace::summary::absolute_label;
 

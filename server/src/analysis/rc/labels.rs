@@ -4,8 +4,8 @@
 //! value in the next word). Only plain words (no quotes, escapes or
 //! continuations) are read, so every range is the label's own text.
 
-use super::file::{LineKind, RcFile};
-use super::options::is_starlark_flag;
+use crate::rc::file::{LineKind, RcFile};
+use crate::rc::options::is_starlark_flag;
 use crate::text::TextRange;
 
 /// A label in an rc file: as written, and where.
