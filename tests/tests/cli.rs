@@ -515,3 +515,76 @@ fn the_evaluation_worker_answers_requests_and_exits_on_garbage() {
         assert_eq!(out.status.code(), Some(1), "{garbage:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn check_judges_a_nested_workspace_from_the_workspace_around_it() {
+    let ws = TempDir::new("cli-nested");
+    ws.write("MODULE.bazel", "module(name = \"outer\")\n");
+    ws.write(
+        "project/apis/BUILD",
+        "cc_library(name = \"model_cc_proto\")\n",
+    );
+    // An empty WORKSPACE in a package the outer workspace builds: its
+    // labels name the outer workspace's packages.
+    ws.write("project/ops/remote_predict/WORKSPACE", "");
+    ws.write(
+        "project/ops/remote_predict/BUILD",
+        "cc_library(name = \"op\", deps = [\"//project/apis:model_cc_proto\", \"//project/apis:modle_cc_proto\"])\n",
+    );
+    ws.write(
+        "app/BUILD",
+        "cc_binary(name = \"app\", deps = [\"//project/ops/remote_predict:op\"])\n",
+    );
+    // An example workspace with its own module: its labels are its own.
+    ws.write(
+        "examples/hello/MODULE.bazel",
+        "module(name = \"hello\")\nbazel_dep(name = \"outer\")\n",
+    );
+    ws.write("examples/hello/lib/BUILD", "cc_library(name = \"greet\")\n");
+    ws.write(
+        "examples/hello/BUILD",
+        "cc_binary(name = \"hello\", deps = [\"//lib:greet\", \"//lib:gret\"])\n",
+    );
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(
+        stdout(&out),
+        // The example's typo, from its own root; the operator's, from the
+        // outer root (where the package exists: the nested root has none).
+        "examples/hello/BUILD:1:50: error[unresolved-target]: no such target '//lib:gret': target 'gret' not declared in package 'lib'\n\
+         project/ops/remote_predict/BUILD:1:66: error[unresolved-target]: no such target '//project/apis:modle_cc_proto': target 'modle_cc_proto' not declared in package 'project/apis'\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn check_catches_near_misses_in_packages_that_call_unfollowable_macros() {
+    let ws = TempDir::new("cli-open");
+    ws.write(
+        "MODULE.bazel",
+        "module(name = \"ws\")\nbazel_dep(name = \"envoy\")\n",
+    );
+    ws.write(
+        "sink/BUILD",
+        "load(\"@envoy//bazel:envoy_build_system.bzl\", \"envoy_cc_library\", \"envoy_package\")\n\
+         envoy_package()\n\
+         envoy_cc_library(name = \"sink_impl_lib\", srcs = [\"sink_impl.cc\", \"sink_impl.h\", \"sink_impll.cc\"])\n",
+    );
+    ws.write("sink/sink_impl.cc", "");
+    ws.write("sink/sink_impl.h", "");
+    ws.write(
+        "app/BUILD",
+        "cc_binary(name = \"app\", deps = [\"//sink:sink_impl_lib\", \"//sink:sink_impl_lbi\", \"//sink:made_by_the_macro\", \"//sink:sink_impl_lib_test\", \"//sink:siink_impl_lib_test\"])\n",
+    );
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(
+        stdout(&out),
+        "app/BUILD:1:57: error[unresolved-target]: no such target '//sink:sink_impl_lbi': target 'sink_impl_lbi' not declared in package 'sink' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sink_impl_lib')\n\
+         app/BUILD:1:138: error[unresolved-target]: no such target '//sink:siink_impl_lib_test': target 'siink_impl_lib_test' not declared in package 'sink' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sink_impl_lib_test')\n\
+         sink/BUILD:3:81: error[missing-input-file]: missing input file '//sink:sink_impll.cc' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sink_impl.cc')\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

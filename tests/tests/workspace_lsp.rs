@@ -844,3 +844,27 @@ fn semantic_tokens_full_delta_and_range() {
     );
     server.shutdown();
 }
+
+#[test]
+fn a_nested_workspace_file_is_judged_from_the_outer_workspace_too() {
+    let ws = TempDir::new("workspace-lsp-nested");
+    ws.write("MODULE.bazel", "module(name = \"outer\")\n");
+    ws.write(
+        "project/apis/BUILD",
+        "cc_library(name = \"model_cc_proto\")\n",
+    );
+    ws.write("project/ops/remote_predict/WORKSPACE", "");
+    let text = "cc_library(name = \"op\", deps = [\"//project/apis:model_cc_proto\", \"//project/apis:modle_cc_proto\"])\n";
+    let build = ws.write("project/ops/remote_predict/BUILD", text);
+    let mut server = start(&ws);
+    let u = uri(&build);
+    server.open(&u, "starlark", 1, text);
+    let diags = server.diagnostics_where(&u, Some(1), |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "unresolved-target", "{diags:?}");
+    assert_eq!(
+        diags[0]["range"]["start"],
+        position(text, "\"//project/apis:modle_cc_proto\"")
+    );
+    server.shutdown();
+}

@@ -325,10 +325,18 @@ fn check_labels(path: &Path, text: &str, kind: FileKind) -> Vec<crate::analysis:
         package,
         is_build: kind == FileKind::Build,
     };
-    AnalysisHost::transient(&index, &key, &snapshot)
+    let list = AnalysisHost::transient(&index, &key, &snapshot)
         .and_then(|analysis| analysis.label_diagnostics(&index, &key, &snapshot))
         .map(|list| list.to_vec())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // A nested workspace's file is judged from the workspaces around it too.
+    let enclosing = || {
+        crate::db::nested::enclosing_roots(&root)
+            .iter()
+            .map(|outer| workspace_index(outer))
+            .collect()
+    };
+    crate::db::nested::agreed_by_enclosing(list, &key.path, &root, &snapshot, &enclosing)
 }
 
 /// The diagnostics of an rc file, on the chain of the workspace around it

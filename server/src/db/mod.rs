@@ -25,6 +25,7 @@
 //!   version does not undo a newer one.
 //! - No I/O of its own: files are read through the index.
 
+pub mod nested;
 pub mod selects;
 
 use std::collections::HashMap;

@@ -111,6 +111,22 @@ impl PackageLookup for ExternalRepository {
         self.root.join(path).exists()
     }
 
+    fn dir_entries(&self, dir: &str) -> Arc<[(String, bool)]> {
+        let Ok(entries) = std::fs::read_dir(self.dir(dir)) else {
+            return Arc::from([]);
+        };
+        let mut entries: Vec<(String, bool)> = entries
+            .flatten()
+            .take(10_000)
+            .filter_map(|e| {
+                let is_dir = e.path().is_dir();
+                Some((e.file_name().into_string().ok()?, is_dir))
+            })
+            .collect();
+        entries.sort();
+        Arc::from(entries)
+    }
+
     fn is_nested_root(&self, dir: &str) -> bool {
         let dir = self.dir(dir);
         super::workspace::ROOT_MARKERS

@@ -446,9 +446,27 @@ fn workspace_diagnostics(
     } else {
         Vec::new()
     };
+    let labels = labels.map(|list| list.to_vec()).unwrap_or_default();
+    // A nested workspace's file is judged from the enclosing workspaces the
+    // server indexes too.
+    let enclosing = || {
+        let roots = crate::db::nested::enclosing_roots(request.index.root());
+        let state = lock(state);
+        roots
+            .iter()
+            .filter_map(|root| state.indexes.get(root).cloned())
+            .collect()
+    };
+    let labels = crate::db::nested::agreed_by_enclosing(
+        labels,
+        &path,
+        request.index.root(),
+        &request.snapshot,
+        &enclosing,
+    );
     WorkspaceOutcome {
         rope,
-        labels: labels.map(|list| list.to_vec()).unwrap_or_default(),
+        labels,
         selects,
         changed: request.analysis.changed_index,
     }

@@ -306,22 +306,24 @@ impl PackageDecls {
                 && !self.misspells_a_target(name))
     }
 
-    /// In an open package, the name `name` (declared nowhere) misspells:
+    /// The name `name` (declared nowhere, but which an open package or a
+    /// call bzls cannot follow may hold) misspells:
     /// a target the package declares, an unfollowed call's name, or one of
     /// `files` (the entries of the directory the name is in). A call bzls
     /// cannot follow may add targets, but it adds names of its own (from
     /// its arguments, its stem, its suffixes), not one letter away from a
     /// name the package has; so such a name is a typo. Not for names of
-    /// fewer than [`OPEN_TYPO_MIN_CHARS`] characters, implicit outputs, the
+    /// fewer than [`TYPO_MIN_CHARS`] characters, implicit outputs, the
     /// strings unfollowed calls are given, or a name differing from the
-    /// other in one digit (`test1` next to `test2`: loops number targets).
-    pub fn open_package_typo<'f>(
+    /// other in one digit (`test1` next to `test2`: loops number targets)
+    /// or one separator (`x_cjs` next to `x.cjs`: macros name a target
+    /// after the file it writes).
+    pub fn near_miss<'f>(
         &self,
         name: &str,
         files: impl IntoIterator<Item = &'f str>,
     ) -> Option<String> {
-        if !self.open
-            || name.chars().count() < OPEN_TYPO_MIN_CHARS
+        if name.chars().count() < TYPO_MIN_CHARS
             || self.may_be_implicit_output(name)
             || self.unfollowed_outputs.iter().any(|o| o == name)
             || self.unfollowed.iter().any(|c| c == name)
@@ -329,7 +331,7 @@ impl PackageDecls {
             return None;
         }
         let near = |known: &str| {
-            crate::suggest::one_edit_apart(known, name) && !differ_in_one_digit(known, name)
+            crate::suggest::one_edit_apart(known, name) && !differ_in_one_place(known, name)
         };
         self.targets
             .iter()
@@ -339,6 +341,29 @@ impl PackageDecls {
             .find(|known| near(known))
             .map(str::to_string)
             .or_else(|| files.into_iter().find(|f| near(f)).map(str::to_string))
+            .or_else(|| self.misspelt_made_name(name))
+    }
+
+    /// A name an unfollowed call makes from its own (`x_cc_proto` from
+    /// `name = "x"`) with the call's part misspelt (`xx_cc_proto`): the
+    /// name it misspells.
+    fn misspelt_made_name(&self, name: &str) -> Option<String> {
+        self.unfollowed.iter().find_map(|call| {
+            // One edit turns a short name into many others.
+            if call.chars().count() < TYPO_MIN_CHARS {
+                return None;
+            }
+            let len = call.len();
+            (len.saturating_sub(1)..=len + 1)
+                .filter(|&at| at < name.len() && name.is_char_boundary(at))
+                .find_map(|at| {
+                    let (head, tail) = name.split_at(at);
+                    (tail.starts_with(['_', '-', '.'])
+                        && crate::suggest::one_edit_apart(call, head)
+                        && !differ_in_one_place(call, head))
+                    .then(|| format!("{call}{tail}"))
+                })
+        })
     }
 
     /// Whether `name` is one edit away from a target the package declares
@@ -387,22 +412,25 @@ impl PackageDecls {
     }
 }
 
-/// The fewest characters a name needs for a near miss of it in an open
-/// package to be reported (see [`PackageDecls::open_package_typo`]).
-pub const OPEN_TYPO_MIN_CHARS: usize = 5;
+/// The fewest characters a name needs for a near miss of it to be reported
+/// where a package may hold undeclared names (see [`PackageDecls::near_miss`]).
+pub const TYPO_MIN_CHARS: usize = 3;
 
-/// Whether `a` and `b` are the same but for one digit in the same place.
-fn differ_in_one_digit(a: &str, b: &str) -> bool {
+/// Whether `a` and `b` are the same but for one digit, or one of the
+/// separators `.`, `_`, `-`, in the same place.
+fn differ_in_one_place(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    a.len() == b.len() && {
-        let diffs: Vec<(char, char)> = a
-            .iter()
-            .zip(&b)
-            .filter(|(x, y)| x != y)
-            .map(|(x, y)| (*x, *y))
-            .collect();
-        matches!(diffs[..], [(x, y)] if x.is_ascii_digit() && y.is_ascii_digit())
-    }
+    a.len() == b.len()
+        && {
+            let diffs: Vec<(char, char)> = a
+                .iter()
+                .zip(&b)
+                .filter(|(x, y)| x != y)
+                .map(|(x, y)| (*x, *y))
+                .collect();
+            let separator = |c: char| matches!(c, '.' | '_' | '-');
+            matches!(diffs[..], [(x, y)] if (x.is_ascii_digit() && y.is_ascii_digit()) || (separator(x) && separator(y)))
+        }
 }
 
 fn text(rope: &Rope, node: Node<'_>) -> String {

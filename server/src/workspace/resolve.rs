@@ -190,7 +190,7 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
     }
     // An open package may hold names nobody declares, but not a near miss
     // of one it has.
-    let typo = if decls.open {
+    let typo = if decls.may_declare(name) {
         let (dir, base) = match path.rsplit_once('/') {
             Some((dir, base)) => (dir, base),
             None => ("", path.as_str()),
@@ -202,12 +202,12 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
             .filter(|(_, is_dir)| !is_dir)
             .map(|(f, _)| f.as_str());
         if prefix.is_empty() {
-            decls.open_package_typo(name, files)
+            decls.near_miss(name, files)
         } else {
             // `sub/fiel.txt`: near the files of `sub` only.
             files
                 .map(|f| format!("{prefix}{f}"))
-                .find(|f| decls.open_package_typo(name, [f.as_str()]).is_some())
+                .find(|f| decls.near_miss(name, [f.as_str()]).is_some())
         }
     } else {
         None

@@ -242,6 +242,10 @@ impl PackageLookup for CurrentFirst<'_> {
         self.view.is_file(path)
     }
 
+    fn dir_entries(&self, dir: &str) -> Arc<[(String, bool)]> {
+        self.view.dir_entries(dir)
+    }
+
     fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
         self.view.bzl_globals(path)
     }
