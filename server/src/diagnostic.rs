@@ -157,6 +157,21 @@ impl DiagnosticCode {
         DiagnosticCode::SelectBranchNotTaken,
     ];
 
+    /// Whether the code says a label or load goes nowhere from the
+    /// workspace it was checked in (which another workspace reading the
+    /// same file may see otherwise).
+    pub fn is_resolution(self) -> bool {
+        matches!(
+            self,
+            DiagnosticCode::UnresolvedPackage
+                | DiagnosticCode::UnresolvedTarget
+                | DiagnosticCode::MissingInputFile
+                | DiagnosticCode::UnresolvedLoad
+                | DiagnosticCode::LoadSymbolNotFound
+                | DiagnosticCode::UnknownRepository
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DiagnosticCode::Syntax => "syntax",

@@ -18,16 +18,6 @@ use crate::host::index::WorkspaceIndex;
 use crate::syntax::FileKind;
 use crate::text::TextRange;
 
-/// The codes that say a label goes nowhere from one workspace.
-const RESOLUTION_CODES: &[DiagnosticCode] = &[
-    DiagnosticCode::UnresolvedPackage,
-    DiagnosticCode::UnresolvedTarget,
-    DiagnosticCode::MissingInputFile,
-    DiagnosticCode::UnresolvedLoad,
-    DiagnosticCode::LoadSymbolNotFound,
-    DiagnosticCode::UnknownRepository,
-];
-
 /// The enclosing workspace roots of `nested` (strict ancestors holding a
 /// root marker), nearest first.
 pub fn enclosing_roots(nested: &Path) -> Vec<std::path::PathBuf> {
@@ -60,10 +50,7 @@ pub fn agreed_by_enclosing(
     snapshot: &DocumentSnapshot,
     enclosing: &dyn Fn() -> Vec<Arc<WorkspaceIndex>>,
 ) -> Vec<Diagnostic> {
-    if !diagnostics
-        .iter()
-        .any(|d| RESOLUTION_CODES.contains(&d.code))
-    {
+    if !diagnostics.iter().any(|d| d.code.is_resolution()) {
         return diagnostics;
     }
     let mut diagnostics = diagnostics;
@@ -71,8 +58,7 @@ pub fn agreed_by_enclosing(
         let Some(unresolved) = unresolved_from(&outer, path, nested_root, snapshot) else {
             continue;
         };
-        diagnostics
-            .retain(|d| !RESOLUTION_CODES.contains(&d.code) || unresolved.contains_key(&d.range));
+        diagnostics.retain(|d| !d.code.is_resolution() || unresolved.contains_key(&d.range));
         for d in &mut diagnostics {
             if let Some(outer) = unresolved.get(&d.range) {
                 let finds_package = matches!(
@@ -118,7 +104,7 @@ fn unresolved_from(
         AnalysisHost::transient(outer, &key, snapshot)?.label_diagnostics(outer, &key, snapshot)?;
     Some(
         list.iter()
-            .filter(|d| RESOLUTION_CODES.contains(&d.code))
+            .filter(|d| d.code.is_resolution())
             .map(|d| (d.range, d.clone()))
             .collect(),
     )
