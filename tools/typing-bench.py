@@ -164,7 +164,8 @@ def main():
         default=[],
         metavar="KIND[:LINE:COL]",
         help="time this request before typing: completion, hover, definition, references at a position; "
-        "selectionRange, documentHighlight, prepareRename, rename (to bzls_renamed) at a position; semanticTokens/range[:LINE:0] (60 lines); "
+        "selectionRange, documentHighlight, prepareRename, rename (to bzls_renamed) at a position; "
+        "semanticTokens/full/delta (after an edit; with --text \"\" only); semanticTokens/range[:LINE:0] (60 lines); "
         "documentSymbol, foldingRange, documentLink, semanticTokens/full, inlayHint (whole file), codeLens without one",
     )
     ap.add_argument("--repeat", type=int, default=20, help="times each --request is sent")
@@ -221,9 +222,27 @@ def main():
         if kind == "inlayHint":
             params["range"] = {"start": {"line": 0, "character": 0}, "end": {"line": len(lines), "character": 0}}
         received, parsed, size = [], [], None
-        for _ in range(args.repeat):
+        delta = kind == "semanticTokens/full/delta"
+        if delta:
+            if args.text:
+                sys.exit("semanticTokens/full/delta edits the document: use it with --text \"\"")
+            first = client.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}})
+            result_id = first["result"]["resultId"]
+            edit_version = 0
+        for i in range(args.repeat):
+            if delta:
+                # After an edit, as editors ask: a comment mark put at the
+                # file's start, then taken away.
+                edit_version += 1
+                change = {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": i % 2}},
+                          "text": "#" if i % 2 == 0 else ""}
+                client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": edit_version},
+                                                          "contentChanges": [change]})
+                params["previousResultId"] = result_id
             sent = time.perf_counter()
             got_at, parsed_at, response = client.timed_request(f"textDocument/{kind}", params)
+            if delta and isinstance(response.get("result"), dict):
+                result_id = response["result"].get("resultId", result_id)
             received.append((got_at - sent) * 1000)
             parsed.append((parsed_at - sent) * 1000)
             result = response.get("result")

@@ -187,6 +187,20 @@ fn bench_real_files(c: &mut Criterion) {
             &format!("real file: check_text (starlark parser), {name}"),
             |b| b.iter(|| check_text(FileKind::Build, "BUILD", black_box(&text))),
         );
+        // Semantic tokens of a BUILD file: the syntax tree's and the
+        // label parts of its mentions (as the server computes them).
+        let tree = parse_str(&text);
+        let summary =
+            bzls::workspace::summary::summarize("pkg", &tree, &ropey::Rope::from_str(&text));
+        c.bench_function(&format!("real file: semantic tokens, {name}"), |b| {
+            b.iter(|| {
+                bzls::analysis::semantic_tokens::starlark_tokens(
+                    black_box(&tree),
+                    black_box(&text),
+                    Some(&summary.mentions),
+                )
+            })
+        });
     }
 }
 
