@@ -866,5 +866,16 @@ fn a_nested_workspace_file_is_judged_from_the_outer_workspace_too() {
         diags[0]["range"]["start"],
         position(text, "\"//project/apis:modle_cc_proto\"")
     );
+    // Its own root has no such package: the definition comes from the
+    // outer workspace.
+    let def = server.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": u}, "position": position(text, "apis:model_cc_proto")}),
+    );
+    assert_eq!(
+        def["result"][0]["uri"],
+        json!(uri(&ws.path().join("project/apis/BUILD"))),
+        "{def}"
+    );
     server.shutdown();
 }

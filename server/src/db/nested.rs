@@ -74,16 +74,17 @@ pub fn agreed_by_enclosing(
     diagnostics
 }
 
-/// Where the file's labels are unresolved from `outer`; `None` when
-/// `outer`'s packages do not include the file.
-fn unresolved_from(
+/// The package of the file at `path` (of the nested workspace at
+/// `nested_root`) as the enclosing workspace `outer` sees it; `None` when
+/// `outer`'s packages do not include the file (its walk stopped, or
+/// `.bazelignore` cut the directory off).
+pub fn package_in(
     outer: &WorkspaceIndex,
     path: &Path,
     nested_root: &Path,
-    snapshot: &DocumentSnapshot,
-) -> Option<FastMap<TextRange, Diagnostic>> {
+    is_build: bool,
+) -> Option<String> {
     let rel = path.strip_prefix(outer.root()).ok()?;
-    let is_build = snapshot.kind == FileKind::Build;
     let package = if is_build {
         let dir = rel.parent()?.to_str()?;
         crate::workspace::resolve::PackageLookup::is_package(outer, dir).then(|| dir.to_string())?
@@ -92,9 +93,23 @@ fn unresolved_from(
     };
     // The package must be one of the nested workspace's own directories
     // (not a package of the outer root around it).
-    if !outer.root().join(&package).starts_with(nested_root) {
-        return None;
-    }
+    outer
+        .root()
+        .join(&package)
+        .starts_with(nested_root)
+        .then_some(package)
+}
+
+/// Where the file's labels are unresolved from `outer`; `None` when
+/// `outer`'s packages do not include the file.
+fn unresolved_from(
+    outer: &WorkspaceIndex,
+    path: &Path,
+    nested_root: &Path,
+    snapshot: &DocumentSnapshot,
+) -> Option<FastMap<TextRange, Diagnostic>> {
+    let is_build = snapshot.kind == FileKind::Build;
+    let package = package_in(outer, path, nested_root, is_build)?;
     let key = FileKey {
         path: path.to_path_buf(),
         package,
