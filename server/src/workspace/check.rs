@@ -454,6 +454,35 @@ filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "si
     }
 
     #[test]
+    fn near_misses_take_any_text() {
+        let open = "load(\"@x//:d.bzl\", \"m\")\nm()\ncc_library(name = \"ñame_ü\")\n";
+        let lookup = Memory::new(&[("o", open)], &["o/sïnk.cc", "o/é/ß.txt"]);
+        for label in [
+            ":ñame_",
+            ":ñame_üü",
+            "sïnc.cc",
+            "é/ß.tx",
+            "é/ßß.txt",
+            ":é",
+            ":ü",
+            "ñ/",
+            ":\u{0}",
+            ":a b",
+            "://",
+            ":ñame_ü_",
+        ] {
+            let text = format!("filegroup(name = \"f\", srcs = [\"{label}\"])\n");
+            let tree = parse_str(&text);
+            for d in label_diagnostics(&tree, &Rope::from_str(&text), "o", &lookup) {
+                assert!(
+                    text.get(d.range.start..d.range.end).is_some(),
+                    "{label}: {d:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn same_package_names_are_missing_input_files() {
         let build = r#"
 filegroup(name = "fg", srcs = ["gone.txt", ":fgg", "//app:gone2.txt", "//lib:gone.txt"])

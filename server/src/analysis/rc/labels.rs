@@ -90,6 +90,48 @@ mod tests {
     }
 
     #[test]
+    fn garbage_gives_ranges_inside_the_text() {
+        let mut rng = crate::rc::TestRng::new(0x1abe15);
+        let pieces = [
+            "build",
+            "--//",
+            "--no//",
+            "--@",
+            "=",
+            ",",
+            "//",
+            "@",
+            ":",
+            "é",
+            "\\\n",
+            "\"",
+            "'",
+            " ",
+            "\n",
+            "#",
+            "--platforms=",
+            "//a:b",
+            "@r//:x",
+            "x",
+            "...",
+            "\u{0}",
+        ];
+        for _ in 0..2_000 {
+            let mut text = String::new();
+            for _ in 0..rng.below(30) {
+                text.push_str(pieces[rng.below(pieces.len())]);
+            }
+            for label in rc_labels(&text, &parse(&text)) {
+                assert_eq!(
+                    text.get(label.range.start..label.range.end),
+                    Some(label.written.as_str()),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn flags_and_values() {
         let source = "build --//app:flag=1 --no//app:bool --@rules_x//:opt\n\
                       build:ci --platforms=//p:linux --extra_toolchains=//tc:a,@r//tc:b\n\
