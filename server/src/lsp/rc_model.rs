@@ -106,6 +106,14 @@ pub fn workspace_chain(inputs: &RcInputs, workspace: &Path) -> RcChain {
     )
 }
 
+/// The rc chain Bazel reads for `workspace`, from the current state (open
+/// rc buffers first): the rc files whose labels references and rename
+/// of targets reach.
+pub fn current_workspace_chain(state: &super::state::SharedState, workspace: &Path) -> RcChain {
+    let inputs = inputs(&super::state::lock(state));
+    workspace_chain(&inputs, workspace)
+}
+
 /// Builds the model for the rc file at `uri`; `None` for non-file URIs.
 pub fn build(inputs: &RcInputs, uri: &Url) -> Option<RcModel> {
     let path = normalize(&uri.to_file_path().ok()?);

@@ -34,8 +34,7 @@ pub fn starlark_references(
     encoding: PositionEncoding,
 ) -> Option<Vec<lsp::Location>> {
     let offset = convert::offset(&req.snapshot.rope, pos, encoding);
-    let inputs = super::rc_model::inputs(&super::state::lock(state));
-    let chain = super::rc_model::workspace_chain(&inputs, req.index.root());
+    let chain = super::rc_model::current_workspace_chain(state, req.index.root());
     let found = req.with_context(|ctx| {
         crate::analysis::workspace::references::references(
             ctx,

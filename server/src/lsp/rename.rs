@@ -90,8 +90,7 @@ pub fn starlark_rename(
     let offset = convert::offset(&req.snapshot.rope, pos, encoding);
     let text_of = |path: &std::path::Path| editor_text(state, &*req.index, path);
     // The rc files Bazel reads for this workspace, open buffers first.
-    let inputs = super::rc_model::inputs(&super::state::lock(state));
-    let chain = super::rc_model::workspace_chain(&inputs, req.index.root());
+    let chain = super::rc_model::current_workspace_chain(state, req.index.root());
     let edits = match req
         .with_context(|ctx| rename_at(ctx, &*req.index, offset, new_name, &text_of, &chain.files))?
     {

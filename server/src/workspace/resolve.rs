@@ -190,7 +190,8 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
     }
     // An open package may hold names nobody declares, but not a near miss
     // of one it has.
-    let typo = if decls.may_declare(name) {
+    let may_declare = decls.may_declare(name);
+    let typo = if may_declare {
         let (dir, base) = match path.rsplit_once('/') {
             Some((dir, base)) => (dir, base),
             None => ("", path.as_str()),
@@ -212,7 +213,7 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
     } else {
         None
     };
-    if (decls.may_declare(name) && typo.is_none())
+    if (may_declare && typo.is_none())
         || (repo.is_empty() && package.is_empty() && name == "MODULE.bazel.lock")
     {
         // `MODULE.bazel.lock` is written by Bazel itself on the first build

@@ -141,13 +141,18 @@ pub(super) fn rename_symbol(
     if new_name == symbol.name {
         return Ok(Vec::new());
     }
-    let own_text: Arc<str> = Arc::from(ctx.rope.to_string());
+    // Each file is read once, however many re-exports lead back to it.
+    let texts = std::cell::RefCell::new(crate::hash::FastMap::<PathBuf, Arc<str>>::default());
+    texts
+        .borrow_mut()
+        .insert(ctx.path.clone(), Arc::from(ctx.rope.to_string()));
     let read = |path: &Path| -> Result<Arc<str>, String> {
-        if path == ctx.path {
-            Ok(own_text.clone())
-        } else {
-            text_of(path).ok_or_else(|| format!("cannot read {}", path.display()))
+        if let Some(text) = texts.borrow().get(path) {
+            return Ok(text.clone());
         }
+        let text = text_of(path).ok_or_else(|| format!("cannot read {}", path.display()))?;
+        texts.borrow_mut().insert(path.to_path_buf(), text.clone());
+        Ok(text)
     };
     let mut loading = view.loading_files();
     // The file being edited, even outside any package.
