@@ -169,6 +169,13 @@ def main():
         "documentSymbol, foldingRange, documentLink, semanticTokens/full, inlayHint (whole file), codeLens without one",
     )
     ap.add_argument("--repeat", type=int, default=20, help="times each --request is sent")
+    ap.add_argument(
+        "--delta-pause-ms",
+        type=float,
+        default=0.0,
+        help="semanticTokens/full/delta: wait this long after the edit before asking (editors debounce; "
+        "0 asks at once, racing the analysis of the new version)",
+    )
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
 
@@ -239,6 +246,8 @@ def main():
                 client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": edit_version},
                                                           "contentChanges": [change]})
                 params["previousResultId"] = result_id
+                if args.delta_pause_ms:
+                    time.sleep(args.delta_pause_ms / 1000)
             sent = time.perf_counter()
             got_at, parsed_at, response = client.timed_request(f"textDocument/{kind}", params)
             if delta and isinstance(response.get("result"), dict):

@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use bzls::analysis::diagnostics::check_text;
+use bzls::analysis::semantic_tokens::encode_starlark;
 use bzls::analysis::Document;
 use bzls::cli::check_paths;
 use bzls::syntax::{parse_str, FileKind};
@@ -201,6 +202,63 @@ fn bench_real_files(c: &mut Criterion) {
                 )
             })
         });
+        // The same, encoded for LSP, as the server answers a version after
+        // another: from scratch, with nothing changed since the last
+        // version, and after a one-character edit in one statement.
+        let encoding = PositionEncoding::Utf16;
+        let shared: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
+        let (_, memo) = encode_starlark(
+            &tree,
+            shared.clone(),
+            Some(&summary.mentions),
+            encoding,
+            None,
+        );
+        for (what, previous) in [("fresh", None), ("unchanged", Some(&memo))] {
+            c.bench_function(
+                &format!("real file: semantic tokens encoded, {what}, {name}"),
+                |b| {
+                    b.iter(|| {
+                        encode_starlark(
+                            &tree,
+                            shared.clone(),
+                            Some(&summary.mentions),
+                            encoding,
+                            previous,
+                        )
+                    })
+                },
+            );
+        }
+        // A character typed in the middle of the file (inside a string, so
+        // the statement keeps its shape).
+        let middle = text[text.len() / 2..]
+            .find('"')
+            .map(|i| text.len() / 2 + i + 1)
+            .unwrap_or(0);
+        let mut edited = text.clone();
+        edited.insert(middle, 'z');
+        let edited_tree = parse_str(&edited);
+        let edited_summary = bzls::workspace::summary::summarize(
+            "pkg",
+            &edited_tree,
+            &ropey::Rope::from_str(&edited),
+        );
+        let edited: std::sync::Arc<str> = std::sync::Arc::from(edited.as_str());
+        c.bench_function(
+            &format!("real file: semantic tokens encoded, after an edit, {name}"),
+            |b| {
+                b.iter(|| {
+                    encode_starlark(
+                        &edited_tree,
+                        edited.clone(),
+                        Some(&edited_summary.mentions),
+                        encoding,
+                        Some(&memo),
+                    )
+                })
+            },
+        );
     }
 }
 

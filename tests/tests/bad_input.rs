@@ -90,8 +90,17 @@ fn unknown_documents_get_clear_errors() {
         json!({"textDocument": {"uri": "file:///never/opened/BUILD"}}),
     );
     // Malformed params.
-    let response = server.request("textDocument/documentSymbol", json!({"textDocument": 5}));
-    assert_eq!(error_code(&response), -32602);
+    for method in [
+        "textDocument/documentSymbol",
+        "textDocument/semanticTokens/full",
+        "textDocument/semanticTokens/range",
+        "textDocument/completion",
+    ] {
+        let response = server.request(method, json!({"textDocument": 5}));
+        assert_eq!(error_code(&response), -32602, "{method}: {response}");
+    }
+    let response = server.request("workspace/symbol", json!([1, 2]));
+    assert_eq!(error_code(&response), -32602, "{response}");
     assert_serving(&mut server);
 }
 
@@ -105,14 +114,31 @@ fn unknown_methods() {
     assert_serving(&mut server);
 }
 
+/// Requests answered by the server's fast lane (their results are written
+/// without tower-lsp's JSON tree), with params naming `uri`.
+fn fast_lane_requests(uri: &str) -> Vec<(&'static str, Value)> {
+    let doc = json!({"textDocument": {"uri": uri}});
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}});
+    vec![
+        ("textDocument/documentSymbol", doc.clone()),
+        ("textDocument/semanticTokens/full", doc.clone()),
+        ("textDocument/completion", at.clone()),
+        (
+            "textDocument/references",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0},
+                   "context": {"includeDeclaration": true}}),
+        ),
+        ("workspace/symbol", json!({"query": "x"})),
+    ]
+}
+
 #[test]
 fn requests_before_initialize_are_refused() {
     let mut server = TestServer::spawn();
-    let response = server.request(
-        "textDocument/documentSymbol",
-        json!({"textDocument": {"uri": "file:///x/BUILD"}}),
-    );
-    assert_eq!(error_code(&response), -32002);
+    for (method, params) in fast_lane_requests("file:///x/BUILD") {
+        let response = server.request(method, params);
+        assert_eq!(error_code(&response), -32002, "{method}: {response}");
+    }
     server.initialize(json!({}));
     assert_serving(&mut server);
 }
@@ -284,11 +310,10 @@ fn requests_after_shutdown_are_refused() {
     let mut server = TestServer::initialized(json!({})).0;
     let response = server.request("shutdown", Value::Null);
     assert!(response.get("error").is_none());
-    let response = server.request(
-        "textDocument/documentSymbol",
-        json!({"textDocument": {"uri": "file:///x/BUILD"}}),
-    );
-    assert_eq!(error_code(&response), -32600);
+    for (method, params) in fast_lane_requests("file:///x/BUILD") {
+        let response = server.request(method, params);
+        assert_eq!(error_code(&response), -32600, "{method}: {response}");
+    }
     server.notify("exit", Value::Null);
     assert!(server.wait_exit_with_stdin_open().success());
     let _ = Duration::ZERO;

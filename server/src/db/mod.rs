@@ -33,9 +33,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::folding::Fold;
+use crate::analysis::semantic_tokens::{encode_starlark, EncodedToken, StatementTokens};
 use crate::analysis::symbols::Symbol;
 use crate::analysis::{Diagnostic, DocumentSnapshot};
 use crate::host::index::WorkspaceIndex;
+use crate::text::{PositionEncoding, TextRange};
 use crate::workspace::bzl::BzlGlobals;
 use crate::workspace::check::LabelMemo;
 use crate::workspace::mentions::{outline_mentions, Mention};
@@ -218,6 +220,9 @@ pub struct AnalysisHost {
     files: Mutex<HashMap<PathBuf, Arc<FileSlot>>>,
     selects: selects::SelectCache,
     outlines: Mutex<HashMap<PathBuf, Arc<DocumentOutline>>>,
+    /// Per open document, the generation whose semantic tokens were
+    /// computed last and their statements, for the next version to reuse.
+    tokens: Mutex<HashMap<PathBuf, (u64, Arc<StatementTokens>)>>,
 }
 
 /// Whole-document results of one version of an open document, computed on
@@ -351,6 +356,10 @@ impl AnalysisHost {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(path);
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(path);
     }
 
     /// The select sessions and previews.
@@ -376,6 +385,41 @@ impl AnalysisHost {
             Some(outline) => outline.folds.get_or_init(compute).clone(),
             None => compute(),
         }
+    }
+
+    /// The semantic tokens of `snapshot`, a version of the open document at
+    /// `path`, with the label strings `mentions` of a BUILD file (see
+    /// [`encode_starlark`]). The statements an edit left alone are copied
+    /// from the last version computed, so a keystroke costs a walk of the
+    /// statements it changed.
+    pub fn semantic_tokens(
+        &self,
+        path: &Path,
+        snapshot: &DocumentSnapshot,
+        mentions: Option<&[(String, TextRange)]>,
+        encoding: PositionEncoding,
+    ) -> Option<Vec<EncodedToken>> {
+        let tree = snapshot.tree.as_ref()?;
+        let previous = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+            .map(|(_, memo)| memo.clone());
+        let text: Arc<str> = Arc::from(snapshot.rope.to_string());
+        let (tokens, memo) = encode_starlark(tree, text, mentions, encoding, previous.as_deref());
+        let replaced = {
+            let mut kept = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+            match kept.get(path) {
+                Some((generation, _)) if *generation > snapshot.generation => None,
+                _ => kept.insert(path.to_path_buf(), (snapshot.generation, Arc::new(memo))),
+            }
+        };
+        drop(previous);
+        if let Some(replaced) = replaced {
+            drop_later(replaced);
+        }
+        Some(tokens)
     }
 
     /// The whole-document results of `generation` of the document at

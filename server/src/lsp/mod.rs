@@ -21,6 +21,7 @@ mod diagnostics;
 mod document_highlight;
 mod document_link;
 mod document_symbol;
+mod fast_lane;
 mod flag_dump;
 mod folding_range;
 mod formatting;

@@ -11,7 +11,10 @@ use ropey::Rope;
 use tower_lsp::lsp_types as lsp;
 
 use super::workspace::StarlarkRequest;
-use crate::analysis::semantic_tokens::{modifiers, rc_tokens, starlark_tokens, Token, TokenKind};
+use crate::analysis::semantic_tokens::{
+    encode, encode_starlark, modifiers, rc_tokens, EncodedToken, TokenKind,
+};
+use crate::db::AnalysisHost;
 use crate::text::PositionEncoding;
 
 /// The legend the server advertises (the order of [`TokenKind::ALL`] and
@@ -38,117 +41,45 @@ pub fn legend() -> lsp::SemanticTokensLegend {
     }
 }
 
-/// The tokens of a Starlark document.
+/// The tokens of a Starlark document: an open document's from the
+/// analysis host (which reuses the last version's unchanged statements),
+/// a closed file's computed afresh.
 pub fn starlark(
     req: &StarlarkRequest,
+    host: &AnalysisHost,
     encoding: PositionEncoding,
 ) -> Option<Vec<lsp::SemanticToken>> {
-    let tree = req.snapshot.tree.as_ref()?;
-    let text = req.snapshot.rope.to_string();
     let mentions = req
         .is_build
         .then(|| req.analysis.summary.mentions.as_slice());
-    let tokens = starlark_tokens(tree, &text, mentions);
-    Some(encode(&tokens, &text, encoding))
+    let tokens = if req.open {
+        host.semantic_tokens(&req.path, &req.snapshot, mentions, encoding)?
+    } else {
+        let tree = req.snapshot.tree.as_ref()?;
+        let text: std::sync::Arc<str> = std::sync::Arc::from(req.snapshot.rope.to_string());
+        encode_starlark(tree, text, mentions, encoding, None).0
+    };
+    Some(to_lsp(tokens))
 }
 
 /// The tokens of an rc document.
 pub fn rc(rope: &Rope, encoding: PositionEncoding) -> Vec<lsp::SemanticToken> {
     let text = rope.to_string();
     let file = crate::rc::file::parse(&text);
-    encode(&rc_tokens(&file, &text), &text, encoding)
+    to_lsp(encode(&rc_tokens(&file, &text), &text, encoding))
 }
 
-/// LSP's relative encoding: each token's line and start from the token
-/// before, lengths in the position encoding's units. One pass over the
-/// text (tokens are sorted and do not overlap).
-fn encode(tokens: &[Token], text: &str, encoding: PositionEncoding) -> Vec<lsp::SemanticToken> {
-    let mut scan = Scan::new(text, encoding);
-    let mut out = Vec::with_capacity(tokens.len());
-    let (mut line, mut start) = (0u32, 0u32);
-    for token in tokens {
-        let from = scan.advance(token.range.start);
-        let to = scan.advance(token.range.end);
-        if to.0 != from.0 || to.1 <= from.1 {
-            continue;
-        }
-        let delta_line = from.0 - line;
-        let delta_start = if delta_line == 0 {
-            from.1 - start
-        } else {
-            from.1
-        };
-        out.push(lsp::SemanticToken {
-            delta_line,
-            delta_start,
-            length: to.1 - from.1,
-            token_type: token.kind.index(),
-            token_modifiers_bitset: token.modifiers,
-        });
-        (line, start) = from;
-    }
-    out
-}
-
-/// A forward-only position in a text: line and column (in the encoding's
-/// units), with the line breaks ropey counts (`\n`, `\r\n`, `\r`).
-struct Scan<'t> {
-    text: &'t str,
-    encoding: PositionEncoding,
-    byte: usize,
-    line: u32,
-    col: u32,
-}
-
-impl<'t> Scan<'t> {
-    fn new(text: &'t str, encoding: PositionEncoding) -> Scan<'t> {
-        Scan {
-            text,
-            encoding,
-            byte: 0,
-            line: 0,
-            col: 0,
-        }
-    }
-
-    /// Moves to byte `to` (not backwards; clamped to the text, and to a
-    /// character boundary); the line and column there.
-    fn advance(&mut self, to: usize) -> (u32, u32) {
-        let bytes = self.text.as_bytes();
-        let to = to.min(bytes.len());
-        while self.byte < to {
-            let b = bytes[self.byte];
-            match b {
-                b'\n' => {
-                    self.line += 1;
-                    self.col = 0;
-                    self.byte += 1;
-                }
-                b'\r' if bytes.get(self.byte + 1) == Some(&b'\n') => {
-                    self.col += 1;
-                    self.byte += 1;
-                }
-                b'\r' => {
-                    self.line += 1;
-                    self.col = 0;
-                    self.byte += 1;
-                }
-                0..=0x7f => {
-                    self.col += 1;
-                    self.byte += 1;
-                }
-                _ => {
-                    let c = self.text[self.byte..].chars().next().unwrap_or('\0');
-                    self.col += match self.encoding {
-                        PositionEncoding::Utf8 => c.len_utf8() as u32,
-                        PositionEncoding::Utf16 => c.len_utf16() as u32,
-                    };
-                    self.byte += c.len_utf8().max(1);
-                }
-            }
-        }
-        (self.line, self.col)
-    }
+fn to_lsp(tokens: Vec<EncodedToken>) -> Vec<lsp::SemanticToken> {
+    tokens
+        .into_iter()
+        .map(|t| lsp::SemanticToken {
+            delta_line: t.delta_line,
+            delta_start: t.delta_start,
+            length: t.length,
+            token_type: t.kind,
+            token_modifiers_bitset: t.modifiers,
+        })
+        .collect()
 }
 
 /// The tokens of `tokens` on lines `range.start.line..=range.end.line`,
@@ -281,24 +212,6 @@ mod tests {
             length,
             token_type: 0,
             token_modifiers_bitset: 0,
-        }
-    }
-
-    #[test]
-    fn the_scan_agrees_with_the_line_index() {
-        let text = "a\r\nbé🎉c\rd\n\n  x🎉y\r\n";
-        let rope = Rope::from_str(text);
-        let index = crate::text::LineIndex::new(&rope);
-        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16] {
-            let mut scan = Scan::new(text, encoding);
-            for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
-                let at = index.line_col(offset, encoding);
-                assert_eq!(
-                    scan.advance(offset),
-                    (at.line, at.col),
-                    "{offset} {encoding:?}"
-                );
-            }
         }
     }
 

@@ -10,6 +10,7 @@ use tower_lsp::{Client, LanguageServer, LspService, Server};
 use super::blocking::run_blocking;
 use super::catch_panic::CatchPanic;
 use super::diagnostics::{schedule_background_pass, Publisher, BACKGROUND_PASS_DELAY};
+use super::fast_lane::FastLane;
 use super::rc_model::{self, RcModel};
 use super::state::{
     content_modified, is_current, lock, request_snapshot, RequestSnapshot, SharedState, State,
@@ -25,6 +26,8 @@ use crate::host::index::FileChange;
 use crate::syntax::FileKind;
 use crate::text::PositionEncoding;
 
+/// The language server. Cloning it is cheap: every part is shared.
+#[derive(Clone)]
 pub struct Backend {
     state: SharedState,
     publisher: Publisher,
@@ -37,6 +40,12 @@ pub struct Backend {
 pub const TEST_HOOKS_ENV: &str = "BZLS_TEST_HOOKS";
 
 impl Backend {
+    /// Between a successful `initialize` and `shutdown`.
+    pub fn serving(&self) -> bool {
+        let state = lock(&self.state);
+        state.initialized && !state.shutdown_requested
+    }
+
     /// Waits until `uri` is not being opened (see `did_open`), nor any rc
     /// file: select previews and rc requests read every open rc file.
     async fn opened(&self, uri: &Url) {
@@ -238,6 +247,7 @@ impl LanguageServer for Backend {
                 .unwrap_or(false);
         }
         tracing::info!(?encoding, "initialize");
+        lock(&self.state).initialized = true;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(match encoding {
@@ -820,8 +830,9 @@ impl Backend {
                 .await
                 .map(Some);
         }
-        self.on_starlark("textDocument/semanticTokens", uri, |req, _, enc| {
-            semantic_tokens::starlark(req, enc)
+        self.on_starlark("textDocument/semanticTokens", uri, |req, state, enc| {
+            let host = lock(state).analysis.clone();
+            semantic_tokens::starlark(req, &host, enc)
         })
         .await
     }
@@ -1038,6 +1049,8 @@ pub async fn serve_stdio() -> bool {
             .custom_method("bzls/debug/document", Backend::debug_document);
     }
     let (service, socket) = builder.finish();
+    let backend = service.inner().clone();
+    let service = FastLane::new(service, backend, transport.direct.clone());
     Server::new(transport.server_in, transport.server_out, socket)
         .concurrency_level(8)
         .serve(CatchPanic(service))

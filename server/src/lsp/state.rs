@@ -44,6 +44,8 @@ pub struct State {
     pub opening: HashMap<Url, super::text_sync::OpeningSlot>,
     /// How many openings were begun (their ids).
     pub openings_started: u64,
+    /// `initialize` was answered.
+    pub initialized: bool,
     /// The client sent `shutdown`.
     pub shutdown_requested: bool,
     /// Messages about buildifier already shown to the user (each is shown

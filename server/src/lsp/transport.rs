@@ -224,6 +224,15 @@ impl DirectSender {
     }
 }
 
+impl DirectSender {
+    /// Sends a response whose JSON `body` is already written (see
+    /// [`super::fast_lane`]).
+    pub fn respond(&self, body: &[u8]) {
+        // Fails only once stdout is closed, when nothing can be sent.
+        let _ = self.0.send((frame(body), None));
+    }
+}
+
 fn notification(method: &str, params: impl serde::Serialize) -> Vec<u8> {
     let body = json!({"jsonrpc": "2.0", "method": method, "params": params});
     frame(body.to_string().as_bytes())

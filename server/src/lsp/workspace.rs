@@ -231,6 +231,8 @@ pub struct StarlarkRequest {
     pub path: PathBuf,
     pub package: String,
     pub is_build: bool,
+    /// An open document (else a file read from disk for this request).
+    pub open: bool,
     pub index: Arc<WorkspaceIndex>,
     pub analysis: Arc<FileAnalysis>,
 }
@@ -258,6 +260,7 @@ impl StarlarkRequest {
             path,
             package: key.package,
             is_build: key.is_build,
+            open,
             index,
             analysis,
         })

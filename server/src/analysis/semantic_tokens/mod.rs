@@ -7,6 +7,10 @@
 //! Invariants: tokens are sorted by start, never overlap and never span a
 //! line (a label holds no newline); ranges are byte ranges of the text.
 
+mod encode;
+
+pub use encode::{encode, encode_starlark, EncodedToken, StatementTokens};
+
 use tree_sitter::{Node, Tree};
 
 use crate::rc::file::{LineKind, RcFile};
@@ -189,8 +193,13 @@ fn settle(mut tokens: Vec<Token>, text: &str) -> Vec<Token> {
 /// in strings. One walk over the tree, comparing node kinds by id (a
 /// tree-sitter query for the same is four times slower on a large file).
 fn syntax_tokens(tree: &Tree, text: &str, strings: bool, out: &mut Vec<Token>) {
+    walk(&mut tree.walk(), text, strings, out);
+}
+
+/// The syntax tokens of the subtree under `cursor` (the cursor's root is
+/// where the walk ends).
+fn walk(cursor: &mut tree_sitter::TreeCursor<'_>, text: &str, strings: bool, out: &mut Vec<Token>) {
     let kinds = kinds();
-    let mut cursor = tree.walk();
     loop {
         let node = cursor.node();
         // A leaf has no child to go to: not asking saves a cursor step on
