@@ -46,6 +46,10 @@ fn advertises_only_what_it_implements() {
         caps["semanticTokensProvider"]["legend"]["tokenModifiers"],
         json!(["declaration", "defaultLibrary"])
     );
+    assert_eq!(
+        caps["signatureHelpProvider"]["triggerCharacters"],
+        json!(["(", ","])
+    );
     let mut advertised: Vec<&str> = caps
         .as_object()
         .expect("object")
@@ -73,6 +77,7 @@ fn advertises_only_what_it_implements() {
             "renameProvider",
             "selectionRangeProvider",
             "semanticTokensProvider",
+            "signatureHelpProvider",
             "textDocumentSync",
             "workspaceSymbolProvider"
         ]

@@ -879,3 +879,84 @@ fn a_nested_workspace_file_is_judged_from_the_outer_workspace_too() {
     );
     server.shutdown();
 }
+
+/// Starlark itself, over stdio: attribute completion in a half-typed call
+/// (inserting `name = `), signature help with the active parameter as the
+/// arguments go on, and hovers on a native rule and a macro's parameter.
+#[test]
+fn calls_get_attribute_completion_signature_help_and_hover() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let text = "load(\"//tools:defs.bzl\", \"my_test\")\ncc_library(\n    name = \"a\",\n    hd\n";
+    let path = ws.write("calls/BUILD", text);
+    let u = uri(&path);
+    server.open(&u, "starlark", 1, text);
+
+    let at = position(text, "hd\n");
+    let typed_end =
+        json!({"line": at["line"], "character": at["character"].as_u64().unwrap_or(0) + 2});
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": typed_end}),
+    );
+    let items = completion["result"]["items"].as_array().expect("items");
+    let hdrs = items
+        .iter()
+        .find(|i| i["label"] == "hdrs = ")
+        .unwrap_or_else(|| panic!("hdrs offered: {completion}"));
+    assert_eq!(hdrs["kind"], json!(10), "a property: {hdrs}");
+    assert_eq!(hdrs["detail"], "List of labels");
+    assert_eq!(hdrs["textEdit"]["newText"], "hdrs = ");
+    assert_eq!(hdrs["textEdit"]["range"]["start"], at);
+    assert!(
+        !items.iter().any(|i| i["label"] == "name = "),
+        "{completion}"
+    );
+
+    // Typing `=` asks for label completion, not for every name.
+    let after_equals = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": typed_end,
+               "context": {"triggerKind": 2, "triggerCharacter": "="}}),
+    );
+    assert_eq!(after_equals["result"], Value::Null, "{after_equals}");
+
+    let help = server.request(
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": u}, "position": position(text, "\"a\"")}),
+    );
+    let signature = &help["result"]["signatures"][0];
+    let label = signature["label"].as_str().unwrap_or("");
+    assert!(label.starts_with("cc_library(*, name, "), "{help}");
+    let active = help["result"]["activeParameter"].as_u64().expect("active") as usize;
+    let range = signature["parameters"][active]["label"]
+        .as_array()
+        .expect("offsets");
+    let (from, to) = (
+        range[0].as_u64().unwrap_or(0) as usize,
+        range[1].as_u64().unwrap_or(0) as usize,
+    );
+    assert_eq!(&label[from..to], "name");
+
+    let text2 = "load(\"//tools:defs.bzl\", \"my_test\")\ncc_library(name = \"a\")\nmy_test(name = \"t\")\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": text2}]}),
+    );
+    let hover = server.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": u}, "position": position(text2, "library(name")}),
+    );
+    let shown = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        shown.contains("cc_library(*, name") && shown.contains("| `srcs` |"),
+        "{hover}"
+    );
+    let hover = server.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": u}, "position": position(text2, "name = \"t\"")}),
+    );
+    let shown = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(shown.starts_with("`name` of `my_test`"), "{hover}");
+    server.shutdown();
+}

@@ -88,15 +88,26 @@ pub fn resolve(mut item: lsp::CompletionItem) -> lsp::CompletionItem {
 }
 
 /// Completion inside a string of a Starlark file.
+/// Completion in a Starlark file: inside strings labels and files; outside
+/// them (when `names`) parameters and names in scope.
 pub fn starlark_completion(
     req: &super::workspace::StarlarkRequest,
     pos: lsp::Position,
     encoding: PositionEncoding,
+    names: bool,
 ) -> Option<lsp::CompletionResponse> {
     use crate::analysis::workspace::completion::{completion, ItemKind};
     let rope = &req.snapshot.rope;
     let offset = convert::offset(rope, pos, encoding);
-    let found = req.with_context(|ctx| completion(ctx, &*req.index, offset))??;
+    let found = req.with_context(|ctx| {
+        completion(ctx, &*req.index, offset).or_else(|| {
+            names
+                .then(|| {
+                    crate::analysis::workspace::calls::name_completion(ctx, &*req.index, offset)
+                })
+                .flatten()
+        })
+    })??;
     // Items share their range: convert it once.
     let mut last: Option<(crate::text::TextRange, lsp::Range)> = None;
     let mut range_of = |range: crate::text::TextRange| match last {
@@ -119,6 +130,10 @@ pub fn starlark_completion(
                 ItemKind::Directory => lsp::CompletionItemKind::FOLDER,
                 ItemKind::Symbol => lsp::CompletionItemKind::FUNCTION,
                 ItemKind::Repository => lsp::CompletionItemKind::MODULE,
+                ItemKind::Parameter => lsp::CompletionItemKind::PROPERTY,
+                ItemKind::Rule => lsp::CompletionItemKind::CLASS,
+                ItemKind::Function => lsp::CompletionItemKind::FUNCTION,
+                ItemKind::Variable => lsp::CompletionItemKind::VARIABLE,
             }),
             detail: item.detail,
             // The label is the filter text (LSP's default): not sent again.

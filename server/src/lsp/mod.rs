@@ -36,6 +36,7 @@ mod selects;
 mod semantic_tokens;
 mod server;
 mod settings;
+mod signature_help;
 mod state;
 mod text_sync;
 mod transport;

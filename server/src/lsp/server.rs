@@ -18,8 +18,8 @@ use super::state::{
 use super::{
     code_action, code_lens, completion, configs, document_highlight, document_link,
     document_symbol, flag_dump, folding_range, formatting, goto_definition, hover, lint,
-    references, rename, selection_range, selects, semantic_tokens, text_sync, transport, workspace,
-    workspace_symbol,
+    references, rename, selection_range, selects, semantic_tokens, signature_help, text_sync,
+    transport, workspace, workspace_symbol,
 };
 use crate::db::selects::SelectInput;
 use crate::host::index::FileChange;
@@ -265,9 +265,14 @@ impl LanguageServer for Backend {
                 )),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".to_owned(), ",".to_owned()]),
+                    retrigger_characters: Some(vec!["=".to_owned()]),
+                    work_done_progress_options: Default::default(),
+                }),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(
-                        ["-", "=", ":", "@", "/"]
+                        ["-", "=", ":", "@", "/", "."]
                             .iter()
                             .map(|c| c.to_string())
                             .collect(),
@@ -476,8 +481,25 @@ impl LanguageServer for Backend {
         {
             return Ok(rc);
         }
+        // Names outside strings complete as they are typed, or after
+        // `.`; not after the characters that trigger label completion
+        // (`=` would offer every name after each attribute).
+        let names = params
+            .context
+            .as_ref()
+            .and_then(|c| c.trigger_character.as_deref())
+            .is_none_or(|c| c == ".");
         self.on_starlark("textDocument/completion", uri, move |req, _, enc| {
-            completion::starlark_completion(req, pos, enc)
+            completion::starlark_completion(req, pos, enc, names)
+        })
+        .await
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let pos = params.text_document_position_params.position;
+        let uri = params.text_document_position_params.text_document.uri;
+        self.on_starlark("textDocument/signatureHelp", uri, move |req, _, enc| {
+            signature_help::signature_help(req, pos, enc)
         })
         .await
     }

@@ -9,6 +9,7 @@
 //! ([`repos`]). The index on disk is [`crate::host::index`].
 
 pub mod bzl;
+pub mod callables;
 pub mod check;
 pub mod eval;
 pub mod label;

@@ -20,6 +20,14 @@ pub enum ItemKind {
     Directory,
     Symbol,
     Repository,
+    /// A parameter or attribute name in a call (inserted as `name = `).
+    Parameter,
+    /// A native rule.
+    Rule,
+    /// A function (builtin, or defined in the file).
+    Function,
+    /// A global variable of the file.
+    Variable,
 }
 
 /// A completion: `text` replaces `range` (the typed part of the string).

@@ -1,5 +1,7 @@
 //! Hover: on a label, what it names (rule kind, location, the declaring
-//! call); on a loaded or local symbol, its signature and docstring.
+//! call); on a loaded or local symbol, its signature and docstring; on a
+//! native rule or builtin called, its parameters; on a keyword argument's
+//! name, the parameter it sets (see [`super::calls`]).
 
 use super::cursor::{cursor_at, Cursor};
 use super::definition::symbol_global;
@@ -44,6 +46,10 @@ pub fn hover(ctx: &FileContext<'_>, view: &dyn WorkspaceView, offset: usize) -> 
             })
         }
         Cursor::Identifier { name, range } => {
+            // A keyword argument's name, or a native rule or builtin called.
+            if let Some(markdown) = super::calls::call_hover(ctx, view, range) {
+                return Some(HoverInfo { markdown, range });
+            }
             if let Some((load, exported)) = ctx.globals.loaded(&name) {
                 let (path, global) = symbol_global(&ctx.package, &load.module, exported, view, 0)?;
                 return Some(HoverInfo {

@@ -7,6 +7,7 @@
 //! edited always come from the request's own snapshot, never from the
 //! index, so they match the text the request was made on.
 
+pub mod calls;
 pub mod completion;
 pub mod cursor;
 pub mod definition;

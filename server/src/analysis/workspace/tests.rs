@@ -1030,3 +1030,162 @@ fn labels_in_make_variables_navigate_and_rename() {
     let found = ws.run(|ctx, at| references(ctx, &ws.index, at, false, &[]));
     assert_eq!(found.len(), 5, "{:?}", ws.show(&found));
 }
+
+fn names(file: &str) -> Vec<String> {
+    let ws = workspace(&with_cursor(file));
+    ws.run(|ctx, at| super::calls::name_completion(ctx, &ws.index, at))
+        .map(|c| c.items.into_iter().map(|i| i.text).collect())
+        .unwrap_or_default()
+}
+
+fn signature(file: &str) -> Option<(String, Option<String>)> {
+    let ws = workspace(&with_cursor(file));
+    ws.run(|ctx, at| super::calls::signature_help(ctx, &ws.index, at))
+        .map(|help| {
+            let active = help
+                .active_param
+                .map(|i| help.callable.params[i].name.clone());
+            (help.callable.signature(), active)
+        })
+}
+
+fn hover_text(file: &str) -> Option<String> {
+    let ws = workspace(&with_cursor(file));
+    ws.run(|ctx, at| hover(ctx, &ws.index, at))
+        .map(|h| h.markdown)
+}
+
+#[test]
+fn attribute_names_complete_inside_calls() {
+    // A half-typed call (no closing parenthesis): the native rule's
+    // attributes not given yet, `name` first.
+    let items = names("//- /app/BUILD\ncc_library(\n    name = \"a\",\n    s$0\n");
+    assert!(items.contains(&"srcs = ".to_owned()), "{items:?}");
+    assert!(!items.iter().any(|i| i == "name = "), "{items:?}");
+    assert!(items.iter().all(|i| i.starts_with('s')), "{items:?}");
+    // In a closed call, between arguments.
+    let items = names("//- /app/BUILD\ngenrule(name = \"g\", $0)\n");
+    assert_eq!(items.first().map(String::as_str), Some("outs = "));
+    assert!(!items.iter().any(|i| i.starts_with("generator_")));
+    // A macro loaded from the workspace: its parameters, then names in
+    // scope.
+    let items = names("//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nmy_test($0)\n");
+    assert_eq!(&items[..2], ["name = ", "size = "]);
+    assert!(items.contains(&"my_test".to_owned()));
+    assert!(items.contains(&"cc_library".to_owned()));
+    // A keyword argument's value gets names in scope, not attributes.
+    let items = names("//- /app/BUILD\ncc_library(name = \"a\", deps = s$0)\n");
+    assert!(items.contains(&"select".to_owned()), "{items:?}");
+    assert!(!items.iter().any(|i| i.ends_with(" = ")), "{items:?}");
+    // Inside a string: not a name.
+    assert!(names("//- /app/BUILD\ncc_library(name = \"s$0\")\n").is_empty());
+}
+
+#[test]
+fn names_in_scope_and_after_native_complete() {
+    let items = names("//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nX = 1\nc$0\n");
+    assert!(items.contains(&"cc_library".to_owned()));
+    assert!(items.iter().all(|i| i.starts_with('c')));
+    let items = names("//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nX = 1\n$0\n");
+    assert!(items.contains(&"my_test".to_owned()) && items.contains(&"X".to_owned()));
+    // A .bzl file: no native rule without `native.`.
+    let items = names("//- /tools/more.bzl\ndef f():\n    cc_$0\n");
+    assert!(!items.contains(&"cc_library".to_owned()), "{items:?}");
+    let items = names("//- /tools/more.bzl\ndef f():\n    native.cc_$0\n");
+    assert!(items.contains(&"cc_library".to_owned()), "{items:?}");
+    let items = names("//- /tools/more.bzl\ndef f():\n    native.gl$0\n");
+    assert_eq!(items, ["glob"]);
+}
+
+#[test]
+fn signature_help_follows_the_argument() {
+    assert_eq!(
+        signature("//- /app/BUILD\nglob([\"*.cc\"], $0)\n"),
+        Some((
+            "glob(include = [], exclude = [], exclude_directories = 1, allow_empty = unbound)"
+                .to_owned(),
+            Some("exclude".to_owned())
+        ))
+    );
+    assert_eq!(
+        signature("//- /app/BUILD\nglob($0\n").map(|s| s.1),
+        Some(Some("include".to_owned()))
+    );
+    let (label, active) =
+        signature("//- /app/BUILD\ncc_library(\n    name = \"a\",\n    srcs = [$0],\n)\n")
+            .expect("help");
+    assert!(label.starts_with("cc_library(*, name, "), "{label}");
+    assert_eq!(active.as_deref(), Some("srcs"));
+    // A macro of the workspace, through its re-export, by keyword and by
+    // position; **kwargs takes unknown keywords.
+    assert_eq!(
+        signature(
+            "//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nmy_test(\"t\", size = $0)\n"
+        ),
+        Some((
+            "my_test(name, size = \"small\")".to_owned(),
+            Some("size".to_owned())
+        ))
+    );
+    assert_eq!(
+        signature("//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nmy_test($0)\n")
+            .and_then(|s| s.1),
+        Some("name".to_owned())
+    );
+    // Not in a call.
+    assert_eq!(signature("//- /app/BUILD\nx = [1, $0]\n"), None);
+    // A rule set's cc_library that is not on disk: the native rule's.
+    let found = signature(
+        "//- /app/BUILD\nload(\"@rules_cc//cc:defs.bzl\", \"cc_library\")\ncc_library(name = \"a\", hdrs = [$0])\n",
+    );
+    assert_eq!(found.and_then(|s| s.1).as_deref(), Some("hdrs"));
+}
+
+#[test]
+fn hovers_on_rules_builtins_and_attributes() {
+    let rule = hover_text("//- /app/BUILD\ncc_lib$0rary(name = \"a\")\n").expect("hover");
+    assert!(rule.contains("cc_library(*, name"), "{rule}");
+    assert!(rule.contains("Native rule"), "{rule}");
+    assert!(rule.contains("| `srcs` | List of labels |"), "{rule}");
+    let attr =
+        hover_text("//- /app/BUILD\ncc_library(name = \"a\", sr$0cs = [])\n").expect("hover");
+    assert!(attr.starts_with("`srcs` of `cc_library`"), "{attr}");
+    assert!(
+        attr.contains("List of labels") && attr.contains("Optional"),
+        "{attr}"
+    );
+    let name = hover_text("//- /app/BUILD\ngenrule(na$0me = \"g\")\n").expect("hover");
+    assert!(name.contains("Mandatory"), "{name}");
+    let glob = hover_text("//- /app/BUILD\nx = gl$0ob([\"*\"])\n").expect("hover");
+    assert!(
+        glob.contains("glob(include = []") && glob.contains("Builtin"),
+        "{glob}"
+    );
+    // A half-typed call.
+    let open = hover_text("//- /app/BUILD\ncc_bin$0ary(\n").expect("hover");
+    assert!(open.contains("cc_binary(*, name"), "{open}");
+    // A macro's keyword: its parameter.
+    let size = hover_text(
+        "//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nmy_test(name = \"t\", si$0ze = \"large\")\n",
+    )
+    .expect("hover");
+    assert!(
+        size.starts_with("`size = \"small\"` of `my_test`"),
+        "{size}"
+    );
+    // A keyword a macro does not name goes to its **kwargs.
+    let extra = hover_text(
+        "//- /app/BUILD\nload(\"//tools:more.bzl\", \"wrap\")\nwrap(name = \"t\", sr$0cs = [])\n//- /tools/more.bzl\ndef wrap(name, **kwargs):\n    pass\n",
+    )
+    .expect("hover");
+    assert_eq!(
+        extra,
+        "`srcs` goes to `**kwargs` of `wrap`, which does not name it"
+    );
+    // The macro itself keeps its docstring hover.
+    let mac = hover_text(
+        "//- /app/BUILD\nload(\"//tools:defs.bzl\", \"my_test\")\nmy_te$0st(name = \"t\")\n",
+    )
+    .expect("hover");
+    assert!(mac.contains("Makes a test and its library."), "{mac}");
+}

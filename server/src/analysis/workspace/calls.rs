@@ -1,0 +1,485 @@
+//! Calls in Starlark files: which callable a call names (a function loaded
+//! or defined in `.bzl` files, a native rule, a builtin), and what that
+//! gives the editor: signature help with the active parameter, completion
+//! of attribute and parameter names inside the call and of names in scope,
+//! and hovers on callees and keyword names.
+//!
+//! Works on half-typed calls: while a call is unclosed tree-sitter has no
+//! `call` node, only an `ERROR` holding the callee, `(` and the arguments;
+//! [`call_at`] reads both shapes.
+
+use ropey::Rope;
+use tree_sitter::{Node, Tree};
+
+use super::completion::{Completions, Item, ItemKind, MAX_ITEMS};
+use super::definition::symbol_global;
+use super::{FileContext, WorkspaceView};
+use crate::syntax::node_range;
+use crate::text::TextRange;
+use crate::workspace::bzl::GlobalKind;
+use crate::workspace::callables::{
+    build_builtin, build_builtin_names, Callable, Origin, ParamKind, GENERATED_ATTRIBUTES,
+};
+use crate::workspace::schema::rules;
+
+/// The argument the cursor is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActiveArgument {
+    /// The `index`th positional argument (no keyword argument before it).
+    Positional(usize),
+    /// The value of keyword argument `name`.
+    Keyword(String),
+    /// After a keyword argument, not in one.
+    Unknown,
+}
+
+/// A call around the cursor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallAt {
+    /// The callee as written (`cc_library`, `native.cc_library`).
+    pub callee: String,
+    pub callee_range: TextRange,
+    /// The keyword arguments given, by name.
+    pub given: Vec<String>,
+    pub active: ActiveArgument,
+    /// The cursor is where an argument's name could be typed (not in a
+    /// keyword argument's value); the identifier typed so far, if any.
+    pub name_position: Option<TextRange>,
+}
+
+fn text(rope: &Rope, node: Node<'_>) -> String {
+    rope.byte_slice(node.byte_range()).to_string()
+}
+
+/// The innermost call whose argument list holds `offset`.
+pub fn call_at(tree: &Tree, rope: &Rope, offset: usize) -> Option<CallAt> {
+    let root = tree.root_node();
+    // The node just before the cursor: at the end of a half-typed call the
+    // cursor is past every node but the module.
+    let mut node = root.descendant_for_byte_range(offset.saturating_sub(1), offset)?;
+    loop {
+        if node.kind() == "argument_list" {
+            let closed = node
+                .child(node.child_count().checked_sub(1)?)
+                .is_some_and(|last| last.kind() == ")");
+            let inside = node.start_byte() < offset && (offset < node.end_byte() || !closed);
+            if let Some(call) = node.parent().filter(|p| p.kind() == "call" && inside) {
+                let callee = call.child_by_field_name("function")?;
+                let args: Vec<Node<'_>> = children(node).into_iter().skip(1).collect();
+                return Some(read_call(rope, callee, &args, offset));
+            }
+        }
+        if node.kind() == "ERROR" {
+            if let Some(found) = open_call_in_error(rope, node, offset) {
+                return Some(found);
+            }
+        }
+        // A string or comment holds no call of its own.
+        node = node.parent()?;
+    }
+}
+
+fn children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// An unclosed call among the children of an `ERROR`: the last `(` before
+/// `offset` that follows a callee and is not closed before it.
+fn open_call_in_error(rope: &Rope, error: Node<'_>, offset: usize) -> Option<CallAt> {
+    let kids = children(error);
+    let mut open: Option<usize> = None;
+    for (i, kid) in kids.iter().enumerate() {
+        if kid.start_byte() >= offset {
+            break;
+        }
+        match kid.kind() {
+            "(" if i > 0 && matches!(kids[i - 1].kind(), "identifier" | "attribute") => {
+                open = Some(i);
+            }
+            ")" => open = None,
+            _ => {}
+        }
+    }
+    let open = open?;
+    let callee = kids[open - 1];
+    Some(read_call(rope, callee, &kids[open + 1..], offset))
+}
+
+/// The arguments of a call (after its `(`), read up to the cursor.
+fn read_call(rope: &Rope, callee: Node<'_>, args: &[Node<'_>], offset: usize) -> CallAt {
+    let mut given = Vec::new();
+    let mut positional = 0;
+    let mut keyword_seen = false;
+    let mut active = None;
+    // Between arguments (after `(` or `,`) a name can be typed.
+    let mut name_position = Some(TextRange::empty(offset));
+    for arg in args {
+        let name_node = (arg.kind() == "keyword_argument")
+            .then(|| arg.child_by_field_name("name"))
+            .flatten();
+        if let Some(name_node) = name_node {
+            given.push(text(rope, name_node));
+        }
+        let touches = arg.start_byte() < offset && offset <= arg.end_byte();
+        if touches {
+            match arg.kind() {
+                "keyword_argument" => {
+                    active = Some(match name_node {
+                        Some(n) => ActiveArgument::Keyword(text(rope, n)),
+                        None => ActiveArgument::Unknown,
+                    });
+                    name_position = name_node.filter(|n| offset <= n.end_byte()).map(node_range);
+                }
+                "identifier" => name_position = Some(node_range(*arg)),
+                "," | "(" | ")" => {}
+                _ => name_position = None,
+            }
+        }
+        if arg.kind() == "keyword_argument" && arg.start_byte() < offset {
+            keyword_seen = true;
+        }
+        if arg.kind() == "," && arg.end_byte() <= offset {
+            positional += 1;
+        }
+    }
+    // Commas count positional arguments only before any keyword one.
+    let active = active.unwrap_or(if keyword_seen {
+        ActiveArgument::Unknown
+    } else {
+        ActiveArgument::Positional(positional)
+    });
+    CallAt {
+        callee: text(rope, callee),
+        callee_range: node_range(callee),
+        given,
+        active,
+        name_position,
+    }
+}
+
+/// The callable `callee` names in this file.
+pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -> Option<Callable> {
+    if let Some(rule) = callee.strip_prefix("native.") {
+        return Callable::native_rule(rule).or_else(|| build_builtin(rule));
+    }
+    if callee.contains('.') {
+        return None;
+    }
+    if let Some((load, exported)) = ctx.globals.loaded(callee) {
+        if let Some((path, global)) = symbol_global(&ctx.package, &load.module, exported, view, 0) {
+            if let GlobalKind::Function { signature, doc } = &global.kind {
+                let shown = std::path::Path::new(&path)
+                    .strip_prefix(view.root())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or(path.clone());
+                return Callable::from_signature(
+                    signature,
+                    doc.clone(),
+                    Origin::Function { path: Some(shown) },
+                );
+            }
+            return None;
+        }
+        // Not on disk: a rule set's wrapper of a native rule
+        // (`@rules_cc//cc:defs.bzl`'s `cc_library`) takes its attributes.
+        return Callable::native_rule(exported);
+    }
+    if let Some(global) = ctx.globals.get(callee) {
+        return match &global.kind {
+            GlobalKind::Function { signature, doc } => {
+                Callable::from_signature(signature, doc.clone(), Origin::Function { path: None })
+            }
+            GlobalKind::Variable { .. } => None,
+        };
+    }
+    if ctx.is_build {
+        if let Some(rule) = Callable::native_rule(callee) {
+            return Some(rule);
+        }
+    }
+    build_builtin(callee)
+}
+
+/// Signature help: the callable of the call around the cursor, and the
+/// index of the parameter the cursor's argument binds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureHelp {
+    pub callable: Callable,
+    pub active_param: Option<usize>,
+}
+
+pub fn signature_help(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    offset: usize,
+) -> Option<SignatureHelp> {
+    let call = call_at(ctx.tree, ctx.rope, offset)?;
+    let callable = callable(ctx, view, &call.callee)?;
+    let active_param = match &call.active {
+        ActiveArgument::Positional(i) => callable.positional_param(*i),
+        ActiveArgument::Keyword(name) => callable.keyword_param(name),
+        ActiveArgument::Unknown => None,
+    };
+    Some(SignatureHelp {
+        callable,
+        active_param,
+    })
+}
+
+/// Completion of names outside strings: inside a call, the parameters not
+/// given yet (as `name = `), then the names in scope: the file's globals
+/// and loaded symbols, and for BUILD files the native rules and builtins.
+/// After `native.`, the native rules and builtins.
+pub fn name_completion(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    offset: usize,
+) -> Option<Completions> {
+    if in_string_or_comment(ctx.tree, offset) {
+        return None;
+    }
+    let (typed, range) = identifier_before(ctx.rope, offset);
+    let mut out = Completions::default();
+    let before = ctx
+        .rope
+        .byte_slice(range.start.saturating_sub(7)..range.start)
+        .to_string();
+    if before == "native." {
+        native_names(&typed, range, &mut out);
+        return Some(out);
+    }
+    if before.ends_with('.') {
+        // Members of other values: not known yet.
+        return Some(out);
+    }
+    // In a keyword argument's value, only names in scope.
+    let call = call_at(ctx.tree, ctx.rope, offset).filter(|c| c.name_position.is_some());
+    if let Some(call) = call {
+        if let Some(callable) = callable(ctx, view, &call.callee) {
+            for param in &callable.params {
+                let usable = matches!(param.kind, ParamKind::Positional | ParamKind::Keyword)
+                    && !call.given.contains(&param.name)
+                    && !(param.kind == ParamKind::Keyword
+                        && callable.origin == Origin::NativeRule
+                        && GENERATED_ATTRIBUTES.contains(&param.name.as_str()))
+                    && param.name.starts_with(&typed);
+                if usable {
+                    push(
+                        &mut out,
+                        Item {
+                            text: format!("{} = ", param.name),
+                            kind: ItemKind::Parameter,
+                            detail: param.ty.clone(),
+                            range,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    scope_names(ctx, &typed, range, &mut out);
+    Some(out)
+}
+
+fn push(out: &mut Completions, item: Item) {
+    if out.items.len() >= MAX_ITEMS {
+        out.incomplete = true;
+        return;
+    }
+    out.items.push(item);
+}
+
+/// The identifier ending at `offset` (what was typed of a name) and its
+/// range.
+fn identifier_before(rope: &Rope, offset: usize) -> (String, TextRange) {
+    let offset = offset.min(rope.len_bytes());
+    let line_start = rope.line_to_byte(rope.byte_to_line(offset));
+    let line = rope.byte_slice(line_start..offset).to_string();
+    let typed_len = line
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .count();
+    let typed = line[line.len() - typed_len..].to_owned();
+    (typed, TextRange::new(offset - typed_len, offset))
+}
+
+fn in_string_or_comment(tree: &Tree, offset: usize) -> bool {
+    let root = tree.root_node();
+    let Some(mut node) = root.descendant_for_byte_range(offset.saturating_sub(1), offset) else {
+        return false;
+    };
+    loop {
+        if matches!(node.kind(), "string" | "comment") && node.start_byte() < offset {
+            return offset < node.end_byte() || node.kind() == "comment";
+        }
+        match node.parent() {
+            Some(parent) => node = parent,
+            None => return false,
+        }
+    }
+}
+
+fn native_names(typed: &str, range: TextRange, out: &mut Completions) {
+    let mut seen = std::collections::HashSet::new();
+    rules_and_builtins(typed, range, true, &mut seen, out);
+}
+
+/// The native rules (when `with_rules`) and the builtins whose names start
+/// with `typed`, except those in `seen`.
+fn rules_and_builtins(
+    typed: &str,
+    range: TextRange,
+    with_rules: bool,
+    seen: &mut std::collections::HashSet<String>,
+    out: &mut Completions,
+) {
+    let rule_names = rules()
+        .iter()
+        .filter(|_| with_rules)
+        .map(|r| (r.name, ItemKind::Rule, "native rule"));
+    let builtins = build_builtin_names().map(|(name, _)| (name, ItemKind::Function, "builtin"));
+    for (name, kind, detail) in rule_names.chain(builtins) {
+        if name.starts_with(typed) && !name.starts_with('$') && seen.insert(name.to_owned()) {
+            push(
+                out,
+                Item {
+                    text: name.to_owned(),
+                    kind,
+                    detail: Some(detail.to_owned()),
+                    range,
+                },
+            );
+        }
+    }
+}
+
+/// The file's globals and loaded symbols; in BUILD files also the native
+/// rules and the builtins.
+fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut Completions) {
+    let mut seen = std::collections::HashSet::new();
+    for load in &ctx.globals.loads {
+        for (local, _, _) in &load.symbols {
+            if local.starts_with(typed) && seen.insert(local.clone()) {
+                push(
+                    out,
+                    Item {
+                        text: local.clone(),
+                        kind: ItemKind::Symbol,
+                        detail: Some(format!("from {}", load.module)),
+                        range,
+                    },
+                );
+            }
+        }
+    }
+    for global in &ctx.globals.globals {
+        if global.name.starts_with(typed) && seen.insert(global.name.clone()) {
+            let kind = match global.kind {
+                GlobalKind::Function { .. } => ItemKind::Function,
+                GlobalKind::Variable { .. } => ItemKind::Variable,
+            };
+            push(
+                out,
+                Item {
+                    text: global.name.clone(),
+                    kind,
+                    detail: None,
+                    range,
+                },
+            );
+        }
+    }
+    rules_and_builtins(typed, range, ctx.is_build, &mut seen, out);
+}
+
+/// Markdown for a callable: its signature, summary, origin and (for
+/// rules) its attributes with their types.
+pub fn callable_markdown(callable: &Callable) -> String {
+    let mut out = format!("```python\n{}\n```", callable.signature());
+    if let Some(doc) = &callable.doc {
+        out.push_str("\n\n");
+        out.push_str(doc);
+    }
+    out.push_str("\n\n*");
+    out.push_str(&callable.origin_note());
+    out.push('*');
+    if callable.origin == Origin::NativeRule {
+        out.push_str("\n\n| attribute | type |\n|---|---|");
+        for param in &callable.params {
+            if GENERATED_ATTRIBUTES.contains(&param.name.as_str()) {
+                continue;
+            }
+            let mandatory = if param.mandatory {
+                " **(mandatory)**"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "\n| `{}`{mandatory} | {} |",
+                param.name,
+                param.ty.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    out
+}
+
+/// Markdown for parameter `index` of a callable.
+pub fn param_markdown(callable: &Callable, index: usize) -> Option<String> {
+    let param = callable.params.get(index)?;
+    let mut out = format!("`{}` of `{}`", Callable::param_text(param), callable.name);
+    if let Some(ty) = &param.ty {
+        out.push_str(&format!("\n\nType: {ty}"));
+    }
+    out.push_str(if param.mandatory {
+        "\n\nMandatory."
+    } else {
+        "\n\nOptional."
+    });
+    Some(out)
+}
+
+/// Hover on a callee that names a native rule or a builtin, or on the
+/// name of a keyword argument of a known callable.
+pub fn call_hover(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    name_range: TextRange,
+) -> Option<String> {
+    let name_node = ctx
+        .tree
+        .root_node()
+        .descendant_for_byte_range(name_range.start, name_range.end)?;
+    let parent = name_node.parent()?;
+    if parent.kind() == "keyword_argument"
+        && parent
+            .child_by_field_name("name")
+            .is_some_and(|n| n.id() == name_node.id())
+    {
+        let call = call_at(ctx.tree, ctx.rope, name_range.start)?;
+        let callable = callable(ctx, view, &call.callee)?;
+        let name = text(ctx.rope, name_node);
+        let index = callable.keyword_param(&name)?;
+        if callable.params[index].kind == ParamKind::Kwargs {
+            return Some(format!(
+                "`{name}` goes to `**{}` of `{}`, which does not name it",
+                callable.params[index].name, callable.name
+            ));
+        }
+        return param_markdown(&callable, index);
+    }
+    let is_callee = (parent.kind() == "call"
+        && parent
+            .child_by_field_name("function")
+            .is_some_and(|f| f.id() == name_node.id()))
+        || (parent.kind() == "ERROR" && name_node.next_sibling().is_some_and(|n| n.kind() == "("));
+    if !is_callee {
+        return None;
+    }
+    let callee = text(ctx.rope, name_node);
+    let callable = callable(ctx, view, &callee)?;
+    matches!(callable.origin, Origin::NativeRule | Origin::Builtin)
+        .then(|| callable_markdown(&callable))
+}

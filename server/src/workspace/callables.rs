@@ -1,0 +1,545 @@
+//! What can be called, and with what: one model for the parameters of
+//! Bazel's native rules, of the builtin functions of BUILD files, and of
+//! the functions `.bzl` files define.
+//!
+//! Where each fact comes from:
+//! - native rules: their attributes, types and whether they are mandatory,
+//!   from Bazel 2.1.0's own `bazel info build-language` ([`super::schema`]);
+//!   that dump has neither defaults nor documentation, so none is shown;
+//! - builtins of BUILD files (`glob`, `select`, `package`, ...): their
+//!   parameters as Bazel documents them, and a one-line summary written
+//!   for bzls (this file; same license as bzls);
+//! - functions of `.bzl` files: their `def` line and docstring, read from
+//!   the file.
+//!
+//! Invariants: parameters keep their declared order (native rules: `name`,
+//! then the mandatory attributes, then the rest, each group by name); a
+//! fact not known is `None`, never guessed.
+
+use super::schema::{rule_schema, AttrSchema, AttrType, RuleSchema};
+
+/// How a parameter takes its argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// By position or by keyword.
+    Positional,
+    /// By keyword only (every attribute of a rule).
+    Keyword,
+    /// `*args`: the remaining positional arguments.
+    Args,
+    /// `**kwargs`: the remaining keyword arguments.
+    Kwargs,
+}
+
+/// One parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamKind,
+    /// Its type, as its source names it.
+    pub ty: Option<String>,
+    /// Its default, as written.
+    pub default: Option<String>,
+    /// A call must give it.
+    pub mandatory: bool,
+}
+
+/// Where a callable is defined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A native rule of Bazel (the schema's Bazel version).
+    NativeRule,
+    /// A builtin function of BUILD files.
+    Builtin,
+    /// A `def` in a `.bzl` file (or the current file), by path.
+    Function { path: Option<String> },
+}
+
+/// A function or rule, with its parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Callable {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub doc: Option<String>,
+    pub origin: Origin,
+}
+
+/// The Bazel version whose native rules [`super::schema`] describes.
+pub const SCHEMA_BAZEL: &str = "2.1.0";
+
+/// Attributes Bazel sets itself when a macro makes a target; a BUILD file
+/// never writes them, so they are not offered.
+pub const GENERATED_ATTRIBUTES: [&str; 3] =
+    ["generator_function", "generator_location", "generator_name"];
+
+impl Callable {
+    /// The native rule `name` (`cc_library`), if Bazel 2.1.0 has it.
+    pub fn native_rule(name: &str) -> Option<Callable> {
+        rule_schema(name).map(Callable::of_schema)
+    }
+
+    fn of_schema(schema: &RuleSchema) -> Callable {
+        let mut attrs: Vec<&AttrSchema> = schema.attributes().iter().collect();
+        // Every rule needs a name, whether or not the dump says so.
+        let mandatory = |a: &AttrSchema| a.mandatory || a.name == "name";
+        attrs.sort_by_key(|a| (a.name != "name", !mandatory(a), a.name));
+        Callable {
+            name: schema.name.to_owned(),
+            params: attrs
+                .into_iter()
+                .map(|a| Param {
+                    name: a.name.to_owned(),
+                    kind: ParamKind::Keyword,
+                    ty: Some(attribute_type(a).to_owned()),
+                    default: None,
+                    mandatory: mandatory(a),
+                })
+                .collect(),
+            doc: None,
+            origin: Origin::NativeRule,
+        }
+    }
+
+    /// A function from its `def` signature (`name(a, b = 1, *args,
+    /// **kwargs)`, as [`super::bzl::GlobalKind::Function`] keeps it).
+    pub fn from_signature(
+        signature: &str,
+        doc: Option<String>,
+        origin: Origin,
+    ) -> Option<Callable> {
+        let open = signature.find('(')?;
+        let name = signature[..open].trim();
+        let inner = signature[open + 1..].strip_suffix(')')?;
+        let mut params = Vec::new();
+        let mut keyword_only = false;
+        for part in split_top_level(inner) {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            if part == "*" {
+                keyword_only = true;
+                continue;
+            }
+            let (head, default) = match split_top_level_once(part, '=') {
+                Some((head, default)) => (head.trim(), Some(default.trim().to_owned())),
+                None => (part, None),
+            };
+            let (head, ty) = match head.split_once(':') {
+                Some((head, ty)) => (head.trim(), Some(ty.trim().to_owned())),
+                None => (head, None),
+            };
+            let (kind, name) = if let Some(name) = head.strip_prefix("**") {
+                (ParamKind::Kwargs, name)
+            } else if let Some(name) = head.strip_prefix('*') {
+                keyword_only = true;
+                (ParamKind::Args, name)
+            } else if keyword_only {
+                (ParamKind::Keyword, head)
+            } else {
+                (ParamKind::Positional, head)
+            };
+            let mandatory =
+                default.is_none() && matches!(kind, ParamKind::Positional | ParamKind::Keyword);
+            params.push(Param {
+                name: name.to_owned(),
+                kind,
+                ty,
+                default,
+                mandatory,
+            });
+        }
+        Some(Callable {
+            name: name.to_owned(),
+            params,
+            doc,
+            origin,
+        })
+    }
+
+    /// The parameter a keyword argument `name` binds: that parameter, else
+    /// `**kwargs`.
+    pub fn keyword_param(&self, name: &str) -> Option<usize> {
+        self.params
+            .iter()
+            .position(|p| {
+                p.name == name && matches!(p.kind, ParamKind::Positional | ParamKind::Keyword)
+            })
+            .or_else(|| self.params.iter().position(|p| p.kind == ParamKind::Kwargs))
+    }
+
+    /// The parameter the `index`th positional argument binds.
+    pub fn positional_param(&self, index: usize) -> Option<usize> {
+        let positional: Vec<usize> = self
+            .params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == ParamKind::Positional)
+            .map(|(i, _)| i)
+            .collect();
+        positional
+            .get(index)
+            .copied()
+            .or_else(|| self.params.iter().position(|p| p.kind == ParamKind::Args))
+    }
+
+    /// How a parameter is written in the signature (`name`, `srcs = []`,
+    /// `*args`).
+    pub fn param_text(param: &Param) -> String {
+        let mut out = match param.kind {
+            ParamKind::Args => format!("*{}", param.name),
+            ParamKind::Kwargs => format!("**{}", param.name),
+            _ => param.name.clone(),
+        };
+        if let Some(default) = &param.default {
+            out.push_str(" = ");
+            out.push_str(default);
+        }
+        out
+    }
+
+    /// The signature as Python writes it: `name(a, *, b = 1)`.
+    pub fn signature(&self) -> String {
+        self.signature_with_ranges().0
+    }
+
+    /// [`Callable::signature`], and the byte range of each parameter in
+    /// it (in the order of [`Callable::params`]).
+    pub fn signature_with_ranges(&self) -> (String, Vec<std::ops::Range<usize>>) {
+        let mut out = format!("{}(", self.name);
+        let mut ranges = Vec::with_capacity(self.params.len());
+        let has_args = self.params.iter().any(|p| p.kind == ParamKind::Args);
+        let mut bare_star = false;
+        for (i, param) in self.params.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if param.kind == ParamKind::Keyword && !bare_star && !has_args {
+                out.push_str("*, ");
+                bare_star = true;
+            }
+            let start = out.len();
+            out.push_str(&Callable::param_text(param));
+            ranges.push(start..out.len());
+        }
+        out.push(')');
+        (out, ranges)
+    }
+
+    /// A line on where it comes from.
+    pub fn origin_note(&self) -> String {
+        match &self.origin {
+            Origin::NativeRule => format!(
+                "Native rule (attributes as Bazel {SCHEMA_BAZEL} reports them; \
+                 newer Bazel versions may have more)"
+            ),
+            Origin::Builtin => "Builtin function of BUILD files".to_owned(),
+            Origin::Function { path: Some(path) } => format!("Defined in `{path}`"),
+            Origin::Function { path: None } => "Defined in this file".to_owned(),
+        }
+    }
+}
+
+/// An attribute's type in the words of Bazel's documentation.
+pub fn attribute_type(attr: &AttrSchema) -> &'static str {
+    match attr.ty {
+        AttrType::Integer => "Integer",
+        AttrType::String if attr.nodep => "Label (not a dependency)",
+        AttrType::String => "String",
+        AttrType::Label => "Label",
+        AttrType::Output => "Output file",
+        AttrType::StringList if attr.nodep => "List of labels (not dependencies)",
+        AttrType::StringList => "List of strings",
+        AttrType::LabelList => "List of labels",
+        AttrType::OutputList => "List of output files",
+        AttrType::DistributionSet => "List of strings (distributions)",
+        AttrType::License => "List of strings (licenses)",
+        AttrType::StringDict => "Dictionary: String -> String",
+        AttrType::FilesetEntryList => "List of Fileset entries",
+        AttrType::LabelListDict => "Dictionary: String -> List of labels",
+        AttrType::StringListDict => "Dictionary: String -> List of strings",
+        AttrType::Boolean => "Boolean",
+        AttrType::Tristate => "Integer (-1, 0 or 1)",
+        AttrType::IntegerList => "List of integers",
+        AttrType::DeprecatedStringDictUnary => "Dictionary: String -> String",
+        AttrType::Unknown => "unknown",
+        AttrType::LabelDictUnary => "Dictionary: String -> Label",
+        AttrType::SelectorList => "select()",
+        AttrType::LabelKeyedStringDict => "Dictionary: Label -> String",
+    }
+}
+
+/// A builtin function of BUILD files: name, parameters (`name`,
+/// `name=default`, `*name`, `**name`; a `*` alone starts keyword-only
+/// ones) and a summary written for bzls.
+const BUILD_BUILTINS: &[(&str, &str, &str)] = &[
+    (
+        "glob",
+        "include=[], exclude=[], exclude_directories=1, allow_empty=unbound",
+        "The source files of the package whose paths match the `include` patterns and none of the `exclude` patterns (`*` within a directory, `**` across directories).",
+    ),
+    (
+        "select",
+        "x, no_match_error=''",
+        "A configurable value: the value of the first key of dict `x` whose condition (a `config_setting` or constraint value) holds in the build's configuration, or of `//conditions:default`.",
+    ),
+    (
+        "package",
+        "*, default_applicable_licenses=None, default_visibility=None, default_testonly=False, default_deprecation=None, features=[], default_package_metadata=None, **kwargs",
+        "Declares defaults for every rule of this package; called at most once, before any rule.",
+    ),
+    (
+        "exports_files",
+        "srcs, visibility=None, licenses=None",
+        "Makes source files of this package visible to other packages.",
+    ),
+    (
+        "licenses",
+        "license_strings",
+        "Declares the license of the package's rules.",
+    ),
+    (
+        "package_name",
+        "",
+        "The name of the package being evaluated (`foo/bar` in `//foo/bar`).",
+    ),
+    (
+        "repository_name",
+        "",
+        "The name of the repository the package is in (`@` for the main repository).",
+    ),
+    (
+        "package_relative_label",
+        "input",
+        "The `Label` a string denotes relative to the package being evaluated.",
+    ),
+    (
+        "existing_rule",
+        "name",
+        "The attributes of the rule `name` already declared in this package, or `None`.",
+    ),
+    (
+        "existing_rules",
+        "",
+        "The rules declared so far in this package, by name.",
+    ),
+    (
+        "subpackages",
+        "*, include, exclude=[], allow_empty=False",
+        "The direct subpackages of this package whose paths match `include` and not `exclude`.",
+    ),
+    (
+        "module_name",
+        "",
+        "The name of the Bazel module the package is in.",
+    ),
+    (
+        "module_version",
+        "",
+        "The version of the Bazel module the package is in.",
+    ),
+    (
+        "depset",
+        "direct=None, order='default', *, transitive=None",
+        "An immutable set for accumulating data across dependencies.",
+    ),
+    (
+        "struct",
+        "**kwargs",
+        "An immutable value whose fields are the keyword arguments.",
+    ),
+    ("Label", "input", "The label a string denotes."),
+    (
+        "fail",
+        "*args, msg=None, attr=None, sep=' '",
+        "Stops the evaluation with an error.",
+    ),
+    (
+        "print",
+        "*args, sep=' '",
+        "Prints a debug message.",
+    ),
+    ("len", "x", "The length of a string, list, tuple, dict or other iterable."),
+    ("str", "x", "The string form of a value."),
+    ("int", "x, base=unbound", "The integer value of a string, bool or number."),
+    ("bool", "x=False", "The truth value of `x`."),
+    ("list", "x=[]", "A new list with the elements of an iterable."),
+    ("dict", "pairs=[], **kwargs", "A new dictionary."),
+    ("tuple", "x=()", "A tuple with the elements of an iterable."),
+    (
+        "range",
+        "start_or_stop, stop_or_none=None, step=1",
+        "The integers from start to stop (exclusive) by step.",
+    ),
+    (
+        "enumerate",
+        "list, start=0",
+        "The (index, element) pairs of a sequence.",
+    ),
+    ("zip", "*args", "Tuples of the elements at the same index of each argument."),
+    (
+        "sorted",
+        "iterable, *, key=None, reverse=False",
+        "A new sorted list of the elements of an iterable.",
+    ),
+    ("reversed", "sequence", "A new list of the elements in reverse order."),
+    ("any", "elements", "Whether any element is true."),
+    ("all", "elements", "Whether every element is true."),
+    ("min", "*args, key=None", "The smallest argument, or element of one iterable."),
+    ("max", "*args, key=None", "The largest argument, or element of one iterable."),
+    ("hasattr", "x, name", "Whether `x` has a field or method `name`."),
+    (
+        "getattr",
+        "x, name, default=unbound",
+        "The field or method `name` of `x`, or `default`.",
+    ),
+    ("type", "x", "The name of the type of `x`."),
+    ("repr", "x", "The string that denotes `x` as Starlark code."),
+];
+
+/// The builtin function `name` of BUILD files.
+pub fn build_builtin(name: &str) -> Option<Callable> {
+    let (name, params, doc) = BUILD_BUILTINS.iter().find(|(n, _, _)| *n == name)?;
+    let spaced = params.replace('=', " = ");
+    Callable::from_signature(
+        &format!("{name}({spaced})"),
+        Some((*doc).to_owned()),
+        Origin::Builtin,
+    )
+}
+
+/// The names of the builtins of BUILD files, with their summaries.
+pub fn build_builtin_names() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BUILD_BUILTINS.iter().map(|(name, _, doc)| (*name, *doc))
+}
+
+/// The byte offsets of `sep` outside brackets and quotes.
+fn top_level(text: &str, sep: char) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, c) if c == sep && depth == 0 => found.push(i),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Splits at commas outside brackets and quotes.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for at in top_level(text, ',') {
+        parts.push(&text[start..at]);
+        start = at + 1;
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// Splits at the first `sep` outside brackets and quotes.
+fn split_top_level_once(text: &str, sep: char) -> Option<(&str, &str)> {
+    let at = *top_level(text, sep).first()?;
+    Some((&text[..at], &text[at + sep.len_utf8()..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_of_defs_are_read_into_parameters() {
+        let f = Callable::from_signature(
+            "my_test(name, srcs = [\"a,b\"], *args, size: str = \"small\", **kwargs)",
+            Some("Doc.".to_owned()),
+            Origin::Function { path: None },
+        )
+        .expect("callable");
+        let shown: Vec<(String, ParamKind, bool, Option<String>)> = f
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.kind, p.mandatory, p.default.clone()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("name".to_owned(), ParamKind::Positional, true, None),
+                (
+                    "srcs".to_owned(),
+                    ParamKind::Positional,
+                    false,
+                    Some("[\"a,b\"]".to_owned())
+                ),
+                ("args".to_owned(), ParamKind::Args, false, None),
+                (
+                    "size".to_owned(),
+                    ParamKind::Keyword,
+                    false,
+                    Some("\"small\"".to_owned())
+                ),
+                ("kwargs".to_owned(), ParamKind::Kwargs, false, None),
+            ]
+        );
+        assert_eq!(f.params[3].ty.as_deref(), Some("str"));
+        assert_eq!(f.keyword_param("size"), Some(3));
+        assert_eq!(f.keyword_param("anything"), Some(4));
+        assert_eq!(f.positional_param(1), Some(1));
+        assert_eq!(f.positional_param(7), Some(2));
+        assert_eq!(
+            f.signature(),
+            "my_test(name, srcs = [\"a,b\"], *args, size = \"small\", **kwargs)"
+        );
+    }
+
+    #[test]
+    fn native_rules_list_name_then_mandatory_attributes() {
+        let rule = Callable::native_rule("genrule").expect("genrule");
+        assert_eq!(rule.params[0].name, "name");
+        let mandatory: Vec<&str> = rule
+            .params
+            .iter()
+            .take_while(|p| p.mandatory)
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(mandatory, ["name", "outs"]);
+        assert!(rule.params.iter().all(|p| p.kind == ParamKind::Keyword));
+        let srcs = &rule.params[rule.keyword_param("srcs").expect("srcs")];
+        assert_eq!(srcs.ty.as_deref(), Some("List of labels"));
+        assert!(rule.signature().starts_with("genrule(*, name, outs, "));
+        let (label, ranges) = rule.signature_with_ranges();
+        assert_eq!(ranges.len(), rule.params.len());
+        for (range, param) in ranges.iter().zip(&rule.params) {
+            assert_eq!(&label[range.clone()], param.name);
+        }
+        assert_eq!(rule.keyword_param("srcz"), None);
+        assert!(Callable::native_rule("no_such_rule").is_none());
+    }
+
+    #[test]
+    fn builtins_have_parameters_and_a_summary() {
+        let glob = build_builtin("glob").expect("glob");
+        assert_eq!(glob.params[0].name, "include");
+        assert_eq!(glob.params[0].default.as_deref(), Some("[]"));
+        assert_eq!(glob.positional_param(0), Some(0));
+        let package = build_builtin("package").expect("package");
+        assert!(package
+            .params
+            .iter()
+            .take(6)
+            .all(|p| p.kind == ParamKind::Keyword));
+        assert_eq!(package.keyword_param("anything"), Some(6));
+        for (name, doc) in build_builtin_names() {
+            let f = build_builtin(name).expect(name);
+            assert_eq!(f.name, name);
+            assert!(!doc.is_empty());
+        }
+        assert!(build_builtin("cc_library").is_none());
+    }
+}
