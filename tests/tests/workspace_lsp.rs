@@ -958,5 +958,23 @@ fn calls_get_attribute_completion_signature_help_and_hover() {
     );
     let shown = hover["result"]["contents"]["value"].as_str().unwrap_or("");
     assert!(shown.starts_with("`name` of `my_test`"), "{hover}");
+
+    // A .bzl file: members after `.`, asked for by the trigger character.
+    let bzl = "def _impl(ctx):\n    ctx.actions.\n";
+    let path = ws.write("tools/rules.bzl", bzl);
+    let b = uri(&path);
+    server.open(&b, "starlark", 1, bzl);
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": b}, "position": {"line": 1, "character": 16},
+               "context": {"triggerKind": 2, "triggerCharacter": "."}}),
+    );
+    let labels: Vec<&str> = completion["result"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert!(labels.contains(&"run") && labels.contains(&"declare_file"), "{completion}");
     server.shutdown();
 }

@@ -134,6 +134,7 @@ pub fn starlark_completion(
                 ItemKind::Rule => lsp::CompletionItemKind::CLASS,
                 ItemKind::Function => lsp::CompletionItemKind::FUNCTION,
                 ItemKind::Variable => lsp::CompletionItemKind::VARIABLE,
+                ItemKind::Field => lsp::CompletionItemKind::FIELD,
             }),
             detail: item.detail,
             // The label is the filter text (LSP's default): not sent again.

@@ -6,9 +6,10 @@
 //! - native rules: their attributes, types and whether they are mandatory,
 //!   from Bazel 2.1.0's own `bazel info build-language` ([`super::schema`]);
 //!   that dump has neither defaults nor documentation, so none is shown;
-//! - builtins of BUILD files (`glob`, `select`, `package`, ...): their
-//!   parameters as Bazel documents them, and a one-line summary written
-//!   for bzls (this file; same license as bzls);
+//! - builtins of BUILD and `.bzl` files (`glob`, `select`, `package`,
+//!   `rule`, `attr.string`, `ctx.actions.run`, the fields of `ctx`, ...):
+//!   their parameters as Bazel documents them, and a one-line summary
+//!   written for bzls (this file; same license as bzls);
 //! - functions of `.bzl` files: their `def` line and docstring, read from
 //!   the file.
 //!
@@ -397,15 +398,411 @@ const BUILD_BUILTINS: &[(&str, &str, &str)] = &[
     ("repr", "x", "The string that denotes `x` as Starlark code."),
 ];
 
+/// The functions of `.bzl` files beyond those of BUILD files, and the
+/// methods of the values they work with, by dotted name (`attr.string`,
+/// `ctx.actions.run`): parameters as Bazel documents them, a summary
+/// written for bzls.
+const BZL_BUILTINS: &[(&str, &str, &str)] = &[
+    (
+        "rule",
+        "implementation, *, test=unbound, attrs={}, outputs=None, executable=unbound, output_to_genfiles=False, fragments=[], host_fragments=[], _skylark_testable=False, toolchains=[], doc=None, provides=[], dependency_resolution_rule=False, exec_compatible_with=[], analysis_test=False, build_setting=None, cfg=None, exec_groups=None, initializer=None, parent=None, extendable=None, subrules=[]",
+        "Creates a rule: a kind of target whose `implementation` function runs at analysis time with a `ctx`.",
+    ),
+    (
+        "macro",
+        "*, implementation, attrs={}, inherit_attrs=None, finalizer=False, doc=None",
+        "Creates a symbolic macro, called in BUILD files like a rule.",
+    ),
+    (
+        "aspect",
+        "implementation, attr_aspects=[], toolchains_aspects=[], attrs={}, required_providers=[], required_aspect_providers=[], provides=[], requires=[], propagation_predicate=None, fragments=[], host_fragments=[], toolchains=[], doc=None, *, apply_to_generating_rules=False, exec_compatible_with=[], exec_groups=None, subrules=[]",
+        "Creates an aspect: an implementation applied along the dependency graph.",
+    ),
+    (
+        "provider",
+        "doc=None, *, fields=None, init=None",
+        "Creates a provider: a struct type rules return to pass information to their dependents.",
+    ),
+    (
+        "repository_rule",
+        "implementation, *, attrs=None, local=False, environ=[], configure=False, remotable=False, doc=None",
+        "Creates a repository rule, run with a `repository_ctx` to fetch or make an external repository.",
+    ),
+    (
+        "module_extension",
+        "implementation, *, tag_classes={}, doc=None, environ=[], os_dependent=False, arch_dependent=False",
+        "Creates a module extension, run with a `module_ctx` to make repositories from the tags of MODULE.bazel files.",
+    ),
+    (
+        "tag_class",
+        "attrs={}, *, doc=None",
+        "Creates a tag class: the attributes of a tag a module extension accepts.",
+    ),
+    (
+        "configuration_field",
+        "fragment, name",
+        "A late-bound default for a label attribute, read from the configuration.",
+    ),
+    (
+        "visibility",
+        "value",
+        "Sets who may load this `.bzl` file.",
+    ),
+    (
+        "DefaultInfo",
+        "*, files=None, runfiles=None, data_runfiles=None, default_runfiles=None, executable=None",
+        "The default outputs and runfiles of a target.",
+    ),
+    (
+        "OutputGroupInfo",
+        "**kwargs",
+        "Named groups of output files of a target (`--output_groups`).",
+    ),
+    (
+        "RunEnvironmentInfo",
+        "environment={}, inherited_environment=[]",
+        "The environment of a target run by `bazel run` or `bazel test`.",
+    ),
+    (
+        "attr.bool",
+        "default=False, doc=None, mandatory=False",
+        "A boolean attribute.",
+    ),
+    (
+        "attr.int",
+        "default=0, doc=None, mandatory=False, values=[]",
+        "An integer attribute.",
+    ),
+    (
+        "attr.int_list",
+        "mandatory=False, allow_empty=True, *, default=[], doc=None",
+        "A list-of-integers attribute.",
+    ),
+    (
+        "attr.label",
+        "default=None, *, materializer=None, doc=None, executable=False, allow_files=None, allow_single_file=None, mandatory=False, skip_validations=False, providers=[], for_dependency_resolution=unbound, allow_rules=None, cfg=None, aspects=[], flags=[]",
+        "A label attribute: a dependency on one target.",
+    ),
+    (
+        "attr.label_keyed_string_dict",
+        "allow_empty=True, *, default={}, doc=None, allow_files=None, allow_rules=None, providers=[], for_dependency_resolution=unbound, flags=[], mandatory=False, cfg=None, aspects=[]",
+        "A dictionary attribute whose keys are labels and values strings.",
+    ),
+    (
+        "attr.label_list",
+        "allow_empty=True, *, default=[], materializer=None, doc=None, allow_files=None, allow_rules=None, providers=[], for_dependency_resolution=unbound, flags=[], mandatory=False, skip_validations=False, cfg=None, aspects=[]",
+        "A list-of-labels attribute: dependencies on targets.",
+    ),
+    (
+        "attr.output",
+        "doc=None, mandatory=False",
+        "An output attribute: a file the rule declares by name.",
+    ),
+    (
+        "attr.output_list",
+        "allow_empty=True, *, doc=None, mandatory=False",
+        "A list-of-outputs attribute.",
+    ),
+    (
+        "attr.string",
+        "configurable=unbound, default='', doc=None, mandatory=False, values=[]",
+        "A string attribute.",
+    ),
+    (
+        "attr.string_dict",
+        "configurable=unbound, allow_empty=True, *, default={}, doc=None, mandatory=False",
+        "A dictionary attribute of strings to strings.",
+    ),
+    (
+        "attr.string_list",
+        "mandatory=False, allow_empty=True, *, configurable=unbound, default=[], doc=None",
+        "A list-of-strings attribute.",
+    ),
+    (
+        "attr.string_list_dict",
+        "allow_empty=True, *, configurable=unbound, default={}, doc=None, mandatory=False",
+        "A dictionary attribute of strings to lists of strings.",
+    ),
+    (
+        "ctx.actions.args",
+        "",
+        "A new `Args` object: a command line built lazily from depsets.",
+    ),
+    (
+        "ctx.actions.declare_directory",
+        "filename, *, sibling=None",
+        "Declares an output directory of the rule.",
+    ),
+    (
+        "ctx.actions.declare_file",
+        "filename, *, sibling=None",
+        "Declares an output file of the rule.",
+    ),
+    (
+        "ctx.actions.declare_symlink",
+        "filename, *, sibling=None",
+        "Declares an output symlink of the rule.",
+    ),
+    (
+        "ctx.actions.do_nothing",
+        "mnemonic, inputs=[]",
+        "An action that only makes its inputs a dependency.",
+    ),
+    (
+        "ctx.actions.expand_template",
+        "template, output, substitutions={}, is_executable=False, computed_substitutions=unbound",
+        "An action that writes `output` from `template` with its substitutions made.",
+    ),
+    (
+        "ctx.actions.run",
+        "*, outputs, inputs=[], unused_inputs_list=None, executable, tools=unbound, arguments=[], mnemonic=None, progress_message=None, use_default_shell_env=False, env=None, execution_requirements=None, input_manifests=None, exec_group=None, shadowed_action=None, resource_set=None, toolchain=unbound",
+        "An action that runs an executable.",
+    ),
+    (
+        "ctx.actions.run_shell",
+        "*, outputs, inputs=[], tools=unbound, arguments=[], mnemonic=None, command, progress_message=None, use_default_shell_env=False, env=None, execution_requirements=None, input_manifests=None, exec_group=None, shadowed_action=None, resource_set=None, toolchain=unbound",
+        "An action that runs a shell command.",
+    ),
+    (
+        "ctx.actions.symlink",
+        "*, output, target_file=None, target_path=None, is_executable=False, progress_message=None",
+        "An action that makes `output` a symlink.",
+    ),
+    (
+        "ctx.actions.template_dict",
+        "",
+        "A new `TemplateDict`, for `expand_template`'s computed substitutions.",
+    ),
+    (
+        "ctx.actions.write",
+        "output, content, is_executable=False, *, mnemonic=None",
+        "An action that writes `content` to `output`.",
+    ),
+    (
+        "ctx.expand_location",
+        "input, targets=[]",
+        "`input` with `$(location ...)` and its siblings expanded.",
+    ),
+    (
+        "ctx.expand_make_variables",
+        "attribute_name, command, additional_substitutions",
+        "`command` with make variables expanded (deprecated: use `ctx.var`).",
+    ),
+    (
+        "ctx.runfiles",
+        "files=[], transitive_files=None, collect_data=False, collect_default=False, symlinks={}, root_symlinks={}",
+        "A new runfiles object.",
+    ),
+    (
+        "ctx.resolve_command",
+        "*, command='', attribute=None, expand_locations=False, make_variables=None, tools=[], label_dict={}, execution_requirements={}",
+        "The inputs and argv of a command (for `run_shell`); prefer `ctx.resolve_tools`.",
+    ),
+    (
+        "ctx.resolve_tools",
+        "*, tools=[]",
+        "The inputs and manifests of tools for an action.",
+    ),
+    (
+        "ctx.target_platform_has_constraint",
+        "constraintValue",
+        "Whether the target platform has a constraint value.",
+    ),
+];
+
+/// Fields of the values `.bzl` files work with, by dotted name, with their
+/// types: written for bzls from Bazel's documentation.
+const BZL_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "ctx.actions",
+        "actions",
+        "Functions that declare files and create actions.",
+    ),
+    (
+        "ctx.attr",
+        "struct",
+        "The rule's attributes, by name (dependencies as `Target`s).",
+    ),
+    ("ctx.bin_dir", "root", "The root of the bin directory."),
+    (
+        "ctx.build_file_path",
+        "string",
+        "The path of the BUILD file of the rule (deprecated: use `ctx.label.package`).",
+    ),
+    (
+        "ctx.configuration",
+        "configuration",
+        "The build configuration.",
+    ),
+    (
+        "ctx.coverage_instrumented",
+        "function",
+        "Whether code coverage instrumentation applies to a target.",
+    ),
+    (
+        "ctx.disabled_features",
+        "list",
+        "The features disabled for this rule.",
+    ),
+    (
+        "ctx.exec_groups",
+        "ExecGroupCollection",
+        "The execution groups of the rule.",
+    ),
+    (
+        "ctx.executable",
+        "struct",
+        "The executable files of the rule's `executable = True` attributes, by name.",
+    ),
+    (
+        "ctx.features",
+        "list",
+        "The features enabled for this rule.",
+    ),
+    (
+        "ctx.file",
+        "struct",
+        "The single files of the rule's `allow_single_file` attributes, by name.",
+    ),
+    (
+        "ctx.files",
+        "struct",
+        "The files of the rule's label attributes, by name.",
+    ),
+    (
+        "ctx.fragments",
+        "fragments",
+        "The configuration fragments the rule declared.",
+    ),
+    (
+        "ctx.genfiles_dir",
+        "root",
+        "The root of the genfiles directory.",
+    ),
+    (
+        "ctx.info_file",
+        "File",
+        "The file of stable status keys (`--stamp`).",
+    ),
+    (
+        "ctx.label",
+        "Label",
+        "The label of the target being analyzed.",
+    ),
+    (
+        "ctx.outputs",
+        "structure",
+        "The predeclared outputs of the rule.",
+    ),
+    (
+        "ctx.split_attr",
+        "struct",
+        "The values of attributes with split configurations.",
+    ),
+    (
+        "ctx.toolchains",
+        "ToolchainContext",
+        "The toolchains the rule requested, by type.",
+    ),
+    ("ctx.var", "dict", "The make variables, by name."),
+    (
+        "ctx.version_file",
+        "File",
+        "The file of volatile status keys (`--stamp`).",
+    ),
+    (
+        "ctx.workspace_name",
+        "string",
+        "The name of the main repository.",
+    ),
+];
+
 /// The builtin function `name` of BUILD files.
 pub fn build_builtin(name: &str) -> Option<Callable> {
-    let (name, params, doc) = BUILD_BUILTINS.iter().find(|(n, _, _)| *n == name)?;
+    builtin_in(BUILD_BUILTINS, name)
+}
+
+/// The builtin `name` of `.bzl` files: those of BUILD files, and the
+/// functions and methods of [`BZL_BUILTINS`] (`rule`, `attr.string`,
+/// `ctx.actions.run`).
+pub fn bzl_builtin(name: &str) -> Option<Callable> {
+    builtin_in(BZL_BUILTINS, name).or_else(|| build_builtin(name))
+}
+
+fn builtin_in(table: &[(&str, &str, &str)], name: &str) -> Option<Callable> {
+    let (name, params, doc) = table.iter().find(|(n, _, _)| *n == name)?;
     let spaced = params.replace('=', " = ");
     Callable::from_signature(
         &format!("{name}({spaced})"),
         Some((*doc).to_owned()),
         Origin::Builtin,
     )
+}
+
+/// A member of a value `.bzl` files work with (see [`bzl_members`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub name: &'static str,
+    /// A method (else a field).
+    pub method: bool,
+    /// A field's type.
+    pub ty: Option<&'static str>,
+    pub doc: &'static str,
+}
+
+/// The members of `object` (a dotted name: `ctx`, `ctx.actions`, `attr`)
+/// that bzls knows, in name order.
+pub fn bzl_members(object: &str) -> Vec<Member> {
+    let prefix = format!("{object}.");
+    let methods = BZL_BUILTINS.iter().filter_map(|(name, _, doc)| {
+        let member = name.strip_prefix(prefix.as_str())?;
+        (!member.contains('.')).then_some(Member {
+            name: member,
+            method: true,
+            ty: None,
+            doc,
+        })
+    });
+    let fields = BZL_FIELDS.iter().filter_map(|(name, ty, doc)| {
+        let member = name.strip_prefix(prefix.as_str())?;
+        (!member.contains('.')).then_some(Member {
+            name: member,
+            method: false,
+            ty: Some(ty),
+            doc,
+        })
+    });
+    let mut members: Vec<Member> = methods.chain(fields).collect();
+    members.sort_by_key(|m| m.name);
+    members
+}
+
+/// The field `path` (`ctx.label`) of a value `.bzl` files work with: its
+/// type and summary.
+pub fn bzl_field(path: &str) -> Option<(&'static str, &'static str)> {
+    BZL_FIELDS
+        .iter()
+        .find(|(name, _, _)| *name == path)
+        .map(|(_, ty, doc)| (*ty, *doc))
+}
+
+/// The top-level names of `.bzl` files beyond those of BUILD files, with
+/// their summaries (`attr` and `native` are modules).
+pub fn bzl_builtin_names() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BZL_BUILTINS
+        .iter()
+        .filter(|(name, _, _)| !name.contains('.'))
+        .map(|(name, _, doc)| (*name, *doc))
+        .chain([
+            (
+                "attr",
+                "The attribute constructors of rules, aspects and tags.",
+            ),
+            (
+                "native",
+                "The native rules and functions of BUILD files, for macros.",
+            ),
+        ])
 }
 
 /// The names of the builtins of BUILD files, with their summaries.
@@ -541,5 +938,31 @@ mod tests {
             assert!(!doc.is_empty());
         }
         assert!(build_builtin("cc_library").is_none());
+    }
+
+    #[test]
+    fn bzl_files_have_rules_attributes_and_actions() {
+        let rule = bzl_builtin("rule").expect("rule");
+        assert_eq!(rule.params[0].name, "implementation");
+        assert!(rule.params[0].mandatory);
+        assert_eq!(rule.params[1].kind, ParamKind::Keyword);
+        let run = bzl_builtin("ctx.actions.run").expect("run");
+        assert!(run
+            .params
+            .iter()
+            .any(|p| p.name == "executable" && p.mandatory));
+        assert_eq!(bzl_builtin("len").map(|f| f.name), Some("len".to_owned()));
+        assert!(build_builtin("rule").is_none());
+        let attr: Vec<&str> = bzl_members("attr").iter().map(|m| m.name).collect();
+        assert!(attr.contains(&"label_list") && attr.contains(&"string"));
+        let ctx = bzl_members("ctx");
+        assert!(ctx.iter().any(|m| m.name == "actions" && !m.method));
+        assert!(ctx.iter().any(|m| m.name == "runfiles" && m.method));
+        assert!(!ctx.iter().any(|m| m.name.contains('.')));
+        assert_eq!(bzl_field("ctx.label").map(|f| f.0), Some("Label"));
+        // Every entry reads as a signature.
+        for (name, _, _) in BZL_BUILTINS {
+            assert!(bzl_builtin(name).is_some(), "{name}");
+        }
     }
 }

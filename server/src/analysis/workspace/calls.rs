@@ -18,7 +18,8 @@ use crate::syntax::node_range;
 use crate::text::TextRange;
 use crate::workspace::bzl::GlobalKind;
 use crate::workspace::callables::{
-    build_builtin, build_builtin_names, Callable, Origin, ParamKind, GENERATED_ATTRIBUTES,
+    build_builtin, build_builtin_names, bzl_builtin, bzl_builtin_names, bzl_field, bzl_members,
+    Callable, Origin, ParamKind, GENERATED_ATTRIBUTES,
 };
 use crate::workspace::schema::rules;
 
@@ -51,12 +52,26 @@ fn text(rope: &Rope, node: Node<'_>) -> String {
     rope.byte_slice(node.byte_range()).to_string()
 }
 
+/// How far back [`call_at`] skips blank text before the cursor.
+const MAX_BLANK_BEFORE: usize = 4096;
+
 /// The innermost call whose argument list holds `offset`.
 pub fn call_at(tree: &Tree, rope: &Rope, offset: usize) -> Option<CallAt> {
     let root = tree.root_node();
-    // The node just before the cursor: at the end of a half-typed call the
-    // cursor is past every node but the module.
-    let mut node = root.descendant_for_byte_range(offset.saturating_sub(1), offset)?;
+    // The node just before the cursor, whitespace skipped: at the end of a
+    // half-typed call the cursor is past every node but the module.
+    let offset = offset.min(rope.len_bytes());
+    let mut last = offset;
+    let mut chars = rope.chars_at(rope.byte_to_char(offset));
+    // A bounded look back: a run of blank text longer than this is no
+    // argument list being typed.
+    for _ in 0..MAX_BLANK_BEFORE {
+        match chars.prev() {
+            Some(c) if c.is_whitespace() => last -= c.len_utf8(),
+            _ => break,
+        }
+    }
+    let mut node = root.descendant_for_byte_range(last.saturating_sub(1), last.max(1))?;
     loop {
         if node.kind() == "argument_list" {
             let closed = node
@@ -114,7 +129,39 @@ fn read_call(rope: &Rope, callee: Node<'_>, args: &[Node<'_>], offset: usize) ->
     let mut active = None;
     // Between arguments (after `(` or `,`) a name can be typed.
     let mut name_position = Some(TextRange::empty(offset));
+    // A keyword argument whose value is not written yet (`srcs = `): the
+    // parser sees an identifier and `=`, loose or in an `ERROR`.
+    let mut unfinished: Option<String> = None;
+    let mut previous: Option<Node<'_>> = None;
     for arg in args {
+        if arg.start_byte() < offset {
+            match arg.kind() {
+                "=" => {
+                    unfinished = previous
+                        .filter(|p| p.kind() == "identifier")
+                        .map(|p| text(rope, p));
+                }
+                "," => unfinished = None,
+                "ERROR" => {
+                    let kids = children(*arg);
+                    match kids.as_slice() {
+                        [name, equals, ..]
+                            if name.kind() == "identifier" && equals.kind() == "=" =>
+                        {
+                            unfinished = Some(text(rope, *name));
+                        }
+                        [equals, ..] if equals.kind() == "=" => {
+                            unfinished = previous
+                                .filter(|p| p.kind() == "identifier")
+                                .map(|p| text(rope, p));
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        previous = Some(*arg);
         let name_node = (arg.kind() == "keyword_argument")
             .then(|| arg.child_by_field_name("name"))
             .flatten();
@@ -143,6 +190,10 @@ fn read_call(rope: &Rope, callee: Node<'_>, args: &[Node<'_>], offset: usize) ->
             positional += 1;
         }
     }
+    if let (None, Some(name)) = (&active, unfinished) {
+        active = Some(ActiveArgument::Keyword(name));
+        name_position = None;
+    }
     // Commas count positional arguments only before any keyword one.
     let active = active.unwrap_or(if keyword_seen {
         ActiveArgument::Unknown
@@ -164,7 +215,9 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
         return Callable::native_rule(rule).or_else(|| build_builtin(rule));
     }
     if callee.contains('.') {
-        return None;
+        // A method of a value `.bzl` files work with (`attr.string`,
+        // `ctx.actions.run`).
+        return (!ctx.is_build).then(|| bzl_builtin(callee)).flatten();
     }
     if let Some((load, exported)) = ctx.globals.loaded(callee) {
         if let Some((path, global)) = symbol_global(&ctx.package, &load.module, exported, view, 0) {
@@ -194,11 +247,9 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
         };
     }
     if ctx.is_build {
-        if let Some(rule) = Callable::native_rule(callee) {
-            return Some(rule);
-        }
+        return Callable::native_rule(callee).or_else(|| build_builtin(callee));
     }
-    build_builtin(callee)
+    bzl_builtin(callee)
 }
 
 /// Signature help: the callable of the call around the cursor, and the
@@ -241,16 +292,12 @@ pub fn name_completion(
     }
     let (typed, range) = identifier_before(ctx.rope, offset);
     let mut out = Completions::default();
-    let before = ctx
-        .rope
-        .byte_slice(range.start.saturating_sub(7)..range.start)
-        .to_string();
-    if before == "native." {
-        native_names(&typed, range, &mut out);
-        return Some(out);
-    }
-    if before.ends_with('.') {
-        // Members of other values: not known yet.
+    if let Some(object) = object_before(ctx.rope, range.start) {
+        if object == "native" {
+            native_names(&typed, range, &mut out);
+        } else if !ctx.is_build {
+            member_names(&object, &typed, range, &mut out);
+        }
         return Some(out);
     }
     // In a keyword argument's value, only names in scope.
@@ -305,6 +352,45 @@ fn identifier_before(rope: &Rope, offset: usize) -> (String, TextRange) {
     (typed, TextRange::new(offset - typed_len, offset))
 }
 
+/// The dotted expression before the `.` that ends at `at` (`ctx.actions`
+/// in `ctx.actions.ru`), if the text before `at` is one.
+fn object_before(rope: &Rope, at: usize) -> Option<String> {
+    let line_start = rope.line_to_byte(rope.byte_to_line(at));
+    let line = rope.byte_slice(line_start..at).to_string();
+    let before_dot = line.strip_suffix('.')?;
+    let len = before_dot
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+        .count();
+    let object = &before_dot[before_dot.len() - len..];
+    let is_name = !object.is_empty()
+        && !object.starts_with('.')
+        && !object.starts_with(|c: char| c.is_ascii_digit());
+    is_name.then(|| object.to_owned())
+}
+
+/// The members bzls knows of `object` (`ctx`, `ctx.actions`, `attr`).
+fn member_names(object: &str, typed: &str, range: TextRange, out: &mut Completions) {
+    for member in bzl_members(object) {
+        if member.name.starts_with(typed) {
+            push(
+                out,
+                Item {
+                    text: member.name.to_owned(),
+                    kind: if member.method {
+                        ItemKind::Function
+                    } else {
+                        ItemKind::Field
+                    },
+                    detail: Some(member.ty.unwrap_or("method").to_owned()),
+                    range,
+                },
+            );
+        }
+    }
+}
+
 fn in_string_or_comment(tree: &Tree, offset: usize) -> bool {
     let root = tree.root_node();
     let Some(mut node) = root.descendant_for_byte_range(offset.saturating_sub(1), offset) else {
@@ -340,7 +426,11 @@ fn rules_and_builtins(
         .filter(|_| with_rules)
         .map(|r| (r.name, ItemKind::Rule, "native rule"));
     let builtins = build_builtin_names().map(|(name, _)| (name, ItemKind::Function, "builtin"));
-    for (name, kind, detail) in rule_names.chain(builtins) {
+    // Outside BUILD files, the functions of `.bzl` files too.
+    let bzl = bzl_builtin_names()
+        .filter(|_| !with_rules)
+        .map(|(name, _)| (name, ItemKind::Function, "builtin"));
+    for (name, kind, detail) in rule_names.chain(builtins).chain(bzl) {
         if name.starts_with(typed) && !name.starts_with('$') && seen.insert(name.to_owned()) {
             push(
                 out,
@@ -470,15 +560,28 @@ pub fn call_hover(
         }
         return param_markdown(&callable, index);
     }
-    let is_callee = (parent.kind() == "call"
+    // `ctx.actions.run`: the callee is the whole attribute expression.
+    let (callee_node, holder) = if parent.kind() == "attribute"
         && parent
+            .child_by_field_name("attribute")
+            .is_some_and(|a| a.id() == name_node.id())
+    {
+        (parent, parent.parent()?)
+    } else {
+        (name_node, parent)
+    };
+    let is_callee = (holder.kind() == "call"
+        && holder
             .child_by_field_name("function")
-            .is_some_and(|f| f.id() == name_node.id()))
-        || (parent.kind() == "ERROR" && name_node.next_sibling().is_some_and(|n| n.kind() == "("));
+            .is_some_and(|f| f.id() == callee_node.id()))
+        || (holder.kind() == "ERROR"
+            && callee_node.next_sibling().is_some_and(|n| n.kind() == "("));
+    let callee = text(ctx.rope, callee_node);
     if !is_callee {
-        return None;
+        // A field of a value `.bzl` files work with (`ctx.label`).
+        let (ty, doc) = (!ctx.is_build).then(|| bzl_field(&callee)).flatten()?;
+        return Some(format!("`{callee}`: {ty}\n\n{doc}"));
     }
-    let callee = text(ctx.rope, name_node);
     let callable = callable(ctx, view, &callee)?;
     matches!(callable.origin, Origin::NativeRule | Origin::Builtin)
         .then(|| callable_markdown(&callable))

@@ -28,6 +28,8 @@ pub enum ItemKind {
     Function,
     /// A global variable of the file.
     Variable,
+    /// A field of a value (`ctx.label`).
+    Field,
 }
 
 /// A completion: `text` replaces `range` (the typed part of the string).

@@ -1132,6 +1132,15 @@ fn signature_help_follows_the_argument() {
             .and_then(|s| s.1),
         Some("name".to_owned())
     );
+    // A keyword whose value is not written yet.
+    assert_eq!(
+        signature("//- /app/BUILD\ncc_library(name = \"a\", srcs = $0)\n").and_then(|s| s.1),
+        Some("srcs".to_owned())
+    );
+    assert_eq!(
+        signature("//- /app/BUILD\ncc_library(name = \"a\", hdrs = $0\n").and_then(|s| s.1),
+        Some("hdrs".to_owned())
+    );
     // Not in a call.
     assert_eq!(signature("//- /app/BUILD\nx = [1, $0]\n"), None);
     // A rule set's cc_library that is not on disk: the native rule's.
@@ -1188,4 +1197,91 @@ fn hovers_on_rules_builtins_and_attributes() {
     )
     .expect("hover");
     assert!(mac.contains("Makes a test and its library."), "{mac}");
+}
+
+#[test]
+fn bzl_files_complete_and_explain_rules_attributes_and_actions() {
+    // Members after a dotted name.
+    let items = names("//- /tools/r.bzl\ndef _impl(ctx):\n    ctx.actions.ru$0\n");
+    assert_eq!(items, ["run", "run_shell"]);
+    let items = names("//- /tools/r.bzl\ndef _impl(ctx):\n    ctx.$0\n");
+    assert!(items.contains(&"actions".to_owned()) && items.contains(&"label".to_owned()));
+    assert!(items.contains(&"runfiles".to_owned()), "{items:?}");
+    let items = names("//- /tools/r.bzl\nr = rule(attrs = {\"x\": attr.s$0})\n");
+    assert_eq!(
+        items,
+        ["string", "string_dict", "string_list", "string_list_dict"]
+    );
+    // Members of values bzls does not know: nothing, not every name.
+    assert!(names("//- /tools/r.bzl\nx = foo.$0\n").is_empty());
+    // In BUILD files, only `native.`-less names; no `attr`.
+    assert!(names("//- /app/BUILD\nx = attr.$0\n").is_empty());
+    // Names of .bzl files: rule, provider, attr ...
+    let items = names("//- /tools/r.bzl\nr = ru$0\n");
+    assert!(items.contains(&"rule".to_owned()), "{items:?}");
+    // Parameters of rule().
+    let items = names("//- /tools/r.bzl\nr = rule(implementation = _impl, a$0)\n");
+    assert!(items.contains(&"attrs = ".to_owned()), "{items:?}");
+    // Signature help inside a method call, with the active keyword.
+    let (label, active) = signature(
+        "//- /tools/r.bzl\ndef _impl(ctx):\n    ctx.actions.run(outputs = [], executable = $0)\n",
+    )
+    .expect("help");
+    assert!(label.starts_with("ctx.actions.run(*, outputs, "), "{label}");
+    assert_eq!(active.as_deref(), Some("executable"));
+    assert_eq!(
+        signature("//- /tools/r.bzl\nx = {\"a\": attr.label(default = None, $0)}\n")
+            .map(|s| s.0.starts_with("attr.label(default = None, *, ")),
+        Some(true)
+    );
+    // Hovers: a method, a field, a function.
+    let run =
+        hover_text("//- /tools/r.bzl\ndef _impl(ctx):\n    ctx.actions.r$0un(outputs = [])\n")
+            .expect("hover");
+    assert!(run.contains("An action that runs an executable."), "{run}");
+    let label =
+        hover_text("//- /tools/r.bzl\ndef _impl(ctx):\n    return ctx.la$0bel\n").expect("hover");
+    assert!(label.starts_with("`ctx.label`: Label"), "{label}");
+    let rule = hover_text("//- /tools/r.bzl\nr = ru$0le(implementation = _impl)\n").expect("hover");
+    assert!(rule.contains("rule(implementation, *, "), "{rule}");
+}
+
+/// Calls, completion and hover take any text at any offset: half-typed
+/// calls, stray brackets and quotes, non-ASCII, offsets past the end.
+#[test]
+fn call_features_take_garbage_at_every_offset() {
+    let ws = workspace(&with_cursor("//- /app/BUILD\n$0\n"));
+    let texts = [
+        "cc_library(name = \"a\", srcs = [\"é\", ",
+        "))((,,==\"\"\n\t(",
+        "x = native.\nctx.actions.run(\n  outputs = , executable =",
+        "def f(ctx):\n    ctx.\n    attr.label(default = [1, (2, {\"k\": select(",
+        "load(\"//tools:defs.bzl\", \"my_test\")\nmy_test(\"t\", size = 1, **{}, *[])\n🎉(",
+        "glob(\n\n\n\n   ",
+        "a.b.c.d(e.f(g(h(",
+        "\"\"\"(\n\"\"\"(  # (\n",
+    ];
+    for text in texts {
+        for (path, is_build) in [("app/BUILD", true), ("tools/r.bzl", false)] {
+            let tree = parse_str(text);
+            let rope = Rope::from_str(text);
+            let ctx = FileContext::new(
+                &ws.index,
+                &tree,
+                &rope,
+                ws.root.join(path),
+                "app".to_owned(),
+                is_build,
+            );
+            let offsets = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len(), text.len() + 5]);
+            for at in offsets {
+                let _ = super::calls::name_completion(&ctx, &ws.index, at);
+                let _ = super::calls::signature_help(&ctx, &ws.index, at);
+                let _ = hover(&ctx, &ws.index, at.min(text.len()));
+            }
+        }
+    }
 }
