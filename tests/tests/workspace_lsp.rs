@@ -975,6 +975,9 @@ fn calls_get_attribute_completion_signature_help_and_hover() {
         .iter()
         .filter_map(|i| i["label"].as_str())
         .collect();
-    assert!(labels.contains(&"run") && labels.contains(&"declare_file"), "{completion}");
+    assert!(
+        labels.contains(&"run") && labels.contains(&"declare_file"),
+        "{completion}"
+    );
     server.shutdown();
 }

@@ -163,6 +163,11 @@ pub struct WorkspaceIndex {
     /// Whether repository names can be judged at all (see
     /// [`RootFacts`]); `None` after a root file changed.
     root_facts: RwLock<Option<RootFacts>>,
+    /// Whether each directory asked about starts another repository (holds
+    /// one of [`super::workspace::ROOT_MARKERS`]): references and label
+    /// checks ask for every ancestor of every mention. Forgotten when a
+    /// root marker file or anything else is created or deleted.
+    nested_roots: RwLock<FastMap<String, bool>>,
     /// Directory listings for completion, with the directory's
     /// modification time when read (see `list_dir_at`).
     listings: Mutex<FastMap<PathBuf, Listing>>,
@@ -190,6 +195,10 @@ struct RootFacts {
     nested: bool,
 }
 
+/// At most this many directories are remembered in
+/// `WorkspaceIndex::nested_roots` (then it starts again).
+const MAX_NESTED_ROOTS_KNOWN: usize = 65_536;
+
 impl WorkspaceIndex {
     /// An empty index of `root`; [`WorkspaceIndex::build`] fills it.
     pub fn new(root: &Path) -> WorkspaceIndex {
@@ -206,6 +215,7 @@ impl WorkspaceIndex {
             evaluator: ProcessEvaluator::new(),
             sorted: RwLock::new(None),
             root_facts: RwLock::new(None),
+            nested_roots: RwLock::new(FastMap::default()),
             listings: Mutex::new(FastMap::default()),
             revision: std::sync::atomic::AtomicU64::new(0),
             unanalysed: Mutex::new(FastMap::default()),
@@ -566,6 +576,13 @@ impl WorkspaceIndex {
             return Vec::new();
         };
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // A deleted directory may come as one event for the directory.
+        if super::workspace::ROOT_MARKERS.contains(&file_name) || change != FileChange::Changed {
+            self.nested_roots
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        }
         if matches!(
             file_name,
             "MODULE.bazel" | "WORKSPACE" | "WORKSPACE.bazel" | "WORKSPACE.bzlmod"
@@ -1382,10 +1399,24 @@ impl PackageLookup for WorkspaceIndex {
     }
 
     fn is_nested_root(&self, dir: &str) -> bool {
-        let dir = self.root.join(dir);
-        super::workspace::ROOT_MARKERS
+        if let Some(known) = self
+            .nested_roots
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(dir)
+        {
+            return *known;
+        }
+        let path = self.root.join(dir);
+        let nested = super::workspace::ROOT_MARKERS
             .iter()
-            .any(|m| dir.join(m).is_file())
+            .any(|m| path.join(m).is_file());
+        let mut known = self.nested_roots.write().unwrap_or_else(|p| p.into_inner());
+        if known.len() >= MAX_NESTED_ROOTS_KNOWN {
+            known.clear();
+        }
+        known.insert(dir.to_owned(), nested);
+        nested
     }
 
     fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
@@ -1690,5 +1721,29 @@ mod tests {
         let changed = index.file_changed(&root.join("c/BUILD"), FileChange::Created);
         assert_eq!(changed, vec!["c".to_string(), String::new()]);
         assert_eq!(root_targets(), vec!["a_all", "a-x_all", "c_all", "under_a"]);
+    }
+
+    /// Nested roots are remembered, and forgotten when a root marker comes
+    /// or goes.
+    #[test]
+    fn nested_roots_follow_their_marker_files() {
+        let dir = TempDir::new("nested-roots");
+        let root = &dir.0;
+        write(root, "MODULE.bazel", "");
+        write(root, "inner/MODULE.bazel", "");
+        write(root, "inner/BUILD", "");
+        write(root, "plain/BUILD", "");
+        let index = WorkspaceIndex::new(root);
+        index.build(&|_| {});
+        assert!(index.is_nested_root("inner"));
+        assert!(!index.is_nested_root("plain"));
+        std::fs::remove_file(root.join("inner/MODULE.bazel")).expect("rm");
+        // Not asked again until a file event says so.
+        assert!(index.is_nested_root("inner"));
+        index.file_changed(&root.join("inner/MODULE.bazel"), FileChange::Deleted);
+        assert!(!index.is_nested_root("inner"));
+        write(root, "plain/REPO.bazel", "");
+        index.file_changed(&root.join("plain/REPO.bazel"), FileChange::Created);
+        assert!(index.is_nested_root("plain"));
     }
 }

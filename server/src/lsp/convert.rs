@@ -13,10 +13,33 @@ pub fn position(rope: &Rope, offset: usize, encoding: PositionEncoding) -> lsp::
 }
 
 pub fn range(rope: &Rope, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
-    lsp::Range::new(
-        position(rope, range.start, encoding),
-        position(rope, range.end, encoding),
-    )
+    let start = position(rope, range.start, encoding);
+    // A short range on one line (a label, a name): its end is its start
+    // plus its own length, without a second walk down the rope.
+    const SHORT: usize = 256;
+    if range.end >= range.start && range.end - range.start <= SHORT && range.end <= rope.len_bytes()
+    {
+        let slice = rope.byte_slice(range.start..range.end);
+        let mut units = 0u32;
+        let mut one_line = true;
+        for c in slice.chars() {
+            if c == '\n' || c == '\r' {
+                one_line = false;
+                break;
+            }
+            units += match encoding {
+                PositionEncoding::Utf8 => c.len_utf8() as u32,
+                PositionEncoding::Utf16 => c.len_utf16() as u32,
+            };
+        }
+        if one_line {
+            return lsp::Range::new(
+                start,
+                lsp::Position::new(start.line, start.character + units),
+            );
+        }
+    }
+    lsp::Range::new(start, position(rope, range.end, encoding))
 }
 
 pub fn line_col(pos: lsp::Position) -> LineCol {
@@ -202,13 +225,153 @@ fn location_text(
     path: &std::path::Path,
 ) -> Option<(lsp::Url, Rope)> {
     let uri = lsp::Url::from_file_path(path).ok()?;
-    let open = super::state::lock(state)
-        .documents
-        .get(&uri)
-        .map(|o| o.doc.rope().clone());
+    let (open, cache) = {
+        let state = super::state::lock(state);
+        let open = state.documents.get(&uri).map(|o| o.doc.rope().clone());
+        (open, state.disk_ropes.clone())
+    };
     let rope = match open {
         Some(rope) => rope,
-        None => Rope::from_str(&String::from_utf8(std::fs::read(path).ok()?).ok()?),
+        None => cache.rope(path)?,
     };
     Some((uri, rope))
+}
+
+/// Texts of files on disk that locations point into, kept while their
+/// size and modification time stay the same: references list many
+/// results in the same few dozen files, request after request.
+///
+/// Invariant: at most [`DiskRopes::MAX_BYTES`] of text are kept (the least
+/// recently used go first); an entry is used only while the file's
+/// metadata still matches it.
+#[derive(Default)]
+pub struct DiskRopes {
+    inner: std::sync::Mutex<DiskRopesInner>,
+}
+
+#[derive(Default)]
+struct DiskRopesInner {
+    entries: std::collections::HashMap<std::path::PathBuf, DiskRope>,
+    bytes: usize,
+    clock: u64,
+}
+
+struct DiskRope {
+    modified: Option<std::time::SystemTime>,
+    len: u64,
+    rope: Rope,
+    used: u64,
+}
+
+impl DiskRopes {
+    pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+
+    /// The text of the file at `path` (`None` when it cannot be read as
+    /// UTF-8).
+    pub fn rope(&self, path: &std::path::Path) -> Option<Rope> {
+        let meta = std::fs::metadata(path).ok()?;
+        let (modified, len) = (meta.modified().ok(), meta.len());
+        {
+            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            inner.clock += 1;
+            let clock = inner.clock;
+            if let Some(kept) = inner.entries.get_mut(path) {
+                if kept.modified == modified && kept.len == len && modified.is_some() {
+                    kept.used = clock;
+                    return Some(kept.rope.clone());
+                }
+            }
+        }
+        let rope = Rope::from_str(&String::from_utf8(std::fs::read(path).ok()?).ok()?);
+        let size = rope.len_bytes();
+        if size > Self::MAX_BYTES / 4 {
+            return Some(rope);
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = inner.entries.remove(path) {
+            inner.bytes -= old.rope.len_bytes();
+        }
+        while inner.bytes + size > Self::MAX_BYTES {
+            let Some(oldest) = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(p, _)| p.clone())
+            else {
+                break;
+            };
+            if let Some(old) = inner.entries.remove(&oldest) {
+                inner.bytes -= old.rope.len_bytes();
+            }
+        }
+        let used = inner.clock;
+        inner.bytes += size;
+        inner.entries.insert(
+            path.to_path_buf(),
+            DiskRope {
+                modified,
+                len,
+                rope: rope.clone(),
+                used,
+            },
+        );
+        Some(rope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-line shortcut agrees with converting both ends.
+    #[test]
+    fn ranges_agree_with_their_two_positions() {
+        let text = "ab\r\nc\u{e9}\u{1f389}d\re\n\nfg";
+        let rope = Rope::from_str(text);
+        let bounds: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .collect();
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16] {
+            for &a in &bounds {
+                for &b in bounds.iter().filter(|&&b| b >= a) {
+                    let both =
+                        lsp::Range::new(position(&rope, a, encoding), position(&rope, b, encoding));
+                    assert_eq!(
+                        range(&rope, TextRange::new(a, b), encoding),
+                        both,
+                        "{a}..{b}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn disk_ropes_follow_the_file_and_stay_bounded() {
+        let dir = crate::fixture::TempDir::new("disk-ropes");
+        let path = dir.0.join("BUILD");
+        std::fs::write(&path, "a\n").expect("write");
+        let ropes = DiskRopes::default();
+        assert_eq!(ropes.rope(&path).map(String::from).as_deref(), Some("a\n"));
+        std::fs::write(&path, "abc\n").expect("write");
+        assert_eq!(
+            ropes.rope(&path).map(String::from).as_deref(),
+            Some("abc\n")
+        );
+        std::fs::write(dir.0.join("bin"), [0xff, 0xfe]).expect("write");
+        assert!(ropes.rope(&dir.0.join("bin")).is_none());
+        assert!(ropes.rope(&dir.0.join("missing")).is_none());
+        // Large files push the least recently used out.
+        let big = "x".repeat(DiskRopes::MAX_BYTES / 4);
+        for i in 0..5 {
+            let p = dir.0.join(format!("big{i}"));
+            std::fs::write(&p, &big).expect("write");
+            assert_eq!(ropes.rope(&p).map(|r| r.len_bytes()), Some(big.len()));
+        }
+        let inner = ropes.inner.lock().expect("lock");
+        assert!(inner.bytes <= DiskRopes::MAX_BYTES);
+        assert!(!inner.entries.contains_key(&dir.0.join("big0")));
+    }
 }

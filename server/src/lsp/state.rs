@@ -56,6 +56,8 @@ pub struct State {
     pub settings: Settings,
     /// Parses of rc files read from disk.
     pub rc_disk: Arc<DiskRcReader>,
+    /// Texts of files locations point into (see [`super::convert::DiskRopes`]).
+    pub disk_ropes: Arc<super::convert::DiskRopes>,
     /// The client can watch files for us (dynamic registration).
     pub watch_files: bool,
     /// The background flag dump was started (it runs once per server).
