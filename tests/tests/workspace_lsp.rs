@@ -43,6 +43,16 @@ fn start(ws: &TempDir) -> TestServer {
     server
 }
 
+/// The labels of a completion response's items.
+fn item_labels(completion: &Value) -> Vec<&str> {
+    completion["result"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect()
+}
+
 fn position(text: &str, needle: &str) -> Value {
     let at = text.find(needle).expect("needle in text");
     let line = text[..at].matches('\n').count();
@@ -217,12 +227,7 @@ fn navigation_hover_completion_and_symbols() {
         "textDocument/completion",
         json!({"textDocument": {"uri": u}, "position": {"line": 0, "character": at}}),
     );
-    let labels: Vec<&str> = completion["result"]["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["label"].as_str())
-        .collect();
+    let labels = item_labels(&completion);
     assert_eq!(labels, vec!["//lib:util", "//lib:util.cc"]);
 
     let symbols = server.request("workspace/symbol", json!({"query": "util"}));
@@ -969,15 +974,42 @@ fn calls_get_attribute_completion_signature_help_and_hover() {
         json!({"textDocument": {"uri": b}, "position": {"line": 1, "character": 16},
                "context": {"triggerKind": 2, "triggerCharacter": "."}}),
     );
-    let labels: Vec<&str> = completion["result"]["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["label"].as_str())
-        .collect();
+    let labels = item_labels(&completion);
     assert!(
         labels.contains(&"run") && labels.contains(&"declare_file"),
         "{completion}"
+    );
+
+    // MODULE.bazel: its own functions.
+    let module = "module(name = \"ws\")\nbazel_dep(name = \"rules_cc\", v\n";
+    let m = uri(&ws.path().join("MODULE.bazel"));
+    server.open(&m, "starlark", 1, module);
+    let end = json!({"line": 1, "character": 31});
+    let help = server.request(
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": m}, "position": end}),
+    );
+    let label = help["result"]["signatures"][0]["label"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        label.starts_with("bazel_dep(*, name, version = ''"),
+        "{help}"
+    );
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": m}, "position": end}),
+    );
+    let labels = item_labels(&completion);
+    assert_eq!(labels, ["version = "], "{completion}");
+    let hover = server.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": m}, "position": {"line": 1, "character": 3}}),
+    );
+    let shown = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        shown.contains("Declares a dependency on another Bazel module."),
+        "{hover}"
     );
     server.shutdown();
 }

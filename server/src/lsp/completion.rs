@@ -96,18 +96,26 @@ pub fn starlark_completion(
     encoding: PositionEncoding,
     names: bool,
 ) -> Option<lsp::CompletionResponse> {
+    req.with_context(|ctx| context_completion(ctx, &*req.index, pos, encoding, names))?
+}
+
+/// Completion from a file's context (also for MODULE.bazel and WORKSPACE
+/// files, which have no analysis of their own).
+pub fn context_completion(
+    ctx: &crate::analysis::workspace::FileContext<'_>,
+    view: &dyn crate::analysis::workspace::WorkspaceView,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+    names: bool,
+) -> Option<lsp::CompletionResponse> {
     use crate::analysis::workspace::completion::{completion, ItemKind};
-    let rope = &req.snapshot.rope;
+    let rope = ctx.rope;
     let offset = convert::offset(rope, pos, encoding);
-    let found = req.with_context(|ctx| {
-        completion(ctx, &*req.index, offset).or_else(|| {
-            names
-                .then(|| {
-                    crate::analysis::workspace::calls::name_completion(ctx, &*req.index, offset)
-                })
-                .flatten()
-        })
-    })??;
+    let found = completion(ctx, view, offset).or_else(|| {
+        names
+            .then(|| crate::analysis::workspace::calls::name_completion(ctx, view, offset))
+            .flatten()
+    })?;
     // Items share their range: convert it once.
     let mut last: Option<(crate::text::TextRange, lsp::Range)> = None;
     let mut range_of = |range: crate::text::TextRange| match last {

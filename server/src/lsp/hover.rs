@@ -38,13 +38,24 @@ pub fn starlark_hover(
     if let Some(hover) = super::selects::hover_request(req, state, offset, encoding) {
         return Some(hover);
     }
-    let found = req
-        .with_context(|ctx| crate::analysis::workspace::hover::hover(ctx, &*req.index, offset))??;
+    req.with_context(|ctx| context_hover(ctx, &*req.index, pos, encoding))?
+}
+
+/// Hover in a Starlark file, from its context (also for MODULE.bazel and
+/// WORKSPACE files, which have no analysis of their own).
+pub fn context_hover(
+    ctx: &crate::analysis::workspace::FileContext<'_>,
+    view: &dyn crate::analysis::workspace::WorkspaceView,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+) -> Option<lsp::Hover> {
+    let offset = convert::offset(ctx.rope, pos, encoding);
+    let found = crate::analysis::workspace::hover::hover(ctx, view, offset)?;
     Some(lsp::Hover {
         contents: lsp::HoverContents::Markup(lsp::MarkupContent {
             kind: lsp::MarkupKind::Markdown,
             value: found.markdown,
         }),
-        range: Some(convert::range(rope, found.range, encoding)),
+        range: Some(convert::range(ctx.rope, found.range, encoding)),
     })
 }

@@ -489,6 +489,13 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|c| c.trigger_character.as_deref())
             .is_none_or(|c| c == ".");
+        if is_dialect_file(&uri) {
+            return self
+                .on_dialect("textDocument/completion", uri, move |ctx, view, enc| {
+                    completion::context_completion(ctx, view, pos, enc, names)
+                })
+                .await;
+        }
         self.on_starlark("textDocument/completion", uri, move |req, _, enc| {
             completion::starlark_completion(req, pos, enc, names)
         })
@@ -498,6 +505,13 @@ impl LanguageServer for Backend {
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
         let pos = params.text_document_position_params.position;
         let uri = params.text_document_position_params.text_document.uri;
+        if is_dialect_file(&uri) {
+            return self
+                .on_dialect("textDocument/signatureHelp", uri, move |ctx, view, enc| {
+                    signature_help::context_signature_help(ctx, view, pos, enc)
+                })
+                .await;
+        }
         self.on_starlark("textDocument/signatureHelp", uri, move |req, _, enc| {
             signature_help::signature_help(req, pos, enc)
         })
@@ -518,6 +532,13 @@ impl LanguageServer for Backend {
             .await?
         {
             return Ok(rc);
+        }
+        if is_dialect_file(&uri) {
+            return self
+                .on_dialect("textDocument/hover", uri, move |ctx, view, enc| {
+                    hover::context_hover(ctx, view, pos, enc)
+                })
+                .await;
         }
         self.on_starlark("textDocument/hover", uri, move |req, state, enc| {
             hover::starlark_hover(req, state, pos, enc)
@@ -986,15 +1007,58 @@ impl Backend {
         Ok(answer)
     }
 
-    /// Answers a request about a Starlark file with `compute` on its
-    /// workspace context, on the blocking pool. `Ok(None)` for files outside
-    /// an indexed workspace; `ContentModified` if the document changed
-    /// meanwhile.
+    /// Answers a request on a Starlark file with `compute` on its analysis
+    /// (see [`workspace::StarlarkRequest`]), on the blocking pool;
+    /// `ContentModified` if the open document changed while it ran.
     async fn on_starlark<T: Send + 'static>(
         &self,
         label: &'static str,
         uri: Url,
         compute: impl FnOnce(&workspace::StarlarkRequest, &SharedState, PositionEncoding) -> Option<T>
+            + Send
+            + 'static,
+    ) -> Result<Option<T>> {
+        self.on_file(label, uri, move |req, path, state| {
+            let (open, encoding) = (req.open, req.encoding);
+            workspace::StarlarkRequest::new(state, req.snapshot, path, open)
+                .and_then(|request| compute(&request, state, encoding))
+        })
+        .await
+    }
+
+    /// Answers a request on a MODULE.bazel or WORKSPACE file with `compute`
+    /// on its context (see [`workspace::with_dialect_context`]), like
+    /// [`Backend::on_starlark`].
+    async fn on_dialect<T: Send + 'static>(
+        &self,
+        label: &'static str,
+        uri: Url,
+        compute: impl FnOnce(
+                &crate::analysis::workspace::FileContext<'_>,
+                &dyn crate::analysis::workspace::WorkspaceView,
+                PositionEncoding,
+            ) -> Option<T>
+            + Send
+            + 'static,
+    ) -> Result<Option<T>> {
+        self.on_file(label, uri, move |req, path, state| {
+            let encoding = req.encoding;
+            workspace::with_dialect_context(state, &req.snapshot, &path, |ctx, view| {
+                compute(ctx, view, encoding)
+            })
+            .flatten()
+        })
+        .await
+    }
+
+    /// Runs `compute` on a snapshot of the file at `uri` (and its path), on
+    /// the blocking pool; `ContentModified` if the open document changed
+    /// while it ran.
+    async fn on_file<T: Send + 'static>(
+        &self,
+        label: &'static str,
+        uri: Url,
+        compute: impl FnOnce(RequestSnapshot, std::path::PathBuf, &SharedState) -> Option<T>
             + Send
             + 'static,
     ) -> Result<Option<T>> {
@@ -1004,16 +1068,12 @@ impl Backend {
         self.opened(&uri).await;
         let state = self.state.clone();
         let req_uri = uri.clone();
-        let prepared = run_blocking(label, move || {
+        let (answer, open, generation) = run_blocking(label, move || {
             let req = request_snapshot(&state, &req_uri)?;
-            let generation = req.snapshot.generation;
-            let (open, encoding) = (req.open, req.encoding);
-            let answer = workspace::StarlarkRequest::new(&state, req.snapshot, path, open)
-                .and_then(|request| compute(&request, &state, encoding));
-            Ok::<_, tower_lsp::jsonrpc::Error>((answer, open, generation))
+            let (open, generation) = (req.open, req.snapshot.generation);
+            Ok::<_, tower_lsp::jsonrpc::Error>((compute(req, path, &state), open, generation))
         })
         .await??;
-        let (answer, open, generation) = prepared;
         if open && !is_current(&self.state, &uri, generation) {
             return Err(content_modified());
         }
@@ -1041,6 +1101,14 @@ impl Backend {
         }
         Ok(answer)
     }
+}
+
+/// A MODULE.bazel or WORKSPACE file (see [`workspace::with_dialect_context`]).
+fn is_dialect_file(uri: &Url) -> bool {
+    uri.to_file_path()
+        .ok()
+        .and_then(|p| FileKind::from_path(&p))
+        .is_some_and(|k| matches!(k, FileKind::Module | FileKind::Workspace))
 }
 
 /// Runs the server on stdin/stdout until the client says `exit` or closes

@@ -6,6 +6,7 @@ use tower_lsp::lsp_types as lsp;
 use super::convert;
 use super::workspace::StarlarkRequest;
 use crate::analysis::workspace::calls::{param_markdown, signature_help as help};
+use crate::analysis::workspace::{FileContext, WorkspaceView};
 use crate::text::PositionEncoding;
 
 pub fn signature_help(
@@ -13,8 +14,19 @@ pub fn signature_help(
     pos: lsp::Position,
     encoding: PositionEncoding,
 ) -> Option<lsp::SignatureHelp> {
-    let offset = convert::offset(&req.snapshot.rope, pos, encoding);
-    let found = req.with_context(|ctx| help(ctx, &*req.index, offset))??;
+    req.with_context(|ctx| context_signature_help(ctx, &*req.index, pos, encoding))?
+}
+
+/// Signature help from a file's context (also for MODULE.bazel and
+/// WORKSPACE files, which have no analysis of their own).
+pub fn context_signature_help(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    pos: lsp::Position,
+    encoding: PositionEncoding,
+) -> Option<lsp::SignatureHelp> {
+    let offset = convert::offset(ctx.rope, pos, encoding);
+    let found = help(ctx, view, offset)?;
     let callable = &found.callable;
     let markdown = |value: String| {
         lsp::Documentation::MarkupContent(lsp::MarkupContent {

@@ -224,6 +224,35 @@ fn unanalysed_report(root: &Path, unanalysed: &[(PathBuf, String)]) -> String {
     report
 }
 
+/// Runs `f` on the context of a MODULE.bazel or WORKSPACE file: these
+/// have no analysis of their own (nothing in them is a package or a
+/// module other files load); their bindings are read from the tree. For
+/// the requests about calls (completion, signature help, hover). `None`
+/// for other files, or outside an indexed workspace.
+pub fn with_dialect_context<T>(
+    state: &SharedState,
+    snapshot: &DocumentSnapshot,
+    path: &Path,
+    f: impl FnOnce(&FileContext<'_>, &dyn crate::analysis::workspace::WorkspaceView) -> T,
+) -> Option<T> {
+    if !matches!(snapshot.kind, FileKind::Module | FileKind::Workspace) {
+        return None;
+    }
+    let tree = snapshot.tree.as_ref()?;
+    let index = existing_index(state, path)?;
+    let globals = Arc::new(crate::workspace::bzl::bzl_globals(tree, &snapshot.rope));
+    let ctx = FileContext::with_parts(
+        tree,
+        &snapshot.rope,
+        path.to_path_buf(),
+        String::new(),
+        false,
+        Arc::default(),
+        globals,
+    );
+    Some(f(&ctx, &*index))
+}
+
 /// What a request on a Starlark document needs: its snapshot, where it is,
 /// the index of its workspace, and the analysis of this version.
 pub struct StarlarkRequest {

@@ -717,6 +717,173 @@ const BZL_FIELDS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The functions of MODULE.bazel files: parameters as Bazel documents
+/// them (the attributes `archive_override` and `git_override` pass to
+/// their repository rules written out), a summary written for bzls.
+const MODULE_BUILTINS: &[(&str, &str, &str)] = &[
+    (
+        "module",
+        "*, name='', version='', compatibility_level=0, repo_name='', bazel_compatibility=[]",
+        "Declares this Bazel module: its name and version.",
+    ),
+    (
+        "bazel_dep",
+        "*, name, version='', max_compatibility_level=-1, repo_name='', dev_dependency=False",
+        "Declares a dependency on another Bazel module.",
+    ),
+    (
+        "use_extension",
+        "extension_bzl_file, extension_name, *, dev_dependency=False, isolate=False",
+        "A proxy of a module extension, whose tags this module can call and whose repositories it can use.",
+    ),
+    (
+        "use_repo",
+        "extension_proxy, *args, **kwargs",
+        "Brings repositories an extension makes into this module's scope (`**kwargs` renames them).",
+    ),
+    (
+        "use_repo_rule",
+        "repo_rule_bzl_file, repo_rule_name",
+        "A proxy of a repository rule, called in MODULE.bazel to make a repository.",
+    ),
+    (
+        "register_toolchains",
+        "*toolchain_labels, dev_dependency=False",
+        "Registers toolchains (labels, patterns allowed) for toolchain resolution.",
+    ),
+    (
+        "register_execution_platforms",
+        "*platform_labels, dev_dependency=False",
+        "Registers platforms actions may run on.",
+    ),
+    (
+        "single_version_override",
+        "module_name, version='', registry='', patches=[], patch_cmds=[], patch_strip=0",
+        "Pins a dependency to one version, registry or set of patches (root module only).",
+    ),
+    (
+        "multiple_version_override",
+        "module_name, versions, registry=''",
+        "Lets several versions of a module coexist (root module only).",
+    ),
+    (
+        "archive_override",
+        "module_name, urls=[], integrity='', strip_prefix='', patches=[], patch_cmds=[], patch_strip=0",
+        "Takes a dependency from an archive instead of a registry (root module only).",
+    ),
+    (
+        "git_override",
+        "module_name, remote, commit='', tag='', branch='', patches=[], patch_cmds=[], patch_strip=0, init_submodules=False, strip_prefix=''",
+        "Takes a dependency from a Git repository instead of a registry (root module only).",
+    ),
+    (
+        "local_path_override",
+        "module_name, path",
+        "Takes a dependency from a directory on disk instead of a registry (root module only).",
+    ),
+    (
+        "include",
+        "label",
+        "Reads another `.MODULE.bazel` segment of this module's file.",
+    ),
+    (
+        "inject_repo",
+        "extension_proxy, *args, **kwargs",
+        "Makes repositories of this module visible to a module extension.",
+    ),
+    (
+        "override_repo",
+        "extension_proxy, *args, **kwargs",
+        "Replaces repositories a module extension makes by repositories of this module.",
+    ),
+];
+
+/// The functions of WORKSPACE files beyond the native repository rules.
+const WORKSPACE_BUILTINS: &[(&str, &str, &str)] = &[
+    ("workspace", "name", "Names the main repository."),
+    (
+        "register_toolchains",
+        "*toolchain_labels",
+        "Registers toolchains (labels, patterns allowed) for toolchain resolution.",
+    ),
+    (
+        "register_execution_platforms",
+        "*platform_labels",
+        "Registers platforms actions may run on.",
+    ),
+];
+
+/// The native repository rules of WORKSPACE files (in [`super::schema`]).
+pub const WORKSPACE_RULES: [&str; 3] = ["bind", "local_repository", "new_local_repository"];
+
+/// Which functions a file sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Build,
+    Bzl,
+    Module,
+    Workspace,
+}
+
+impl Dialect {
+    /// The dialect of the file named `name` (a BUILD file is told by the
+    /// caller).
+    pub fn of_file(name: &str, is_build: bool) -> Dialect {
+        if is_build {
+            Dialect::Build
+        } else if name == "MODULE.bazel" || name.ends_with(".MODULE.bazel") {
+            Dialect::Module
+        } else if matches!(name, "WORKSPACE" | "WORKSPACE.bazel" | "WORKSPACE.bzlmod") {
+            Dialect::Workspace
+        } else {
+            Dialect::Bzl
+        }
+    }
+}
+
+/// The builtin `name` a file of `dialect` can call (for BUILD files the
+/// native rules come first: see [`Callable::native_rule`]).
+pub fn dialect_builtin(dialect: Dialect, name: &str) -> Option<Callable> {
+    match dialect {
+        Dialect::Build => build_builtin(name),
+        Dialect::Bzl => bzl_builtin(name),
+        Dialect::Module => builtin_in(MODULE_BUILTINS, name),
+        Dialect::Workspace => builtin_in(WORKSPACE_BUILTINS, name)
+            .or_else(|| {
+                WORKSPACE_RULES
+                    .contains(&name)
+                    .then(|| Callable::native_rule(name))
+                    .flatten()
+            })
+            .or_else(|| build_builtin(name)),
+    }
+}
+
+/// The names (and summaries) a file of `dialect` sees beyond its own and
+/// those it loads, native rules aside.
+pub fn dialect_builtin_names(dialect: Dialect) -> Vec<(&'static str, &'static str)> {
+    let table = |t: &'static [(&'static str, &'static str, &'static str)]| {
+        t.iter()
+            .map(|(name, _, doc)| (*name, *doc))
+            .collect::<Vec<_>>()
+    };
+    match dialect {
+        Dialect::Build => build_builtin_names().collect(),
+        Dialect::Bzl => build_builtin_names().chain(bzl_builtin_names()).collect(),
+        Dialect::Module => table(MODULE_BUILTINS),
+        Dialect::Workspace => {
+            let mut names = table(WORKSPACE_BUILTINS);
+            names.extend(
+                WORKSPACE_RULES
+                    .iter()
+                    .map(|r| (*r, "native repository rule")),
+            );
+            names.extend(build_builtin_names());
+            names
+        }
+    }
+}
+
 /// The builtin function `name` of BUILD files.
 pub fn build_builtin(name: &str) -> Option<Callable> {
     builtin_in(BUILD_BUILTINS, name)
@@ -964,5 +1131,36 @@ mod tests {
         for (name, _, _) in BZL_BUILTINS {
             assert!(bzl_builtin(name).is_some(), "{name}");
         }
+    }
+
+    #[test]
+    fn module_and_workspace_files_have_their_own_functions() {
+        let dep = dialect_builtin(Dialect::Module, "bazel_dep").expect("bazel_dep");
+        assert_eq!(dep.params[0].name, "name");
+        assert!(dep.params[0].mandatory && dep.params[0].kind == ParamKind::Keyword);
+        assert!(dialect_builtin(Dialect::Module, "glob").is_none());
+        assert!(dialect_builtin(Dialect::Module, "cc_library").is_none());
+        for (name, _) in dialect_builtin_names(Dialect::Module) {
+            assert!(dialect_builtin(Dialect::Module, name).is_some(), "{name}");
+        }
+        for (name, _) in dialect_builtin_names(Dialect::Workspace) {
+            assert!(
+                dialect_builtin(Dialect::Workspace, name).is_some(),
+                "{name}"
+            );
+        }
+        let local = dialect_builtin(Dialect::Workspace, "local_repository").expect("rule");
+        assert_eq!(local.origin, Origin::NativeRule);
+        assert_eq!(Dialect::of_file("MODULE.bazel", false), Dialect::Module);
+        assert_eq!(
+            Dialect::of_file("deps.MODULE.bazel", false),
+            Dialect::Module
+        );
+        assert_eq!(
+            Dialect::of_file("WORKSPACE.bazel", false),
+            Dialect::Workspace
+        );
+        assert_eq!(Dialect::of_file("defs.bzl", false), Dialect::Bzl);
+        assert_eq!(Dialect::of_file("BUILD", true), Dialect::Build);
     }
 }

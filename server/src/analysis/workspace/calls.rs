@@ -18,8 +18,8 @@ use crate::syntax::node_range;
 use crate::text::TextRange;
 use crate::workspace::bzl::GlobalKind;
 use crate::workspace::callables::{
-    build_builtin, build_builtin_names, bzl_builtin, bzl_builtin_names, bzl_field, bzl_members,
-    Callable, Origin, ParamKind, GENERATED_ATTRIBUTES,
+    build_builtin, bzl_builtin, bzl_field, bzl_members, dialect_builtin, dialect_builtin_names,
+    Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
 };
 use crate::workspace::schema::rules;
 
@@ -246,10 +246,16 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
             GlobalKind::Variable { .. } => None,
         };
     }
-    if ctx.is_build {
-        return Callable::native_rule(callee).or_else(|| build_builtin(callee));
+    match dialect_of(ctx) {
+        Dialect::Build => Callable::native_rule(callee).or_else(|| build_builtin(callee)),
+        dialect => dialect_builtin(dialect, callee),
     }
-    bzl_builtin(callee)
+}
+
+/// Which functions the file of `ctx` sees.
+fn dialect_of(ctx: &FileContext<'_>) -> Dialect {
+    let name = ctx.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    Dialect::of_file(name, ctx.is_build)
 }
 
 /// Signature help: the callable of the call around the cursor, and the
@@ -295,7 +301,7 @@ pub fn name_completion(
     if let Some(object) = object_before(ctx.rope, range.start) {
         if object == "native" {
             native_names(&typed, range, &mut out);
-        } else if !ctx.is_build {
+        } else if dialect_of(ctx) == Dialect::Bzl {
             member_names(&object, &typed, range, &mut out);
         }
         return Some(out);
@@ -409,15 +415,17 @@ fn in_string_or_comment(tree: &Tree, offset: usize) -> bool {
 
 fn native_names(typed: &str, range: TextRange, out: &mut Completions) {
     let mut seen = std::collections::HashSet::new();
-    rules_and_builtins(typed, range, true, &mut seen, out);
+    let names = dialect_builtin_names(Dialect::Build);
+    rules_and_builtins(typed, range, true, &names, &mut seen, out);
 }
 
-/// The native rules (when `with_rules`) and the builtins whose names start
-/// with `typed`, except those in `seen`.
+/// The native rules (when `with_rules`) and the builtins `names` that
+/// start with `typed`, except those in `seen`.
 fn rules_and_builtins(
     typed: &str,
     range: TextRange,
     with_rules: bool,
+    names: &[(&'static str, &'static str)],
     seen: &mut std::collections::HashSet<String>,
     out: &mut Completions,
 ) {
@@ -425,12 +433,10 @@ fn rules_and_builtins(
         .iter()
         .filter(|_| with_rules)
         .map(|r| (r.name, ItemKind::Rule, "native rule"));
-    let builtins = build_builtin_names().map(|(name, _)| (name, ItemKind::Function, "builtin"));
-    // Outside BUILD files, the functions of `.bzl` files too.
-    let bzl = bzl_builtin_names()
-        .filter(|_| !with_rules)
-        .map(|(name, _)| (name, ItemKind::Function, "builtin"));
-    for (name, kind, detail) in rule_names.chain(builtins).chain(bzl) {
+    let builtins = names
+        .iter()
+        .map(|(name, _)| (*name, ItemKind::Function, "builtin"));
+    for (name, kind, detail) in rule_names.chain(builtins) {
         if name.starts_with(typed) && !name.starts_with('$') && seen.insert(name.to_owned()) {
             push(
                 out,
@@ -481,7 +487,16 @@ fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut C
             );
         }
     }
-    rules_and_builtins(typed, range, ctx.is_build, &mut seen, out);
+    let dialect = dialect_of(ctx);
+    let names = dialect_builtin_names(dialect);
+    rules_and_builtins(
+        typed,
+        range,
+        dialect == Dialect::Build,
+        &names,
+        &mut seen,
+        out,
+    );
 }
 
 /// Markdown for a callable: its signature, summary, origin and (for

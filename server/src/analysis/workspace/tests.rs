@@ -1285,3 +1285,19 @@ fn call_features_take_garbage_at_every_offset() {
         }
     }
 }
+
+#[test]
+fn module_and_workspace_files_see_their_own_functions() {
+    let items = names("//- /MODULE.bazel\nbazel_$0\n");
+    assert_eq!(items, ["bazel_dep"]);
+    assert!(names("//- /MODULE.bazel\ncc_$0\n").is_empty());
+    assert_eq!(
+        signature("//- /MODULE.bazel\nuse_repo(pip, $0)\n").and_then(|s| s.1),
+        Some("args".to_owned())
+    );
+    let items = names("//- /WORKSPACE\nlocal_repository($0)\n");
+    assert_eq!(&items[..2], ["name = ", "path = "]);
+    assert!(items.contains(&"workspace".to_owned()));
+    let items = names("//- /WORKSPACE\nw$0\n");
+    assert_eq!(items, ["workspace"]);
+}
