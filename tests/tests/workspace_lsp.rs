@@ -912,6 +912,25 @@ fn calls_get_attribute_completion_signature_help_and_hover() {
     assert_eq!(hdrs["kind"], json!(10), "a property: {hdrs}");
     assert_eq!(hdrs["detail"], "List of labels");
     assert_eq!(hdrs["textEdit"]["newText"], "hdrs = ");
+    let doc = hdrs["documentation"]["value"].as_str().unwrap_or("");
+    assert!(doc.starts_with("`hdrs` of `cc_library`"), "{hdrs}");
+    // A native rule's attributes come on resolve.
+    let names = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": {"line": 1, "character": 3}}),
+    );
+    let rule = names["result"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["label"] == "cc_library")
+        .unwrap_or_else(|| panic!("cc_library offered: {names}"));
+    assert!(rule.get("documentation").is_none(), "{rule}");
+    let resolved = server.request("completionItem/resolve", rule.clone());
+    let doc = resolved["result"]["documentation"]["value"]
+        .as_str()
+        .unwrap_or("");
+    assert!(doc.contains("| `srcs` | List of labels |"), "{resolved}");
     assert_eq!(hdrs["textEdit"]["range"]["start"], at);
     assert!(
         !items.iter().any(|i| i["label"] == "name = "),

@@ -62,12 +62,28 @@ pub fn completion(
     }))
 }
 
+fn markdown(value: String) -> lsp::Documentation {
+    lsp::Documentation::MarkupContent(lsp::MarkupContent {
+        kind: lsp::MarkupKind::Markdown,
+        value,
+    })
+}
+
 /// completionItem/resolve: the documentation of a flag item, from the
-/// database named in its `data` (left unchanged for other items).
+/// database named in its `data`, or of a native rule (its attributes);
+/// other items are left unchanged.
 pub fn resolve(mut item: lsp::CompletionItem) -> lsp::CompletionItem {
     let Some(data) = item.data.as_ref() else {
         return item;
     };
+    if let Some(rule) = data.get("nativeRule").and_then(|v| v.as_str()) {
+        if let Some(callable) = crate::workspace::callables::Callable::native_rule(rule) {
+            item.documentation = Some(markdown(
+                crate::analysis::workspace::calls::callable_markdown(&callable),
+            ));
+        }
+        return item;
+    }
     let (Some(flag), Some(db)) = (
         data.get("flag").and_then(|v| v.as_str()),
         data.get("db").and_then(|v| v.as_str()),
@@ -145,6 +161,10 @@ pub fn context_completion(
                 ItemKind::Field => lsp::CompletionItemKind::FIELD,
             }),
             detail: item.detail,
+            documentation: item.documentation.map(markdown),
+            data: item
+                .native_rule
+                .map(|rule| serde_json::json!({ "nativeRule": rule })),
             // The label is the filter text (LSP's default): not sent again.
             text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit {
                 range: range_of(item.range),

@@ -310,7 +310,7 @@ pub fn name_completion(
     let call = call_at(ctx.tree, ctx.rope, offset).filter(|c| c.name_position.is_some());
     if let Some(call) = call {
         if let Some(callable) = callable(ctx, view, &call.callee) {
-            for param in &callable.params {
+            for (index, param) in callable.params.iter().enumerate() {
                 let usable = matches!(param.kind, ParamKind::Positional | ParamKind::Keyword)
                     && !call.given.contains(&param.name)
                     && !(param.kind == ParamKind::Keyword
@@ -325,6 +325,8 @@ pub fn name_completion(
                             kind: ItemKind::Parameter,
                             detail: param.ty.clone(),
                             range,
+                            documentation: param_markdown(&callable, index),
+                            native_rule: None,
                         },
                     );
                 }
@@ -391,6 +393,11 @@ fn member_names(object: &str, typed: &str, range: TextRange, out: &mut Completio
                     },
                     detail: Some(member.ty.unwrap_or("method").to_owned()),
                     range,
+                    documentation: Some(match bzl_builtin(&format!("{object}.{}", member.name)) {
+                        Some(method) => callable_markdown(&method),
+                        None => member.doc.to_owned(),
+                    }),
+                    native_rule: None,
                 },
             );
         }
@@ -432,11 +439,11 @@ fn rules_and_builtins(
     let rule_names = rules()
         .iter()
         .filter(|_| with_rules)
-        .map(|r| (r.name, ItemKind::Rule, "native rule"));
+        .map(|r| (r.name, ItemKind::Rule, "native rule", None));
     let builtins = names
         .iter()
-        .map(|(name, _)| (*name, ItemKind::Function, "builtin"));
-    for (name, kind, detail) in rule_names.chain(builtins) {
+        .map(|(name, doc)| (*name, ItemKind::Function, "builtin", Some(*doc)));
+    for (name, kind, detail, doc) in rule_names.chain(builtins) {
         if name.starts_with(typed) && !name.starts_with('$') && seen.insert(name.to_owned()) {
             push(
                 out,
@@ -445,6 +452,8 @@ fn rules_and_builtins(
                     kind,
                     detail: Some(detail.to_owned()),
                     range,
+                    documentation: doc.map(str::to_owned),
+                    native_rule: (kind == ItemKind::Rule).then_some(name),
                 },
             );
         }
@@ -465,6 +474,8 @@ fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut C
                         kind: ItemKind::Symbol,
                         detail: Some(format!("from {}", load.module)),
                         range,
+                        documentation: None,
+                        native_rule: None,
                     },
                 );
             }
@@ -483,6 +494,8 @@ fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut C
                     kind,
                     detail: None,
                     range,
+                    documentation: None,
+                    native_rule: None,
                 },
             );
         }

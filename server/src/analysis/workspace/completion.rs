@@ -40,6 +40,12 @@ pub struct Item {
     /// The rule kind, for targets.
     pub detail: Option<String>,
     pub range: TextRange,
+    /// Markdown shown beside the item.
+    pub documentation: Option<String>,
+    /// A native rule whose documentation (its attributes) is looked up when
+    /// the client asks (`completionItem/resolve`): too long to send for
+    /// every item.
+    pub native_rule: Option<&'static str>,
 }
 
 /// A list of completions; `incomplete` when it was cut at [`MAX_ITEMS`].
@@ -273,6 +279,8 @@ fn push(
         kind,
         detail,
         range,
+        documentation: None,
+        native_rule: None,
     });
 }
 
