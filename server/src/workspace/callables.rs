@@ -54,6 +54,8 @@ pub enum Origin {
     Builtin,
     /// A `def` in a `.bzl` file (or the current file), by path.
     Function { path: Option<String> },
+    /// A Starlark rule or symbolic macro (`rule(attrs = {...})`), by path.
+    StarlarkRule { path: Option<String> },
 }
 
 /// A function or rule, with its parameters.
@@ -237,8 +239,162 @@ impl Callable {
             Origin::Builtin => "Builtin function of BUILD files".to_owned(),
             Origin::Function { path: Some(path) } => format!("Defined in `{path}`"),
             Origin::Function { path: None } => "Defined in this file".to_owned(),
+            Origin::StarlarkRule { path: Some(path) } => {
+                format!("Starlark rule defined in `{path}` (attributes from its `attrs`)")
+            }
+            Origin::StarlarkRule { path: None } => {
+                "Starlark rule defined in this file (attributes from its `attrs`)".to_owned()
+            }
         }
     }
+}
+
+/// The attributes Bazel gives every rule besides `name` (settable in BUILD
+/// files).
+const COMMON_ATTRIBUTES: &[(&str, &str)] = &[
+    ("compatible_with", "List of labels"),
+    ("deprecation", "String"),
+    ("exec_compatible_with", "List of labels"),
+    ("exec_properties", "Dictionary: String -> String"),
+    ("features", "List of strings"),
+    ("restricted_to", "List of labels"),
+    ("tags", "List of strings"),
+    ("target_compatible_with", "List of labels"),
+    ("testonly", "Boolean"),
+    ("toolchains", "List of labels"),
+    ("visibility", "List of labels (not dependencies)"),
+];
+
+/// The callable a `rule(...)`, `macro(...)` or `repository_rule(...)` call
+/// (`call`, a tree-sitter `call` node of `text`) makes, bound to `name`:
+/// `name`, then the attributes of its `attrs` dict literal, mandatory ones
+/// first (private ones,
+/// `_x`, left out: a BUILD file cannot set them) with their types from
+/// the `attr.*` constructor and whether `mandatory = True`, then the
+/// attributes Bazel gives every rule. Its `doc` string is its doc. `None`
+/// when `call` is none of those calls.
+pub fn starlark_rule(
+    name: &str,
+    call: tree_sitter::Node<'_>,
+    text: &str,
+    origin: Origin,
+) -> Option<Callable> {
+    let src = |n: tree_sitter::Node<'_>| text.get(n.byte_range()).unwrap_or("");
+    let function = src(call.child_by_field_name("function")?);
+    if !matches!(function, "rule" | "macro" | "repository_rule") {
+        return None;
+    }
+    let args = call.child_by_field_name("arguments")?;
+    let keyword = |key: &str| {
+        let mut cursor = args.walk();
+        let found = args.named_children(&mut cursor).find(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name").is_some_and(|n| src(n) == key)
+        });
+        found.and_then(|a| a.child_by_field_name("value"))
+    };
+    let mut params = vec![Param {
+        name: "name".to_owned(),
+        kind: ParamKind::Keyword,
+        ty: Some("Name".to_owned()),
+        default: None,
+        mandatory: true,
+    }];
+    if let Some(attrs) = keyword("attrs").filter(|a| a.kind() == "dictionary") {
+        let mut cursor = attrs.walk();
+        for pair in attrs.named_children(&mut cursor) {
+            let (Some(key), Some(value)) = (
+                pair.child_by_field_name("key"),
+                pair.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            let Some(attr) = crate::syntax::string_literal(src(key)) else {
+                continue;
+            };
+            if attr.starts_with('_') || attr == "name" {
+                continue;
+            }
+            let (ty, mandatory, default) = attr_constructor(value, text);
+            params.push(Param {
+                name: attr,
+                kind: ParamKind::Keyword,
+                ty,
+                default,
+                mandatory,
+            });
+        }
+    }
+    // Mandatory attributes first, as for native rules; else as declared.
+    params[1..].sort_by_key(|p| !p.mandatory);
+    if function != "repository_rule" {
+        for (common, ty) in COMMON_ATTRIBUTES {
+            if !params.iter().any(|p| p.name == *common) {
+                params.push(Param {
+                    name: (*common).to_owned(),
+                    kind: ParamKind::Keyword,
+                    ty: Some((*ty).to_owned()),
+                    default: None,
+                    mandatory: false,
+                });
+            }
+        }
+    }
+    let doc = keyword("doc").and_then(|d| crate::syntax::string_literal(src(d)));
+    Some(Callable {
+        name: name.to_owned(),
+        params,
+        doc,
+        origin,
+    })
+}
+
+/// An `attr.*(...)` call's type, whether it says `mandatory = True`, and
+/// its `default` as written.
+fn attr_constructor(
+    value: tree_sitter::Node<'_>,
+    text: &str,
+) -> (Option<String>, bool, Option<String>) {
+    let src = |n: tree_sitter::Node<'_>| text.get(n.byte_range()).unwrap_or("");
+    if value.kind() != "call" {
+        return (None, false, None);
+    }
+    let ty = value
+        .child_by_field_name("function")
+        .map(src)
+        .and_then(|f| f.strip_prefix("attr."))
+        .and_then(|kind| {
+            Some(match kind {
+                "bool" => "Boolean",
+                "int" => "Integer",
+                "int_list" => "List of integers",
+                "label" => "Label",
+                "label_keyed_string_dict" => "Dictionary: Label -> String",
+                "label_list" => "List of labels",
+                "output" => "Output file",
+                "output_list" => "List of output files",
+                "string" => "String",
+                "string_dict" => "Dictionary: String -> String",
+                "string_list" => "List of strings",
+                "string_list_dict" => "Dictionary: String -> List of strings",
+                _ => return None,
+            })
+        })
+        .map(str::to_owned);
+    let (mut mandatory, mut default) = (false, None);
+    if let Some(args) = value.child_by_field_name("arguments") {
+        let mut cursor = args.walk();
+        for arg in args.named_children(&mut cursor) {
+            let key = arg.child_by_field_name("name").map(src);
+            let val = arg.child_by_field_name("value").map(src);
+            match (key, val) {
+                (Some("mandatory"), Some("True")) => mandatory = true,
+                (Some("default"), Some(v)) => default = Some(v.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    (ty, mandatory, default)
 }
 
 /// An attribute's type in the words of Bazel's documentation.
@@ -1131,6 +1287,34 @@ mod tests {
         for (name, _, _) in BZL_BUILTINS {
             assert!(bzl_builtin(name).is_some(), "{name}");
         }
+    }
+
+    #[test]
+    fn starlark_rules_take_their_attrs() {
+        let text = "my_rule = rule(\n    implementation = _impl,\n    doc = \"Makes things.\",\n    attrs = {\n        \"srcs\": attr.label_list(allow_files = True),\n        \"out\": attr.output(mandatory = True),\n        \"level\": attr.int(default = 3),\n        \"_tool\": attr.label(default = \"//t\"),\n        \"tags\": attr.string_list(),\n    },\n)\n";
+        let tree = crate::syntax::parse_str(text);
+        let call = tree
+            .root_node()
+            .descendant_for_byte_range(10, 14)
+            .and_then(|n| n.parent())
+            .expect("call");
+        let rule = starlark_rule("my_rule", call, text, Origin::StarlarkRule { path: None })
+            .expect("a rule");
+        let names: Vec<&str> = rule.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(&names[..5], ["name", "out", "srcs", "level", "tags"]);
+        assert!(names.contains(&"visibility") && !names.contains(&"_tool"));
+        assert_eq!(names.iter().filter(|n| **n == "tags").count(), 1);
+        let out = &rule.params[1];
+        assert!(out.mandatory && out.ty.as_deref() == Some("Output file"));
+        assert_eq!(rule.params[3].default.as_deref(), Some("3"));
+        assert_eq!(rule.doc.as_deref(), Some("Makes things."));
+        let not_a_rule = crate::syntax::parse_str("x = provider(fields = [])\n");
+        let call = not_a_rule
+            .root_node()
+            .descendant_for_byte_range(5, 6)
+            .and_then(|n| n.parent())
+            .expect("call");
+        assert!(starlark_rule("x", call, "x = provider(fields = [])\n", Origin::Builtin).is_none());
     }
 
     #[test]

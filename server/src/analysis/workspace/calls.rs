@@ -19,7 +19,7 @@ use crate::text::TextRange;
 use crate::workspace::bzl::GlobalKind;
 use crate::workspace::callables::{
     build_builtin, bzl_builtin, bzl_field, bzl_members, dialect_builtin, dialect_builtin_names,
-    Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
+    starlark_rule, Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
 };
 use crate::workspace::schema::rules;
 
@@ -221,18 +221,22 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
     }
     if let Some((load, exported)) = ctx.globals.loaded(callee) {
         if let Some((path, global)) = symbol_global(&ctx.package, &load.module, exported, view, 0) {
+            let shown = std::path::Path::new(&path)
+                .strip_prefix(view.root())
+                .map(|p| p.display().to_string())
+                .unwrap_or(path.clone());
             if let GlobalKind::Function { signature, doc } = &global.kind {
-                let shown = std::path::Path::new(&path)
-                    .strip_prefix(view.root())
-                    .map(|p| p.display().to_string())
-                    .unwrap_or(path.clone());
                 return Callable::from_signature(
                     signature,
                     doc.clone(),
                     Origin::Function { path: Some(shown) },
                 );
             }
-            return None;
+            // `my_rule = rule(attrs = {...})` in the loaded file.
+            let text = view.file_text(&super::absolute(view, &path))?;
+            let tree = crate::syntax::parse_str(&text);
+            let origin = Origin::StarlarkRule { path: Some(shown) };
+            return rule_at(&tree, &text, global.statement, callee, origin);
         }
         // Not on disk: a rule set's wrapper of a native rule
         // (`@rules_cc//cc:defs.bzl`'s `cc_library`) takes its attributes.
@@ -243,13 +247,41 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
             GlobalKind::Function { signature, doc } => {
                 Callable::from_signature(signature, doc.clone(), Origin::Function { path: None })
             }
-            GlobalKind::Variable { .. } => None,
+            GlobalKind::Variable { .. } => {
+                let text = ctx.rope.to_string();
+                let origin = Origin::StarlarkRule { path: None };
+                rule_at(ctx.tree, &text, global.statement, callee, origin)
+            }
         };
     }
     match dialect_of(ctx) {
         Dialect::Build => Callable::native_rule(callee).or_else(|| build_builtin(callee)),
         dialect => dialect_builtin(dialect, callee),
     }
+}
+
+/// The rule `name = rule(...)` (or `macro`, `repository_rule`) at
+/// `statement` of a file makes (see [`starlark_rule`]).
+fn rule_at(
+    tree: &Tree,
+    text: &str,
+    statement: TextRange,
+    name: &str,
+    origin: Origin,
+) -> Option<Callable> {
+    let mut node = tree
+        .root_node()
+        .descendant_for_byte_range(statement.start, statement.end)?;
+    if node.kind() == "expression_statement" {
+        node = node.named_child(0)?;
+    }
+    if node.kind() != "assignment" {
+        return None;
+    }
+    let value = node.child_by_field_name("right")?;
+    (value.kind() == "call")
+        .then(|| starlark_rule(name, value, text, origin))
+        .flatten()
 }
 
 /// Which functions the file of `ctx` sees.
@@ -523,7 +555,10 @@ pub fn callable_markdown(callable: &Callable) -> String {
     out.push_str("\n\n*");
     out.push_str(&callable.origin_note());
     out.push('*');
-    if callable.origin == Origin::NativeRule {
+    if matches!(
+        callable.origin,
+        Origin::NativeRule | Origin::StarlarkRule { .. }
+    ) {
         out.push_str("\n\n| attribute | type |\n|---|---|");
         for param in &callable.params {
             if GENERATED_ATTRIBUTES.contains(&param.name.as_str()) {
@@ -611,6 +646,9 @@ pub fn call_hover(
         return Some(format!("`{callee}`: {ty}\n\n{doc}"));
     }
     let callable = callable(ctx, view, &callee)?;
-    matches!(callable.origin, Origin::NativeRule | Origin::Builtin)
-        .then(|| callable_markdown(&callable))
+    matches!(
+        callable.origin,
+        Origin::NativeRule | Origin::Builtin | Origin::StarlarkRule { .. }
+    )
+    .then(|| callable_markdown(&callable))
 }

@@ -1301,3 +1301,36 @@ fn module_and_workspace_files_see_their_own_functions() {
     let items = names("//- /WORKSPACE\nw$0\n");
     assert_eq!(items, ["workspace"]);
 }
+
+#[test]
+fn starlark_rules_of_the_workspace_get_their_attributes() {
+    let rules = "//- /tools/rules.bzl\ndef _impl(ctx):\n    pass\n\ngen_rule = rule(\n    implementation = _impl,\n    doc = \"Generates.\",\n    attrs = {\n        \"srcs\": attr.label_list(),\n        \"out\": attr.output(mandatory = True),\n        \"_tool\": attr.label(),\n    },\n)\n";
+    let items = names(&format!(
+        "{rules}//- /app/BUILD\nload(\"//tools:rules.bzl\", \"gen_rule\")\ngen_rule(name = \"g\", $0)\n"
+    ));
+    assert_eq!(&items[..2], ["out = ", "srcs = "]);
+    assert!(
+        items.contains(&"visibility = ".to_owned()) && !items.iter().any(|i| i == "_tool = "),
+        "{items:?}"
+    );
+    let (label, active) = signature(&format!(
+        "{rules}//- /app/BUILD\nload(\"//tools:rules.bzl\", \"gen_rule\")\ngen_rule(name = \"g\", out = $0)\n"
+    ))
+    .expect("help");
+    assert!(
+        label.starts_with("gen_rule(*, name, out, srcs, "),
+        "{label}"
+    );
+    assert_eq!(active.as_deref(), Some("out"));
+    let shown = hover_text(&format!(
+        "{rules}//- /app/BUILD\nload(\"//tools:rules.bzl\", \"gen_rule\")\ngen_ru$0le(name = \"g\")\n"
+    ))
+    .expect("hover");
+    assert!(
+        shown.contains("Generates.") && shown.contains("| `out` **(mandatory)** | Output file |"),
+        "{shown}"
+    );
+    // In its own file, too.
+    let local = signature("//- /tools/more.bzl\nr = rule(implementation = _i, attrs = {\"x\": attr.string()})\ndef m():\n    r(name = \"a\", $0)\n");
+    assert!(local.is_some_and(|(l, _)| l.starts_with("r(*, name, x, ")));
+}
