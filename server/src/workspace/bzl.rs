@@ -23,9 +23,14 @@ pub enum GlobalKind {
         signature: String,
         doc: Option<String>,
     },
-    /// `name = value`; `value` is the right-hand side when it is a plain
-    /// name (`x = _x`: a re-export to follow), else `None`.
-    Variable { alias_of: Option<String> },
+    /// `name = value`; `alias_of` is the right-hand side when it is a
+    /// plain name (`x = _x`: a re-export to follow), else `None`; `rule`
+    /// what `name = rule(attrs = {...})` (or `macro`, `repository_rule`)
+    /// makes, read once with the file (its origin's path left out).
+    Variable {
+        alias_of: Option<String>,
+        rule: Option<std::sync::Arc<crate::workspace::callables::Callable>>,
+    },
 }
 
 /// A name bound at the top level.
@@ -141,19 +146,44 @@ fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<G
             let mut cursor = stmt.walk();
             for expr in stmt.named_children(&mut cursor) {
                 if matches!(expr.kind(), "assignment" | "augmented_assignment") {
-                    let alias_of = expr
-                        .child_by_field_name("right")
+                    let right = expr.child_by_field_name("right");
+                    let alias_of = right
                         .filter(|r| r.kind() == "identifier")
                         .map(|r| text(rope, r));
+                    let rule = right
+                        .filter(|r| {
+                            r.kind() == "call"
+                                && r.child_by_field_name("function").is_some_and(|f| {
+                                    matches!(
+                                        text(rope, f).as_str(),
+                                        "rule" | "macro" | "repository_rule"
+                                    )
+                                })
+                        })
+                        .zip(expr.child_by_field_name("left"))
+                        .filter(|(_, l)| l.kind() == "identifier")
+                        .and_then(|(call, left)| {
+                            let source = rope.byte_slice(call.byte_range()).to_string();
+                            // The call's nodes are read against its own text.
+                            let tree = crate::syntax::parse_str(&source);
+                            let node = tree.root_node().named_child(0)?.named_child(0)?;
+                            crate::workspace::callables::starlark_rule(
+                                &text(rope, left),
+                                node,
+                                &source,
+                                crate::workspace::callables::Origin::StarlarkRule { path: None },
+                            )
+                        })
+                        .map(std::sync::Arc::new);
                     if let Some(left) = expr.child_by_field_name("left") {
-                        bind_targets(left, top, rope, alias_of, out);
+                        bind_targets(left, top, rope, alias_of, rule, out);
                     }
                 }
             }
         }
         "for_statement" => {
             if let Some(left) = stmt.child_by_field_name("left") {
-                bind_targets(left, top, rope, None, out);
+                bind_targets(left, top, rope, None, None, out);
             }
         }
         "if_statement" => {
@@ -184,6 +214,7 @@ fn bind_targets(
     top: Node<'_>,
     rope: &Rope,
     alias_of: Option<String>,
+    rule: Option<std::sync::Arc<crate::workspace::callables::Callable>>,
     out: &mut Vec<Global>,
 ) {
     match target.kind() {
@@ -193,7 +224,7 @@ fn bind_targets(
                 name: text(rope, target),
                 range: node_range(target),
                 statement: node_range(top),
-                kind: GlobalKind::Variable { alias_of },
+                kind: GlobalKind::Variable { alias_of, rule },
             },
         ),
         "pattern_list"
@@ -204,7 +235,7 @@ fn bind_targets(
         | "parenthesized_expression" => {
             let mut cursor = target.walk();
             for child in target.named_children(&mut cursor) {
-                bind_targets(child, top, rope, None, out);
+                bind_targets(child, top, rope, None, None, out);
             }
         }
         _ => {}
@@ -304,7 +335,8 @@ for LOOPED in []:
         assert_eq!(
             g.get("impl").map(|g| &g.kind),
             Some(&GlobalKind::Variable {
-                alias_of: Some("_impl".to_string())
+                alias_of: Some("_impl".to_string()),
+                rule: None,
             })
         );
         assert_eq!(

@@ -19,7 +19,7 @@ use crate::text::TextRange;
 use crate::workspace::bzl::GlobalKind;
 use crate::workspace::callables::{
     build_builtin, bzl_builtin, bzl_field, bzl_members, dialect_builtin, dialect_builtin_names,
-    starlark_rule, Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
+    Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
 };
 use crate::workspace::schema::rules;
 
@@ -233,10 +233,17 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
                 );
             }
             // `my_rule = rule(attrs = {...})` in the loaded file.
-            let text = view.file_text(&super::absolute(view, &path))?;
-            let tree = crate::syntax::parse_str(&text);
-            let origin = Origin::StarlarkRule { path: Some(shown) };
-            return rule_at(&tree, &text, global.statement, callee, origin);
+            return match &global.kind {
+                GlobalKind::Variable {
+                    rule: Some(rule), ..
+                } => {
+                    let mut rule = (**rule).clone();
+                    rule.name = callee.to_owned();
+                    rule.origin = Origin::StarlarkRule { path: Some(shown) };
+                    Some(rule)
+                }
+                _ => None,
+            };
         }
         // Not on disk: a rule set's wrapper of a native rule
         // (`@rules_cc//cc:defs.bzl`'s `cc_library`) takes its attributes.
@@ -247,41 +254,13 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
             GlobalKind::Function { signature, doc } => {
                 Callable::from_signature(signature, doc.clone(), Origin::Function { path: None })
             }
-            GlobalKind::Variable { .. } => {
-                let text = ctx.rope.to_string();
-                let origin = Origin::StarlarkRule { path: None };
-                rule_at(ctx.tree, &text, global.statement, callee, origin)
-            }
+            GlobalKind::Variable { rule, .. } => rule.as_deref().cloned(),
         };
     }
     match dialect_of(ctx) {
         Dialect::Build => Callable::native_rule(callee).or_else(|| build_builtin(callee)),
         dialect => dialect_builtin(dialect, callee),
     }
-}
-
-/// The rule `name = rule(...)` (or `macro`, `repository_rule`) at
-/// `statement` of a file makes (see [`starlark_rule`]).
-fn rule_at(
-    tree: &Tree,
-    text: &str,
-    statement: TextRange,
-    name: &str,
-    origin: Origin,
-) -> Option<Callable> {
-    let mut node = tree
-        .root_node()
-        .descendant_for_byte_range(statement.start, statement.end)?;
-    if node.kind() == "expression_statement" {
-        node = node.named_child(0)?;
-    }
-    if node.kind() != "assignment" {
-        return None;
-    }
-    let value = node.child_by_field_name("right")?;
-    (value.kind() == "call")
-        .then(|| starlark_rule(name, value, text, origin))
-        .flatten()
 }
 
 /// Which functions the file of `ctx` sees.

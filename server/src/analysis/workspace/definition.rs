@@ -97,6 +97,7 @@ pub(super) fn symbol_global(
     let global = globals.get(exported)?;
     if let GlobalKind::Variable {
         alias_of: Some(alias),
+        ..
     } = &global.kind
     {
         if let Some((load, next)) = globals.loaded(alias) {
