@@ -163,14 +163,10 @@ fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<G
                         .zip(expr.child_by_field_name("left"))
                         .filter(|(_, l)| l.kind() == "identifier")
                         .and_then(|(call, left)| {
-                            let source = rope.byte_slice(call.byte_range()).to_string();
-                            // The call's nodes are read against its own text.
-                            let tree = crate::syntax::parse_str(&source);
-                            let node = tree.root_node().named_child(0)?.named_child(0)?;
                             crate::workspace::callables::starlark_rule(
                                 &text(rope, left),
-                                node,
-                                &source,
+                                call,
+                                rope,
                                 crate::workspace::callables::Origin::StarlarkRule { path: None },
                             )
                         })

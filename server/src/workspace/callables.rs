@@ -276,12 +276,12 @@ const COMMON_ATTRIBUTES: &[(&str, &str)] = &[
 pub fn starlark_rule(
     name: &str,
     call: tree_sitter::Node<'_>,
-    text: &str,
+    rope: &ropey::Rope,
     origin: Origin,
 ) -> Option<Callable> {
-    let src = |n: tree_sitter::Node<'_>| text.get(n.byte_range()).unwrap_or("");
+    let src = |n: tree_sitter::Node<'_>| node_text(rope, n);
     let function = src(call.child_by_field_name("function")?);
-    if !matches!(function, "rule" | "macro" | "repository_rule") {
+    if !matches!(function.as_str(), "rule" | "macro" | "repository_rule") {
         return None;
     }
     let args = call.child_by_field_name("arguments")?;
@@ -309,13 +309,13 @@ pub fn starlark_rule(
             ) else {
                 continue;
             };
-            let Some(attr) = crate::syntax::string_literal(src(key)) else {
+            let Some(attr) = crate::syntax::string_literal(&src(key)) else {
                 continue;
             };
             if attr.starts_with('_') || attr == "name" {
                 continue;
             }
-            let (ty, mandatory, default) = attr_constructor(value, text);
+            let (ty, mandatory, default) = attr_constructor(value, rope);
             params.push(Param {
                 name: attr,
                 kind: ParamKind::Keyword,
@@ -340,7 +340,7 @@ pub fn starlark_rule(
             }
         }
     }
-    let doc = keyword("doc").and_then(|d| crate::syntax::string_literal(src(d)));
+    let doc = keyword("doc").and_then(|d| crate::syntax::string_literal(&src(d)));
     Some(Callable {
         name: name.to_owned(),
         params,
@@ -349,22 +349,28 @@ pub fn starlark_rule(
     })
 }
 
+/// The text of `node` in `rope`.
+fn node_text(rope: &ropey::Rope, node: tree_sitter::Node<'_>) -> String {
+    rope.get_byte_slice(node.byte_range())
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 /// An `attr.*(...)` call's type, whether it says `mandatory = True`, and
 /// its `default` as written.
 fn attr_constructor(
     value: tree_sitter::Node<'_>,
-    text: &str,
+    rope: &ropey::Rope,
 ) -> (Option<String>, bool, Option<String>) {
-    let src = |n: tree_sitter::Node<'_>| text.get(n.byte_range()).unwrap_or("");
+    let src = |n: tree_sitter::Node<'_>| node_text(rope, n);
     if value.kind() != "call" {
         return (None, false, None);
     }
     let ty = value
         .child_by_field_name("function")
         .map(src)
-        .and_then(|f| f.strip_prefix("attr."))
-        .and_then(|kind| {
-            Some(match kind {
+        .and_then(|f| {
+            Some(match f.strip_prefix("attr.")? {
                 "bool" => "Boolean",
                 "int" => "Integer",
                 "int_list" => "List of integers",
@@ -387,9 +393,9 @@ fn attr_constructor(
         for arg in args.named_children(&mut cursor) {
             let key = arg.child_by_field_name("name").map(src);
             let val = arg.child_by_field_name("value").map(src);
-            match (key, val) {
-                (Some("mandatory"), Some("True")) => mandatory = true,
-                (Some("default"), Some(v)) => default = Some(v.to_owned()),
+            match (key.as_deref(), val) {
+                (Some("mandatory"), Some(v)) if v == "True" => mandatory = true,
+                (Some("default"), Some(v)) => default = Some(v),
                 _ => {}
             }
         }
@@ -1298,7 +1304,8 @@ mod tests {
             .descendant_for_byte_range(10, 14)
             .and_then(|n| n.parent())
             .expect("call");
-        let rule = starlark_rule("my_rule", call, text, Origin::StarlarkRule { path: None })
+        let rope = ropey::Rope::from_str(text);
+        let rule = starlark_rule("my_rule", call, &rope, Origin::StarlarkRule { path: None })
             .expect("a rule");
         let names: Vec<&str> = rule.params.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(&names[..5], ["name", "out", "srcs", "level", "tags"]);
@@ -1314,7 +1321,8 @@ mod tests {
             .descendant_for_byte_range(5, 6)
             .and_then(|n| n.parent())
             .expect("call");
-        assert!(starlark_rule("x", call, "x = provider(fields = [])\n", Origin::Builtin).is_none());
+        let rope = ropey::Rope::from_str("x = provider(fields = [])\n");
+        assert!(starlark_rule("x", call, &rope, Origin::Builtin).is_none());
     }
 
     #[test]

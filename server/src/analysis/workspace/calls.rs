@@ -11,7 +11,7 @@
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
-use super::completion::{Completions, Item, ItemKind, MAX_ITEMS};
+use super::completion::{push_item as push, Completions, Item, ItemKind};
 use super::definition::symbol_global;
 use super::{FileContext, WorkspaceView};
 use crate::syntax::node_range;
@@ -39,7 +39,6 @@ pub enum ActiveArgument {
 pub struct CallAt {
     /// The callee as written (`cc_library`, `native.cc_library`).
     pub callee: String,
-    pub callee_range: TextRange,
     /// The keyword arguments given, by name.
     pub given: Vec<String>,
     pub active: ActiveArgument,
@@ -202,7 +201,6 @@ fn read_call(rope: &Rope, callee: Node<'_>, args: &[Node<'_>], offset: usize) ->
     });
     CallAt {
         callee: text(rope, callee),
-        callee_range: node_range(callee),
         given,
         active,
         name_position,
@@ -346,14 +344,6 @@ pub fn name_completion(
     }
     scope_names(ctx, &typed, range, &mut out);
     Some(out)
-}
-
-fn push(out: &mut Completions, item: Item) {
-    if out.items.len() >= MAX_ITEMS {
-        out.incomplete = true;
-        return;
-    }
-    out.items.push(item);
 }
 
 /// The identifier ending at `offset` (what was typed of a name) and its

@@ -270,18 +270,27 @@ fn push(
     detail: Option<String>,
     range: TextRange,
 ) {
+    push_item(
+        out,
+        Item {
+            text,
+            kind,
+            detail,
+            range,
+            documentation: None,
+            native_rule: None,
+        },
+    );
+}
+
+/// Adds `item`, unless the list is at [`MAX_ITEMS`] (then it says it is
+/// incomplete).
+pub(super) fn push_item(out: &mut Completions, item: Item) {
     if out.items.len() >= MAX_ITEMS {
         out.incomplete = true;
         return;
     }
-    out.items.push(Item {
-        text,
-        kind,
-        detail,
-        range,
-        documentation: None,
-        native_rule: None,
-    });
+    out.items.push(item);
 }
 
 /// Packages under the typed path, one path segment at a time: the
