@@ -10,6 +10,7 @@
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
+use bzls::analysis::semantics::{semantic_diagnostics, NamesMemo, NoRules};
 use bzls::analysis::workspace::completion::completion;
 use bzls::analysis::workspace::definition::definition;
 use bzls::analysis::workspace::hover::hover;
@@ -236,6 +237,60 @@ fn bench_analysis(c: &mut Criterion) {
     c.bench_function("request: references of a label", |b| {
         b.iter(|| black_box(references(&ctx, &s.index, in_label, true, &[]).len()))
     });
+
+    // The checks Bazel makes when it loads the file (names, targets), on
+    // this file and, with `BZLS_BENCH_BUILD=path`, on a real one.
+    c.bench_function(
+        &format!("semantic diagnostics of a {lines}-line macro BUILD"),
+        |b| {
+            b.iter(|| {
+                black_box(semantic_diagnostics(
+                    FileKind::Build,
+                    tree,
+                    &snapshot.rope,
+                    &s.key.package,
+                    &NoRules,
+                    None,
+                ))
+            })
+        },
+    );
+    if let Some(path) = std::env::var_os("BZLS_BENCH_BUILD") {
+        let text = std::fs::read_to_string(&path).expect("read BZLS_BENCH_BUILD");
+        let real = Document::new(FileKind::Build, 1, &text).snapshot();
+        let real_tree = real.tree.as_ref().expect("tree");
+        let name = format!(
+            "{} ({} lines)",
+            Path::new(&path).display(),
+            text.lines().count()
+        );
+        c.bench_function(&format!("semantic diagnostics of {name}, fresh"), |b| {
+            b.iter(|| {
+                black_box(semantic_diagnostics(
+                    FileKind::Build,
+                    real_tree,
+                    &real.rope,
+                    "pkg",
+                    &NoRules,
+                    None,
+                ))
+            })
+        });
+        // A later version: every statement's names come from the memo.
+        let memo = NamesMemo::default();
+        c.bench_function(&format!("semantic diagnostics of {name}, memo"), |b| {
+            b.iter(|| {
+                black_box(semantic_diagnostics(
+                    FileKind::Build,
+                    real_tree,
+                    &real.rope,
+                    "pkg",
+                    &NoRules,
+                    Some(&memo),
+                ))
+            })
+        });
+    }
 
     // Typing inside a `deps` string: the evaluation is reused, labels are
     // checked again (a new unresolved one each time).

@@ -112,6 +112,30 @@ pub enum DiagnosticCode {
     /// A branch of a `select()` the active configuration does not take (a
     /// hint, shown dimmed).
     SelectBranchNotTaken,
+    /// A name no statement of the file binds and no builtin of its kind has.
+    UndefinedName,
+    /// A second module-level binding of a name where Bazel forbids it.
+    Redeclared,
+    /// A `load()` after another statement in a `.bzl` file.
+    LoadAfterStatement,
+    /// A module-level read of a global the file binds only later.
+    ReferencedBeforeAssignment,
+    /// A loaded symbol the file never uses (a warning).
+    UnusedLoad,
+    /// A second rule call declaring the same target name in a package.
+    DuplicateTarget,
+    /// A target name Bazel rejects.
+    InvalidTargetName,
+    /// An attribute the called rule does not have.
+    UnknownAttribute,
+    /// A mandatory attribute (or `name`) the rule call does not give.
+    MissingAttribute,
+    /// A literal value of the wrong type for the attribute.
+    AttributeType,
+    /// A label listed twice in one attribute.
+    DuplicateLabel,
+    /// An `include()` of MODULE.bazel that breaks its rules.
+    ModuleFileInclude,
 }
 
 impl DiagnosticCode {
@@ -155,6 +179,18 @@ impl DiagnosticCode {
         DiagnosticCode::SelectNoMatch,
         DiagnosticCode::SelectAmbiguous,
         DiagnosticCode::SelectBranchNotTaken,
+        DiagnosticCode::UndefinedName,
+        DiagnosticCode::Redeclared,
+        DiagnosticCode::LoadAfterStatement,
+        DiagnosticCode::ReferencedBeforeAssignment,
+        DiagnosticCode::UnusedLoad,
+        DiagnosticCode::DuplicateTarget,
+        DiagnosticCode::InvalidTargetName,
+        DiagnosticCode::UnknownAttribute,
+        DiagnosticCode::MissingAttribute,
+        DiagnosticCode::AttributeType,
+        DiagnosticCode::DuplicateLabel,
+        DiagnosticCode::ModuleFileInclude,
     ];
 
     /// Whether the code says a label or load goes nowhere from the
@@ -213,6 +249,18 @@ impl DiagnosticCode {
             DiagnosticCode::SelectNoMatch => "select-no-match",
             DiagnosticCode::SelectAmbiguous => "select-ambiguous",
             DiagnosticCode::SelectBranchNotTaken => "select-branch-not-taken",
+            DiagnosticCode::UndefinedName => "undefined-name",
+            DiagnosticCode::Redeclared => "redeclared",
+            DiagnosticCode::LoadAfterStatement => "load-after-statement",
+            DiagnosticCode::ReferencedBeforeAssignment => "referenced-before-assignment",
+            DiagnosticCode::UnusedLoad => "unused-load",
+            DiagnosticCode::DuplicateTarget => "duplicate-target",
+            DiagnosticCode::InvalidTargetName => "invalid-target-name",
+            DiagnosticCode::UnknownAttribute => "unknown-attribute",
+            DiagnosticCode::MissingAttribute => "missing-attribute",
+            DiagnosticCode::AttributeType => "attribute-type",
+            DiagnosticCode::DuplicateLabel => "duplicate-label",
+            DiagnosticCode::ModuleFileInclude => "module-file-include",
         }
     }
 }

@@ -5,7 +5,8 @@
 --
 -- $BZLS_TEST_MODE:
 --   lsp      (default) diagnostics, go-to-definition, completion after
---            --config=, :BzlsPickConfig, :BzlsSetConfigs, :BzlsRestart
+--            --config=, Starlark squiggles, completion, signature help and
+--            hover, :BzlsPickConfig, :BzlsSetConfigs, :BzlsRestart
 --            keeping the chosen configs, a select() code lens opening
 --            the picker, and a Build code lens running in a terminal; in
 --            the workspace $BZLS_TEST_WS.
@@ -286,6 +287,63 @@ local function lsp_mode()
     return false
   end)
   result.run_target = vim.trim(terminal)
+
+  -- Starlark intelligence: squiggles for what Bazel rejects when it loads
+  -- the file, attribute completion and signature help in a half-typed
+  -- `cc_library(`, hover on a native rule, members after `ctx.`.
+  local star = edit(ws .. '/star/BUILD')
+  attached(star)
+  wait(30000, 'the semantic diagnostics of star/BUILD', function()
+    local codes = {}
+    for _, d in ipairs(vim.diagnostic.get(star)) do
+      codes[d.code] = true
+    end
+    return codes['undefined-name'] and codes['duplicate-target'] and codes['unknown-attribute']
+  end)
+  result.star_diagnostics = {}
+  for _, d in ipairs(vim.diagnostic.get(star)) do
+    table.insert(result.star_diagnostics, { lnum = d.lnum, col = d.col, code = d.code, message = d.message })
+  end
+  local star_uri = vim.uri_from_bufnr(star)
+  local n = vim.api.nvim_buf_line_count(star)
+  vim.api.nvim_buf_set_lines(star, n, n, false, { 'cc_library(', '    na' })
+  local typed_at = { line = n + 1, character = 6 }
+  local attrs = request(star, 'textDocument/completion', { textDocument = { uri = star_uri }, position = typed_at })
+  result.attr_completion = {}
+  for _, item in ipairs(attrs and (attrs.items or attrs) or {}) do
+    table.insert(result.attr_completion, item.label)
+  end
+  vim.api.nvim_buf_set_lines(star, n + 1, n + 2, false, { '    ' })
+  local all = request(star, 'textDocument/completion', {
+    textDocument = { uri = star_uri },
+    position = { line = n + 1, character = 4 },
+  })
+  result.attr_completion_all = {}
+  for _, item in ipairs(all and (all.items or all) or {}) do
+    table.insert(result.attr_completion_all, item.label)
+  end
+  local help = request(star, 'textDocument/signatureHelp', {
+    textDocument = { uri = star_uri },
+    position = { line = n + 1, character = 4 },
+  })
+  result.signature = help and help.signatures and help.signatures[1] and help.signatures[1].label
+  vim.api.nvim_buf_set_lines(star, n, n + 2, false, {})
+  local hover = request(star, 'textDocument/hover', {
+    textDocument = { uri = star_uri },
+    position = { line = 1, character = 3 }, -- in `cc_library` of line 2
+  })
+  result.hover = hover and hover.contents and (hover.contents.value or hover.contents) or ''
+  local bzl = edit(ws .. '/star/defs.bzl')
+  attached(bzl)
+  local members = request(bzl, 'textDocument/completion', {
+    textDocument = { uri = vim.uri_from_bufnr(bzl) },
+    position = { line = 1, character = 8 }, -- after `    ctx.`
+    context = { triggerKind = 2, triggerCharacter = '.' },
+  })
+  result.ctx_completion = {}
+  for _, item in ipairs(members and (members.items or members) or {}) do
+    table.insert(result.ctx_completion, item.label)
+  end
 
   -- Formatting through the server (buildifier), as a user formats on save.
   if vim.env.BZLS_TEST_BUILDIFIER then

@@ -425,6 +425,9 @@ fn write_package(
                 extra_libs.push(format!("{leaf}_generated"));
                 targets += 2;
             }
+            // No room for two more targets (and no second alias below: a
+            // package declares each name once).
+            2 => {}
             3 => {
                 out.file(
                     root,
@@ -551,10 +554,35 @@ fn write_package(
         "# Package //{path} (generated, #{i}).\n#\n# Owners: team-{}. Libraries here are public to the monorepo; tests stay\n# small and hermetic. Keep deps sorted; run the formatter before sending\n# changes for review. New dependencies on other teams' packages need an\n# owner's approval; prefer the narrowest library that provides the API.\n# Generated code lives next to the rule that makes it.\n\n",
         path.split('/').nth(1).unwrap_or("root")
     );
-    text.push_str("load(\"@rules_cc//cc:defs.bzl\", \"cc_binary\", \"cc_library\", \"cc_test\")\n");
-    if uses_macros {
-        text.push_str(
-            "load(\"//tools/build_defs:defs.bzl\", \"cc_library_set\", \"my_cc_test\")\n",
+    // Load what the package calls, as real BUILD files do (an unused load
+    // is a warning).
+    let calls = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| {
+                // Calls start their line (`my_cc_test(` is no `cc_test(`).
+                let call = format!("{n}(");
+                [&main, &body]
+                    .iter()
+                    .any(|t| t.starts_with(&call) || t.contains(&format!("\n{call}")))
+            })
+            .map(|n| format!("\"{n}\""))
+            .collect()
+    };
+    let rules = calls(&["cc_binary", "cc_library", "cc_test"]);
+    if !rules.is_empty() {
+        let _ = writeln!(
+            text,
+            "load(\"@rules_cc//cc:defs.bzl\", {})",
+            rules.join(", ")
+        );
+    }
+    let macros = calls(&["cc_library_set", "my_cc_test"]);
+    if uses_macros && !macros.is_empty() {
+        let _ = writeln!(
+            text,
+            "load(\"//tools/build_defs:defs.bzl\", {})",
+            macros.join(", ")
         );
     }
     text.push_str("\npackage(default_visibility = [\"//visibility:public\"])\n");

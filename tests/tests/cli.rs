@@ -274,7 +274,7 @@ fn check_reports_labels_into_a_local_repository_that_point_nowhere() {
     let dir = TempDir::new("cli-external");
     dir.write(
         "main/WORKSPACE",
-        "local_repository(name = \"dep\", path = \"../dep\")\nhttp_archive(name = \"far\", urls = [])\n",
+        "load(\"@bazel_tools//tools/build_defs/repo:http.bzl\", \"http_archive\")\nlocal_repository(name = \"dep\", path = \"../dep\")\nhttp_archive(name = \"far\", urls = [])\n",
     );
     dir.write(
         "main/app/BUILD",

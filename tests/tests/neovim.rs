@@ -126,6 +126,11 @@ fn neovims() -> Vec<PathBuf> {
 const FMT_BUILD: &str =
     "filegroup(name=\"f\",srcs=glob([\"*.txt\"]),\nvisibility=[\"//visibility:public\"])\n";
 
+/// A BUILD file with what Bazel rejects when it loads it: an undefined
+/// name (a typo), an unknown attribute, a duplicate target.
+const STAR_BUILD: &str =
+    "cc_libary(name = \"a\")\ncc_library(name = \"b\", srcz = [])\ncc_library(name = \"b\")\n";
+
 fn workspace() -> TempDir {
     let ws = TempDir::new("neovim");
     ws.write("MODULE.bazel", "module(name = \"fixture\")\n");
@@ -146,6 +151,8 @@ fn workspace() -> TempDir {
          \"//conditions:default\": [\"slow.cc\"],\n    }),\n)\n",
     );
     ws.write("fmt/BUILD", FMT_BUILD);
+    ws.write("star/BUILD", STAR_BUILD);
+    ws.write("star/defs.bzl", "def _impl(ctx):\n    ctx.\n");
     ws.write("sel/fast.cc", "");
     ws.write("sel/slow.cc", "");
     ws.write(
@@ -482,6 +489,53 @@ fn client_session(nvim: &Path) {
         "{menus:#?}"
     );
     assert_eq!(r["run_target"], "build --config=opt //sel:sel", "{r:#}");
+    // Starlark: what Bazel rejects as squiggles, on the right lines.
+    let star: Vec<(u64, &str)> = r["star_diagnostics"]
+        .as_array()
+        .expect("star diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["lnum"].as_u64().unwrap_or(99),
+                d["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        star,
+        [
+            (0, "undefined-name"),
+            (1, "unknown-attribute"),
+            (2, "duplicate-target")
+        ],
+        "{r:#}"
+    );
+    // In a half-typed `cc_library(`: its attributes, and its signature.
+    let attrs = strings(&r["attr_completion"]);
+    assert!(
+        attrs.iter().any(|a| a.starts_with("name")),
+        "after `na`: {attrs:?}"
+    );
+    let attrs = strings(&r["attr_completion_all"]);
+    for attr in ["name", "deps", "srcs", "visibility"] {
+        assert!(attrs.iter().any(|a| a.starts_with(attr)), "{attrs:?}");
+    }
+    assert!(
+        r["signature"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("cc_library(") && s.contains("name")),
+        "{r:#}"
+    );
+    assert!(
+        r["hover"]
+            .as_str()
+            .is_some_and(|h| h.contains("cc_library") && h.contains("| attribute | type |")),
+        "{r:#}"
+    );
+    let members = strings(&r["ctx_completion"]);
+    for member in ["actions", "attr", "label", "files"] {
+        assert!(members.iter().any(|m| m == member), "{members:?}");
+    }
     // Formatting: buildifier's output for the file.
     if let Some(bin) = &buildifier {
         let args = ["-mode=fix", "-type=build", "-path=fmt/BUILD"];

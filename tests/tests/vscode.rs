@@ -775,4 +775,54 @@ fn vscode_extension_end_to_end() {
             .is_some_and(|s| s.starts_with("Ln 4,")),
         "{link}"
     );
+
+    // 9. Starlark: Bazel's loading errors in the Problems panel, hover on a
+    //    native rule, signature help and attribute names while typing a
+    //    call, members after `ctx.`; nothing left changed.
+    let starlark = &steps["starlark"];
+    let problems = starlark["problems"].as_array().cloned().unwrap_or_default();
+    for code in ["undefined-name", "unknown-attribute", "duplicate-target"] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.as_str().is_some_and(|p| p.contains(code))),
+            "no {code} in the Problems panel: {starlark}"
+        );
+    }
+    assert!(
+        problems.iter().any(|p| p
+            .as_str()
+            .is_some_and(|p| p.contains("did you mean 'cc_library'?"))),
+        "{starlark}"
+    );
+    assert!(
+        starlark["hover"]
+            .as_str()
+            .is_some_and(|h| h.contains("cc_library") && h.contains("attribute")),
+        "{starlark}"
+    );
+    assert!(
+        starlark["signature"]
+            .as_str()
+            .is_some_and(|s| s.contains("cc_library(") && s.contains("name")),
+        "{starlark}"
+    );
+    assert!(
+        starlark["attributes"].as_array().is_some_and(|a| a
+            .iter()
+            .any(|l| l.as_str().is_some_and(|l| l.starts_with("name")))),
+        "{starlark}"
+    );
+    let members = starlark["ctxMembers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // The widget shows its first rows (it renders only those on screen).
+    for member in ["actions", "attr", "bin_dir"] {
+        assert!(
+            members.contains(&json!(member)),
+            "ctx. lacks {member}: {starlark}"
+        );
+    }
+    assert_eq!(starlark["dirty"], json!(false), "{starlark}");
 }

@@ -239,7 +239,8 @@ fn navigation_hover_completion_and_symbols() {
 fn loads_are_checked_in_bzl_and_build_files() {
     let ws = fixture();
     let mut server = start(&ws);
-    let text = "load(\"//tools:defs.bzl\", \"my_tset\")\nload(\"//tools:gone.bzl\", \"x\")\n";
+    let text =
+        "load(\"//tools:defs.bzl\", \"my_tset\")\nload(\"//tools:gone.bzl\", \"x\")\nALL = [my_tset, x]\n";
     let bzl = ws.write("tools/more.bzl", text);
     let u = uri(&bzl);
     server.open(&u, "starlark", 1, text);
@@ -1030,5 +1031,95 @@ fn calls_get_attribute_completion_signature_help_and_hover() {
         shown.contains("Declares a dependency on another Bazel module."),
         "{hover}"
     );
+    server.shutdown();
+}
+
+/// Bazel's loading-phase checks as squiggles, over stdio: undefined names,
+/// unknown attributes of native and loaded Starlark rules, duplicate
+/// targets, unused loads (faded), in BUILD, `.bzl` and MODULE.bazel files,
+/// with quick fixes; and no false error on a clean file.
+#[test]
+fn semantic_errors_are_squiggles_with_fixes() {
+    let ws = fixture();
+    ws.write(
+        "tools/rules.bzl",
+        "def _impl(ctx):\n    return []\n\nmy_rule = rule(implementation = _impl, attrs = {\"color\": attr.string()})\n",
+    );
+    let mut server = start(&ws);
+    let text = "load(\"//tools:rules.bzl\", \"my_rule\")\nload(\"//tools:defs.bzl\", \"my_test\")\ncc_libary(name = \"a\")\ncc_library(name = \"b\", srcz = [])\ncc_library(name = \"b\")\nmy_rule(name = \"c\", colour = \"red\")\n";
+    let build = ws.write("sem/BUILD", text);
+    let u = uri(&build);
+    server.open(&u, "starlark", 1, text);
+    let diags = server.diagnostics_where(&u, Some(1), |d| d.len() == 5);
+    let codes: Vec<(&str, u64)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or(""),
+                d["range"]["start"]["line"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("unused-load", 1),
+            ("undefined-name", 2),
+            ("unknown-attribute", 3),
+            ("duplicate-target", 4),
+            ("unknown-attribute", 5),
+        ],
+        "{diags:?}"
+    );
+    assert_eq!(diags[0]["severity"], 2);
+    assert_eq!(diags[0]["tags"], json!([1]), "an unused load is faded");
+    assert_eq!(
+        diags[1]["message"],
+        "name 'cc_libary' is not defined (did you mean 'cc_library'?)"
+    );
+    assert_eq!(
+        diags[4]["message"],
+        "no such attribute 'colour' in 'my_rule' rule (did you mean 'color'?)"
+    );
+    // Quick fixes: the near name, and removing the unused load.
+    for (diag, expected) in [
+        (&diags[1], "cc_library"),
+        (&diags[4], "color"),
+        (&diags[0], ""),
+    ] {
+        let actions = server.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": u},
+                "range": diag["range"],
+                "context": {"diagnostics": [diag]},
+            }),
+        );
+        let edit = &actions["result"][0]["edit"]["changes"][&u][0];
+        assert_eq!(edit["newText"], expected, "{actions}");
+    }
+
+    // A .bzl file: a global bound twice, a name defined nowhere.
+    let bzl_text = "X = 1\nX = 2\n\ndef f():\n    return undefined_thing\n";
+    let bzl = ws.write("sem/defs.bzl", bzl_text);
+    server.open(&uri(&bzl), "starlark", 1, bzl_text);
+    let diags = server.diagnostics_where(&uri(&bzl), Some(1), |d| d.len() == 2);
+    assert_eq!(diags[0]["message"], "'X' redeclared at top level");
+    assert_eq!(diags[1]["message"], "name 'undefined_thing' is not defined");
+
+    // MODULE.bazel: include() with a label of another repository.
+    let module_text = "module(name = \"ws\")\ninclude(\"@other//:x.MODULE.bazel\")\n";
+    let module = ws.write("MODULE.bazel", module_text);
+    server.open(&uri(&module), "starlark", 1, module_text);
+    let diags = server.diagnostics_where(&uri(&module), Some(1), |d| d.len() == 1);
+    assert_eq!(diags[0]["code"], "module-file-include");
+
+    // Fixing the BUILD file clears every error.
+    let fixed = "load(\"//tools:rules.bzl\", \"my_rule\")\ncc_library(name = \"a\")\ncc_library(name = \"b\", srcs = [])\nmy_rule(name = \"c\", color = \"red\")\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    server.diagnostics_where(&u, Some(2), |d| d.is_empty());
     server.shutdown();
 }

@@ -13,6 +13,7 @@ pub mod rc;
 pub mod scope;
 pub mod selection;
 pub mod semantic_tokens;
+pub mod semantics;
 pub mod symbols;
 pub mod workspace;
 

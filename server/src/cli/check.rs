@@ -247,6 +247,16 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
             let own_build = crate::workspace::is_build_file_name(&file_name);
             if (kind == FileKind::Build && own_build) || kind == FileKind::Bzl {
                 diagnostics.extend(check_labels(path, &text, kind));
+            } else if matches!(kind, FileKind::Module | FileKind::Workspace) {
+                let tree = crate::syntax::parse_str(&text);
+                diagnostics.extend(crate::analysis::semantics::semantic_diagnostics(
+                    kind,
+                    &tree,
+                    &Rope::from_str(&text),
+                    "",
+                    &crate::analysis::semantics::NoRules,
+                    None,
+                ));
             }
             diagnostics
         }

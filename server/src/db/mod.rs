@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::folding::Fold;
 use crate::analysis::semantic_tokens::{encode_starlark, EncodedToken, StatementTokens};
+use crate::analysis::semantics::NamesMemo;
 use crate::analysis::symbols::Symbol;
 use crate::analysis::{Diagnostic, DocumentSnapshot};
 use crate::host::index::WorkspaceIndex;
@@ -92,6 +93,8 @@ pub struct FileAnalysis {
     /// The absolute labels of the file's label strings, shared with every
     /// later version.
     absolute: Arc<AbsoluteMemo>,
+    /// The names of the file's statements, shared with every later version.
+    names: Arc<NamesMemo>,
 }
 
 /// Label verdicts valid for one index revision and one package's
@@ -153,9 +156,42 @@ impl FileAnalysis {
                         &lookup,
                     )
                 };
+                let mut list = list;
+                let rules = LoadedRules {
+                    index,
+                    package: &key.package,
+                    globals: &self.globals,
+                };
+                list.extend(crate::analysis::semantics::semantic_diagnostics(
+                    snapshot.kind,
+                    tree,
+                    &snapshot.rope,
+                    &key.package,
+                    &rules,
+                    Some(&self.names),
+                ));
                 Some(Arc::new(list))
             })
             .clone()
+    }
+}
+
+/// The Starlark rules a file loads, read from the files they come from.
+struct LoadedRules<'a> {
+    index: &'a WorkspaceIndex,
+    package: &'a str,
+    globals: &'a BzlGlobals,
+}
+
+impl crate::analysis::semantics::RuleLookup for LoadedRules<'_> {
+    fn loaded_rule(&self, name: &str) -> Option<crate::workspace::callables::Callable> {
+        crate::analysis::workspace::calls::loaded_callable(
+            self.package,
+            self.globals,
+            self.index,
+            name,
+        )
+        .flatten()
     }
 }
 
@@ -481,6 +517,7 @@ struct Derived {
     summary: Arc<PackageSummary>,
     globals: Arc<BzlGlobals>,
     absolute: Arc<AbsoluteMemo>,
+    names: Arc<NamesMemo>,
 }
 
 impl Derived {
@@ -514,6 +551,7 @@ impl Derived {
             labels: OnceLock::new(),
             memo,
             absolute: self.absolute,
+            names: self.names,
         }
     }
 }
@@ -549,6 +587,7 @@ fn derive(
     on_disk: Option<Arc<PackageSummary>>,
 ) -> Derived {
     let globals = Arc::new(crate::workspace::bzl::bzl_globals(tree, &snapshot.rope));
+    let names: Arc<NamesMemo> = previous.map_or_else(Default::default, |p| p.names.clone());
     if !key.is_build {
         return Derived {
             outline: Outline::default(),
@@ -559,6 +598,7 @@ fn derive(
             summary: Arc::new(PackageSummary::default()),
             globals,
             absolute: Arc::default(),
+            names,
         };
     }
     let (outline, pieces) = Outline::from_tree_reusing(
@@ -609,6 +649,7 @@ fn derive(
         summary: Arc::new(summary),
         globals,
         absolute,
+        names,
     }
 }
 

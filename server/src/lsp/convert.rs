@@ -152,8 +152,12 @@ fn diagnostic_at(
         source: Some("bzls".to_owned()),
         message: d.message.clone(),
         related_information: related,
-        tags: (d.code == crate::analysis::DiagnosticCode::SelectBranchNotTaken)
-            .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
+        tags: matches!(
+            d.code,
+            crate::analysis::DiagnosticCode::SelectBranchNotTaken
+                | crate::analysis::DiagnosticCode::UnusedLoad
+        )
+        .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
         data: (!d.fixes.is_empty()).then(|| {
             serde_json::json!({
                 "fixes": d.fixes.iter().map(|f| serde_json::json!({

@@ -422,6 +422,7 @@ fn workspace_diagnostics(
         rx
     });
     let started = std::time::Instant::now();
+    let (snapshot_kind, tree) = (snapshot.kind, snapshot.tree.clone());
     let request = StarlarkRequest::new(state, snapshot, path.clone(), true);
     let labels = request.as_ref().and_then(|request| {
         request
@@ -438,7 +439,10 @@ fn workspace_diagnostics(
         .unwrap_or_default();
     let request = request.map(|r| (r, labels));
     let Some((request, labels)) = request else {
-        return nothing(rope);
+        // MODULE.bazel and WORKSPACE files: their own semantic checks.
+        let mut outcome = nothing(rope);
+        outcome.labels = standalone_semantics(&snapshot_kind, tree.as_ref(), &outcome.rope);
+        return outcome;
     };
     // Previews are only for a package's own BUILD file.
     let selects = if request.is_build {
@@ -469,6 +473,29 @@ fn workspace_diagnostics(
         labels,
         selects,
         changed: request.analysis.changed_index,
+    }
+}
+
+/// The semantic diagnostics of a MODULE.bazel or WORKSPACE file, which
+/// need nothing of the workspace (none for other files without an
+/// analysis).
+fn standalone_semantics(
+    kind: &FileKind,
+    tree: Option<&tree_sitter::Tree>,
+    rope: &ropey::Rope,
+) -> Vec<crate::analysis::Diagnostic> {
+    match (kind, tree) {
+        (FileKind::Module | FileKind::Workspace, Some(tree)) => {
+            crate::analysis::semantics::semantic_diagnostics(
+                *kind,
+                tree,
+                rope,
+                "",
+                &crate::analysis::semantics::NoRules,
+                None,
+            )
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -65,6 +65,11 @@ pub struct Callable {
     pub params: Vec<Param>,
     pub doc: Option<String>,
     pub origin: Origin,
+    /// `params` are every keyword a call may give, besides the attributes
+    /// Bazel adds to some rules (test and executable ones): a native rule,
+    /// a function without `**kwargs`, a Starlark rule whose `attrs` is a
+    /// dict literal of string keys.
+    pub attrs_known: bool,
 }
 
 /// The Bazel version whose native rules [`super::schema`] describes.
@@ -100,6 +105,7 @@ impl Callable {
                 .collect(),
             doc: None,
             origin: Origin::NativeRule,
+            attrs_known: true,
         }
     }
 
@@ -152,11 +158,13 @@ impl Callable {
                 mandatory,
             });
         }
+        let attrs_known = !params.iter().any(|p| p.kind == ParamKind::Kwargs);
         Some(Callable {
             name: name.to_owned(),
             params,
             doc,
             origin,
+            attrs_known,
         })
     }
 
@@ -251,7 +259,7 @@ impl Callable {
 
 /// The attributes Bazel gives every rule besides `name` (settable in BUILD
 /// files).
-const COMMON_ATTRIBUTES: &[(&str, &str)] = &[
+pub const COMMON_ATTRIBUTES: &[(&str, &str)] = &[
     ("compatible_with", "List of labels"),
     ("deprecation", "String"),
     ("exec_compatible_with", "List of labels"),
@@ -300,16 +308,26 @@ pub fn starlark_rule(
         default: None,
         mandatory: true,
     }];
-    if let Some(attrs) = keyword("attrs").filter(|a| a.kind() == "dictionary") {
+    // Only a `rule` with no `attrs`, or a dict literal of them, tells
+    // every attribute (a symbolic macro may inherit others).
+    let attrs_node = keyword("attrs");
+    let mut attrs_known =
+        function == "rule" && attrs_node.is_none_or(|a| a.kind() == "dictionary" && !a.has_error());
+    if let Some(attrs) = attrs_node.filter(|a| a.kind() == "dictionary") {
         let mut cursor = attrs.walk();
         for pair in attrs.named_children(&mut cursor) {
+            if pair.kind() == "comment" {
+                continue;
+            }
             let (Some(key), Some(value)) = (
                 pair.child_by_field_name("key"),
                 pair.child_by_field_name("value"),
             ) else {
+                attrs_known = false;
                 continue;
             };
             let Some(attr) = crate::syntax::string_literal(&src(key)) else {
+                attrs_known = false;
                 continue;
             };
             if attr.starts_with('_') || attr == "name" {
@@ -324,6 +342,16 @@ pub fn starlark_rule(
                 mandatory,
             });
         }
+    }
+    // A build setting takes its value's default (mandatory).
+    if function == "rule" && keyword("build_setting").is_some() {
+        params.push(Param {
+            name: "build_setting_default".to_owned(),
+            kind: ParamKind::Keyword,
+            ty: None,
+            default: None,
+            mandatory: true,
+        });
     }
     // Mandatory attributes first, as for native rules; else as declared.
     params[1..].sort_by_key(|p| !p.mandatory);
@@ -346,6 +374,7 @@ pub fn starlark_rule(
         params,
         doc,
         origin,
+        attrs_known,
     })
 }
 

@@ -112,6 +112,16 @@ async function goTo(page, line, column) {
   await page.locator("[id='status.editor.selection']", { hasText: `Ln ${line}, Col ${column}` }).waitFor();
 }
 
+/** The labels of the suggest widget's rows (those on screen). */
+async function suggestLabels(rows) {
+  return rows.evaluateAll((els) =>
+    els.map((el) => {
+      const name = el.querySelector(".label-name");
+      return name ? name.textContent.trim() : el.getAttribute("aria-label");
+    }),
+  );
+}
+
 async function statusSelection(page) {
   return (await page.locator("[id='status.editor.selection']").innerText()).trim();
 }
@@ -258,12 +268,7 @@ async function main() {
       const rows = widget.locator(".monaco-list-row");
       await rows.first().waitFor({ state: "visible" });
       await page.waitForTimeout(300);
-      const labels = await rows.evaluateAll((els) =>
-        els.map((el) => {
-          const name = el.querySelector(".label-name");
-          return name ? name.textContent.trim() : el.getAttribute("aria-label");
-        }),
-      );
+      const labels = await suggestLabels(rows);
       await shot(page, "05-completion");
       await page.keyboard.press("Escape");
       // Undo the typing: the file stays as on disk.
@@ -356,6 +361,92 @@ async function main() {
       const selection = await statusSelection(page);
       await shot(page, "10-link");
       return { links, tab: (await tab.innerText()).replace(/\s+/g, " ").trim(), selection };
+    });
+    // 9. Starlark: squiggles for what Bazel rejects, attribute completion
+    // and signature help while typing a call, hover on a rule, members
+    // after `ctx.`.
+    await step(page, "starlark", async () => {
+      await openFile(page, "star/BUILD.bazel", "BUILD.bazel", "star");
+      await page.locator(".monaco-editor .squiggly-error").nth(2).waitFor({ state: "attached", timeout: 60_000 });
+      await page.keyboard.press("Control+Shift+M");
+      const rows = page.locator(".markers-panel .monaco-list-row");
+      await rows.filter({ hasText: "duplicate-target" }).first().waitFor({ state: "visible" });
+      const problems = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+      await shot(page, "11-starlark-problems");
+      // Hover on `cc_library` (line 2).
+      await focusEditor(page);
+      await goTo(page, 2, 3);
+      // The hover also shows the line's diagnostics (buildifier's lint):
+      // wait for the part with the rule's attributes (asked again once, if
+      // the first hover came before the server's answer).
+      const hover = page.locator(".monaco-hover", { hasText: "attribute" }).first();
+      await runCommand(page, "Show or Focus Hover");
+      try {
+        await hover.waitFor({ state: "visible", timeout: 8_000 });
+      } catch {
+        log("no hover yet: asking again");
+        await page.keyboard.press("Escape");
+        await goTo(page, 2, 3);
+        await runCommand(page, "Show or Focus Hover");
+        await hover.waitFor({ state: "visible", timeout: 20_000 });
+      }
+      const hoverText = (await hover.innerText()).replace(/\s+/g, " ").trim();
+      await shot(page, "12-starlark-hover");
+      await page.keyboard.press("Escape");
+      // Type a call: signature help on `(`, attribute names on `na`.
+      await focusEditor(page);
+      await page.keyboard.press("Control+End");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("cc_library(", { delay: 30 });
+      const hints = page.locator(".parameter-hints-widget.visible .signature");
+      try {
+        await hints.first().waitFor({ state: "visible", timeout: 8_000 });
+      } catch {
+        log("no signature help yet: triggering it");
+        await page.keyboard.press("Control+Shift+Space");
+        await hints.first().waitFor({ state: "visible", timeout: 20_000 });
+      }
+      const signature = (await hints.first().innerText()).replace(/\s+/g, " ").trim();
+      await shot(page, "13-starlark-signature");
+      await page.keyboard.type("na", { delay: 30 });
+      const widget = page.locator(".editor-widget.suggest-widget.visible");
+      try {
+        await widget.waitFor({ state: "visible", timeout: 5_000 });
+      } catch {
+        await page.keyboard.press("Control+Space");
+        await widget.waitFor({ state: "visible" });
+      }
+      const suggestRows = widget.locator(".monaco-list-row");
+      await suggestRows.first().waitFor({ state: "visible" });
+      await page.waitForTimeout(300);
+      const attributes = await suggestLabels(suggestRows);
+      await shot(page, "14-starlark-attributes");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Escape");
+      for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) {
+        await page.keyboard.press("Control+Z");
+      }
+      // Members after `ctx.` in a .bzl file.
+      await openFile(page, "star/defs.bzl", "defs.bzl");
+      await focusEditor(page);
+      await goTo(page, 2, 15);
+      await page.keyboard.type(".", { delay: 30 });
+      const members = page.locator(".editor-widget.suggest-widget.visible .monaco-list-row");
+      try {
+        await members.first().waitFor({ state: "visible", timeout: 5_000 });
+      } catch {
+        await page.keyboard.press("Control+Space");
+        await members.first().waitFor({ state: "visible" });
+      }
+      await page.waitForTimeout(300);
+      const ctxMembers = await suggestLabels(members);
+      await shot(page, "15-starlark-ctx");
+      await page.keyboard.press("Escape");
+      for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) {
+        await page.keyboard.press("Control+Z");
+      }
+      const dirty = (await page.locator(".tab.dirty").count()) > 0;
+      return { problems, hover: hoverText, signature, attributes, ctxMembers, dirty };
     });
   } finally {
     clearTimeout(hardStop);

@@ -16,7 +16,7 @@ use super::definition::symbol_global;
 use super::{FileContext, WorkspaceView};
 use crate::syntax::node_range;
 use crate::text::TextRange;
-use crate::workspace::bzl::GlobalKind;
+use crate::workspace::bzl::{BzlGlobals, GlobalKind};
 use crate::workspace::callables::{
     build_builtin, bzl_builtin, bzl_field, bzl_members, dialect_builtin, dialect_builtin_names,
     Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
@@ -217,35 +217,13 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
         // `ctx.actions.run`).
         return (!ctx.is_build).then(|| bzl_builtin(callee)).flatten();
     }
-    if let Some((load, exported)) = ctx.globals.loaded(callee) {
-        if let Some((path, global)) = symbol_global(&ctx.package, &load.module, exported, view, 0) {
-            let shown = std::path::Path::new(&path)
-                .strip_prefix(view.root())
-                .map(|p| p.display().to_string())
-                .unwrap_or(path.clone());
-            if let GlobalKind::Function { signature, doc } = &global.kind {
-                return Callable::from_signature(
-                    signature,
-                    doc.clone(),
-                    Origin::Function { path: Some(shown) },
-                );
-            }
-            // `my_rule = rule(attrs = {...})` in the loaded file.
-            return match &global.kind {
-                GlobalKind::Variable {
-                    rule: Some(rule), ..
-                } => {
-                    let mut rule = (**rule).clone();
-                    rule.name = callee.to_owned();
-                    rule.origin = Origin::StarlarkRule { path: Some(shown) };
-                    Some(rule)
-                }
-                _ => None,
-            };
-        }
-        // Not on disk: a rule set's wrapper of a native rule
-        // (`@rules_cc//cc:defs.bzl`'s `cc_library`) takes its attributes.
-        return Callable::native_rule(exported);
+    if let Some((_, exported)) = ctx.globals.loaded(callee) {
+        return match loaded_callable(&ctx.package, &ctx.globals, view, callee) {
+            Some(found) => found,
+            // Not on disk: a rule set's wrapper of a native rule
+            // (`@rules_cc//cc:defs.bzl`'s `cc_library`) takes its attributes.
+            None => Callable::native_rule(exported),
+        };
     }
     if let Some(global) = ctx.globals.get(callee) {
         return match &global.kind {
@@ -259,6 +237,41 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
         Dialect::Build => Callable::native_rule(callee).or_else(|| build_builtin(callee)),
         dialect => dialect_builtin(dialect, callee),
     }
+}
+
+/// What the name `callee`, loaded by a file of `package` with `globals`,
+/// is in the file it is loaded from: `None` when that file is not on disk
+/// or does not bind it, `Some(None)` when it binds it to neither a
+/// function nor a rule bzls can read.
+pub fn loaded_callable(
+    package: &str,
+    globals: &BzlGlobals,
+    view: &dyn WorkspaceView,
+    callee: &str,
+) -> Option<Option<Callable>> {
+    let (load, exported) = globals.loaded(callee)?;
+    let (path, global) = symbol_global(package, &load.module, exported, view, 0)?;
+    let shown = std::path::Path::new(&path)
+        .strip_prefix(view.root())
+        .map(|p| p.display().to_string())
+        .unwrap_or(path.clone());
+    Some(match &global.kind {
+        GlobalKind::Function { signature, doc } => Callable::from_signature(
+            signature,
+            doc.clone(),
+            Origin::Function { path: Some(shown) },
+        ),
+        // `my_rule = rule(attrs = {...})` in the loaded file.
+        GlobalKind::Variable {
+            rule: Some(rule), ..
+        } => {
+            let mut rule = (**rule).clone();
+            rule.name = callee.to_owned();
+            rule.origin = Origin::StarlarkRule { path: Some(shown) };
+            Some(rule)
+        }
+        _ => None,
+    })
 }
 
 /// Which functions the file of `ctx` sees.

@@ -26,7 +26,7 @@
 //!   cached frozen form is the same whichever package loaded it first.
 
 mod glob;
-mod natives;
+pub(crate) mod natives;
 mod state;
 #[cfg(test)]
 mod tests;
