@@ -302,7 +302,7 @@ local function lsp_mode()
   end)
   result.star_diagnostics = {}
   for _, d in ipairs(vim.diagnostic.get(star)) do
-    table.insert(result.star_diagnostics, { lnum = d.lnum, col = d.col, code = d.code, message = d.message })
+    table.insert(result.star_diagnostics, { lnum = d.lnum, col = d.col, code = d.code, message = d.message, source = d.source })
   end
   local star_uri = vim.uri_from_bufnr(star)
   local n = vim.api.nvim_buf_line_count(star)

@@ -11,7 +11,8 @@
 //! errors).
 //!
 //! Not compared, because Bazel 2.1.0 is older than what bzls checks for:
-//! `lambda` and nested `def` (rejected by 2.1.0, allowed since), globals
+//! `lambda` and nested `def` in `.bzl` files (rejected by 2.1.0, allowed
+//! since; a `lambda` in a BUILD file is rejected by both), globals
 //! added later (`json`), MODULE.bazel (none in 2.1.0).
 //!
 //! Environment: `BZLS_STARLARK_SEED=N` (default fixed),
@@ -65,6 +66,7 @@ const SNIPPETS: &[(Place, &str, bool)] = &[
     (Place::Build, "y{n} = z_later{n}\nz_later{n} = 1", true),
     (Place::Build, "x{n} = [undefined_y{n} for _ in []]", true),
     (Place::Build, "load(\":defs.bzl\", \"ok\", \"ok\")", true),
+    (Place::Build, "f{n} = lambda: 1", true),
     // Clean .bzl snippets.
     (Place::Bzl, "def h{n}(x, y = OK_LIST):\n    return [z for z in x] + y", false),
     (Place::Bzl, "P{n} = provider(fields = [\"a\"])", false),

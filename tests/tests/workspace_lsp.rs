@@ -1123,3 +1123,48 @@ fn semantic_errors_are_squiggles_with_fixes() {
     server.diagnostics_where(&u, Some(2), |d| d.is_empty());
     server.shutdown();
 }
+
+/// Typing `.` after a string, list or dict (or a name assigned one) offers
+/// its methods, with the starlark crate's documentation; signature help
+/// follows into the method's call.
+#[test]
+fn value_methods_complete_after_a_dot() {
+    let ws = fixture();
+    let mut server = start(&ws);
+    let text = "SEP = \", \"\n\ndef f(names):\n    out = []\n    out.\n";
+    let path = ws.write("tools/methods.bzl", text);
+    let u = uri(&path);
+    server.open(&u, "starlark", 1, text);
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": {"line": 4, "character": 8},
+               "context": {"triggerKind": 2, "triggerCharacter": "."}}),
+    );
+    let labels: Vec<&str> = completion["result"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        ["append", "clear", "extend", "index", "insert", "pop", "remove"],
+        "{completion}"
+    );
+    // The method typed, the call begun.
+    let text2 =
+        "SEP = \", \"\n\ndef f(names):\n    out = []\n    out.append(1)\n    return SEP.join()\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": text2}]}),
+    );
+    let help = server.request(
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": u}, "position": {"line": 5, "character": 20}}),
+    );
+    let label = help["result"]["signatures"][0]["label"]
+        .as_str()
+        .unwrap_or("");
+    assert!(label.starts_with("str.join("), "{help}");
+    server.shutdown();
+}

@@ -156,7 +156,7 @@ fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<G
                                 && r.child_by_field_name("function").is_some_and(|f| {
                                     matches!(
                                         text(rope, f).as_str(),
-                                        "rule" | "macro" | "repository_rule"
+                                        "rule" | "macro" | "repository_rule" | "provider"
                                     )
                                 })
                         })

@@ -52,10 +52,15 @@ pub enum Origin {
     NativeRule,
     /// A builtin function of BUILD files.
     Builtin,
+    /// A function or method of the Starlark language (documented by the
+    /// `starlark` crate).
+    Starlark,
     /// A `def` in a `.bzl` file (or the current file), by path.
     Function { path: Option<String> },
     /// A Starlark rule or symbolic macro (`rule(attrs = {...})`), by path.
     StarlarkRule { path: Option<String> },
+    /// A provider (`provider(fields = [...])`), by path.
+    Provider { path: Option<String> },
 }
 
 /// A function or rule, with its parameters.
@@ -245,6 +250,9 @@ impl Callable {
                  newer Bazel versions may have more)"
             ),
             Origin::Builtin => "Builtin function of BUILD files".to_owned(),
+            Origin::Starlark => {
+                "Starlark builtin (documentation: the `starlark` crate, Apache-2.0)".to_owned()
+            }
             Origin::Function { path: Some(path) } => format!("Defined in `{path}`"),
             Origin::Function { path: None } => "Defined in this file".to_owned(),
             Origin::StarlarkRule { path: Some(path) } => {
@@ -252,6 +260,12 @@ impl Callable {
             }
             Origin::StarlarkRule { path: None } => {
                 "Starlark rule defined in this file (attributes from its `attrs`)".to_owned()
+            }
+            Origin::Provider { path: Some(path) } => {
+                format!("Provider defined in `{path}` (fields from its `fields`)")
+            }
+            Origin::Provider { path: None } => {
+                "Provider defined in this file (fields from its `fields`)".to_owned()
             }
         }
     }
@@ -279,8 +293,9 @@ pub const COMMON_ATTRIBUTES: &[(&str, &str)] = &[
 /// first (private ones,
 /// `_x`, left out: a BUILD file cannot set them) with their types from
 /// the `attr.*` constructor and whether `mandatory = True`, then the
-/// attributes Bazel gives every rule. Its `doc` string is its doc. `None`
-/// when `call` is none of those calls.
+/// attributes Bazel gives every rule. Its `doc` string is its doc. A
+/// `provider(...)` call makes a provider's callable (see [`provider`]).
+/// `None` when `call` is none of those calls.
 pub fn starlark_rule(
     name: &str,
     call: tree_sitter::Node<'_>,
@@ -289,6 +304,9 @@ pub fn starlark_rule(
 ) -> Option<Callable> {
     let src = |n: tree_sitter::Node<'_>| node_text(rope, n);
     let function = src(call.child_by_field_name("function")?);
+    if function == "provider" {
+        return provider(name, call, rope, origin);
+    }
     if !matches!(function.as_str(), "rule" | "macro" | "repository_rule") {
         return None;
     }
@@ -374,6 +392,77 @@ pub fn starlark_rule(
         params,
         doc,
         origin,
+        attrs_known,
+    })
+}
+
+/// The callable a `provider(...)` call makes: its fields, as keyword
+/// parameters (a list of names, or a dict of names to their docs), and its
+/// `doc`. A provider without `fields` takes any keyword.
+fn provider(
+    name: &str,
+    call: tree_sitter::Node<'_>,
+    rope: &ropey::Rope,
+    origin: Origin,
+) -> Option<Callable> {
+    let src = |n: tree_sitter::Node<'_>| node_text(rope, n);
+    let args = call.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let list: Vec<tree_sitter::Node<'_>> = args.named_children(&mut cursor).collect();
+    let keyword = |key: &str| {
+        list.iter()
+            .find(|a| {
+                a.kind() == "keyword_argument"
+                    && a.child_by_field_name("name").is_some_and(|n| src(n) == key)
+            })
+            .and_then(|a| a.child_by_field_name("value"))
+    };
+    // `provider("doc", fields = ...)`: the doc may come first.
+    let doc = keyword("doc")
+        .or_else(|| list.first().copied().filter(|a| a.kind() == "string"))
+        .and_then(|d| crate::syntax::string_literal(&src(d)));
+    let fields = keyword("fields");
+    let mut params = Vec::new();
+    let mut attrs_known = fields.is_some();
+    match fields {
+        Some(f) if matches!(f.kind(), "list" | "tuple" | "dictionary") => {
+            let mut cursor = f.walk();
+            for item in f.named_children(&mut cursor) {
+                let key = if item.kind() == "pair" {
+                    item.child_by_field_name("key")
+                } else {
+                    Some(item)
+                };
+                match key.and_then(|k| crate::syntax::string_literal(&src(k))) {
+                    Some(field) => params.push(Param {
+                        name: field,
+                        kind: ParamKind::Keyword,
+                        ty: None,
+                        default: None,
+                        mandatory: false,
+                    }),
+                    None if item.kind() != "comment" => attrs_known = false,
+                    None => {}
+                }
+            }
+        }
+        Some(_) => attrs_known = false,
+        None => params.push(Param {
+            name: "kwargs".to_owned(),
+            kind: ParamKind::Kwargs,
+            ty: None,
+            default: None,
+            mandatory: false,
+        }),
+    }
+    Some(Callable {
+        name: name.to_owned(),
+        params,
+        doc,
+        origin: match origin {
+            Origin::StarlarkRule { path } => Origin::Provider { path },
+            other => other,
+        },
         attrs_known,
     })
 }
@@ -799,6 +888,162 @@ const BZL_BUILTINS: &[(&str, &str, &str)] = &[
         "constraintValue",
         "Whether the target platform has a constraint value.",
     ),
+    // repository_ctx and module_ctx (Bazel 7 and 8; summaries written for bzls).
+    (
+        "repository_ctx.delete",
+        "path",
+        "Removes a file or directory tree and returns True if something was actually removed.",
+    ),
+    (
+        "repository_ctx.download",
+        "url, output='', sha256='', executable=False, allow_fail=False, canonical_id='', auth={}, headers={}, *, integrity='', block=True",
+        "Fetches a file from one of the given mirror URLs into the repository and returns a struct with success plus sha256/integrity, or a waitable token when block is False.",
+    ),
+    (
+        "repository_ctx.download_and_extract",
+        "url, output='', sha256='', type='', strip_prefix='', allow_fail=False, canonical_id='', auth={}, headers={}, *, integrity='', rename_files={}",
+        "Fetches an archive from the given mirror URLs, unpacks it into the output directory and returns a struct with success plus sha256/integrity.",
+    ),
+    (
+        "repository_ctx.execute",
+        "arguments, timeout=600, environment={}, quiet=True, working_directory=''",
+        "Runs a command (first argument is the program) with an optional timeout, environment overrides and working directory, returning an exec_result.",
+    ),
+    (
+        "repository_ctx.extract",
+        "archive, output='', strip_prefix='', *, rename_files={}, watch_archive='auto'",
+        "Unpacks an archive file that already exists into a directory of the repository, optionally stripping a leading prefix and renaming entries.",
+    ),
+    (
+        "repository_ctx.file",
+        "path, content='', executable=True, legacy_utf8=False",
+        "Writes a file with the given text into the repository directory, executable by default.",
+    ),
+    (
+        "repository_ctx.getenv",
+        "name, default=None",
+        "Looks up an environment variable (or returns the default) and records it so a change re-fetches the repository.",
+    ),
+    (
+        "repository_ctx.patch",
+        "patch_file, strip=0, *, watch_patch='auto'",
+        "Applies a unified-diff patch file to the repository root using Bazel's built-in patcher, stripping leading path components.",
+    ),
+    (
+        "repository_ctx.path",
+        "path",
+        "Turns a string, Label or path into a path object, resolving relative strings against the repository directory.",
+    ),
+    (
+        "repository_ctx.read",
+        "path, *, watch='auto'",
+        "Returns the contents of a file as a string, optionally watching it for changes.",
+    ),
+    (
+        "repository_ctx.rename",
+        "src, dst",
+        "Moves a file or directory to a new path inside the repository, creating parent directories and failing if the destination exists.",
+    ),
+    (
+        "repository_ctx.repo_metadata",
+        "*, reproducible=False, attrs_for_reproducibility={}",
+        "Builds an opaque value that the implementation function can return to tell Bazel whether the fetched repo is reproducible (or which attrs would make it so).",
+    ),
+    (
+        "repository_ctx.report_progress",
+        "status=''",
+        "Sets the progress message shown while this repository is being fetched.",
+    ),
+    (
+        "repository_ctx.symlink",
+        "target, link_name",
+        "Creates a symbolic link at link_name pointing to target.",
+    ),
+    (
+        "repository_ctx.template",
+        "path, template, substitutions={}, executable=True, *, watch_template='auto'",
+        "Writes a new file by copying a template file and replacing every occurrence of each substitution key with its value.",
+    ),
+    (
+        "repository_ctx.watch",
+        "path",
+        "Registers a path so that creating, deleting, changing its type or (for files) changing its contents causes a re-fetch.",
+    ),
+    (
+        "repository_ctx.watch_tree",
+        "path",
+        "Registers a directory so that any change to files or directories anywhere beneath it causes a re-fetch.",
+    ),
+    (
+        "repository_ctx.which",
+        "program",
+        "Searches PATH for an executable with the given name and returns its path, or None if not found.",
+    ),
+    (
+        "module_ctx.download",
+        "url, output='', sha256='', executable=False, allow_fail=False, canonical_id='', auth={}, headers={}, *, integrity='', block=True",
+        "Fetches a file from one of the given mirror URLs into the extension's working directory and returns a struct with success plus sha256/integrity, or a waitable token when block is False.",
+    ),
+    (
+        "module_ctx.download_and_extract",
+        "url, output='', sha256='', type='', strip_prefix='', allow_fail=False, canonical_id='', auth={}, headers={}, *, integrity='', rename_files={}",
+        "Fetches an archive from the given mirror URLs, unpacks it into the working directory and returns a struct with success plus sha256/integrity.",
+    ),
+    (
+        "module_ctx.execute",
+        "arguments, timeout=600, environment={}, quiet=True, working_directory=''",
+        "Runs a command (first argument is the program) with an optional timeout, environment overrides and working directory, returning an exec_result.",
+    ),
+    (
+        "module_ctx.extension_metadata",
+        "*, root_module_direct_deps=None, root_module_direct_dev_deps=None, reproducible=False, facts={}",
+        "Builds an opaque value the extension can return to declare the root module's direct (dev) repo deps, reproducibility, and facts to persist.",
+    ),
+    (
+        "module_ctx.extract",
+        "archive, output='', strip_prefix='', *, rename_files={}, watch_archive='auto'",
+        "Unpacks an archive file that already exists into a directory under the extension's working directory.",
+    ),
+    (
+        "module_ctx.file",
+        "path, content='', executable=True, legacy_utf8=False",
+        "Writes a file with the given text into the extension's working directory, executable by default.",
+    ),
+    (
+        "module_ctx.getenv",
+        "name, default=None",
+        "Looks up an environment variable (or returns the default) and records it so a change re-evaluates the extension.",
+    ),
+    (
+        "module_ctx.is_dev_dependency",
+        "tag",
+        "Tells whether a tag came from a use_extension proxy created with dev_dependency = True.",
+    ),
+    (
+        "module_ctx.path",
+        "path",
+        "Turns a string, Label or path into a path object, resolving relative strings against the working directory.",
+    ),
+    (
+        "module_ctx.read",
+        "path, *, watch='auto'",
+        "Returns the contents of a file as a string, optionally watching it for changes.",
+    ),
+    (
+        "module_ctx.report_progress",
+        "status=''",
+        "Sets the progress message shown while this module extension is being evaluated.",
+    ),
+    (
+        "module_ctx.watch",
+        "path",
+        "Registers a path inside the workspace so that changes to it cause the extension to be re-evaluated.",
+    ),
+    (
+        "module_ctx.which",
+        "program",
+        "Searches PATH for an executable with the given name and returns its path, or None if not found.",
+    ),
 ];
 
 /// Fields of the values `.bzl` files work with, by dotted name, with their
@@ -905,6 +1150,72 @@ const BZL_FIELDS: &[(&str, &str, &str)] = &[
         "ctx.workspace_name",
         "string",
         "The name of the main repository.",
+    ),
+    // repository_ctx, module_ctx and repository_os (Bazel 7 and 8).
+    (
+        "repository_ctx.attr",
+        "struct",
+        "Struct holding the attribute values of the repository rule instance, with defaults filled in.",
+    ),
+    (
+        "repository_ctx.name",
+        "string",
+        "Canonical (unique, format-unspecified) name of the repository being created.",
+    ),
+    (
+        "repository_ctx.original_name",
+        "string",
+        "The name attribute exactly as written where the rule was instantiated, which need not be unique.",
+    ),
+    (
+        "repository_ctx.os",
+        "repository_os",
+        "Information about the host operating system, architecture and environment.",
+    ),
+    (
+        "repository_ctx.workspace_root",
+        "path",
+        "Path of the main workspace root for the current Bazel invocation.",
+    ),
+    (
+        "module_ctx.facts",
+        "dict",
+        "JSON-like dict of facts returned by a previous run of this extension via extension_metadata, or {} if none.",
+    ),
+    (
+        "module_ctx.modules",
+        "list",
+        "All bazel_module objects in the dependency graph that use this extension, in breadth-first order from the root module.",
+    ),
+    (
+        "module_ctx.os",
+        "repository_os",
+        "Information about the host operating system, architecture and environment.",
+    ),
+    (
+        "module_ctx.root_module_has_non_dev_dependency",
+        "bool",
+        "True when the root module uses this extension through at least one non-dev use_extension.",
+    ),
+    (
+        "module_ctx.is_isolated",
+        "bool",
+        "Whether this usage of the extension was declared with isolate = True.",
+    ),
+    (
+        "repository_os.arch",
+        "string",
+        "Lower-cased CPU architecture name of the machine running Bazel (Java os.arch).",
+    ),
+    (
+        "repository_os.environ",
+        "dict",
+        "Environment variables visible to Bazel; reading them here does not create a re-fetch dependency (use getenv for that).",
+    ),
+    (
+        "repository_os.name",
+        "string",
+        "Lower-cased operating system name of the machine running Bazel (Java os.name).",
     ),
 ];
 
@@ -1077,6 +1388,13 @@ pub fn dialect_builtin_names(dialect: Dialect) -> Vec<(&'static str, &'static st
 
 /// The builtin function `name` of BUILD files.
 pub fn build_builtin(name: &str) -> Option<Callable> {
+    // Starlark's own functions as the `starlark` crate documents them;
+    // Bazel's `fail` and `print` take other parameters.
+    if !matches!(name, "fail" | "print") {
+        if let Some(function) = super::starlark_builtins::universe_function(name) {
+            return Some(function);
+        }
+    }
     builtin_in(BUILD_BUILTINS, name)
 }
 
@@ -1084,7 +1402,38 @@ pub fn build_builtin(name: &str) -> Option<Callable> {
 /// functions and methods of [`BZL_BUILTINS`] (`rule`, `attr.string`,
 /// `ctx.actions.run`).
 pub fn bzl_builtin(name: &str) -> Option<Callable> {
-    builtin_in(BZL_BUILTINS, name).or_else(|| build_builtin(name))
+    builtin_in(BZL_BUILTINS, &canonical_path(name)).or_else(|| build_builtin(name))
+}
+
+/// The object a dotted name starts with, under the name bzls's tables use:
+/// the conventional short names of a repository rule's and a module
+/// extension's context (`rctx`, `mctx`) are `repository_ctx` and
+/// `module_ctx`, and their `os` is a `repository_os`.
+fn canonical_object(object: &str) -> String {
+    let (head, rest) = object.split_once('.').unwrap_or((object, ""));
+    let head = match head {
+        "rctx" => "repository_ctx",
+        "mctx" => "module_ctx",
+        other => other,
+    };
+    let full = if rest.is_empty() {
+        head.to_owned()
+    } else {
+        format!("{head}.{rest}")
+    };
+    match full.as_str() {
+        "repository_ctx.os" | "module_ctx.os" => "repository_os".to_owned(),
+        _ => full,
+    }
+}
+
+/// A dotted member path (`rctx.os.name`) under the names of bzls's tables
+/// (`repository_os.name`).
+fn canonical_path(path: &str) -> String {
+    match path.rsplit_once('.') {
+        Some((object, member)) => format!("{}.{member}", canonical_object(object)),
+        None => path.to_owned(),
+    }
 }
 
 fn builtin_in(table: &[(&str, &str, &str)], name: &str) -> Option<Callable> {
@@ -1111,6 +1460,7 @@ pub struct Member {
 /// The members of `object` (a dotted name: `ctx`, `ctx.actions`, `attr`)
 /// that bzls knows, in name order.
 pub fn bzl_members(object: &str) -> Vec<Member> {
+    let object = canonical_object(object);
     let prefix = format!("{object}.");
     let methods = BZL_BUILTINS.iter().filter_map(|(name, _, doc)| {
         let member = name.strip_prefix(prefix.as_str())?;
@@ -1138,6 +1488,7 @@ pub fn bzl_members(object: &str) -> Vec<Member> {
 /// The field `path` (`ctx.label`) of a value `.bzl` files work with: its
 /// type and summary.
 pub fn bzl_field(path: &str) -> Option<(&'static str, &'static str)> {
+    let path = canonical_path(path);
     BZL_FIELDS
         .iter()
         .find(|(name, _, _)| *name == path)
@@ -1344,13 +1695,13 @@ mod tests {
         assert!(out.mandatory && out.ty.as_deref() == Some("Output file"));
         assert_eq!(rule.params[3].default.as_deref(), Some("3"));
         assert_eq!(rule.doc.as_deref(), Some("Makes things."));
-        let not_a_rule = crate::syntax::parse_str("x = provider(fields = [])\n");
+        let not_a_rule = crate::syntax::parse_str("x = struct(fields = [])\n");
         let call = not_a_rule
             .root_node()
             .descendant_for_byte_range(5, 6)
             .and_then(|n| n.parent())
             .expect("call");
-        let rope = ropey::Rope::from_str("x = provider(fields = [])\n");
+        let rope = ropey::Rope::from_str("x = struct(fields = [])\n");
         assert!(starlark_rule("x", call, &rope, Origin::Builtin).is_none());
     }
 

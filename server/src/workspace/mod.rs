@@ -19,6 +19,7 @@ pub mod package;
 pub mod repos;
 pub mod resolve;
 pub mod schema;
+pub mod starlark_builtins;
 pub mod summary;
 #[cfg(test)]
 pub(crate) mod testing;

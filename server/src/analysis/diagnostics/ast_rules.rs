@@ -62,11 +62,14 @@ pub fn ast_rules(kind: FileKind, ast: &AstModule) -> Vec<Diagnostic> {
             _ => {}
         }
     }
-    // `*args` and `**kwargs` in calls, anywhere; an explicit stack keeps
+    // `*args` and `**kwargs` in calls, and lambdas, anywhere; an explicit stack keeps
     // deep expressions off the call stack.
     let mut stack = vec![Visit::Stmt(ast.statement())];
     while let Some(visit) = stack.pop() {
         if let Visit::Expr(expr) = &visit {
+            if let ExprP::Lambda(_) = &expr.node {
+                push(Construct::Lambda, keyword(expr.span, "lambda".len()));
+            }
             if let ExprP::Call(_, args) = &expr.node {
                 for arg in &args.args {
                     match &arg.node {

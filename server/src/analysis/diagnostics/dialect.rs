@@ -53,6 +53,8 @@ pub enum Construct {
     StarArgs,
     /// `**kwargs` in a call, anywhere.
     StarStarKwargs,
+    /// A `lambda`, anywhere.
+    Lambda,
 }
 
 /// The rule `kind`'s files apply to `construct`: its code and message, or
@@ -89,6 +91,14 @@ pub fn rule(kind: FileKind, construct: Construct) -> Option<(DiagnosticCode, Str
         (Construct::Load, Family::ModuleLike) => (
             DiagnosticCode::ModuleFileLoad,
             format!("load statements are not allowed in {files}. Use use_extension() and use_repo() to bring in repositories."),
+        ),
+        (Construct::Lambda, Family::BuildLike) => (
+            DiagnosticCode::BuildFileDef,
+            format!("functions may not be defined in {files}. You may move the function to a .bzl file and load it."),
+        ),
+        (Construct::Lambda, Family::ModuleLike) => (
+            DiagnosticCode::ModuleFileDef,
+            format!("functions may not be defined in {files}."),
         ),
         (Construct::StarArgs | Construct::StarStarKwargs, Family::BuildLike | Family::ModuleLike) => {
             let what = if construct == Construct::StarArgs { "*args" } else { "**kwargs" };
@@ -185,6 +195,14 @@ fn check_nested(kind: FileKind, stmt: Node<'_>, out: &mut Vec<Diagnostic>) -> us
                     out.push(Diagnostic::error(code, node_range(node), message));
                 }
             }
+            // The expression, not its keyword token (of the same kind name).
+            "lambda" if node.is_named() => {
+                if let Some((code, message)) = rule(kind, Construct::Lambda) {
+                    let start = node.start_byte();
+                    let range = TextRange::new(start, start + "lambda".len());
+                    out.push(Diagnostic::error(code, range, message));
+                }
+            }
             _ => {
                 if let Some(message) = unsupported(node) {
                     out.push(Diagnostic::error(
@@ -202,6 +220,7 @@ fn check_nested(kind: FileKind, stmt: Node<'_>, out: &mut Vec<Diagnostic>) -> us
 
 /// Node kinds that [`check_nested`] has a rule for.
 const CHECKED_KINDS: &[&str] = &[
+    "lambda",
     "list_splat",
     "dictionary_splat",
     "while_statement",

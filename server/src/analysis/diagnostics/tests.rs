@@ -450,3 +450,32 @@ fn a_nul_in_a_string_hides_nothing_after_it() {
         .collect();
     assert!(codes.contains(&"build-file-def"), "{codes:?}");
 }
+
+#[test]
+fn lambdas_are_functions_build_and_module_files_may_not_define() {
+    check(
+        FileKind::Build,
+        "x = lambda: 1\ncc_library(name = \"a\", tags = [f() for f in [lambda: \"t\"]])\n",
+        expect![[r#"
+            x = lambda: 1
+            #   ^^^^^^ error[build-file-def]: functions may not be defined in BUILD files. You may move the function to a .bzl file and load it.
+            cc_library(name = "a", tags = [f() for f in [lambda: "t"]])
+            #                                            ^^^^^^ error[build-file-def]: functions may not be defined in BUILD files. You may move the function to a .bzl file and load it.
+        "#]],
+    );
+    check(
+        FileKind::Module,
+        "x = lambda: 1\n",
+        expect![[r#"
+            x = lambda: 1
+            #   ^^^^^^ error[module-file-def]: functions may not be defined in MODULE.bazel files.
+        "#]],
+    );
+    check(
+        FileKind::Bzl,
+        "x = lambda: 1\n",
+        expect![[r#"
+        x = lambda: 1
+    "#]],
+    );
+}

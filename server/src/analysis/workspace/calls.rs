@@ -22,6 +22,7 @@ use crate::workspace::callables::{
     Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
 };
 use crate::workspace::schema::rules;
+use crate::workspace::starlark_builtins::{value_method, value_methods, ValueType};
 
 /// The argument the cursor is in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,6 +214,12 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
         return Callable::native_rule(rule).or_else(|| build_builtin(rule));
     }
     if callee.contains('.') {
+        // A method of a string, list or dict (`"{}".format`, `deps.append`).
+        if let Some((object, method)) = callee.rsplit_once('.') {
+            if let Some(ty) = written_type(ctx, object) {
+                return value_method(ty, method);
+            }
+        }
         // A method of a value `.bzl` files work with (`attr.string`,
         // `ctx.actions.run`).
         return (!ctx.is_build).then(|| bzl_builtin(callee)).flatten();
@@ -267,7 +274,10 @@ pub fn loaded_callable(
         } => {
             let mut rule = (**rule).clone();
             rule.name = callee.to_owned();
-            rule.origin = Origin::StarlarkRule { path: Some(shown) };
+            rule.origin = match rule.origin {
+                Origin::Provider { .. } => Origin::Provider { path: Some(shown) },
+                _ => Origin::StarlarkRule { path: Some(shown) },
+            };
             Some(rule)
         }
         _ => None,
@@ -320,6 +330,32 @@ pub fn name_completion(
     }
     let (typed, range) = identifier_before(ctx.rope, offset);
     let mut out = Completions::default();
+    // After `"...".`, `[...].`, `{...}.` or a name last assigned one of
+    // those: the methods of strings, lists or dicts.
+    let dot = range.start.checked_sub(1).filter(|&at| {
+        ctx.rope
+            .get_byte_slice(at..range.start)
+            .is_some_and(|s| s == ".")
+    });
+    if let Some(ty) = dot.and_then(|dot| receiver_type(ctx, dot)) {
+        for method in value_methods(ty) {
+            let name = method.name.rsplit('.').next().unwrap_or(&method.name);
+            if name.starts_with(&typed) {
+                push(
+                    &mut out,
+                    Item {
+                        text: name.to_owned(),
+                        kind: ItemKind::Function,
+                        detail: Some(format!("{} method", ty.name())),
+                        range,
+                        documentation: Some(callable_markdown(method)),
+                        native_rule: None,
+                    },
+                );
+            }
+        }
+        return Some(out);
+    }
     if let Some(object) = object_before(ctx.rope, range.start) {
         if object == "native" {
             native_names(&typed, range, &mut out);
@@ -390,6 +426,101 @@ fn object_before(rope: &Rope, at: usize) -> Option<String> {
         && !object.starts_with('.')
         && !object.starts_with(|c: char| c.is_ascii_digit());
     is_name.then(|| object.to_owned())
+}
+
+/// The type of the value of the expression that ends at `dot` (the offset
+/// of a `.`), when bzls can tell: a string, list or dict literal, or a
+/// name whose last assignment before it is one.
+fn receiver_type(ctx: &FileContext<'_>, dot: usize) -> Option<ValueType> {
+    let root = ctx.tree.root_node();
+    let mut node = root.descendant_for_byte_range(dot.checked_sub(1)?, dot)?;
+    while let Some(parent) = node.parent() {
+        let expression = !matches!(
+            parent.kind(),
+            "ERROR" | "module" | "attribute" | "expression_statement" | "block"
+        );
+        if parent.end_byte() != dot || !expression {
+            break;
+        }
+        node = parent;
+    }
+    if node.end_byte() != dot {
+        return None;
+    }
+    literal_type(node).or_else(|| {
+        (node.kind() == "identifier")
+            .then(|| assigned_type(ctx, &text(ctx.rope, node), dot))
+            .flatten()
+    })
+}
+
+/// The type of a literal node.
+fn literal_type(node: Node<'_>) -> Option<ValueType> {
+    Some(match node.kind() {
+        "string" | "concatenated_string" => ValueType::Str,
+        "list" | "list_comprehension" => ValueType::List,
+        "dictionary" | "dictionary_comprehension" => ValueType::Dict,
+        _ => return None,
+    })
+}
+
+/// The type of `object`, a callee's object as written: a literal, or a
+/// name last assigned one in the file.
+fn written_type(ctx: &FileContext<'_>, object: &str) -> Option<ValueType> {
+    match object.chars().next()? {
+        '"' | '\'' => Some(ValueType::Str),
+        '[' => Some(ValueType::List),
+        '{' => Some(ValueType::Dict),
+        c if c.is_ascii_alphabetic() || c == '_' => {
+            let is_name = object
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            is_name
+                .then(|| assigned_type(ctx, object, ctx.rope.len_bytes()))
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// The literal type of the last assignment `name = <literal>` before
+/// `before`. The text is searched for the name first, then each match is
+/// checked in the tree.
+fn assigned_type(ctx: &FileContext<'_>, name: &str, before: usize) -> Option<ValueType> {
+    let text = ctx
+        .rope
+        .byte_slice(..before.min(ctx.rope.len_bytes()))
+        .to_string();
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let root = ctx.tree.root_node();
+    for (at, _) in text
+        .match_indices(name)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let end = at + name.len();
+        let boundary = !text[..at].chars().next_back().is_some_and(is_word)
+            && !text[end..].chars().next().is_some_and(is_word);
+        if !boundary || !text[end..].trim_start().starts_with('=') {
+            continue;
+        }
+        let Some(node) = root.descendant_for_byte_range(at, end) else {
+            continue;
+        };
+        let Some(assignment) = node.parent().filter(|p| p.kind() == "assignment") else {
+            continue;
+        };
+        if assignment
+            .child_by_field_name("left")
+            .is_some_and(|l| l.id() == node.id())
+        {
+            return assignment
+                .child_by_field_name("right")
+                .and_then(literal_type);
+        }
+    }
+    None
 }
 
 /// The members bzls knows of `object` (`ctx`, `ctx.actions`, `attr`).
@@ -630,7 +761,11 @@ pub fn call_hover(
     let callable = callable(ctx, view, &callee)?;
     matches!(
         callable.origin,
-        Origin::NativeRule | Origin::Builtin | Origin::StarlarkRule { .. }
+        Origin::NativeRule
+            | Origin::Builtin
+            | Origin::Starlark
+            | Origin::StarlarkRule { .. }
+            | Origin::Provider { .. }
     )
     .then(|| callable_markdown(&callable))
 }

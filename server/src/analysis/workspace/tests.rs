@@ -1334,3 +1334,78 @@ fn starlark_rules_of_the_workspace_get_their_attributes() {
     let local = signature("//- /tools/more.bzl\nr = rule(implementation = _i, attrs = {\"x\": attr.string()})\ndef m():\n    r(name = \"a\", $0)\n");
     assert!(local.is_some_and(|(l, _)| l.starts_with("r(*, name, x, ")));
 }
+
+#[test]
+fn strings_lists_and_dicts_have_their_methods() {
+    // After a literal.
+    let items = names("//- /tools/more.bzl\nX = \"a,b\".$0\n");
+    assert!(
+        items.contains(&"split".to_owned()) && items.contains(&"format".to_owned()),
+        "{items:?}"
+    );
+    let items = names("//- /tools/more.bzl\nX = [1].ap$0\n");
+    assert_eq!(items, ["append"]);
+    // After a name last assigned a literal, in any file kind.
+    let items = names("//- /app/BUILD\nDEPS = {}\nDEPS.$0\n");
+    assert!(items.contains(&"get".to_owned()) && items.contains(&"items".to_owned()));
+    let items = names("//- /tools/more.bzl\ndef f():\n    out = []\n    out.e$0\n");
+    assert_eq!(items, ["extend"]);
+    // Unknown values get nothing guessed.
+    assert!(names("//- /tools/more.bzl\ndef f(x):\n    x.$0\n").is_empty());
+    // Signature help and hover on a method, from the starlark crate's docs.
+    let (label, active) =
+        signature("//- /tools/more.bzl\nD = {}\nX = D.get(\"k\", $0)\n").expect("signature");
+    assert_eq!(label, "dict.get(key, default = ...)");
+    assert_eq!(active.as_deref(), Some("default"));
+    let text = hover_text("//- /tools/more.bzl\nX = \", \".jo$0in([\"a\"])\n").expect("hover");
+    assert!(
+        text.contains("str.join") && text.contains("Starlark"),
+        "{text}"
+    );
+    // Starlark's own functions take the crate's parameters and docs.
+    let text = hover_text("//- /app/BUILD\nX = le$0n([])\n").expect("hover");
+    assert!(
+        text.contains("len(") && text.contains("Starlark specification"),
+        "{text}"
+    );
+}
+
+#[test]
+fn repository_and_module_contexts_have_their_members() {
+    let items = names("//- /tools/repo.bzl\ndef _impl(repository_ctx):\n    repository_ctx.d$0\n");
+    assert_eq!(items, ["delete", "download", "download_and_extract"]);
+    let items = names("//- /tools/repo.bzl\ndef _impl(rctx):\n    rctx.os.$0\n");
+    assert_eq!(items, ["arch", "environ", "name"]);
+    let items = names("//- /tools/ext.bzl\ndef _impl(mctx):\n    mctx.$0\n");
+    assert!(
+        items.contains(&"modules".to_owned()) && items.contains(&"extension_metadata".to_owned()),
+        "{items:?}"
+    );
+    let (label, active) =
+        signature("//- /tools/repo.bzl\ndef _impl(rctx):\n    rctx.execute([\"ls\"], $0)\n")
+            .expect("signature");
+    assert!(
+        label.starts_with("repository_ctx.execute(arguments, timeout = 600"),
+        "{label}"
+    );
+    assert_eq!(active.as_deref(), Some("timeout"));
+    let text =
+        hover_text("//- /tools/repo.bzl\ndef _impl(rctx):\n    return rctx.work$0space_root\n")
+            .expect("hover");
+    assert!(text.contains("path"), "{text}");
+}
+
+#[test]
+fn providers_take_their_fields() {
+    let file = "//- /tools/info.bzl\nMyInfo = provider(doc = \"What a target knows.\", fields = {\"srcs\": \"The sources.\", \"deps\": \"\"})\ndef f():\n    return MyInfo($0)\n";
+    let (label, _) = signature(file).expect("signature");
+    assert_eq!(label, "MyInfo(*, srcs, deps)");
+    let items = names(file);
+    assert_eq!(&items[..2], ["srcs = ", "deps = "]);
+    let text = hover_text("//- /tools/info.bzl\nOtherInfo = provider(\"Doc first.\", fields = [\"x\"])\ndef f():\n    return Other$0Info(x = 1)\n")
+        .expect("hover");
+    assert!(
+        text.contains("Doc first.") && text.contains("Provider defined in this file"),
+        "{text}"
+    );
+}
