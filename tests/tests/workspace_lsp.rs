@@ -1168,3 +1168,43 @@ fn value_methods_complete_after_a_dot() {
     assert!(label.starts_with("str.join("), "{help}");
     server.shutdown();
 }
+
+/// In MODULE.bazel, a module extension's tags (read from its `.bzl` file)
+/// complete after `ext.`, and their attributes inside `ext.tag(`.
+#[test]
+fn module_extension_tags_complete_in_module_files() {
+    let ws = fixture();
+    ws.write(
+        "tools/ext.bzl",
+        "def _impl(mctx):\n    pass\n\nlang = module_extension(\n    implementation = _impl,\n    tag_classes = {\"toolchain\": tag_class(attrs = {\"version\": attr.string(mandatory = True)})},\n)\n",
+    );
+    let mut server = start(&ws);
+    let text =
+        "module(name = \"ws\")\nlang = use_extension(\"//tools:ext.bzl\", \"lang\")\nlang.\n";
+    let module = ws.write("MODULE.bazel", text);
+    let u = uri(&module);
+    server.open(&u, "starlark", 1, text);
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": {"line": 2, "character": 5},
+               "context": {"triggerKind": 2, "triggerCharacter": "."}}),
+    );
+    assert_eq!(
+        completion["result"]["items"][0]["label"], "toolchain",
+        "{completion}"
+    );
+    let text2 = "module(name = \"ws\")\nlang = use_extension(\"//tools:ext.bzl\", \"lang\")\nlang.toolchain()\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": text2}]}),
+    );
+    let help = server.request(
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": u}, "position": {"line": 2, "character": 15}}),
+    );
+    assert_eq!(
+        help["result"]["signatures"][0]["label"], "toolchain(*, version)",
+        "{help}"
+    );
+    server.shutdown();
+}

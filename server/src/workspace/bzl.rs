@@ -156,19 +156,41 @@ fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<G
                                 && r.child_by_field_name("function").is_some_and(|f| {
                                     matches!(
                                         text(rope, f).as_str(),
-                                        "rule" | "macro" | "repository_rule" | "provider"
+                                        "rule"
+                                            | "macro"
+                                            | "repository_rule"
+                                            | "provider"
+                                            | "tag_class"
+                                            | "module_extension"
                                     )
                                 })
                         })
                         .zip(expr.child_by_field_name("left"))
                         .filter(|(_, l)| l.kind() == "identifier")
                         .and_then(|(call, left)| {
-                            crate::workspace::callables::starlark_rule(
-                                &text(rope, left),
-                                call,
-                                rope,
-                                crate::workspace::callables::Origin::StarlarkRule { path: None },
-                            )
+                            use crate::workspace::callables::{
+                                module_extension, starlark_rule, Origin,
+                            };
+                            let name = text(rope, left);
+                            let origin = Origin::StarlarkRule { path: None };
+                            let function =
+                                call.child_by_field_name("function").map(|f| text(rope, f));
+                            if function.as_deref() == Some("module_extension") {
+                                // Its tag classes may be globals bound before it.
+                                let known = |tag: &str| match out.iter().find(|g| g.name == tag) {
+                                    Some(Global {
+                                        kind:
+                                            GlobalKind::Variable {
+                                                rule: Some(rule), ..
+                                            },
+                                        ..
+                                    }) => Some((**rule).clone()),
+                                    _ => None,
+                                };
+                                module_extension(&name, call, rope, origin, &known)
+                            } else {
+                                starlark_rule(&name, call, rope, origin)
+                            }
                         })
                         .map(std::sync::Arc::new);
                     if let Some(left) = expr.child_by_field_name("left") {

@@ -61,6 +61,11 @@ pub enum Origin {
     StarlarkRule { path: Option<String> },
     /// A provider (`provider(fields = [...])`), by path.
     Provider { path: Option<String> },
+    /// A module extension (`module_extension(tag_classes = {...})`), by path.
+    ModuleExtension { path: Option<String> },
+    /// A tag class of a module extension (`tag_class(attrs = {...})`), by
+    /// the path of the extension's file.
+    ExtensionTag { path: Option<String> },
 }
 
 /// A function or rule, with its parameters.
@@ -75,6 +80,9 @@ pub struct Callable {
     /// a function without `**kwargs`, a Starlark rule whose `attrs` is a
     /// dict literal of string keys.
     pub attrs_known: bool,
+    /// A module extension's tag classes (`ext.tag(...)` in MODULE.bazel),
+    /// each named by its tag.
+    pub members: Vec<Callable>,
 }
 
 /// The Bazel version whose native rules [`super::schema`] describes.
@@ -111,6 +119,7 @@ impl Callable {
             doc: None,
             origin: Origin::NativeRule,
             attrs_known: true,
+            members: Vec::new(),
         }
     }
 
@@ -170,6 +179,7 @@ impl Callable {
             doc,
             origin,
             attrs_known,
+            members: Vec::new(),
         })
     }
 
@@ -267,6 +277,18 @@ impl Callable {
             Origin::Provider { path: None } => {
                 "Provider defined in this file (fields from its `fields`)".to_owned()
             }
+            Origin::ModuleExtension { path: Some(path) } => {
+                format!("Module extension defined in `{path}`")
+            }
+            Origin::ModuleExtension { path: None } => {
+                "Module extension defined in this file".to_owned()
+            }
+            Origin::ExtensionTag { path: Some(path) } => {
+                format!("Tag class of a module extension defined in `{path}` (attributes from its `attrs`)")
+            }
+            Origin::ExtensionTag { path: None } => {
+                "Tag class of a module extension (attributes from its `attrs`)".to_owned()
+            }
         }
     }
 }
@@ -306,6 +328,12 @@ pub fn starlark_rule(
     let function = src(call.child_by_field_name("function")?);
     if function == "provider" {
         return provider(name, call, rope, origin);
+    }
+    if function == "module_extension" {
+        return module_extension(name, call, rope, origin, &|_| None);
+    }
+    if function == "tag_class" {
+        return tag_class(name, call, rope, origin);
     }
     if !matches!(function.as_str(), "rule" | "macro" | "repository_rule") {
         return None;
@@ -393,6 +421,127 @@ pub fn starlark_rule(
         doc,
         origin,
         attrs_known,
+        members: Vec::new(),
+    })
+}
+
+/// The keyword argument `key` of a call's argument list.
+fn keyword_value<'t>(
+    args: tree_sitter::Node<'t>,
+    rope: &ropey::Rope,
+    key: &str,
+) -> Option<tree_sitter::Node<'t>> {
+    let mut cursor = args.walk();
+    let found = args.named_children(&mut cursor).find(|a| {
+        a.kind() == "keyword_argument"
+            && a.child_by_field_name("name")
+                .is_some_and(|n| node_text(rope, n) == key)
+    });
+    found.and_then(|a| a.child_by_field_name("value"))
+}
+
+/// The callable a `tag_class(attrs = {...}, doc = ...)` call makes: its
+/// attributes (private ones left out), mandatory ones first.
+fn tag_class(
+    name: &str,
+    call: tree_sitter::Node<'_>,
+    rope: &ropey::Rope,
+    origin: Origin,
+) -> Option<Callable> {
+    let args = call.child_by_field_name("arguments")?;
+    let attrs = keyword_value(args, rope, "attrs");
+    let mut attrs_known = attrs.is_none_or(|a| a.kind() == "dictionary" && !a.has_error());
+    let mut params = Vec::new();
+    if let Some(attrs) = attrs.filter(|a| a.kind() == "dictionary") {
+        let mut cursor = attrs.walk();
+        for pair in attrs.named_children(&mut cursor) {
+            if pair.kind() == "comment" {
+                continue;
+            }
+            let key = pair
+                .child_by_field_name("key")
+                .and_then(|k| crate::syntax::string_literal(&node_text(rope, k)));
+            let (Some(attr), Some(value)) = (key, pair.child_by_field_name("value")) else {
+                attrs_known = false;
+                continue;
+            };
+            if attr.starts_with('_') {
+                continue;
+            }
+            let (ty, mandatory, default) = attr_constructor(value, rope);
+            params.push(Param {
+                name: attr,
+                kind: ParamKind::Keyword,
+                ty,
+                default,
+                mandatory,
+            });
+        }
+    }
+    params.sort_by_key(|p| !p.mandatory);
+    let doc = keyword_value(args, rope, "doc")
+        .and_then(|d| crate::syntax::string_literal(&node_text(rope, d)));
+    Some(Callable {
+        name: name.to_owned(),
+        params,
+        doc,
+        origin: match origin {
+            Origin::StarlarkRule { path } | Origin::ModuleExtension { path } => {
+                Origin::ExtensionTag { path }
+            }
+            other => other,
+        },
+        attrs_known,
+        members: Vec::new(),
+    })
+}
+
+/// The callable a `module_extension(tag_classes = {...})` call makes: its
+/// tags as members, each a `tag_class(...)` written in place or a name
+/// `known` tells (a tag class bound earlier in the file).
+pub fn module_extension(
+    name: &str,
+    call: tree_sitter::Node<'_>,
+    rope: &ropey::Rope,
+    origin: Origin,
+    known: &dyn Fn(&str) -> Option<Callable>,
+) -> Option<Callable> {
+    let args = call.child_by_field_name("arguments")?;
+    let mut members = Vec::new();
+    if let Some(tags) =
+        keyword_value(args, rope, "tag_classes").filter(|t| t.kind() == "dictionary")
+    {
+        let mut cursor = tags.walk();
+        for pair in tags.named_children(&mut cursor) {
+            let key = pair
+                .child_by_field_name("key")
+                .and_then(|k| crate::syntax::string_literal(&node_text(rope, k)));
+            let (Some(tag), Some(value)) = (key, pair.child_by_field_name("value")) else {
+                continue;
+            };
+            let found = match value.kind() {
+                "call" => tag_class(&tag, value, rope, origin.clone()),
+                "identifier" => known(&node_text(rope, value)).map(|mut c| {
+                    c.name = tag.clone();
+                    c
+                }),
+                _ => None,
+            };
+            members.extend(found);
+        }
+    }
+    let doc = keyword_value(args, rope, "doc")
+        .and_then(|d| crate::syntax::string_literal(&node_text(rope, d)));
+    Some(Callable {
+        name: name.to_owned(),
+        params: Vec::new(),
+        doc,
+        origin: match origin {
+            Origin::StarlarkRule { path } => Origin::ModuleExtension { path },
+            other => other,
+        },
+        attrs_known: true,
+        members,
     })
 }
 
@@ -464,6 +613,7 @@ fn provider(
             other => other,
         },
         attrs_known,
+        members: Vec::new(),
     })
 }
 

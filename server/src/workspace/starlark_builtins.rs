@@ -134,6 +134,7 @@ fn callable(name: &str, function: &DocFunction, type_docs: Option<&DocString>) -
         doc,
         origin: Origin::Starlark,
         attrs_known: params.kwargs.is_none(),
+        members: Vec::new(),
     }
 }
 

@@ -220,6 +220,12 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
                 return value_method(ty, method);
             }
         }
+        // A tag of a module extension in MODULE.bazel (`pip.parse`).
+        if dialect_of(ctx) == Dialect::Module {
+            let (object, tag) = callee.split_once('.')?;
+            let extension = extension_of(ctx, view, object)?;
+            return extension.members.into_iter().find(|m| m.name == tag);
+        }
         // A method of a value `.bzl` files work with (`attr.string`,
         // `ctx.actions.run`).
         return (!ctx.is_build).then(|| bzl_builtin(callee)).flatten();
@@ -282,6 +288,60 @@ pub fn loaded_callable(
         }
         _ => None,
     })
+}
+
+/// The module extension a MODULE.bazel variable holds (`var =
+/// use_extension("//:ext.bzl", "ext")`), read from its `.bzl` file when
+/// that is on disk: its tag classes are its members.
+fn extension_of(ctx: &FileContext<'_>, view: &dyn WorkspaceView, var: &str) -> Option<Callable> {
+    let root = ctx.tree.root_node();
+    let mut cursor = root.walk();
+    let call = root.named_children(&mut cursor).find_map(|stmt| {
+        let assignment = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
+        let left = assignment.child_by_field_name("left")?;
+        let right = assignment.child_by_field_name("right")?;
+        let is_use = right.kind() == "call"
+            && right
+                .child_by_field_name("function")
+                .is_some_and(|f| text(ctx.rope, f) == "use_extension");
+        (text(ctx.rope, left) == var && is_use).then_some(right)
+    })?;
+    let args = call.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let strings: Vec<String> = args
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() == "string")
+        .take(2)
+        .filter_map(|a| crate::syntax::string_literal(&text(ctx.rope, a)))
+        .collect();
+    let [label, name] = strings.as_slice() else {
+        return None;
+    };
+    let (path, global) = symbol_global(&ctx.package, label, name, view, 0)?;
+    let GlobalKind::Variable {
+        rule: Some(extension),
+        ..
+    } = &global.kind
+    else {
+        return None;
+    };
+    if !matches!(extension.origin, Origin::ModuleExtension { .. }) {
+        return None;
+    }
+    let shown = std::path::Path::new(&path)
+        .strip_prefix(view.root())
+        .map(|p| p.display().to_string())
+        .unwrap_or(path.clone());
+    let mut extension = (**extension).clone();
+    extension.origin = Origin::ModuleExtension {
+        path: Some(shown.clone()),
+    };
+    for tag in &mut extension.members {
+        tag.origin = Origin::ExtensionTag {
+            path: Some(shown.clone()),
+        };
+    }
+    Some(extension)
 }
 
 /// Which functions the file of `ctx` sees.
@@ -361,6 +421,25 @@ pub fn name_completion(
             native_names(&typed, range, &mut out);
         } else if dialect_of(ctx) == Dialect::Bzl {
             member_names(&object, &typed, range, &mut out);
+        } else if dialect_of(ctx) == Dialect::Module {
+            // The tags of a module extension (`ext = use_extension(...)`).
+            if let Some(extension) = extension_of(ctx, view, &object) {
+                for tag in &extension.members {
+                    if tag.name.starts_with(&typed) {
+                        push(
+                            &mut out,
+                            Item {
+                                text: tag.name.clone(),
+                                kind: ItemKind::Function,
+                                detail: Some(format!("tag of {}", extension.name)),
+                                range,
+                                documentation: Some(callable_markdown(tag)),
+                                native_rule: None,
+                            },
+                        );
+                    }
+                }
+            }
         }
         return Some(out);
     }
@@ -670,7 +749,7 @@ pub fn callable_markdown(callable: &Callable) -> String {
     out.push('*');
     if matches!(
         callable.origin,
-        Origin::NativeRule | Origin::StarlarkRule { .. }
+        Origin::NativeRule | Origin::StarlarkRule { .. } | Origin::ExtensionTag { .. }
     ) {
         out.push_str("\n\n| attribute | type |\n|---|---|");
         for param in &callable.params {
@@ -766,6 +845,7 @@ pub fn call_hover(
             | Origin::Starlark
             | Origin::StarlarkRule { .. }
             | Origin::Provider { .. }
+            | Origin::ExtensionTag { .. }
     )
     .then(|| callable_markdown(&callable))
 }

@@ -1409,3 +1409,30 @@ fn providers_take_their_fields() {
         "{text}"
     );
 }
+
+#[test]
+fn module_extension_tags_complete_and_explain() {
+    let ext = "//- /tools/ext.bzl\n_toolchain = tag_class(doc = \"A toolchain.\", attrs = {\"version\": attr.string(mandatory = True), \"name\": attr.string(), \"_private\": attr.label()})\n\ndef _impl(mctx):\n    pass\n\nlang = module_extension(implementation = _impl, tag_classes = {\"toolchain\": _toolchain, \"override\": tag_class(attrs = {\"path\": attr.label()})})\n";
+    let module = |body: &str| {
+        format!(
+            "{ext}//- /MODULE.bazel\nlang = use_extension(\"//tools:ext.bzl\", \"lang\")\n{body}"
+        )
+    };
+    let items = names(&module("lang.$0\n"));
+    assert_eq!(items, ["toolchain", "override"]);
+    let items = names(&module("lang.toolchain($0)\n"));
+    assert_eq!(&items[..2], ["version = ", "name = "]);
+    let (label, active) =
+        signature(&module("lang.toolchain(version = \"1\", $0)\n")).expect("signature");
+    assert_eq!(label, "toolchain(*, version, name)");
+    assert_eq!(active, None);
+    let text = hover_text(&module("lang.tool$0chain(version = \"1\")\n")).expect("hover");
+    assert!(
+        text.contains("A toolchain.")
+            && text.contains("tools/ext.bzl")
+            && text.contains("| `version` **(mandatory)** |"),
+        "{text}"
+    );
+    // An extension not on disk: nothing guessed.
+    assert!(names("//- /MODULE.bazel\npip = use_extension(\"@rules_python//python/extensions:pip.bzl\", \"pip\")\npip.$0\n").is_empty());
+}
