@@ -263,33 +263,30 @@ impl Callable {
             Origin::Starlark => {
                 "Starlark builtin (documentation: the `starlark` crate, Apache-2.0)".to_owned()
             }
-            Origin::Function { path: Some(path) } => format!("Defined in `{path}`"),
-            Origin::Function { path: None } => "Defined in this file".to_owned(),
-            Origin::StarlarkRule { path: Some(path) } => {
-                format!("Starlark rule defined in `{path}` (attributes from its `attrs`)")
+            Origin::Function { path } => defined_in("Defined", path, ""),
+            Origin::StarlarkRule { path } => defined_in(
+                "Starlark rule defined",
+                path,
+                " (attributes from its `attrs`)",
+            ),
+            Origin::Provider { path } => {
+                defined_in("Provider defined", path, " (fields from its `fields`)")
             }
-            Origin::StarlarkRule { path: None } => {
-                "Starlark rule defined in this file (attributes from its `attrs`)".to_owned()
-            }
-            Origin::Provider { path: Some(path) } => {
-                format!("Provider defined in `{path}` (fields from its `fields`)")
-            }
-            Origin::Provider { path: None } => {
-                "Provider defined in this file (fields from its `fields`)".to_owned()
-            }
-            Origin::ModuleExtension { path: Some(path) } => {
-                format!("Module extension defined in `{path}`")
-            }
-            Origin::ModuleExtension { path: None } => {
-                "Module extension defined in this file".to_owned()
-            }
-            Origin::ExtensionTag { path: Some(path) } => {
-                format!("Tag class of a module extension defined in `{path}` (attributes from its `attrs`)")
-            }
-            Origin::ExtensionTag { path: None } => {
-                "Tag class of a module extension (attributes from its `attrs`)".to_owned()
-            }
+            Origin::ModuleExtension { path } => defined_in("Module extension defined", path, ""),
+            Origin::ExtensionTag { path } => defined_in(
+                "Tag class of a module extension defined",
+                path,
+                " (attributes from its `attrs`)",
+            ),
         }
+    }
+}
+
+/// `what` in `path` (or in this file), then `from`.
+fn defined_in(what: &str, path: &Option<String>, from: &str) -> String {
+    match path {
+        Some(path) => format!("{what} in `{path}`{from}"),
+        None => format!("{what} in this file{from}"),
     }
 }
 
