@@ -67,6 +67,10 @@ const SNIPPETS: &[(Place, &str, bool)] = &[
     (Place::Build, "x{n} = [undefined_y{n} for _ in []]", true),
     (Place::Build, "load(\":defs.bzl\", \"ok\", \"ok\")", true),
     (Place::Build, "f{n} = lambda: 1", true),
+    (Place::Build, "genrule(name = \"ga{n}\", outs = [\"o{n}.x\"], cmd = \"\")\ngenrule(name = \"gb{n}\", outs = [\"o{n}.x\"], cmd = \"\")", true),
+    (Place::Build, "genrule(name = \"gp{n}\", outs = [\"p{n}\", \"p{n}/q\"], cmd = \"\")", true),
+    (Place::Build, "exports_files([\"e{n}.txt\"])\ncc_library(name = \"e{n}.txt\")", true),
+    (Place::Build, "genrule(name = \"gs{n}\", outs = [\"gs{n}\"], cmd = \"\")", false),
     // Clean .bzl snippets.
     (Place::Bzl, "def h{n}(x, y = OK_LIST):\n    return [z for z in x] + y", false),
     (Place::Bzl, "P{n} = provider(fields = [\"a\"])", false),

@@ -2,7 +2,10 @@
 //! creates their targets, in Bazel's own words:
 //!
 //! - `duplicate-target`: `cc_library rule 'a' in package 'p' conflicts
-//!   with existing cc_library rule`;
+//!   with existing cc_library rule`, and the same for generated files
+//!   (outputs of rules, `generated file 'x' in rule 'h' conflicts with
+//!   existing generated file from rule 'g'`), outputs that are directory
+//!   prefixes of each other and `exports_files` names;
 //! - `invalid-target-name`: `invalid target name 'a:b': target names may
 //!   not contain ':'`;
 //! - `unknown-attribute`: `no such attribute 'srcz' in 'cc_library' rule`,
@@ -157,12 +160,18 @@ pub fn target_diagnostics(
     rules: &dyn RuleLookup,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut declared: FastMap<String, (String, TextRange)> = FastMap::default();
+    let mut declared = Declared::default();
     let globals: FastSet<&str> = names.globals.iter().map(|g| g.name.as_ref()).collect();
     // Each rule's attributes, read once per file.
     let mut callables: FastMap<String, Option<Arc<Callable>>> = FastMap::default();
     let mut cursor = root.walk();
     for stmt in root.named_children(&mut cursor) {
+        if !globals.contains("exports_files") {
+            if let Some(files) = exported_files(stmt, rope) {
+                declared.export(files, package, &mut out);
+                continue;
+            }
+        }
         let Some(call) = rule_call(stmt, rope, &globals, rules, &mut callables) else {
             continue;
         };
@@ -236,7 +245,7 @@ fn check_call(
     call: &RuleCall<'_>,
     rope: &Rope,
     package: &str,
-    declared: &mut FastMap<String, (String, TextRange)>,
+    declared: &mut Declared,
     out: &mut Vec<Diagnostic>,
 ) {
     let rule_name = call.rule.name.as_str();
@@ -265,20 +274,27 @@ fn check_call(
                 node_range(node),
                 format!("invalid target name '{target}': {reason}"),
             ));
-        } else if let Some((previous_rule, previous)) = declared.get(target) {
+        } else if let Some((previous, at)) = declared.names.get(target) {
             out.push(
                 Diagnostic::error(
                     DiagnosticCode::DuplicateTarget,
                     node_range(node),
                     format!(
-                        "{rule_name} rule '{target}' in package '{package}' conflicts with existing {previous_rule} rule"
+                        "{rule_name} rule '{target}' in package '{package}' conflicts with existing {}",
+                        previous.describe()
                     ),
                 )
-                .with_related(*previous, format!("'{target}' is first declared here")),
+                .with_related(*at, format!("'{target}' is first declared here")),
             );
         } else {
-            declared.insert(target.clone(), (rule_name.to_owned(), node_range(node)));
+            declared.names.insert(
+                target.clone(),
+                (Kind::Rule(rule_name.to_owned()), node_range(node)),
+            );
         }
+    }
+    if let Some(target) = &target {
+        declared.outputs(call, rope, target, out);
     }
     let shown = target.as_deref().unwrap_or(rule_name);
     let mut given = Vec::new();
@@ -372,6 +388,181 @@ fn unknown_attribute(call: &RuleCall<'_>, attr: &str, range: TextRange, out: &mu
         })
         .collect();
     out.push(diagnostic);
+}
+
+/// What a name of the package is, as far as the calls read so far tell.
+#[derive(Clone, Debug)]
+enum Kind {
+    /// A rule of this kind.
+    Rule(String),
+    /// A file the named rule generates.
+    Output(String),
+    /// A source file `exports_files` declares.
+    Source,
+}
+
+impl Kind {
+    /// As Bazel's conflict messages name it.
+    fn describe(&self) -> String {
+        match self {
+            Kind::Rule(kind) => format!("{kind} rule"),
+            Kind::Output(rule) => format!("generated file from rule '{rule}'"),
+            Kind::Source => "source file".to_owned(),
+        }
+    }
+}
+
+/// The names the package declares so far (targets, generated files,
+/// exported source files), and the generated files in order.
+#[derive(Default)]
+struct Declared {
+    names: FastMap<String, (Kind, TextRange)>,
+    /// (file, its rule, where it is written).
+    outputs: Vec<(String, String, TextRange)>,
+}
+
+impl Declared {
+    /// The files a rule call generates, from its output attributes' string
+    /// literals: each must be a new name of the package, and no output may
+    /// be a directory prefix of another.
+    fn outputs(
+        &mut self,
+        call: &RuleCall<'_>,
+        rope: &Rope,
+        target: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        for (key, value) in &call.keywords {
+            let attr = text(rope, *key);
+            let is_output = call.rule.params.iter().any(|p| {
+                p.name == attr
+                    && matches!(
+                        p.ty.as_deref(),
+                        Some("Output file" | "List of output files")
+                    )
+            });
+            if !is_output {
+                continue;
+            }
+            let items: Vec<Node<'_>> = if value.kind() == "list" {
+                let mut cursor = value.walk();
+                value.named_children(&mut cursor).collect()
+            } else {
+                vec![*value]
+            };
+            for item in items.into_iter().filter(|i| i.kind() == "string") {
+                let Some(file) = crate::syntax::string_literal(&text(rope, item)) else {
+                    continue;
+                };
+                if file.is_empty() || file.starts_with(':') || file.starts_with("//") {
+                    continue;
+                }
+                self.output(file, target, node_range(item), out);
+            }
+        }
+    }
+
+    fn output(&mut self, file: String, rule: &str, range: TextRange, out: &mut Vec<Diagnostic>) {
+        match self.names.get(&file) {
+            // A rule's output named like the rule: Bazel warns only.
+            Some((Kind::Rule(_), _)) if file == rule => {}
+            Some((previous, at)) => {
+                out.push(
+                    Diagnostic::error(
+                        DiagnosticCode::DuplicateTarget,
+                        range,
+                        format!(
+                            "generated file '{file}' in rule '{rule}' conflicts with existing {}",
+                            previous.describe()
+                        ),
+                    )
+                    .with_related(*at, format!("'{file}' is first declared here")),
+                );
+                return;
+            }
+            None => {}
+        }
+        let clash = self.outputs.iter().find(|(other, _, _)| {
+            file.strip_prefix(other.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+                || other
+                    .strip_prefix(file.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        });
+        if let Some((other, other_rule, at)) = clash {
+            let message = if other_rule == rule {
+                format!("rule '{rule}' has conflicting output files '{file}' and '{other}'")
+            } else {
+                format!(
+                    "output file '{file}' of rule '{rule}' conflicts with output file '{other}' of rule '{other_rule}'"
+                )
+            };
+            out.push(
+                Diagnostic::error(DiagnosticCode::DuplicateTarget, range, message)
+                    .with_related(*at, format!("'{other}' is generated here")),
+            );
+            return;
+        }
+        self.names
+            .insert(file.clone(), (Kind::Output(rule.to_owned()), range));
+        self.outputs.push((file, rule.to_owned(), range));
+    }
+
+    /// The files of an `exports_files([...])` call: a name a rule or
+    /// generated file already has is a conflict.
+    fn export(
+        &mut self,
+        files: Vec<(String, TextRange)>,
+        package: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        for (file, range) in files {
+            match self.names.get(&file) {
+                Some((Kind::Source, _)) => {}
+                Some((previous, at)) => {
+                    let existing = match previous {
+                        Kind::Output(_) => "generated file".to_owned(),
+                        other => other.describe(),
+                    };
+                    out.push(
+                        Diagnostic::error(
+                            DiagnosticCode::DuplicateTarget,
+                            range,
+                            format!(
+                                "generated label '//{package}:{file}' conflicts with existing {existing}"
+                            ),
+                        )
+                        .with_related(*at, format!("'{file}' is first declared here")),
+                    );
+                }
+                None => {
+                    self.names.insert(file, (Kind::Source, range));
+                }
+            }
+        }
+    }
+}
+
+/// The file names of an `exports_files([...])` statement (string literals
+/// of its first argument), if the statement is one.
+fn exported_files(stmt: Node<'_>, rope: &Rope) -> Option<Vec<(String, TextRange)>> {
+    if stmt.kind() != "expression_statement" || stmt.has_error() {
+        return None;
+    }
+    let call = stmt.named_child(0).filter(|c| c.kind() == "call")?;
+    let function = call.child_by_field_name("function")?;
+    if text(rope, function) != "exports_files" {
+        return None;
+    }
+    let args = call.child_by_field_name("arguments")?;
+    let first = args.named_child(0).filter(|a| a.kind() == "list")?;
+    let mut cursor = first.walk();
+    let files = first
+        .named_children(&mut cursor)
+        .filter(|i| i.kind() == "string")
+        .filter_map(|i| crate::syntax::string_literal(&text(rope, i)).map(|v| (v, node_range(i))))
+        .collect();
+    Some(files)
 }
 
 /// Labels a list literal gives twice (each compared as the absolute label

@@ -437,3 +437,34 @@ git_repository(name = "c")
         "#]],
     );
 }
+
+#[test]
+fn generated_files_and_exported_files_are_names_too() {
+    check(
+        FileKind::Build,
+        r#"genrule(name = "g", outs = ["x", "dir/y"], cmd = "")
+genrule(name = "h", outs = ["x"], cmd = "")
+cc_library(name = "dir")
+genrule(name = "k", outs = ["dir/y/z", "k"], cmd = "")
+genrule(name = "m", outs = ["a", "a/b"], cmd = "")
+exports_files(["x", "src.txt"])
+cc_library(name = "src.txt")
+genrule(name = "n", outs = [":labelish"], cmd = "")
+"#,
+        expect![[r#"
+            genrule(name = "g", outs = ["x", "dir/y"], cmd = "")
+            genrule(name = "h", outs = ["x"], cmd = "")
+            #                           ^^^ error[duplicate-target]: generated file 'x' in rule 'h' conflicts with existing generated file from rule 'g'
+            cc_library(name = "dir")
+            genrule(name = "k", outs = ["dir/y/z", "k"], cmd = "")
+            #                           ^^^^^^^^^ error[duplicate-target]: output file 'dir/y/z' of rule 'k' conflicts with output file 'dir/y' of rule 'g'
+            genrule(name = "m", outs = ["a", "a/b"], cmd = "")
+            #                                ^^^^^ error[duplicate-target]: rule 'm' has conflicting output files 'a/b' and 'a'
+            exports_files(["x", "src.txt"])
+            #              ^^^ error[duplicate-target]: generated label '//pkg:x' conflicts with existing generated file
+            cc_library(name = "src.txt")
+            #                 ^^^^^^^^^ error[duplicate-target]: cc_library rule 'src.txt' in package 'pkg' conflicts with existing source file
+            genrule(name = "n", outs = [":labelish"], cmd = "")
+        "#]],
+    );
+}
