@@ -290,6 +290,153 @@ pub fn loaded_callable(
     })
 }
 
+/// After `ctx.attr.`, `ctx.files.`, `ctx.file.`, `ctx.executable.` or
+/// `ctx.outputs.` inside a rule's implementation function: the attributes
+/// of the rule (`rule(implementation = <that function>, attrs = {...})` in
+/// the same file, private ones included) that the struct has, each with
+/// its `attr.*` constructor. `None` for other objects, or when no rule of
+/// the file names the function.
+fn implementation_attributes(
+    ctx: &FileContext<'_>,
+    object: &str,
+    at: usize,
+) -> Option<Vec<(String, String)>> {
+    let field = object.strip_prefix("ctx.")?;
+    if !matches!(field, "attr" | "files" | "file" | "executable" | "outputs") {
+        return None;
+    }
+    let root = ctx.tree.root_node();
+    let node = root.descendant_for_byte_range(at.checked_sub(1)?, at)?;
+    let function = std::iter::successors(Some(node), |n| n.parent())
+        .find(|n| n.kind() == "function_definition")?;
+    let function = text(ctx.rope, function.child_by_field_name("name")?);
+    fn keyword<'t>(rope: &Rope, args: Node<'t>, key: &str) -> Option<Node<'t>> {
+        let mut cursor = args.walk();
+        let found = args.named_children(&mut cursor).find(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| text(rope, n) == key)
+        });
+        found.and_then(|a| a.child_by_field_name("value"))
+    }
+    let rope = ctx.rope;
+    let mut cursor = root.walk();
+    let attrs = root.named_children(&mut cursor).find_map(|stmt| {
+        let assignment = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
+        let call = assignment
+            .child_by_field_name("right")
+            .filter(|r| r.kind() == "call")?;
+        let callee = text(ctx.rope, call.child_by_field_name("function")?);
+        if callee != "rule" {
+            return None;
+        }
+        let args = call.child_by_field_name("arguments")?;
+        let implementation = keyword(rope, args, "implementation")?;
+        (text(rope, implementation) == function)
+            .then(|| keyword(rope, args, "attrs"))
+            .flatten()
+    })?;
+    let mut found = Vec::new();
+    let mut pairs = Vec::new();
+    dict_pairs(ctx, attrs, 0, &mut pairs);
+    {
+        for pair in pairs {
+            let key = pair
+                .child_by_field_name("key")
+                .and_then(|k| crate::syntax::string_literal(&text(ctx.rope, k)));
+            let (Some(name), Some(value)) = (key, pair.child_by_field_name("value")) else {
+                continue;
+            };
+            let constructor = value
+                .child_by_field_name("function")
+                .map(|f| text(ctx.rope, f))
+                .unwrap_or_default();
+            let kind = constructor.strip_prefix("attr.").unwrap_or("");
+            let args = value.child_by_field_name("arguments");
+            let flag = |key: &str| {
+                args.and_then(|a| keyword(rope, a, key))
+                    .is_some_and(|v| text(ctx.rope, v) != "False")
+            };
+            let has = match field {
+                "attr" => true,
+                "files" => matches!(kind, "label" | "label_list" | "label_keyed_string_dict"),
+                "file" => kind == "label" && flag("allow_single_file"),
+                "executable" => matches!(kind, "label" | "label_list") && flag("executable"),
+                _ => matches!(kind, "output" | "output_list"),
+            };
+            if has {
+                found.push((name, constructor));
+            }
+        }
+    }
+    Some(found)
+}
+
+/// The entries of a dict expression as far as the file tells: a dict
+/// literal, a global name bound to one, and their unions (`a | b`,
+/// `dicts.add(a, b)`, `dict(a, **b)`), in order.
+fn dict_pairs<'t>(ctx: &FileContext<'t>, node: Node<'t>, depth: usize, out: &mut Vec<Node<'t>>) {
+    const MAX_DEPTH: usize = 8;
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match node.kind() {
+        "dictionary" => {
+            let mut cursor = node.walk();
+            out.extend(
+                node.named_children(&mut cursor)
+                    .filter(|p| p.kind() == "pair"),
+            );
+        }
+        "identifier" => {
+            let name = text(ctx.rope, node);
+            let root = ctx.tree.root_node();
+            let mut cursor = root.walk();
+            let value = root.named_children(&mut cursor).find_map(|stmt| {
+                let assignment = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
+                let left = assignment.child_by_field_name("left")?;
+                (text(ctx.rope, left) == name)
+                    .then(|| assignment.child_by_field_name("right"))
+                    .flatten()
+            });
+            if let Some(value) = value {
+                dict_pairs(ctx, value, depth + 1, out);
+            }
+        }
+        "binary_operator" | "parenthesized_expression" => {
+            let mut cursor = node.walk();
+            let parts: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+            for part in parts {
+                dict_pairs(ctx, part, depth + 1, out);
+            }
+        }
+        "call" => {
+            let callee = node
+                .child_by_field_name("function")
+                .map(|f| text(ctx.rope, f))
+                .unwrap_or_default();
+            if matches!(callee.as_str(), "dicts.add" | "dict") {
+                if let Some(args) = node.child_by_field_name("arguments") {
+                    let mut cursor = args.walk();
+                    let parts: Vec<Node<'t>> = args.named_children(&mut cursor).collect();
+                    for part in parts {
+                        let part = if part.kind() == "dictionary_splat" {
+                            match part.named_child(0) {
+                                Some(inner) => inner,
+                                None => continue,
+                            }
+                        } else {
+                            part
+                        };
+                        dict_pairs(ctx, part, depth + 1, out);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The module extension a MODULE.bazel variable holds (`var =
 /// use_extension("//:ext.bzl", "ext")`), read from its `.bzl` file when
 /// that is on disk: its tag classes are its members.
@@ -420,7 +567,25 @@ pub fn name_completion(
         if object == "native" {
             native_names(&typed, range, &mut out);
         } else if dialect_of(ctx) == Dialect::Bzl {
-            member_names(&object, &typed, range, &mut out);
+            if let Some(attrs) = implementation_attributes(ctx, &object, range.start) {
+                for (name, constructor) in attrs {
+                    if name.starts_with(&typed) {
+                        push(
+                            &mut out,
+                            Item {
+                                text: name,
+                                kind: ItemKind::Field,
+                                detail: Some(constructor),
+                                range,
+                                documentation: None,
+                                native_rule: None,
+                            },
+                        );
+                    }
+                }
+            } else {
+                member_names(&object, &typed, range, &mut out);
+            }
         } else if dialect_of(ctx) == Dialect::Module {
             // The tags of a module extension (`ext = use_extension(...)`).
             if let Some(extension) = extension_of(ctx, view, &object) {

@@ -1436,3 +1436,27 @@ fn module_extension_tags_complete_and_explain() {
     // An extension not on disk: nothing guessed.
     assert!(names("//- /MODULE.bazel\npip = use_extension(\"@rules_python//python/extensions:pip.bzl\", \"pip\")\npip.$0\n").is_empty());
 }
+
+#[test]
+fn a_rule_implementation_sees_its_attributes() {
+    let file = |body: &str| {
+        format!(
+            "//- /tools/r.bzl\ndef _impl(ctx):\n    {body}\n\nmy_rule = rule(implementation = _impl, attrs = {{\"srcs\": attr.label_list(allow_files = True), \"config\": attr.label(allow_single_file = True), \"_tool\": attr.label(executable = True, cfg = \"exec\"), \"out\": attr.output(), \"level\": attr.int()}})\n"
+        )
+    };
+    assert_eq!(
+        names(&file("ctx.attr.$0")),
+        ["srcs", "config", "_tool", "out", "level"]
+    );
+    assert_eq!(names(&file("ctx.files.$0")), ["srcs", "config", "_tool"]);
+    assert_eq!(names(&file("ctx.file.$0")), ["config"]);
+    assert_eq!(names(&file("ctx.executable.$0")), ["_tool"]);
+    assert_eq!(names(&file("ctx.outputs.$0")), ["out"]);
+    assert_eq!(names(&file("ctx.attr.le$0")), ["level"]);
+    // `attrs` built from named dicts and their unions.
+    let items = names("//- /tools/r.bzl\n_COMMON = {\"deps\": attr.label_list()}\n\ndef _impl(ctx):\n    ctx.attr.$0\n\nr = rule(implementation = _impl, attrs = dicts.add(_COMMON, {\"x\": attr.int()}) | dict(**{\"y\": attr.bool()}))\n");
+    assert_eq!(items, ["deps", "x", "y"]);
+    // Outside the implementation: the fields of `ctx.attr` are unknown.
+    let items = names("//- /tools/r.bzl\ndef helper(ctx):\n    ctx.attr.$0\n");
+    assert!(items.is_empty(), "{items:?}");
+}
