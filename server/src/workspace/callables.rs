@@ -423,7 +423,7 @@ pub fn starlark_rule(
 }
 
 /// The keyword argument `key` of a call's argument list.
-fn keyword_value<'t>(
+pub(crate) fn keyword_value<'t>(
     args: tree_sitter::Node<'t>,
     rope: &ropey::Rope,
     key: &str,

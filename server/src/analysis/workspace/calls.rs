@@ -310,15 +310,8 @@ fn implementation_attributes(
     let function = std::iter::successors(Some(node), |n| n.parent())
         .find(|n| n.kind() == "function_definition")?;
     let function = text(ctx.rope, function.child_by_field_name("name")?);
-    fn keyword<'t>(rope: &Rope, args: Node<'t>, key: &str) -> Option<Node<'t>> {
-        let mut cursor = args.walk();
-        let found = args.named_children(&mut cursor).find(|a| {
-            a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
-                    .is_some_and(|n| text(rope, n) == key)
-        });
-        found.and_then(|a| a.child_by_field_name("value"))
-    }
+    let keyword =
+        |rope: &Rope, args, key: &str| crate::workspace::callables::keyword_value(args, rope, key);
     let rope = ctx.rope;
     let mut cursor = root.walk();
     let attrs = root.named_children(&mut cursor).find_map(|stmt| {
