@@ -99,8 +99,14 @@ impl Callable {
         rule_schema(name).map(Callable::of_schema)
     }
 
+    /// The attributes a BUILD file writes: those Bazel sets itself when a
+    /// macro makes a target ([`GENERATED_ATTRIBUTES`]) are left out.
     fn of_schema(schema: &RuleSchema) -> Callable {
-        let mut attrs: Vec<&AttrSchema> = schema.attributes().iter().collect();
+        let mut attrs: Vec<&AttrSchema> = schema
+            .attributes()
+            .iter()
+            .filter(|a| !GENERATED_ATTRIBUTES.contains(&a.name))
+            .collect();
         // Every rule needs a name, whether or not the dump says so.
         let mandatory = |a: &AttrSchema| a.mandatory || a.name == "name";
         attrs.sort_by_key(|a| (a.name != "name", !mandatory(a), a.name));

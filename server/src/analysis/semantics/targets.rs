@@ -347,7 +347,7 @@ fn check_call(
 
 fn unknown_attribute(call: &RuleCall<'_>, attr: &str, range: TextRange, out: &mut Vec<Diagnostic>) {
     let native = call.rule.origin == Origin::NativeRule;
-    if !native && IMPLICIT_ATTRIBUTES.contains(&attr) {
+    if (!native && IMPLICIT_ATTRIBUTES.contains(&attr)) || GENERATED_ATTRIBUTES.contains(&attr) {
         return;
     }
     // Attributes later Bazel versions gave every rule.
