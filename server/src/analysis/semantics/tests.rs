@@ -468,3 +468,61 @@ genrule(name = "n", outs = [":labelish"], cmd = "")
         "#]],
     );
 }
+
+/// Text being typed, garbage and deep nesting: every prefix of a file with
+/// every construct the checks read, for every file kind, and pathological
+/// texts, give diagnostics with ranges inside the text and no panic.
+#[test]
+fn half_typed_and_garbage_text_is_checked_without_panic() {
+    let full = r#"load(":defs.bzl", "my_rule", x = "y")
+"""Doc."""
+A = [1, 2] + [i for i in range(3) if i]
+def f(a, b = A, *args, **kwargs):
+    c = lambda d: d + a
+    return {k: v for k, v in kwargs.items()}
+cc_library(name = "a", srcs = ["a.cc", ":a.cc"], deps = [":b", "//p:b"], linkstatic = "x")
+genrule(name = "g", outs = ["o", "o/p"], cmd = "")
+exports_files(["o"])
+my_rule(name = "r", **{})
+include("//:x.MODULE.bazel")
+ext = use_extension("//:e.bzl", "e")
+ext.tag(name = "t")
+"#;
+    let kinds = [
+        FileKind::Build,
+        FileKind::Bzl,
+        FileKind::Module,
+        FileKind::Workspace,
+    ];
+    let check_all = |text: &str| {
+        let tree = parse_str(text);
+        let rope = ropey::Rope::from_str(text);
+        for kind in kinds {
+            for d in semantic_diagnostics(kind, &tree, &rope, "p", &NoRules, None) {
+                assert!(
+                    d.range.start <= d.range.end && d.range.end <= text.len(),
+                    "{d:?} in {text:?}"
+                );
+                assert!(text.is_char_boundary(d.range.start) && text.is_char_boundary(d.range.end));
+                for fix in &d.fixes {
+                    assert!(fix.range.end <= text.len(), "{fix:?} in {text:?}");
+                }
+            }
+        }
+    };
+    for end in (0..=full.len()).filter(|&i| full.is_char_boundary(i)) {
+        check_all(&full[..end]);
+    }
+    let deep = format!("x = {}1{}\n", "[".repeat(3_000), "]".repeat(3_000));
+    let garbage = [
+        "\u{0}\u{1}\u{fffd}(((\n",
+        "def (:\n  return ]]]\n",
+        "load(\n",
+        "x = = =\ncc_library(name = name = )\n",
+        "é = ë\nload(\"é\", \"ü\")\n",
+        deep.as_str(),
+    ];
+    for text in garbage {
+        check_all(text);
+    }
+}
