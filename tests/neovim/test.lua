@@ -286,7 +286,9 @@ local function lsp_mode()
     end
     return false
   end)
-  result.run_target = vim.trim(terminal)
+  -- Neovim appends "[Process exited 0]" once the command ends; whether the
+  -- capture sees it depends on timing.
+  result.run_target = vim.trim((terminal:gsub('%[Process exited %d+%]', '')))
 
   -- Starlark intelligence: squiggles for what Bazel rejects when it loads
   -- the file, attribute completion and signature help in a half-typed
