@@ -107,6 +107,164 @@ pub fn name_is_free(tree: &Tree, text: &str, name: &str, at: &[usize]) -> bool {
     })
 }
 
+/// How a name local to a function, lambda or comprehension is bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalKind {
+    /// A parameter of a function or lambda.
+    Parameter,
+    /// Assigned or a loop variable (also a comprehension's variable).
+    Variable,
+    /// A nested `def`.
+    Function,
+}
+
+/// A name visible at a position that is not bound at module level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Local {
+    pub name: String,
+    pub kind: LocalKind,
+}
+
+/// The names bound by the functions, lambdas and comprehensions around
+/// `offset`, innermost scope first, each name once (an inner binding
+/// hides an outer one). Module-level names are not included: they are the
+/// file's globals. Names bound after `offset` count too, as Starlark binds
+/// a function's locals for its whole body.
+pub fn visible_locals(tree: &Tree, rope: &ropey::Rope, offset: usize) -> Vec<Local> {
+    let text = |n: Node<'_>| {
+        rope.get_byte_slice(n.byte_range())
+            .map(String::from)
+            .unwrap_or_default()
+    };
+    let root = tree.root_node();
+    let Some(node) = root.descendant_for_byte_range(offset.saturating_sub(1), offset) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Local> = Vec::new();
+    let push = |name: String, kind: LocalKind, out: &mut Vec<Local>| {
+        if !name.is_empty() && !out.iter().any(|l| l.name == name) {
+            out.push(Local { name, kind });
+        }
+    };
+    let mut names = Vec::new();
+    for scope in std::iter::successors(Some(node), |n| n.parent()) {
+        match scope.kind() {
+            "function_definition" => {
+                // Only inside the body: the parameters' defaults see the
+                // scope around the function.
+                let in_body = scope
+                    .child_by_field_name("body")
+                    .is_some_and(|b| b.start_byte() <= offset)
+                    || scope
+                        .child_by_field_name("parameters")
+                        .is_some_and(|p| p.end_byte() <= offset);
+                if !in_body {
+                    continue;
+                }
+                if let Some(params) = scope.child_by_field_name("parameters") {
+                    names.clear();
+                    pattern_names(params, &mut names);
+                    for n in &names {
+                        push(text(*n), LocalKind::Parameter, &mut out);
+                    }
+                }
+                if let Some(body) = scope.child_by_field_name("body") {
+                    let mut bound = Vec::new();
+                    body_names(body, &mut bound);
+                    for (n, kind) in bound {
+                        push(text(n), kind, &mut out);
+                    }
+                }
+            }
+            "lambda" => {
+                if let Some(params) = scope
+                    .child_by_field_name("parameters")
+                    .filter(|p| p.end_byte() <= offset)
+                {
+                    names.clear();
+                    pattern_names(params, &mut names);
+                    for n in &names {
+                        push(text(*n), LocalKind::Parameter, &mut out);
+                    }
+                }
+            }
+            "list_comprehension"
+            | "dictionary_comprehension"
+            | "set_comprehension"
+            | "generator_expression" => {
+                let mut cursor = scope.walk();
+                let lefts: Vec<Node<'_>> = scope
+                    .named_children(&mut cursor)
+                    .filter(|c| c.kind() == "for_in_clause")
+                    .filter_map(|c| c.child_by_field_name("left"))
+                    .collect();
+                for left in lefts {
+                    names.clear();
+                    pattern_names(left, &mut names);
+                    for n in &names {
+                        push(text(*n), LocalKind::Variable, &mut out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The identifiers a parameter list or assignment target binds (an
+/// explicit stack: deep nesting cannot overflow).
+fn pattern_names<'t>(pattern: Node<'t>, out: &mut Vec<Node<'t>>) {
+    let mut stack = vec![pattern];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" => out.push(node),
+            "default_parameter" | "typed_default_parameter" => {
+                stack.extend(node.child_by_field_name("name"));
+            }
+            "attribute" | "subscript" | "type" => {}
+            _ => {
+                let mut cursor = node.walk();
+                let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+    }
+}
+
+/// The names a function body binds outside nested scopes, with how (an
+/// explicit stack: deep nesting cannot overflow).
+fn body_names<'t>(body: Node<'t>, out: &mut Vec<(Node<'t>, LocalKind)>) {
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" => {
+                out.extend(
+                    node.child_by_field_name("name")
+                        .map(|n| (n, LocalKind::Function)),
+                );
+                continue;
+            }
+            "lambda"
+            | "list_comprehension"
+            | "dictionary_comprehension"
+            | "set_comprehension"
+            | "generator_expression" => continue,
+            "assignment" | "augmented_assignment" | "for_statement" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    let mut names = Vec::new();
+                    pattern_names(left, &mut names);
+                    out.extend(names.into_iter().map(|n| (n, LocalKind::Variable)));
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+}
+
 /// Every occurrence of `name` in `scope` that resolves to it. The text is
 /// searched for the name first (fast on large files), then each match is
 /// checked in the tree.

@@ -159,6 +159,7 @@ pub fn context_completion(
                 ItemKind::Function => lsp::CompletionItemKind::FUNCTION,
                 ItemKind::Variable => lsp::CompletionItemKind::VARIABLE,
                 ItemKind::Field => lsp::CompletionItemKind::FIELD,
+                ItemKind::Keyword => lsp::CompletionItemKind::KEYWORD,
             }),
             detail: item.detail,
             documentation: item.documentation.map(markdown),

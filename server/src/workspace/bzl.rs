@@ -18,10 +18,12 @@ use crate::text::TextRange;
 /// How a global is bound.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GlobalKind {
-    /// `def name(params):`; `signature` is `name(params)`.
+    /// `def name(params):`; `signature` is `name(params)`; `forwards`
+    /// the call its `**kwargs` go to, when one call takes them.
     Function {
         signature: String,
         doc: Option<String>,
+        forwards: Option<Box<Forward>>,
     },
     /// `name = value`; `alias_of` is the right-hand side when it is a
     /// plain name (`x = _x`: a re-export to follow), else `None`; `rule`
@@ -31,6 +33,19 @@ pub enum GlobalKind {
         alias_of: Option<String>,
         rule: Option<std::sync::Arc<crate::workspace::callables::Callable>>,
     },
+}
+
+/// The call a function passes its `**kwargs` to (`native.cc_library(name
+/// = name, **kwargs)`), read from its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forward {
+    /// The callee as written (`native.cc_library`, `_my_rule`).
+    pub callee: String,
+    /// The keyword arguments the call gives itself.
+    pub given: Vec<String>,
+    /// The body uses `kwargs` only there: every keyword a caller gives
+    /// reaches the callee (no `kwargs.pop(...)`, no second call).
+    pub exact: bool,
 }
 
 /// A name bound at the top level.
@@ -133,6 +148,7 @@ fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<G
                     kind: GlobalKind::Function {
                         signature: format!("{}{params}", text(rope, name)),
                         doc: docstring(stmt, rope),
+                        forwards: kwargs_forward(stmt, rope).map(Box::new),
                     },
                 },
             );
@@ -162,6 +178,7 @@ fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<G
                                             | "provider"
                                             | "tag_class"
                                             | "module_extension"
+                                            | "struct"
                                     )
                                 })
                         })
@@ -169,27 +186,38 @@ fn statement_globals(stmt: Node<'_>, top: Node<'_>, rope: &Rope, out: &mut Vec<G
                         .filter(|(_, l)| l.kind() == "identifier")
                         .and_then(|(call, left)| {
                             use crate::workspace::callables::{
-                                module_extension, starlark_rule, Origin,
+                                module_extension, starlark_rule, struct_value, Callable, Origin,
                             };
                             let name = text(rope, left);
                             let origin = Origin::StarlarkRule { path: None };
                             let function =
                                 call.child_by_field_name("function").map(|f| text(rope, f));
-                            if function.as_deref() == Some("module_extension") {
-                                // Its tag classes may be globals bound before it.
-                                let known = |tag: &str| match out.iter().find(|g| g.name == tag) {
-                                    Some(Global {
-                                        kind:
-                                            GlobalKind::Variable {
-                                                rule: Some(rule), ..
-                                            },
-                                        ..
-                                    }) => Some((**rule).clone()),
-                                    _ => None,
-                                };
-                                module_extension(&name, call, rope, origin, &known)
-                            } else {
-                                starlark_rule(&name, call, rope, origin)
+                            // A module extension's tag classes, a struct's
+                            // functions: globals bound before it.
+                            let known = |global: &str| match out.iter().find(|g| g.name == global) {
+                                Some(Global {
+                                    kind:
+                                        GlobalKind::Variable {
+                                            rule: Some(rule), ..
+                                        },
+                                    ..
+                                }) => Some((**rule).clone()),
+                                Some(Global {
+                                    kind: GlobalKind::Function { signature, doc, .. },
+                                    ..
+                                }) => Callable::from_signature(
+                                    signature,
+                                    doc.clone(),
+                                    Origin::Function { path: None },
+                                ),
+                                _ => None,
+                            };
+                            match function.as_deref() {
+                                Some("module_extension") => {
+                                    module_extension(&name, call, rope, origin, &known)
+                                }
+                                Some("struct") => struct_value(&name, call, rope, origin, &known),
+                                _ => starlark_rule(&name, call, rope, origin),
                             }
                         })
                         .map(std::sync::Arc::new);
@@ -258,6 +286,73 @@ fn bind_targets(
         }
         _ => {}
     }
+}
+
+/// The call a `def` passes its `**kwargs` parameter to: the first call
+/// of its body (outside nested functions) with `**<kwargs>` among its
+/// arguments. Exact when that is the only mention of the parameter.
+fn kwargs_forward(def: Node<'_>, rope: &Rope) -> Option<Forward> {
+    let params = def.child_by_field_name("parameters")?;
+    let mut cursor = params.walk();
+    let kwargs = params
+        .named_children(&mut cursor)
+        .find(|p| p.kind() == "dictionary_splat_pattern")
+        .and_then(|p| p.named_child(0))
+        .map(|n| text(rope, n))?;
+    let body = def.child_by_field_name("body")?;
+    let mut found: Option<Forward> = None;
+    let mut mentions = 0usize;
+    let mut splats = 0usize;
+    // An explicit stack: deep nesting cannot overflow.
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" | "lambda" => continue,
+            "identifier" if text(rope, node) == kwargs => mentions += 1,
+            "dictionary_splat" => {
+                let splatted = node
+                    .named_child(0)
+                    .filter(|n| n.kind() == "identifier" && text(rope, *n) == kwargs);
+                let call = node
+                    .parent()
+                    .filter(|a| a.kind() == "argument_list")
+                    .and_then(|a| a.parent())
+                    .filter(|c| c.kind() == "call");
+                if let (Some(_), Some(call)) = (splatted, call) {
+                    splats += 1;
+                    if found.is_none() {
+                        let callee = call.child_by_field_name("function").map(|f| text(rope, f));
+                        let args = call.child_by_field_name("arguments");
+                        let mut given = Vec::new();
+                        if let Some(args) = args {
+                            let mut cursor = args.walk();
+                            for arg in args.named_children(&mut cursor) {
+                                if let Some(name) = arg
+                                    .child_by_field_name("name")
+                                    .filter(|_| arg.kind() == "keyword_argument")
+                                {
+                                    given.push(text(rope, name));
+                                }
+                            }
+                        }
+                        found = callee.map(|callee| Forward {
+                            callee,
+                            given,
+                            exact: false,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    found.map(|mut forward| {
+        forward.exact = splats == 1 && mentions == 1 && !body.has_error();
+        forward
+    })
 }
 
 /// The docstring of a `def`: its body's first statement when a string.
@@ -342,10 +437,16 @@ for LOOPED in []:
             g.exported_names(),
             vec!["A", "B", "C", "LOOPED", "X", "impl", "my_test"]
         );
-        let GlobalKind::Function { signature, doc } = &g.get("my_test").expect("def").kind else {
+        let GlobalKind::Function {
+            signature,
+            doc,
+            forwards,
+        } = &g.get("my_test").expect("def").kind
+        else {
             panic!("a function");
         };
         assert_eq!(signature, "my_test(name, srcs = [], **kwargs)");
+        assert_eq!(forwards, &None, "kwargs go nowhere");
         assert_eq!(
             doc.as_deref(),
             Some("Makes a test.\n\nArgs:\n  name: the name.")

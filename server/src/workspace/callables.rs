@@ -66,6 +66,11 @@ pub enum Origin {
     /// A tag class of a module extension (`tag_class(attrs = {...})`), by
     /// the path of the extension's file.
     ExtensionTag { path: Option<String> },
+    /// A struct bound at the top level of a `.bzl` file (`paths =
+    /// struct(join = _join)`): its fields are the callable's parameters,
+    /// and those bound to functions of the file also its members. Not
+    /// callable itself.
+    Struct { path: Option<String> },
 }
 
 /// A function or rule, with its parameters.
@@ -83,6 +88,24 @@ pub struct Callable {
     /// A module extension's tag classes (`ext.tag(...)` in MODULE.bazel),
     /// each named by its tag.
     pub members: Vec<Callable>,
+    /// A legacy macro whose `**kwargs` reach a rule: that rule, and where
+    /// its attributes start in `params` (they follow the macro's own).
+    pub kwargs_to: Option<KwargsTarget>,
+}
+
+/// The rule a legacy macro passes its `**kwargs` to (through other
+/// macros, maybe).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KwargsTarget {
+    /// The rule's name (`cc_library`), or the last function reached.
+    pub rule: String,
+    /// Where that rule comes from ([`Origin::NativeRule`],
+    /// [`Origin::StarlarkRule`], or a function's).
+    pub origin: Origin,
+    /// The index in the macro's `params` of the rule's first attribute.
+    pub first: usize,
+    /// The attributes the macro sets itself (left out of `params`).
+    pub given: Vec<String>,
 }
 
 /// The Bazel version whose native rules [`super::schema`] describes.
@@ -126,6 +149,7 @@ impl Callable {
             origin: Origin::NativeRule,
             attrs_known: true,
             members: Vec::new(),
+            kwargs_to: None,
         }
     }
 
@@ -186,6 +210,7 @@ impl Callable {
             origin,
             attrs_known,
             members: Vec::new(),
+            kwargs_to: None,
         })
     }
 
@@ -284,6 +309,7 @@ impl Callable {
                 path,
                 " (attributes from its `attrs`)",
             ),
+            Origin::Struct { path } => defined_in("Struct defined", path, ""),
         }
     }
 }
@@ -312,6 +338,177 @@ pub const COMMON_ATTRIBUTES: &[(&str, &str)] = &[
     ("visibility", "List of labels (not dependencies)"),
 ];
 
+/// The attributes Bazel adds to every executable Starlark rule
+/// (`executable = True`).
+pub const EXECUTABLE_ATTRIBUTES: &[(&str, &str)] = &[
+    ("args", "List of strings"),
+    ("env", "Dictionary: String -> String"),
+    ("output_licenses", "List of strings"),
+];
+
+/// The attributes Bazel adds to every test rule (`test = True`).
+pub const TEST_ATTRIBUTES: &[(&str, &str)] = &[
+    ("args", "List of strings"),
+    ("env", "Dictionary: String -> String"),
+    ("env_inherit", "List of strings"),
+    ("flaky", "Boolean"),
+    ("local", "Boolean"),
+    ("output_licenses", "List of strings"),
+    ("shard_count", "Integer"),
+    ("size", "String"),
+    ("timeout", "String"),
+];
+
+/// The public attributes an `attrs` expression declares, as keyword
+/// parameters (mandatory ones first, then in declared order), and whether
+/// that is all of them: a dict literal, a global bound to one, and their
+/// unions (`a | b`, `dicts.add(a, b)`, `dict(a, **b)`) as far as the file
+/// tells ([`dict_pairs`]). Private attributes (`_x`) are left out: a call
+/// cannot set them.
+pub fn attrs_params(attrs: tree_sitter::Node<'_>, rope: &ropey::Rope) -> (Vec<Param>, bool) {
+    let mut pairs = Vec::new();
+    let mut complete = dict_pairs(attrs, rope, 0, &mut pairs);
+    let mut params: Vec<Param> = Vec::new();
+    for pair in pairs {
+        let key = pair
+            .child_by_field_name("key")
+            .and_then(|k| crate::syntax::string_literal(&node_text(rope, k)));
+        let (Some(attr), Some(value)) = (key, pair.child_by_field_name("value")) else {
+            complete = false;
+            continue;
+        };
+        if attr.starts_with('_') {
+            continue;
+        }
+        let (ty, mandatory, default) = attr_constructor(value, rope);
+        let param = Param {
+            name: attr,
+            kind: ParamKind::Keyword,
+            ty,
+            default,
+            mandatory,
+        };
+        // A later entry of a union replaces an earlier one.
+        match params.iter_mut().find(|p| p.name == param.name) {
+            Some(earlier) => *earlier = param,
+            None => params.push(param),
+        }
+    }
+    params.sort_by_key(|p| !p.mandatory);
+    (params, complete)
+}
+
+/// The entries (`pair` nodes) of a dict expression as far as its file
+/// tells: a dict literal, a global bound to one (its last top-level
+/// assignment), and their unions (`a | b`, `dicts.add(a, b)`, `dict(a,
+/// **b)`), in order. Returns whether every part was read (a loaded name, a
+/// call of anything else or a comprehension leaves entries unknown).
+pub fn dict_pairs<'t>(
+    node: tree_sitter::Node<'t>,
+    rope: &ropey::Rope,
+    depth: usize,
+    out: &mut Vec<tree_sitter::Node<'t>>,
+) -> bool {
+    /// Names followed through at most this many assignments.
+    const MAX_DEPTH: usize = 8;
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match node.kind() {
+        "dictionary" => {
+            let mut cursor = node.walk();
+            let mut complete = !node.has_error();
+            for entry in node.named_children(&mut cursor) {
+                match entry.kind() {
+                    "pair" => out.push(entry),
+                    "comment" => {}
+                    _ => complete = false,
+                }
+            }
+            complete
+        }
+        "identifier" => {
+            let name = node_text(rope, node);
+            let mut root = node;
+            while let Some(parent) = root.parent() {
+                root = parent;
+            }
+            let mut cursor = root.walk();
+            let value = root
+                .named_children(&mut cursor)
+                .filter_map(|stmt| {
+                    let assignment = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
+                    let left = assignment.child_by_field_name("left")?;
+                    (node_text(rope, left) == name)
+                        .then(|| assignment.child_by_field_name("right"))
+                        .flatten()
+                })
+                .last();
+            match value {
+                Some(value) => dict_pairs(value, rope, depth + 1, out),
+                None => false,
+            }
+        }
+        "binary_operator" => {
+            let operator = node
+                .child_by_field_name("operator")
+                .map(|o| node_text(rope, o));
+            if operator.as_deref() != Some("|") {
+                return false;
+            }
+            let (Some(left), Some(right)) = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            ) else {
+                return false;
+            };
+            let left = dict_pairs(left, rope, depth + 1, out);
+            let right = dict_pairs(right, rope, depth + 1, out);
+            left && right
+        }
+        "parenthesized_expression" => match node.named_child(0) {
+            Some(inner) => dict_pairs(inner, rope, depth + 1, out),
+            None => false,
+        },
+        "call" => {
+            let callee = node
+                .child_by_field_name("function")
+                .map(|f| node_text(rope, f))
+                .unwrap_or_default();
+            let Some(args) = node
+                .child_by_field_name("arguments")
+                .filter(|_| matches!(callee.as_str(), "dicts.add" | "dict"))
+            else {
+                return false;
+            };
+            let mut cursor = args.walk();
+            let parts: Vec<tree_sitter::Node<'t>> = args.named_children(&mut cursor).collect();
+            let mut complete = true;
+            for part in parts {
+                let part = match part.kind() {
+                    "dictionary_splat" => match part.named_child(0) {
+                        Some(inner) => inner,
+                        None => {
+                            complete = false;
+                            continue;
+                        }
+                    },
+                    "comment" => continue,
+                    // `dict(a = attr.string())`: not a pair node.
+                    "keyword_argument" => {
+                        complete = false;
+                        continue;
+                    }
+                    _ => part,
+                };
+                complete &= dict_pairs(part, rope, depth + 1, out);
+            }
+            complete
+        }
+        _ => false,
+    }
+}
+
 /// The callable a `rule(...)`, `macro(...)` or `repository_rule(...)` call
 /// (`call`, a tree-sitter `call` node of `text`) makes, bound to `name`:
 /// `name`, then the attributes of its `attrs` dict literal, mandatory ones
@@ -335,6 +532,9 @@ pub fn starlark_rule(
     if function == "module_extension" {
         return module_extension(name, call, rope, origin, &|_| None);
     }
+    if function == "struct" {
+        return struct_value(name, call, rope, origin, &|_| None);
+    }
     if function == "tag_class" {
         return tag_class(name, call, rope, origin);
     }
@@ -357,41 +557,14 @@ pub fn starlark_rule(
         default: None,
         mandatory: true,
     }];
-    // Only a `rule` with no `attrs`, or a dict literal of them, tells
-    // every attribute (a symbolic macro may inherit others).
-    let attrs_node = keyword("attrs");
-    let mut attrs_known =
-        function == "rule" && attrs_node.is_none_or(|a| a.kind() == "dictionary" && !a.has_error());
-    if let Some(attrs) = attrs_node.filter(|a| a.kind() == "dictionary") {
-        let mut cursor = attrs.walk();
-        for pair in attrs.named_children(&mut cursor) {
-            if pair.kind() == "comment" {
-                continue;
-            }
-            let (Some(key), Some(value)) = (
-                pair.child_by_field_name("key"),
-                pair.child_by_field_name("value"),
-            ) else {
-                attrs_known = false;
-                continue;
-            };
-            let Some(attr) = crate::syntax::string_literal(&src(key)) else {
-                attrs_known = false;
-                continue;
-            };
-            if attr.starts_with('_') || attr == "name" {
-                continue;
-            }
-            let (ty, mandatory, default) = attr_constructor(value, rope);
-            params.push(Param {
-                name: attr,
-                kind: ParamKind::Keyword,
-                ty,
-                default,
-                mandatory,
-            });
-        }
-    }
+    // Only a `rule` whose `attrs` the file tells entirely tells every
+    // attribute (a symbolic macro may inherit others).
+    let (attrs, complete) = match keyword("attrs") {
+        Some(attrs) => attrs_params(attrs, rope),
+        None => (Vec::new(), true),
+    };
+    let attrs_known = function == "rule" && complete;
+    params.extend(attrs.into_iter().filter(|p| p.name != "name"));
     // A build setting takes its value's default (mandatory).
     if function == "rule" && keyword("build_setting").is_some() {
         params.push(Param {
@@ -401,6 +574,27 @@ pub fn starlark_rule(
             default: None,
             mandatory: true,
         });
+    }
+    // Test and executable rules get the attributes Bazel adds to them.
+    let flag = |key: &str| keyword(key).is_some_and(|v| src(v) == "True");
+    let test = flag("test");
+    if function == "rule" && (test || flag("executable")) {
+        let implicit = if test {
+            TEST_ATTRIBUTES
+        } else {
+            EXECUTABLE_ATTRIBUTES
+        };
+        for (attr, ty) in implicit {
+            if !params.iter().any(|p| p.name == *attr) {
+                params.push(Param {
+                    name: (*attr).to_owned(),
+                    kind: ParamKind::Keyword,
+                    ty: Some((*ty).to_owned()),
+                    default: None,
+                    mandatory: false,
+                });
+            }
+        }
     }
     // Mandatory attributes first, as for native rules; else as declared.
     params[1..].sort_by_key(|p| !p.mandatory);
@@ -425,6 +619,7 @@ pub fn starlark_rule(
         origin,
         attrs_known,
         members: Vec::new(),
+        kwargs_to: None,
     })
 }
 
@@ -452,36 +647,10 @@ fn tag_class(
     origin: Origin,
 ) -> Option<Callable> {
     let args = call.child_by_field_name("arguments")?;
-    let attrs = keyword_value(args, rope, "attrs");
-    let mut attrs_known = attrs.is_none_or(|a| a.kind() == "dictionary" && !a.has_error());
-    let mut params = Vec::new();
-    if let Some(attrs) = attrs.filter(|a| a.kind() == "dictionary") {
-        let mut cursor = attrs.walk();
-        for pair in attrs.named_children(&mut cursor) {
-            if pair.kind() == "comment" {
-                continue;
-            }
-            let key = pair
-                .child_by_field_name("key")
-                .and_then(|k| crate::syntax::string_literal(&node_text(rope, k)));
-            let (Some(attr), Some(value)) = (key, pair.child_by_field_name("value")) else {
-                attrs_known = false;
-                continue;
-            };
-            if attr.starts_with('_') {
-                continue;
-            }
-            let (ty, mandatory, default) = attr_constructor(value, rope);
-            params.push(Param {
-                name: attr,
-                kind: ParamKind::Keyword,
-                ty,
-                default,
-                mandatory,
-            });
-        }
-    }
-    params.sort_by_key(|p| !p.mandatory);
+    let (params, attrs_known) = match keyword_value(args, rope, "attrs") {
+        Some(attrs) => attrs_params(attrs, rope),
+        None => (Vec::new(), true),
+    };
     let doc = keyword_value(args, rope, "doc")
         .and_then(|d| crate::syntax::string_literal(&node_text(rope, d)));
     Some(Callable {
@@ -496,6 +665,7 @@ fn tag_class(
         },
         attrs_known,
         members: Vec::new(),
+        kwargs_to: None,
     })
 }
 
@@ -524,10 +694,12 @@ pub fn module_extension(
             };
             let found = match value.kind() {
                 "call" => tag_class(&tag, value, rope, origin.clone()),
-                "identifier" => known(&node_text(rope, value)).map(|mut c| {
-                    c.name = tag.clone();
-                    c
-                }),
+                "identifier" => known(&node_text(rope, value))
+                    .filter(|c| matches!(c.origin, Origin::ExtensionTag { .. }))
+                    .map(|mut c| {
+                        c.name = tag.clone();
+                        c
+                    }),
                 _ => None,
             };
             members.extend(found);
@@ -545,6 +717,70 @@ pub fn module_extension(
         },
         attrs_known: true,
         members,
+        kwargs_to: None,
+    })
+}
+
+/// What a `struct(...)` call bound to `name` holds: its keyword arguments
+/// as fields (each with its value as written, when short), and the fields
+/// whose value is a function `known` tells (a `def` bound earlier in the
+/// file) as members, named by the field. A struct with `**` arguments may
+/// hold more fields (`attrs_known` is false).
+pub fn struct_value(
+    name: &str,
+    call: tree_sitter::Node<'_>,
+    rope: &ropey::Rope,
+    origin: Origin,
+    known: &dyn Fn(&str) -> Option<Callable>,
+) -> Option<Callable> {
+    /// Longer values are not shown.
+    const MAX_SHOWN: usize = 60;
+    let args = call.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let mut params = Vec::new();
+    let mut members = Vec::new();
+    let mut attrs_known = true;
+    for arg in args.named_children(&mut cursor) {
+        if arg.kind() == "comment" {
+            continue;
+        }
+        let (Some(field), Some(value)) = (
+            arg.child_by_field_name("name")
+                .filter(|_| arg.kind() == "keyword_argument"),
+            arg.child_by_field_name("value"),
+        ) else {
+            attrs_known = false;
+            continue;
+        };
+        let field = node_text(rope, field);
+        let written = node_text(rope, value);
+        if value.kind() == "identifier" {
+            if let Some(mut function) = known(&written)
+                .filter(|c| matches!(c.origin, Origin::Function { .. }) || !c.members.is_empty())
+            {
+                function.name = field.clone();
+                members.push(function);
+            }
+        }
+        params.push(Param {
+            name: field,
+            kind: ParamKind::Keyword,
+            ty: None,
+            default: (written.len() <= MAX_SHOWN && !written.contains('\n')).then_some(written),
+            mandatory: false,
+        });
+    }
+    Some(Callable {
+        name: name.to_owned(),
+        params,
+        doc: None,
+        origin: match origin {
+            Origin::StarlarkRule { path } => Origin::Struct { path },
+            other => other,
+        },
+        attrs_known,
+        members,
+        kwargs_to: None,
     })
 }
 
@@ -617,6 +853,7 @@ fn provider(
         },
         attrs_known,
         members: Vec::new(),
+        kwargs_to: None,
     })
 }
 
@@ -1855,7 +2092,61 @@ mod tests {
             .and_then(|n| n.parent())
             .expect("call");
         let rope = ropey::Rope::from_str("x = struct(fields = [])\n");
+        // A struct is a value with fields, not a rule.
+        let value =
+            starlark_rule("x", call, &rope, Origin::StarlarkRule { path: None }).expect("a struct");
+        assert_eq!(value.origin, Origin::Struct { path: None });
+        assert_eq!(value.params[0].default.as_deref(), Some("[]"));
+        let not_a_rule = crate::syntax::parse_str("x = other(fields = [])\n");
+        let call = not_a_rule
+            .root_node()
+            .descendant_for_byte_range(5, 6)
+            .and_then(|n| n.parent())
+            .expect("call");
+        let rope = ropey::Rope::from_str("x = other(fields = [])\n");
         assert!(starlark_rule("x", call, &rope, Origin::Builtin).is_none());
+    }
+
+    /// The rule bound to the last name of `text`.
+    fn last_rule(text: &str) -> Callable {
+        let tree = crate::syntax::parse_str(text);
+        let rope = ropey::Rope::from_str(text);
+        let root = tree.root_node();
+        let last = u32::try_from(root.named_child_count() - 1).expect("few statements");
+        let stmt = root.named_child(last).expect("stmt");
+        let assignment = stmt.named_child(0).expect("assignment");
+        let call = assignment.child_by_field_name("right").expect("call");
+        let name = node_text(&rope, assignment.child_by_field_name("left").expect("name"));
+        starlark_rule(&name, call, &rope, Origin::StarlarkRule { path: None }).expect("a rule")
+    }
+
+    #[test]
+    fn attrs_of_unions_and_names_and_of_test_rules() {
+        let rule = last_rule(
+            "_COMMON = {\"deps\": attr.label_list(), \"_tool\": attr.label()}\nEXTRA = dict(_COMMON, **{\"out\": attr.output(mandatory = True)})\nmy_test = rule(\n    implementation = _impl,\n    test = True,\n    attrs = EXTRA | dicts.add({\"level\": attr.int()}, {\"deps\": attr.string_list()}),\n)\n",
+        );
+        let names: Vec<&str> = rule.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(&names[..4], ["name", "out", "deps", "level"]);
+        assert!(rule.attrs_known);
+        // The later entry of a union wins.
+        assert_eq!(rule.params[2].ty.as_deref(), Some("List of strings"));
+        // A test rule's own attributes.
+        assert!(names.contains(&"size") && names.contains(&"flaky") && names.contains(&"args"));
+        // A loaded dict or a comprehension: not every attribute is known.
+        let rule = last_rule("load(\":a.bzl\", \"ATTRS\")\nr = rule(implementation = _i, attrs = ATTRS | {\"x\": attr.string()})\n");
+        assert!(!rule.attrs_known);
+        assert!(rule.params.iter().any(|p| p.name == "x"));
+        let rule = last_rule(
+            "r = rule(implementation = _i, attrs = {k: attr.string() for k in [\"a\"]})\n",
+        );
+        assert!(!rule.attrs_known);
+        // An executable rule gets `args` and `env`, not `size`.
+        let rule = last_rule("r = rule(implementation = _i, executable = True)\n");
+        let names: Vec<&str> = rule.params.iter().map(|p| p.name.as_str()).collect();
+        assert!(
+            names.contains(&"args") && !names.contains(&"size"),
+            "{names:?}"
+        );
     }
 
     #[test]

@@ -135,6 +135,7 @@ fn callable(name: &str, function: &DocFunction, type_docs: Option<&DocString>) -
         origin: Origin::Starlark,
         attrs_known: params.kwargs.is_none(),
         members: Vec::new(),
+        kwargs_to: None,
     }
 }
 

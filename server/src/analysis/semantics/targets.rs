@@ -149,6 +149,9 @@ struct RuleCall<'t> {
     keywords: Vec<(Node<'t>, Node<'t>)>,
     /// `*args`/`**kwargs` or positional arguments: what it sets is unknown.
     opaque: bool,
+    /// A legacy macro whose `**kwargs` reach a rule: only its keywords
+    /// are checked (the rule's other checks need evaluation).
+    via_macro: bool,
 }
 
 /// The target diagnostics of a BUILD file (see the module doc).
@@ -208,7 +211,7 @@ fn rule_call<'t>(
             if globals.contains(name.as_str()) {
                 rules
                     .loaded_rule(name)
-                    .filter(|r| matches!(r.origin, Origin::StarlarkRule { .. }) && r.attrs_known)
+                    .filter(|r| r.attrs_known && (is_starlark_rule(r) || forwards_to_rule(r)))
                     .map(Arc::new)
             } else {
                 Callable::native_rule(name).map(Arc::new)
@@ -233,11 +236,28 @@ fn rule_call<'t>(
             _ => opaque = true,
         }
     }
+    let via_macro = forwards_to_rule(&rule);
     Some(RuleCall {
         callee,
         rule,
         keywords,
         opaque,
+        via_macro,
+    })
+}
+
+/// A Starlark rule (not a provider, struct or function).
+fn is_starlark_rule(callable: &Callable) -> bool {
+    matches!(callable.origin, Origin::StarlarkRule { .. })
+}
+
+/// A legacy macro whose `**kwargs` reach a native or Starlark rule.
+fn forwards_to_rule(callable: &Callable) -> bool {
+    callable.kwargs_to.as_ref().is_some_and(|target| {
+        matches!(
+            target.origin,
+            Origin::NativeRule | Origin::StarlarkRule { .. }
+        )
     })
 }
 
@@ -248,6 +268,22 @@ fn check_call(
     declared: &mut Declared,
     out: &mut Vec<Diagnostic>,
 ) {
+    if call.via_macro {
+        for (key, _) in &call.keywords {
+            let attr = text(rope, *key);
+            // An attribute the macro sets itself is given twice: Bazel
+            // says so in its own words, not as an unknown attribute.
+            let set_by_macro = call
+                .rule
+                .kwargs_to
+                .as_ref()
+                .is_some_and(|t| t.given.contains(&attr));
+            if !set_by_macro && !call.rule.params.iter().any(|p| p.name == attr) {
+                unknown_attribute(call, &attr, node_range(*key), out);
+            }
+        }
+        return;
+    }
     let rule_name = call.rule.name.as_str();
     let callee_range = node_range(call.callee);
     let value_of = |key: &str| {
@@ -346,7 +382,12 @@ fn check_call(
 }
 
 fn unknown_attribute(call: &RuleCall<'_>, attr: &str, range: TextRange, out: &mut Vec<Diagnostic>) {
-    let native = call.rule.origin == Origin::NativeRule;
+    // Through a macro, the rule its `**kwargs` reach is what rejects it.
+    let (rule_name, origin) = match &call.rule.kwargs_to {
+        Some(target) => (&target.rule, &target.origin),
+        None => (&call.rule.name, &call.rule.origin),
+    };
+    let native = *origin == Origin::NativeRule;
     if (!native && IMPLICIT_ATTRIBUTES.contains(&attr)) || GENERATED_ATTRIBUTES.contains(&attr) {
         return;
     }
@@ -365,7 +406,6 @@ fn unknown_attribute(call: &RuleCall<'_>, attr: &str, range: TextRange, out: &mu
             .filter(|p| !GENERATED_ATTRIBUTES.contains(p)),
         3,
     );
-    let rule_name = &call.rule.name;
     let mut message = format!("no such attribute '{attr}' in '{rule_name}' rule");
     if let Some(best) = near.first() {
         message.push_str(&format!(" (did you mean '{best}'?)"));

@@ -12,14 +12,14 @@ use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
 use super::completion::{push_item as push, Completions, Item, ItemKind};
-use super::definition::symbol_global;
+use super::definition::{symbol_global, symbol_global_in};
 use super::{FileContext, WorkspaceView};
 use crate::syntax::node_range;
 use crate::text::TextRange;
 use crate::workspace::bzl::{BzlGlobals, GlobalKind};
 use crate::workspace::callables::{
     build_builtin, bzl_builtin, bzl_field, bzl_members, dialect_builtin, dialect_builtin_names,
-    Callable, Dialect, Origin, ParamKind, GENERATED_ATTRIBUTES,
+    Callable, Dialect, KwargsTarget, Origin, Param, ParamKind, GENERATED_ATTRIBUTES,
 };
 use crate::workspace::schema::rules;
 use crate::workspace::starlark_builtins::{value_method, value_methods, ValueType};
@@ -220,6 +220,14 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
                 return value_method(ty, method);
             }
         }
+        // A function a struct holds (`paths.join`, skylib's style).
+        if let Some((object, member)) = callee.rsplit_once('.') {
+            if let Some(found) = value_fields(ctx, view, object, ctx.rope.len_bytes())
+                .and_then(|value| value.members.into_iter().find(|m| m.name == member))
+            {
+                return Some(found);
+            }
+        }
         // A tag of a module extension in MODULE.bazel (`pip.parse`).
         if dialect_of(ctx) == Dialect::Module {
             let (object, tag) = callee.split_once('.')?;
@@ -240,9 +248,14 @@ pub fn callable(ctx: &FileContext<'_>, view: &dyn WorkspaceView, callee: &str) -
     }
     if let Some(global) = ctx.globals.get(callee) {
         return match &global.kind {
-            GlobalKind::Function { signature, doc } => {
-                Callable::from_signature(signature, doc.clone(), Origin::Function { path: None })
-            }
+            GlobalKind::Function { .. } => function_callable(
+                &ctx.package,
+                &ctx.globals,
+                view,
+                global,
+                Origin::Function { path: None },
+                0,
+            ),
             GlobalKind::Variable { rule, .. } => rule.as_deref().cloned(),
         };
     }
@@ -262,18 +275,38 @@ pub fn loaded_callable(
     view: &dyn WorkspaceView,
     callee: &str,
 ) -> Option<Option<Callable>> {
+    loaded_callable_at(package, globals, view, callee, 0)
+}
+
+/// Legacy macros followed through their `**kwargs` at most this deep.
+const MAX_FORWARDS: usize = 4;
+
+/// [`loaded_callable`], `depth` macros deep.
+fn loaded_callable_at(
+    package: &str,
+    globals: &BzlGlobals,
+    view: &dyn WorkspaceView,
+    callee: &str,
+    depth: usize,
+) -> Option<Option<Callable>> {
     let (load, exported) = globals.loaded(callee)?;
-    let (path, global) = symbol_global(package, &load.module, exported, view, 0)?;
-    let shown = std::path::Path::new(&path)
+    let found = symbol_global_in(package, &load.module, exported, view, 0)?;
+    let shown = std::path::Path::new(&found.path)
         .strip_prefix(view.root())
         .map(|p| p.display().to_string())
-        .unwrap_or(path.clone());
-    Some(match &global.kind {
-        GlobalKind::Function { signature, doc } => Callable::from_signature(
-            signature,
-            doc.clone(),
-            Origin::Function { path: Some(shown) },
-        ),
+        .unwrap_or(found.path.clone());
+    Some(match &found.global.kind {
+        GlobalKind::Function { .. } => {
+            let defining = view.bzl_globals(&found.path)?;
+            function_callable(
+                &found.package,
+                &defining,
+                view,
+                &found.global,
+                Origin::Function { path: Some(shown) },
+                depth,
+            )
+        }
         // `my_rule = rule(attrs = {...})` in the loaded file.
         GlobalKind::Variable {
             rule: Some(rule), ..
@@ -282,12 +315,110 @@ pub fn loaded_callable(
             rule.name = callee.to_owned();
             rule.origin = match rule.origin {
                 Origin::Provider { .. } => Origin::Provider { path: Some(shown) },
+                Origin::Struct { .. } => Origin::Struct { path: Some(shown) },
                 _ => Origin::StarlarkRule { path: Some(shown) },
             };
             Some(rule)
         }
         _ => None,
     })
+}
+
+/// The callable of a function `global` of a file of `package` with
+/// `globals`: its parameters from its `def`, and when its `**kwargs` reach
+/// a rule (or another macro that passes them on), that rule's attributes
+/// after its own parameters (those the forwarding call sets itself left
+/// out). Its attributes are all known only when the body passes `kwargs`
+/// on untouched and the rule's are known.
+fn function_callable(
+    package: &str,
+    globals: &BzlGlobals,
+    view: &dyn WorkspaceView,
+    global: &crate::workspace::bzl::Global,
+    origin: Origin,
+    depth: usize,
+) -> Option<Callable> {
+    let GlobalKind::Function {
+        signature,
+        doc,
+        forwards,
+    } = &global.kind
+    else {
+        return None;
+    };
+    let callable = Callable::from_signature(signature, doc.clone(), origin)?;
+    let Some(forward) = forwards.as_deref().filter(|_| depth < MAX_FORWARDS) else {
+        return Some(callable);
+    };
+    let target = match forward.callee.strip_prefix("native.") {
+        Some(rule) => Callable::native_rule(rule),
+        None if globals.loaded(&forward.callee).is_some() => {
+            loaded_callable_at(package, globals, view, &forward.callee, depth + 1).flatten()
+        }
+        None => globals.get(&forward.callee).and_then(|g| match &g.kind {
+            GlobalKind::Function { .. } => function_callable(
+                package,
+                globals,
+                view,
+                g,
+                Origin::Function { path: None },
+                depth + 1,
+            ),
+            GlobalKind::Variable { rule, .. } => rule
+                .as_deref()
+                .filter(|r| matches!(r.origin, Origin::StarlarkRule { .. }))
+                .cloned(),
+        }),
+    };
+    Some(match target {
+        Some(target) => with_forwarded(callable, forward, target),
+        None => callable,
+    })
+}
+
+/// `callable` (a macro) with the parameters of `target`, which its
+/// `**kwargs` reach through `forward`.
+fn with_forwarded(
+    mut callable: Callable,
+    forward: &crate::workspace::bzl::Forward,
+    target: Callable,
+) -> Callable {
+    let kwargs = callable
+        .params
+        .iter()
+        .position(|p| p.kind == ParamKind::Kwargs)
+        .map(|at| callable.params.remove(at));
+    let first = callable.params.len();
+    let rule = match &target.kwargs_to {
+        Some(inner) => inner.clone(),
+        None => KwargsTarget {
+            rule: target.name.clone(),
+            origin: target.origin.clone(),
+            first,
+            given: Vec::new(),
+        },
+    };
+    for param in target.params {
+        let usable = matches!(param.kind, ParamKind::Positional | ParamKind::Keyword)
+            && !forward.given.contains(&param.name)
+            && !callable.params.iter().any(|p| p.name == param.name);
+        if usable {
+            callable.params.push(Param {
+                kind: ParamKind::Keyword,
+                ..param
+            });
+        }
+    }
+    callable.params.extend(kwargs);
+    callable.attrs_known = forward.exact && target.attrs_known;
+    let mut given = rule.given;
+    given.extend(forward.given.iter().cloned());
+    callable.kwargs_to = Some(KwargsTarget {
+        first,
+        given,
+        ..rule
+    });
+    callable
 }
 
 /// After `ctx.attr.`, `ctx.files.`, `ctx.file.`, `ctx.executable.` or
@@ -331,7 +462,7 @@ fn implementation_attributes(
     })?;
     let mut found = Vec::new();
     let mut pairs = Vec::new();
-    dict_pairs(ctx, attrs, 0, &mut pairs);
+    crate::workspace::callables::dict_pairs(attrs, ctx.rope, 0, &mut pairs);
     {
         for pair in pairs {
             let key = pair
@@ -363,71 +494,6 @@ fn implementation_attributes(
         }
     }
     Some(found)
-}
-
-/// The entries of a dict expression as far as the file tells: a dict
-/// literal, a global name bound to one, and their unions (`a | b`,
-/// `dicts.add(a, b)`, `dict(a, **b)`), in order.
-fn dict_pairs<'t>(ctx: &FileContext<'t>, node: Node<'t>, depth: usize, out: &mut Vec<Node<'t>>) {
-    const MAX_DEPTH: usize = 8;
-    if depth > MAX_DEPTH {
-        return;
-    }
-    match node.kind() {
-        "dictionary" => {
-            let mut cursor = node.walk();
-            out.extend(
-                node.named_children(&mut cursor)
-                    .filter(|p| p.kind() == "pair"),
-            );
-        }
-        "identifier" => {
-            let name = text(ctx.rope, node);
-            let root = ctx.tree.root_node();
-            let mut cursor = root.walk();
-            let value = root.named_children(&mut cursor).find_map(|stmt| {
-                let assignment = stmt.named_child(0).filter(|a| a.kind() == "assignment")?;
-                let left = assignment.child_by_field_name("left")?;
-                (text(ctx.rope, left) == name)
-                    .then(|| assignment.child_by_field_name("right"))
-                    .flatten()
-            });
-            if let Some(value) = value {
-                dict_pairs(ctx, value, depth + 1, out);
-            }
-        }
-        "binary_operator" | "parenthesized_expression" => {
-            let mut cursor = node.walk();
-            let parts: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
-            for part in parts {
-                dict_pairs(ctx, part, depth + 1, out);
-            }
-        }
-        "call" => {
-            let callee = node
-                .child_by_field_name("function")
-                .map(|f| text(ctx.rope, f))
-                .unwrap_or_default();
-            if matches!(callee.as_str(), "dicts.add" | "dict") {
-                if let Some(args) = node.child_by_field_name("arguments") {
-                    let mut cursor = args.walk();
-                    let parts: Vec<Node<'t>> = args.named_children(&mut cursor).collect();
-                    for part in parts {
-                        let part = if part.kind() == "dictionary_splat" {
-                            match part.named_child(0) {
-                                Some(inner) => inner,
-                                None => continue,
-                            }
-                        } else {
-                            part
-                        };
-                        dict_pairs(ctx, part, depth + 1, out);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 /// The module extension a MODULE.bazel variable holds (`var =
@@ -556,8 +622,18 @@ pub fn name_completion(
         }
         return Some(out);
     }
+    // After `dep[FooInfo].`: the provider's fields.
+    let subscript = dot
+        .and_then(|dot| receiver(ctx, dot))
+        .filter(|node| node.kind() == "subscript");
+    if let Some(fields) = subscript.and_then(|node| expression_fields(ctx, view, node)) {
+        field_names(&fields, &typed, range, &mut out);
+        return Some(out);
+    }
     if let Some(object) = object_before(ctx.rope, range.start) {
-        if object == "native" {
+        if let Some(fields) = value_fields(ctx, view, &object, range.start) {
+            field_names(&fields, &typed, range, &mut out);
+        } else if object == "native" {
             native_names(&typed, range, &mut out);
         } else if dialect_of(ctx) == Dialect::Bzl {
             if let Some(attrs) = implementation_attributes(ctx, &object, range.start) {
@@ -669,6 +745,16 @@ fn object_before(rope: &Rope, at: usize) -> Option<String> {
 /// of a `.`), when bzls can tell: a string, list or dict literal, or a
 /// name whose last assignment before it is one.
 fn receiver_type(ctx: &FileContext<'_>, dot: usize) -> Option<ValueType> {
+    let node = receiver(ctx, dot)?;
+    literal_type(node).or_else(|| {
+        (node.kind() == "identifier")
+            .then(|| assigned_type(ctx, &text(ctx.rope, node), dot))
+            .flatten()
+    })
+}
+
+/// The expression that ends at `dot` (the offset of a `.`).
+fn receiver<'t>(ctx: &FileContext<'t>, dot: usize) -> Option<Node<'t>> {
     let root = ctx.tree.root_node();
     let mut node = root.descendant_for_byte_range(dot.checked_sub(1)?, dot)?;
     while let Some(parent) = node.parent() {
@@ -681,14 +767,7 @@ fn receiver_type(ctx: &FileContext<'_>, dot: usize) -> Option<ValueType> {
         }
         node = parent;
     }
-    if node.end_byte() != dot {
-        return None;
-    }
-    literal_type(node).or_else(|| {
-        (node.kind() == "identifier")
-            .then(|| assigned_type(ctx, &text(ctx.rope, node), dot))
-            .flatten()
-    })
+    (node.end_byte() == dot).then_some(node)
 }
 
 /// The type of a literal node.
@@ -721,9 +800,15 @@ fn written_type(ctx: &FileContext<'_>, object: &str) -> Option<ValueType> {
 }
 
 /// The literal type of the last assignment `name = <literal>` before
-/// `before`. The text is searched for the name first, then each match is
-/// checked in the tree.
+/// `before`.
 fn assigned_type(ctx: &FileContext<'_>, name: &str, before: usize) -> Option<ValueType> {
+    assigned_value(ctx, name, before).and_then(literal_type)
+}
+
+/// The value of the last assignment `name = <value>` before `before`. The
+/// text is searched for the name first, then each match is checked in the
+/// tree.
+fn assigned_value<'t>(ctx: &FileContext<'t>, name: &str, before: usize) -> Option<Node<'t>> {
     let text = ctx
         .rope
         .byte_slice(..before.min(ctx.rope.len_bytes()))
@@ -752,12 +837,101 @@ fn assigned_type(ctx: &FileContext<'_>, name: &str, before: usize) -> Option<Val
             .child_by_field_name("left")
             .is_some_and(|l| l.id() == node.id())
         {
-            return assignment
-                .child_by_field_name("right")
-                .and_then(literal_type);
+            return assignment.child_by_field_name("right");
         }
     }
     None
+}
+
+/// The fields of the value `object` (a name) holds at `at`, as a callable
+/// whose parameters are the fields and whose members are the functions
+/// among them: a struct (`s = struct(a = 1)`, or one loaded from a `.bzl`
+/// file, as skylib's `paths`), a provider's instance (`info =
+/// FooInfo(...)`, `info = dep[FooInfo]`). `None` when bzls cannot tell.
+fn value_fields(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    object: &str,
+    at: usize,
+) -> Option<Callable> {
+    if !crate::analysis::semantics::names::is_identifier(object) {
+        return None;
+    }
+    if let Some(value) = assigned_value(ctx, object, at) {
+        return expression_fields(ctx, view, value);
+    }
+    callable(ctx, view, object).filter(|c| matches!(c.origin, Origin::Struct { .. }))
+}
+
+/// The fields of the value of expression `value`, as [`value_fields`].
+fn expression_fields(
+    ctx: &FileContext<'_>,
+    view: &dyn WorkspaceView,
+    value: Node<'_>,
+) -> Option<Callable> {
+    let provider = |node: Node<'_>| {
+        (node.kind() == "identifier")
+            .then(|| callable(ctx, view, &text(ctx.rope, node)))
+            .flatten()
+            .filter(|c| matches!(c.origin, Origin::Provider { .. }))
+    };
+    match value.kind() {
+        "call" => {
+            let function = value.child_by_field_name("function")?;
+            if text(ctx.rope, function) == "struct" {
+                let known = |name: &str| {
+                    callable(ctx, view, name)
+                        .filter(|c| matches!(c.origin, Origin::Function { .. }))
+                };
+                return crate::workspace::callables::struct_value(
+                    "struct",
+                    value,
+                    ctx.rope,
+                    Origin::Struct { path: None },
+                    &known,
+                );
+            }
+            provider(function)
+        }
+        // `dep[FooInfo]`: the provider's instance.
+        "subscript" => provider(value.child_by_field_name("subscript")?),
+        _ => None,
+    }
+}
+
+/// The fields of a struct or provider instance that start with `typed`:
+/// its functions with their signature, the other fields with their value
+/// as written.
+fn field_names(value: &Callable, typed: &str, range: TextRange, out: &mut Completions) {
+    let of = match value.origin {
+        Origin::Provider { .. } => format!("field of {}", value.name),
+        _ => "field".to_owned(),
+    };
+    for field in &value.params {
+        if !field.name.starts_with(typed) || field.kind == ParamKind::Kwargs {
+            continue;
+        }
+        let function = value.members.iter().find(|m| m.name == field.name);
+        push(
+            out,
+            Item {
+                text: field.name.clone(),
+                kind: if function.is_some() {
+                    ItemKind::Function
+                } else {
+                    ItemKind::Field
+                },
+                detail: Some(match (function, &field.default) {
+                    (Some(f), _) => f.signature(),
+                    (None, Some(value)) => format!("{of} = {value}"),
+                    (None, None) => of.clone(),
+                }),
+                range,
+                documentation: function.map(callable_markdown),
+                native_rule: None,
+            },
+        );
+    }
 }
 
 /// The members bzls knows of `object` (`ctx`, `ctx.actions`, `attr`).
@@ -842,10 +1016,33 @@ fn rules_and_builtins(
     }
 }
 
-/// The file's globals and loaded symbols; in BUILD files also the native
-/// rules and the builtins.
+/// The names in scope at `range` (what was typed of a name): the locals
+/// of the functions, lambdas and comprehensions around it, the file's
+/// loaded symbols and globals, the keywords that may come there, then the
+/// builtins of the file's kind (in BUILD files also the native rules).
 fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut Completions) {
     let mut seen = std::collections::HashSet::new();
+    for local in crate::analysis::scope::visible_locals(ctx.tree, ctx.rope, range.start) {
+        if local.name.starts_with(typed) && local.name != typed && seen.insert(local.name.clone()) {
+            use crate::analysis::scope::LocalKind;
+            let (kind, detail) = match local.kind {
+                LocalKind::Parameter => (ItemKind::Variable, "parameter"),
+                LocalKind::Variable => (ItemKind::Variable, "local"),
+                LocalKind::Function => (ItemKind::Function, "local function"),
+            };
+            push(
+                out,
+                Item {
+                    text: local.name,
+                    kind,
+                    detail: Some(detail.to_owned()),
+                    range,
+                    documentation: None,
+                    native_rule: None,
+                },
+            );
+        }
+    }
     for load in &ctx.globals.loads {
         for (local, _, _) in &load.symbols {
             if local.starts_with(typed) && seen.insert(local.clone()) {
@@ -864,7 +1061,9 @@ fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut C
         }
     }
     for global in &ctx.globals.globals {
-        if global.name.starts_with(typed) && seen.insert(global.name.clone()) {
+        // The name being typed binds itself (`x = `): not a suggestion.
+        let typing_it = global.name == typed && global.range == range;
+        if global.name.starts_with(typed) && !typing_it && seen.insert(global.name.clone()) {
             let kind = match global.kind {
                 GlobalKind::Function { .. } => ItemKind::Function,
                 GlobalKind::Variable { .. } => ItemKind::Variable,
@@ -883,7 +1082,36 @@ fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut C
         }
     }
     let dialect = dialect_of(ctx);
-    let names = dialect_builtin_names(dialect);
+    for keyword in keywords(ctx, dialect, range.start) {
+        if keyword.starts_with(typed) && seen.insert((*keyword).to_owned()) {
+            push(
+                out,
+                Item {
+                    text: (*keyword).to_owned(),
+                    kind: ItemKind::Keyword,
+                    detail: Some("keyword".to_owned()),
+                    range,
+                    documentation: None,
+                    native_rule: None,
+                },
+            );
+        }
+    }
+    // Only the globals the file's kind has (`glob` is `native.glob` in a
+    // `.bzl` file).
+    let kind = match dialect {
+        Dialect::Build => crate::syntax::FileKind::Build,
+        Dialect::Bzl => crate::syntax::FileKind::Bzl,
+        Dialect::Module => crate::syntax::FileKind::Module,
+        Dialect::Workspace => crate::syntax::FileKind::Workspace,
+    };
+    let names: Vec<(&'static str, &'static str)> = dialect_builtin_names(dialect)
+        .into_iter()
+        .filter(|(name, _)| {
+            crate::analysis::semantics::builtins::builtin(kind, name)
+                == crate::analysis::semantics::builtins::Builtin::Known
+        })
+        .collect();
     rules_and_builtins(
         typed,
         range,
@@ -894,9 +1122,109 @@ fn scope_names(ctx: &FileContext<'_>, typed: &str, range: TextRange, out: &mut C
     );
 }
 
+/// The keywords that may start at `at` in a file of `dialect`: at the
+/// start of a statement, the statements the file kind allows there (in a
+/// `.bzl` file `def`, `if`, `for`, `return` inside a function, `break` and
+/// `continue` inside a loop, ...; `load` at the top level); inside an
+/// expression, after an operand the operators (`and`, `in`, `if`, ...),
+/// else the constants, `not` and (where allowed) `lambda`.
+fn keywords(ctx: &FileContext<'_>, dialect: Dialect, at: usize) -> Vec<&'static str> {
+    let line_start = ctx.rope.line_to_byte(ctx.rope.byte_to_line(at));
+    let before = ctx.rope.byte_slice(line_start..at).to_string();
+    let bzl = dialect == Dialect::Bzl;
+    let node = ctx
+        .tree
+        .root_node()
+        .descendant_for_byte_range(at.saturating_sub(1), at);
+    let ancestors = || std::iter::successors(node, |n| n.parent());
+    let in_brackets = ancestors().any(|n| {
+        matches!(
+            n.kind(),
+            "argument_list"
+                | "list"
+                | "dictionary"
+                | "tuple"
+                | "parenthesized_expression"
+                | "set"
+                | "subscript"
+                | "list_comprehension"
+                | "dictionary_comprehension"
+                | "generator_expression"
+        )
+    }) || open_brackets_before(ctx, at);
+    let mut out = Vec::new();
+    if before.trim().is_empty() && !in_brackets {
+        let top = before.is_empty();
+        let in_def = ancestors().any(|n| n.kind() == "function_definition") || !top && bzl;
+        let in_loop = ancestors().any(|n| n.kind() == "for_statement");
+        if dialect != Dialect::Module && top {
+            out.push("load");
+        }
+        if bzl {
+            out.extend(["def", "if", "for", "pass"]);
+            if in_def {
+                out.push("return");
+            }
+            if in_loop || !top {
+                out.extend(["break", "continue"]);
+            }
+            if !top || in_def {
+                out.extend(["elif", "else"]);
+            }
+        }
+        return out;
+    }
+    let after_operand =
+        before.trim_end().chars().next_back().is_some_and(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | ')' | ']' | '}' | '"' | '\'')
+        }) && !before.trim_end().ends_with(" not")
+            && before.ends_with(char::is_whitespace);
+    if after_operand {
+        out.extend(["and", "or", "in", "not", "if", "else", "for"]);
+    } else {
+        out.extend(["True", "False", "None", "not"]);
+        if bzl {
+            out.push("lambda");
+        }
+    }
+    out
+}
+
+/// Whether the statement around `at` has an unclosed bracket before it
+/// (a half-typed call or list, which tree-sitter leaves as an error).
+fn open_brackets_before(ctx: &FileContext<'_>, at: usize) -> bool {
+    let Some(error) = ctx
+        .tree
+        .root_node()
+        .descendant_for_byte_range(at.saturating_sub(1), at)
+        .and_then(|n| std::iter::successors(Some(n), |n| n.parent()).find(|n| n.is_error()))
+    else {
+        return false;
+    };
+    let start = error.start_byte();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in ctx.rope.byte_slice(start..at.max(start)).chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            },
+        }
+    }
+    depth > 0
+}
+
 /// Markdown for a callable: its signature, summary, origin and (for
 /// rules) its attributes with their types.
 pub fn callable_markdown(callable: &Callable) -> String {
+    if matches!(callable.origin, Origin::Struct { .. }) {
+        return struct_markdown(callable);
+    }
     let mut out = format!("```python\n{}\n```", callable.signature());
     if let Some(doc) = &callable.doc {
         out.push_str("\n\n");
@@ -905,6 +1233,12 @@ pub fn callable_markdown(callable: &Callable) -> String {
     out.push_str("\n\n*");
     out.push_str(&callable.origin_note());
     out.push('*');
+    if let Some(target) = &callable.kwargs_to {
+        out.push_str(&format!(
+            "\n\n`**kwargs` reach `{}`: its attributes follow the macro's own parameters.",
+            target.rule
+        ));
+    }
     if matches!(
         callable.origin,
         Origin::NativeRule | Origin::StarlarkRule { .. } | Origin::ExtensionTag { .. }
@@ -929,10 +1263,38 @@ pub fn callable_markdown(callable: &Callable) -> String {
     out
 }
 
+/// Markdown for a struct: its fields as written, then where it is
+/// defined.
+fn struct_markdown(value: &Callable) -> String {
+    let mut out = format!("```python\n{} = struct(", value.name);
+    for field in &value.params {
+        out.push_str(&format!(
+            "\n    {} = {},",
+            field.name,
+            field.default.as_deref().unwrap_or("...")
+        ));
+    }
+    if !value.attrs_known {
+        out.push_str("\n    ...");
+    }
+    out.push_str("\n)\n```\n\n*");
+    out.push_str(&value.origin_note());
+    out.push('*');
+    out
+}
+
 /// Markdown for parameter `index` of a callable.
 pub fn param_markdown(callable: &Callable, index: usize) -> Option<String> {
     let param = callable.params.get(index)?;
-    let mut out = format!("`{}` of `{}`", Callable::param_text(param), callable.name);
+    let mut out = match &callable.kwargs_to {
+        Some(target) if index >= target.first && param.kind != ParamKind::Kwargs => format!(
+            "`{}` of `{}`, through `**kwargs` of `{}`",
+            Callable::param_text(param),
+            target.rule,
+            callable.name
+        ),
+        _ => format!("`{}` of `{}`", Callable::param_text(param), callable.name),
+    };
     if let Some(ty) = &param.ty {
         out.push_str(&format!("\n\nType: {ty}"));
     }

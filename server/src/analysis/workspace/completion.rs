@@ -30,6 +30,8 @@ pub enum ItemKind {
     Variable,
     /// A field of a value (`ctx.label`).
     Field,
+    /// A keyword of the language (`def`, `return`, `True`).
+    Keyword,
 }
 
 /// A completion: `text` replaces `range` (the typed part of the string).

@@ -89,6 +89,24 @@ pub(super) fn symbol_global(
     view: &dyn WorkspaceView,
     depth: usize,
 ) -> Option<(String, Global)> {
+    symbol_global_in(current, module, exported, view, depth).map(|found| (found.path, found.global))
+}
+
+/// A global of a `.bzl` file, and where: the file's path and package.
+pub(super) struct FoundGlobal {
+    pub path: String,
+    pub package: String,
+    pub global: Global,
+}
+
+/// [`symbol_global`], with the package of the file that binds it.
+pub(super) fn symbol_global_in(
+    current: &str,
+    module: &str,
+    exported: &str,
+    view: &dyn WorkspaceView,
+    depth: usize,
+) -> Option<FoundGlobal> {
     if depth > MAX_REEXPORTS {
         return None;
     }
@@ -101,12 +119,16 @@ pub(super) fn symbol_global(
     } = &global.kind
     {
         if let Some((load, next)) = globals.loaded(alias) {
-            if let Some(found) = symbol_global(&package, &load.module, next, view, depth + 1) {
+            if let Some(found) = symbol_global_in(&package, &load.module, next, view, depth + 1) {
                 return Some(found);
             }
         }
     }
-    Some((path, global.clone()))
+    Some(FoundGlobal {
+        path,
+        package,
+        global: global.clone(),
+    })
 }
 
 /// A label into another repository that is on disk, read statically.

@@ -52,23 +52,53 @@ pub fn hover(ctx: &FileContext<'_>, view: &dyn WorkspaceView, offset: usize) -> 
             }
             if let Some((load, exported)) = ctx.globals.loaded(&name) {
                 let (path, global) = symbol_global(&ctx.package, &load.module, exported, view, 0)?;
+                // A rule, provider or struct: what bzls read of it.
+                let loaded = || {
+                    super::calls::loaded_callable(&ctx.package, &ctx.globals, view, &name).flatten()
+                };
+                let markdown = match &global.kind {
+                    GlobalKind::Variable { rule: Some(_), .. } => {
+                        loaded().map(|c| super::calls::callable_markdown(&c))
+                    }
+                    // A macro: its `def` and docstring, and the rule its
+                    // `**kwargs` reach.
+                    GlobalKind::Function {
+                        forwards: Some(_), ..
+                    } => loaded().and_then(|c| c.kwargs_to).map(|target| {
+                        format!(
+                            "{}\n\n`**kwargs` reach `{}`: its attributes follow the macro's own parameters.",
+                            global_markdown(&global, Some(&path)),
+                            target.rule
+                        )
+                    }),
+                    _ => None,
+                };
                 return Some(HoverInfo {
-                    markdown: global_markdown(&global, Some(&path)),
+                    markdown: markdown.unwrap_or_else(|| global_markdown(&global, Some(&path))),
                     range,
                 });
             }
             let global = ctx.globals.get(&name)?;
-            matches!(global.kind, GlobalKind::Function { .. }).then(|| HoverInfo {
-                markdown: global_markdown(global, None),
-                range,
-            })
+            match &global.kind {
+                GlobalKind::Function { .. } => Some(HoverInfo {
+                    markdown: global_markdown(global, None),
+                    range,
+                }),
+                GlobalKind::Variable {
+                    rule: Some(rule), ..
+                } => Some(HoverInfo {
+                    markdown: super::calls::callable_markdown(rule),
+                    range,
+                }),
+                GlobalKind::Variable { .. } => None,
+            }
         }
     }
 }
 
 fn global_markdown(global: &Global, path: Option<&str>) -> String {
     let mut out = match &global.kind {
-        GlobalKind::Function { signature, doc } => {
+        GlobalKind::Function { signature, doc, .. } => {
             let mut s = format!("```python\ndef {signature}\n```");
             if let Some(doc) = doc {
                 s.push_str("\n\n");

@@ -1460,3 +1460,237 @@ fn a_rule_implementation_sees_its_attributes() {
     let items = names("//- /tools/r.bzl\ndef helper(ctx):\n    ctx.attr.$0\n");
     assert!(items.is_empty(), "{items:?}");
 }
+
+#[test]
+fn locals_parameters_and_keywords_complete() {
+    // Parameters and locals of the function around the cursor, before the
+    // file's globals; names bound later in the body count too.
+    let items = names(
+        "//- /tools/more.bzl\nTOP = 1\ndef f(abc, *args, key = TOP, **kw):\n    xyz = 1\n    for (i, j) in []:\n        pass\n    def inner():\n        pass\n    $0\n    later = 2\n",
+    );
+    let at = |name: &str| items.iter().position(|i| i == name);
+    for name in [
+        "abc", "args", "key", "kw", "xyz", "i", "j", "inner", "later", "TOP",
+    ] {
+        assert!(at(name).is_some(), "{name}: {items:?}");
+    }
+    assert!(at("abc") < at("TOP"), "{items:?}");
+    // Statement keywords of a function body.
+    for keyword in ["return", "if", "for", "def", "pass"] {
+        assert!(at(keyword).is_some(), "{keyword}: {items:?}");
+    }
+    assert!(
+        at("load").is_none(),
+        "load only at the top level: {items:?}"
+    );
+    // Another function's locals are not in scope; a comprehension's are.
+    let items = names("//- /tools/more.bzl\ndef f(abc):\n    pass\ndef g():\n    a$0\n");
+    assert!(!items.contains(&"abc".to_owned()), "{items:?}");
+    let items = names("//- /tools/more.bzl\nX = [elem + e$0 for elem in []]\n");
+    assert!(items.contains(&"elem".to_owned()), "{items:?}");
+    // At the top level of a .bzl file: `load`, `def`, not `return`.
+    let items = names("//- /tools/more.bzl\nX = 1\n$0\n");
+    assert!(items.contains(&"load".to_owned()) && items.contains(&"def".to_owned()));
+    assert!(!items.contains(&"return".to_owned()), "{items:?}");
+    // `glob` and `package` are `native.` members in a .bzl file, not
+    // globals; `select` and `struct` are globals.
+    let items = names("//- /tools/more.bzl\ndef f():\n    $0\n");
+    assert!(!items.contains(&"glob".to_owned()), "{items:?}");
+    assert!(!items.contains(&"package".to_owned()), "{items:?}");
+    assert!(items.contains(&"select".to_owned()) && items.contains(&"struct".to_owned()));
+    // A BUILD file has neither `def` nor `return`; `load` at the top.
+    let items = names("//- /app/BUILD\n$0\n");
+    assert!(items.contains(&"load".to_owned()), "{items:?}");
+    assert!(!items.contains(&"def".to_owned()) && !items.contains(&"return".to_owned()));
+    // In an expression: constants, then operators after an operand.
+    let items = names("//- /app/BUILD\ncc_library(name = \"a\", linkstatic = T$0)\n");
+    assert_eq!(items, ["True"], "{items:?}");
+    let items = names("//- /tools/more.bzl\ndef f(x):\n    if x a$0\n");
+    assert!(items.contains(&"and".to_owned()), "{items:?}");
+    let items = names("//- /tools/more.bzl\ndef f(x):\n    return x if x e$0\n");
+    assert!(items.contains(&"else".to_owned()), "{items:?}");
+    // The name being assigned is not offered to itself.
+    let items = names("//- /app/BUILD\nabc$0 = 1\n");
+    assert!(!items.contains(&"abc".to_owned()), "{items:?}");
+}
+
+#[test]
+fn struct_and_provider_fields_complete() {
+    let lib = "//- /lib/paths.bzl\ndef _join(path, *others):\n    \"\"\"Joins paths.\"\"\"\n    return path\n\ndef _base(p):\n    return p\n\npaths = struct(\n    join = _join,\n    basename = _base,\n    SEP = \"/\",\n)\n";
+    // A struct loaded from a .bzl file: its fields, functions with their
+    // signature and docstring.
+    let fixture = format!(
+        "{lib}//- /tools/more.bzl\nload(\"//lib:paths.bzl\", \"paths\")\ndef f():\n    paths.$0\n"
+    );
+    let ws = workspace(&with_cursor(&fixture));
+    let items = ws
+        .run(|ctx, at| super::calls::name_completion(ctx, &ws.index, at))
+        .expect("items")
+        .items;
+    let shown: Vec<(String, Option<String>)> = items
+        .iter()
+        .map(|i| (i.text.clone(), i.detail.clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("join".to_owned(), Some("join(path, *others)".to_owned())),
+            ("basename".to_owned(), Some("basename(p)".to_owned())),
+            ("SEP".to_owned(), Some("field = \"/\"".to_owned())),
+        ]
+    );
+    assert!(items[0]
+        .documentation
+        .as_deref()
+        .is_some_and(|d| d.contains("Joins paths.")));
+    // Signature help and hover of a struct's function.
+    let fixture = format!("{lib}//- /tools/more.bzl\nload(\"//lib:paths.bzl\", \"paths\")\nX = paths.join(\"a\", $0)\n");
+    assert_eq!(
+        signature(&fixture),
+        Some(("join(path, *others)".to_owned(), Some("others".to_owned())))
+    );
+    // In a BUILD file too.
+    let fixture =
+        format!("{lib}//- /app/BUILD\nload(\"//lib:paths.bzl\", \"paths\")\nX = paths.ba$0\n");
+    assert_eq!(names(&fixture), ["basename"]);
+    // A struct of the file, through a name.
+    let items =
+        names("//- /tools/more.bzl\ndef f():\n    s = struct(alpha = 1, beta = [])\n    s.$0\n");
+    assert_eq!(items, ["alpha", "beta"]);
+    // A provider's instance: made, or read from a dependency.
+    let info = "//- /tools/info.bzl\nFooInfo = provider(fields = {\"files\": \"the files\", \"count\": \"how many\"})\n";
+    let items = names(&format!(
+        "{info}//- /tools/more.bzl\nload(\":info.bzl\", \"FooInfo\")\ndef _impl(ctx):\n    return ctx.attr.dep[FooInfo].$0\n"
+    ));
+    assert_eq!(items, ["files", "count"]);
+    let items = names(&format!(
+        "{info}//- /tools/more.bzl\nload(\":info.bzl\", \"FooInfo\")\ndef _impl(ctx):\n    info = ctx.attr.dep[FooInfo]\n    return info.c$0\n"
+    ));
+    assert_eq!(items, ["count"]);
+    let items = names(&format!(
+        "{info}//- /tools/more.bzl\nload(\":info.bzl\", \"FooInfo\")\ndef _impl(ctx):\n    info = FooInfo(files = [])\n    return info.$0\n"
+    ));
+    assert_eq!(items, ["files", "count"]);
+    // A struct is not a rule: calling it checks nothing.
+    assert_eq!(
+        hover_text(&format!("{lib}//- /tools/more.bzl\nload(\"//lib:paths.bzl\", \"paths\")\nX = pa$0ths\n"))
+            .map(|h| h.contains("Struct defined in `lib/paths.bzl`") && h.contains("    join = _join,")),
+        Some(true)
+    );
+}
+
+/// The semantic diagnostics of the file at the cursor, with rules and
+/// macros loaded from the workspace, each as `code@line: message`.
+fn semantic(fixture: &str) -> Vec<String> {
+    struct Loaded<'a> {
+        ctx: &'a FileContext<'a>,
+        view: &'a dyn super::WorkspaceView,
+    }
+    impl crate::analysis::semantics::RuleLookup for Loaded<'_> {
+        fn loaded_rule(&self, name: &str) -> Option<crate::workspace::callables::Callable> {
+            super::calls::loaded_callable(&self.ctx.package, &self.ctx.globals, self.view, name)
+                .flatten()
+        }
+    }
+    let ws = workspace(&with_cursor(fixture));
+    ws.run(|ctx, _| {
+        let lookup = Loaded {
+            ctx,
+            view: &ws.index,
+        };
+        crate::analysis::semantics::semantic_diagnostics(
+            crate::syntax::FileKind::Build,
+            ctx.tree,
+            ctx.rope,
+            &ctx.package,
+            &lookup,
+            None,
+        )
+        .into_iter()
+        .map(|d| {
+            let line = ctx.rope.byte_to_line(d.range.start) + 1;
+            format!("{}@{line}: {}", d.code.as_str(), d.message)
+        })
+        .collect()
+    })
+}
+
+#[test]
+fn macros_take_the_attributes_their_kwargs_reach() {
+    let defs = "//- /build/BUILD\n//- /build/defs.bzl\nload(\":rules.bzl\", \"gen_rule\")\n\
+        def my_library(name, extra = [], **kwargs):\n    \"\"\"A library.\"\"\"\n    native.cc_library(name = name, linkstatic = True, **kwargs)\n\n\
+        def my_gen(name, **kwargs):\n    gen_rule(name = name, **kwargs)\n\n\
+        def outer(name, **kwargs):\n    my_library(name = name + \"_lib\", **kwargs)\n\n\
+        def popper(name, **kwargs):\n    flavor = kwargs.pop(\"flavor\", None)\n    native.cc_library(name = name, **kwargs)\n\n\
+        def twice(name, **kwargs):\n    native.cc_library(name = name, **kwargs)\n    native.cc_test(name = name + \"_test\", **kwargs)\n\
+        //- /build/rules.bzl\ngen_rule = rule(implementation = _impl, attrs = {\"template\": attr.label(), \"subs\": attr.string_dict()})\n";
+    let load = "load(\"//build:defs.bzl\", \"my_library\", \"my_gen\", \"outer\", \"popper\", \"twice\")\n";
+    // Completion: the macro's parameters, then the rule's attributes,
+    // without those the macro sets itself.
+    let items = names(&format!(
+        "{defs}//- /app/BUILD\n{load}my_library(name = \"a\", $0)\n"
+    ));
+    let at = |name: &str| items.iter().position(|i| i == name);
+    assert_eq!(
+        items.first().map(String::as_str),
+        Some("extra = "),
+        "{items:?}"
+    );
+    assert!(
+        at("srcs = ").is_some() && at("deps = ").is_some(),
+        "{items:?}"
+    );
+    assert!(at("linkstatic = ").is_none(), "set by the macro: {items:?}");
+    assert!(at("extra = ") < at("srcs = "));
+    // Through another macro, and to a Starlark rule of another file.
+    let items = names(&format!(
+        "{defs}//- /app/BUILD\n{load}outer(name = \"a\", hd$0)\n"
+    ));
+    assert_eq!(items, ["hdrs = "]);
+    let items = names(&format!(
+        "{defs}//- /app/BUILD\n{load}my_gen(name = \"a\", $0)\n"
+    ));
+    assert!(
+        items.starts_with(&["template = ".to_owned(), "subs = ".to_owned()]),
+        "{items:?}"
+    );
+    // Signature help and hover name the rule.
+    let (label, active) = signature(&format!(
+        "{defs}//- /app/BUILD\n{load}my_library(name = \"a\", srcs = [$0])\n"
+    ))
+    .expect("help");
+    assert!(
+        label.starts_with("my_library(name, extra = [], *, "),
+        "{label}"
+    );
+    assert_eq!(active.as_deref(), Some("srcs"));
+    let hover = hover_text(&format!(
+        "{defs}//- /app/BUILD\n{load}my_library(name = \"a\", sr$0cs = [])\n"
+    ))
+    .expect("hover");
+    assert!(
+        hover.starts_with("`srcs` of `cc_library`, through `**kwargs` of `my_library`"),
+        "{hover}"
+    );
+    let hover = hover_text(&format!(
+        "{defs}//- /app/BUILD\n{load}my_lib$0rary(name = \"a\")\n"
+    ))
+    .expect("hover");
+    assert!(hover.contains("`**kwargs` reach `cc_library`"), "{hover}");
+    // Unknown attributes through macros: in Bazel's words, with the near
+    // name; none where the macro may consume a keyword itself.
+    let found = semantic(&format!(
+        "{defs}//- /app/BUILD\n{load}my_library(name = \"a\", srcz = [], extra = [])\n\
+         outer(name = \"b\", depz = [])\nmy_gen(name = \"c\", templat = \":t\")\n\
+         popper(name = \"d\", flavor = \"x\")\ntwice(name = \"e\", anything = 1)\n\
+         my_library(name = \"f\", linkstatic = False)\n$0"
+    ));
+    assert_eq!(
+        found,
+        [
+            "unknown-attribute@2: no such attribute 'srcz' in 'cc_library' rule (did you mean 'srcs'?)",
+            "unknown-attribute@3: no such attribute 'depz' in 'cc_library' rule (did you mean 'deps'?)",
+            "unknown-attribute@4: no such attribute 'templat' in 'gen_rule' rule (did you mean 'template'?)",
+        ]
+    );
+}
