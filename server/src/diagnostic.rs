@@ -136,6 +136,12 @@ pub enum DiagnosticCode {
     DuplicateLabel,
     /// An `include()` of MODULE.bazel that breaks its rules.
     ModuleFileInclude,
+    /// A MODULE.bazel directive Bazel rejects (a repo name used twice, two
+    /// overrides of one module, invalid names).
+    ModuleFileDirective,
+    /// A tag of a module extension that the extension does not define, or
+    /// an attribute its tag class does not have.
+    ModuleExtensionTag,
 }
 
 impl DiagnosticCode {
@@ -191,6 +197,8 @@ impl DiagnosticCode {
         DiagnosticCode::AttributeType,
         DiagnosticCode::DuplicateLabel,
         DiagnosticCode::ModuleFileInclude,
+        DiagnosticCode::ModuleFileDirective,
+        DiagnosticCode::ModuleExtensionTag,
     ];
 
     /// Whether the code says a label or load goes nowhere from the
@@ -261,6 +269,8 @@ impl DiagnosticCode {
             DiagnosticCode::AttributeType => "attribute-type",
             DiagnosticCode::DuplicateLabel => "duplicate-label",
             DiagnosticCode::ModuleFileInclude => "module-file-include",
+            DiagnosticCode::ModuleFileDirective => "module-file-directive",
+            DiagnosticCode::ModuleExtensionTag => "module-extension-tag",
         }
     }
 }

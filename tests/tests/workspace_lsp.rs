@@ -1206,5 +1206,110 @@ fn module_extension_tags_complete_in_module_files() {
         help["result"]["signatures"][0]["label"], "toolchain(*, version)",
         "{help}"
     );
+    // What Bazel rejects: a tag the extension lacks, an attribute its tag
+    // class lacks, a repo name used twice.
+    let text3 = "module(name = \"ws\")\nbazel_dep(name = \"ws\", version = \"1\")\nlang = use_extension(\"//tools:ext.bzl\", \"lang\")\nlang.toolchan(version = \"1\")\nlang.toolchain(versoin = \"1\")\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 3}, "contentChanges": [{"text": text3}]}),
+    );
+    let diags = server.diagnostics_where(&u, Some(3), |d| d.len() == 3);
+    let shown: Vec<(&str, u64, &str)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or(""),
+                d["range"]["start"]["line"].as_u64().unwrap_or(99),
+                d["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                "module-file-directive",
+                1,
+                "The repo name 'ws' is already being used as the current module name at line 1"
+            ),
+            (
+                "module-extension-tag",
+                3,
+                "The module extension 'lang' defined at tools/ext.bzl does not have a tag class named toolchan (did you mean 'toolchain'?)"
+            ),
+            (
+                "module-extension-tag",
+                4,
+                "in 'toolchain' tag, unknown attribute versoin provided (did you mean 'version'?)"
+            ),
+        ],
+        "{diags:?}"
+    );
+    server.shutdown();
+}
+
+/// A struct loaded from a `.bzl` file (skylib's style) completes its
+/// fields after `.`, and a macro's call its rule's attributes.
+#[test]
+fn struct_fields_and_macro_attributes_complete() {
+    let ws = fixture();
+    ws.write(
+        "tools/paths.bzl",
+        "def _join(path, *others):\n    \"\"\"Joins paths.\"\"\"\n    return path\n\ndef lib(name, **kwargs):\n    native.cc_library(name = name, **kwargs)\n\npaths = struct(join = _join, SEP = \"/\")\n",
+    );
+    let mut server = start(&ws);
+    let text = "load(\"//tools:paths.bzl\", \"lib\", \"paths\")\nX = paths.\nlib(name = \"a\", srcz = [])\nlib(name = \"b\", )\n";
+    let build = ws.write("structs/BUILD", text);
+    let u = uri(&build);
+    server.open(&u, "starlark", 1, text);
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": {"line": 1, "character": 10},
+               "context": {"triggerKind": 2, "triggerCharacter": "."}}),
+    );
+    let items: Vec<(&str, &str)> = completion["result"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["label"].as_str().unwrap_or(""),
+                i["detail"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [("join", "join(path, *others)"), ("SEP", "field = \"/\"")],
+        "{completion}"
+    );
+    let completion = server.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": {"line": 3, "character": 16}}),
+    );
+    let labels: Vec<&str> = completion["result"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&"srcs = ") && !labels.contains(&"name = "),
+        "{labels:?}"
+    );
+    // The `.` typed: the file parses again, and the macro call is judged.
+    let text2 = "load(\"//tools:paths.bzl\", \"lib\", \"paths\")\nX = paths.SEP\nlib(name = \"a\", srcz = [])\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": text2}]}),
+    );
+    let diags = server.diagnostics_where(&u, Some(2), |d| {
+        d.iter().any(|d| d["code"] == "unknown-attribute")
+    });
+    assert!(
+        diags.iter().any(|d| d["message"]
+            == "no such attribute 'srcz' in 'cc_library' rule (did you mean 'srcs'?)"),
+        "{diags:?}"
+    );
     server.shutdown();
 }

@@ -248,15 +248,7 @@ fn check_file(root: &Path, path: &Path, kind: FileKind) -> FileResult {
             if (kind == FileKind::Build && own_build) || kind == FileKind::Bzl {
                 diagnostics.extend(check_labels(path, &text, kind));
             } else if matches!(kind, FileKind::Module | FileKind::Workspace) {
-                let tree = crate::syntax::parse_str(&text);
-                diagnostics.extend(crate::analysis::semantics::semantic_diagnostics(
-                    kind,
-                    &tree,
-                    &Rope::from_str(&text),
-                    "",
-                    &crate::analysis::semantics::NoRules,
-                    None,
-                ));
+                diagnostics.extend(check_dialect_file(path, &text, kind));
             }
             diagnostics
         }
@@ -307,6 +299,24 @@ fn workspace_index(root: &Path) -> std::sync::Arc<WorkspaceIndex> {
 /// workspace's main repository, and the `load()` diagnostics of a .bzl
 /// file: from the analysis host's per-version analysis of the text, as the
 /// server computes them for an open document, so the two cannot disagree.
+/// The semantic checks of a MODULE.bazel or WORKSPACE file, with the
+/// module extensions of its workspace when it is in one.
+fn check_dialect_file(path: &Path, text: &str, kind: FileKind) -> Vec<crate::analysis::Diagnostic> {
+    let tree = crate::syntax::parse_str(text);
+    let rope = Rope::from_str(text);
+    let check = |rules: &dyn crate::analysis::semantics::RuleLookup| {
+        crate::analysis::semantics::semantic_diagnostics(kind, &tree, &rope, "", rules, None)
+    };
+    let path = crate::rc::chain::normalize(path);
+    match crate::host::workspace::find_workspace_root(&path) {
+        Some(root) if kind == FileKind::Module => {
+            let index = workspace_index(&root);
+            check(&crate::analysis::workspace::calls::ModuleFileLookup { view: &*index })
+        }
+        _ => check(&crate::analysis::semantics::NoRules),
+    }
+}
+
 fn check_labels(path: &Path, text: &str, kind: FileKind) -> Vec<crate::analysis::Diagnostic> {
     let path = crate::rc::chain::normalize(path);
     let Some(root) = crate::host::workspace::find_workspace_root(&path) else {

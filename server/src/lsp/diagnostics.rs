@@ -423,6 +423,9 @@ fn workspace_diagnostics(
     });
     let started = std::time::Instant::now();
     let (snapshot_kind, tree) = (snapshot.kind, snapshot.tree.clone());
+    // MODULE.bazel and WORKSPACE files have no request of their own.
+    let dialect =
+        matches!(snapshot.kind, FileKind::Module | FileKind::Workspace).then(|| snapshot.clone());
     let request = StarlarkRequest::new(state, snapshot, path.clone(), true);
     let labels = request.as_ref().and_then(|request| {
         request
@@ -441,7 +444,20 @@ fn workspace_diagnostics(
     let Some((request, labels)) = request else {
         // MODULE.bazel and WORKSPACE files: their own semantic checks.
         let mut outcome = nothing(rope);
-        outcome.labels = standalone_semantics(&snapshot_kind, tree.as_ref(), &outcome.rope);
+        let with_extensions = dialect.and_then(|snapshot| {
+            super::workspace::with_dialect_context(state, &snapshot, &path, |_, view| {
+                let lookup = crate::analysis::workspace::calls::ModuleFileLookup { view };
+                standalone_semantics(&snapshot_kind, tree.as_ref(), &outcome.rope, &lookup)
+            })
+        });
+        outcome.labels = with_extensions.unwrap_or_else(|| {
+            standalone_semantics(
+                &snapshot_kind,
+                tree.as_ref(),
+                &outcome.rope,
+                &crate::analysis::semantics::NoRules,
+            )
+        });
         return outcome;
     };
     // Previews are only for a package's own BUILD file.
@@ -483,17 +499,11 @@ fn standalone_semantics(
     kind: &FileKind,
     tree: Option<&tree_sitter::Tree>,
     rope: &ropey::Rope,
+    rules: &dyn crate::analysis::semantics::RuleLookup,
 ) -> Vec<crate::analysis::Diagnostic> {
     match (kind, tree) {
         (FileKind::Module | FileKind::Workspace, Some(tree)) => {
-            crate::analysis::semantics::semantic_diagnostics(
-                *kind,
-                tree,
-                rope,
-                "",
-                &crate::analysis::semantics::NoRules,
-                None,
-            )
+            crate::analysis::semantics::semantic_diagnostics(*kind, tree, rope, "", rules, None)
         }
         _ => Vec::new(),
     }

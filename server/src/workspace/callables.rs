@@ -671,7 +671,9 @@ fn tag_class(
 
 /// The callable a `module_extension(tag_classes = {...})` call makes: its
 /// tags as members, each a `tag_class(...)` written in place or a name
-/// `known` tells (a tag class bound earlier in the file).
+/// `known` tells (a tag class bound earlier in the file). `attrs_known`:
+/// every tag class was read (no `tag_classes`, or a dict literal whose
+/// every entry bzls read).
 pub fn module_extension(
     name: &str,
     call: tree_sitter::Node<'_>,
@@ -681,15 +683,19 @@ pub fn module_extension(
 ) -> Option<Callable> {
     let args = call.child_by_field_name("arguments")?;
     let mut members = Vec::new();
-    if let Some(tags) =
-        keyword_value(args, rope, "tag_classes").filter(|t| t.kind() == "dictionary")
-    {
+    let tag_classes = keyword_value(args, rope, "tag_classes");
+    let mut attrs_known = tag_classes.is_none_or(|t| t.kind() == "dictionary" && !t.has_error());
+    if let Some(tags) = tag_classes.filter(|t| t.kind() == "dictionary") {
         let mut cursor = tags.walk();
         for pair in tags.named_children(&mut cursor) {
+            if pair.kind() == "comment" {
+                continue;
+            }
             let key = pair
                 .child_by_field_name("key")
                 .and_then(|k| crate::syntax::string_literal(&node_text(rope, k)));
             let (Some(tag), Some(value)) = (key, pair.child_by_field_name("value")) else {
+                attrs_known = false;
                 continue;
             };
             let found = match value.kind() {
@@ -702,6 +708,7 @@ pub fn module_extension(
                     }),
                 _ => None,
             };
+            attrs_known &= found.is_some();
             members.extend(found);
         }
     }
@@ -715,7 +722,7 @@ pub fn module_extension(
             Origin::StarlarkRule { path } => Origin::ModuleExtension { path },
             other => other,
         },
-        attrs_known: true,
+        attrs_known,
         members,
         kwargs_to: None,
     })

@@ -16,6 +16,7 @@
 
 pub mod builtins;
 mod checks;
+mod module_directives;
 pub mod module_file;
 pub mod names;
 pub mod targets;
@@ -30,12 +31,20 @@ use crate::workspace::callables::Callable;
 pub use checks::name_diagnostics;
 pub use names::NamesMemo;
 
-/// What a BUILD file's loaded symbols are, for the target checks: the
-/// Starlark rule a loaded name is bound to, when the loaded file is on
-/// disk and declares it with `rule(attrs = {...})`.
+/// What a file's loaded symbols are, for the target checks: the Starlark
+/// rule a loaded name is bound to, when the loaded file is on disk and
+/// declares it with `rule(attrs = {...})`; and for MODULE.bazel, the
+/// module extensions it uses.
 pub trait RuleLookup {
     /// The rule `name` (a name the file loads) is, if known.
     fn loaded_rule(&self, name: &str) -> Option<Callable>;
+
+    /// The module extension `name` of the `.bzl` file `label` (as
+    /// `use_extension` names it), if its file is on disk and defines it
+    /// with `module_extension(...)`.
+    fn module_extension(&self, _label: &str, _name: &str) -> Option<Callable> {
+        None
+    }
 }
 
 /// No loaded rule is known.
@@ -69,7 +78,10 @@ pub fn semantic_diagnostics(
         FileKind::Build => out.extend(targets::target_diagnostics(
             root, rope, package, &names, rules,
         )),
-        FileKind::Module => out.extend(module_file::include_diagnostics(root, rope)),
+        FileKind::Module => {
+            out.extend(module_file::include_diagnostics(root, rope));
+            out.extend(module_directives::directive_diagnostics(root, rope, rules));
+        }
         _ => {}
     }
     out.sort_by_key(|d| (d.range.start, d.range.end));

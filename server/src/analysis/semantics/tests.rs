@@ -414,6 +414,123 @@ undefined_directive()
     );
 }
 
+/// A module extension read from a `.bzl` text, as if at `//:ext.bzl`.
+struct Extensions(Vec<Callable>);
+
+impl RuleLookup for Extensions {
+    fn loaded_rule(&self, _name: &str) -> Option<Callable> {
+        None
+    }
+
+    fn module_extension(&self, label: &str, name: &str) -> Option<Callable> {
+        (label == "//:ext.bzl")
+            .then(|| self.0.iter().find(|e| e.name == name).cloned())
+            .flatten()
+    }
+}
+
+#[test]
+fn module_file_directives() {
+    check(
+        FileKind::Module,
+        r#"bazel_dep(name = "rules_cc", version = "0.1")
+module(name = "my_mod", repo_name = "own")
+module(name = "again")
+bazel_dep(name = "own", version = "1")
+bazel_dep(name = "rules_go", version = "1", repo_name = "go")
+bazel_dep(name = "io_go", version = "1", repo_name = "go", dev_dependency = True)
+bazel_dep(name = "Bad_Name", version = "1")
+bazel_dep(name = "nodep", version = "1", repo_name = None)
+bazel_dep(name = "nodep2", version = "1", repo_name = None)
+ext = use_extension("//:ext.bzl", "ext")
+dev = use_extension("@//:ext.bzl", "ext", dev_dependency = True)
+iso = use_extension("//:ext.bzl", "ext", isolate = True)
+use_repo(ext, "a", "rules_cc", b = "a")
+use_repo(dev, c = "a", d = "other")
+use_repo(iso, e = "a")
+use_repo(ext, "_hidden", "9lives")
+single_version_override(module_name = "rules_go", version = "2")
+git_override(module_name = "rules_go", remote = "x")
+local_path_override(module_name = "x-", path = "..")
+"#,
+        expect![[r#"
+            bazel_dep(name = "rules_cc", version = "0.1")
+            module(name = "my_mod", repo_name = "own")
+            module(name = "again")
+            bazel_dep(name = "own", version = "1")
+            #                ^^^^^ error[module-file-directive]: The repo name 'own' is already being used as the module's own repo name at line 2
+            bazel_dep(name = "rules_go", version = "1", repo_name = "go")
+            bazel_dep(name = "io_go", version = "1", repo_name = "go", dev_dependency = True)
+            #                                                    ^^^^ error[module-file-directive]: The repo name 'go' is already being used by a bazel_dep at line 5
+            bazel_dep(name = "Bad_Name", version = "1")
+            #                ^^^^^^^^^^ error[module-file-directive]: invalid module name 'Bad_Name': valid names must 1) only contain lowercase letters (a-z), digits (0-9), dots (.), hyphens (-), and underscores (_); 2) begin with a lowercase letter; 3) end with a lowercase letter or digit.
+            bazel_dep(name = "nodep", version = "1", repo_name = None)
+            bazel_dep(name = "nodep2", version = "1", repo_name = None)
+            ext = use_extension("//:ext.bzl", "ext")
+            dev = use_extension("@//:ext.bzl", "ext", dev_dependency = True)
+            iso = use_extension("//:ext.bzl", "ext", isolate = True)
+            use_repo(ext, "a", "rules_cc", b = "a")
+            #                  ^^^^^^^^^^ error[module-file-directive]: The repo name 'rules_cc' is already being used by a bazel_dep at line 1
+            #                                  ^^^ error[module-file-directive]: The repo exported as 'a' by module extension 'ext' is already imported at line 13
+            use_repo(dev, c = "a", d = "other")
+            #                 ^^^ error[module-file-directive]: The repo exported as 'a' by module extension 'ext' is already imported at line 13
+            use_repo(iso, e = "a")
+            use_repo(ext, "_hidden", "9lives")
+            #             ^^^^^^^^^ error[module-file-directive]: invalid user-provided repo name '_hidden': valid names may contain only A-Z, a-z, 0-9, '-', '_', '.', and must start with a letter or a number
+            single_version_override(module_name = "rules_go", version = "2")
+            git_override(module_name = "rules_go", remote = "x")
+            #                          ^^^^^^^^^^ error[module-file-directive]: multiple overrides for dep rules_go found
+            local_path_override(module_name = "x-", path = "..")
+            #                                 ^^^^ error[module-file-directive]: invalid module name 'x-': valid names must 1) only contain lowercase letters (a-z), digits (0-9), dots (.), hyphens (-), and underscores (_); 2) begin with a lowercase letter; 3) end with a lowercase letter or digit.
+        "#]],
+    );
+}
+
+#[test]
+fn module_extension_tags() {
+    let bzl = r#"_parse = tag_class(attrs = {"hub_name": attr.string(), "requirements_lock": attr.label()})
+ext = module_extension(implementation = _impl, tag_classes = {"parse": _parse, "override": tag_class()})
+open_ext = module_extension(implementation = _impl, tag_classes = TAGS)
+"#;
+    let tree = parse_str(bzl);
+    let rope = ropey::Rope::from_str(bzl);
+    let globals = crate::workspace::bzl::bzl_globals(&tree, &rope);
+    let extensions = ["ext", "open_ext"]
+        .iter()
+        .filter_map(|name| match &globals.get(name)?.kind {
+            crate::workspace::bzl::GlobalKind::Variable {
+                rule: Some(rule), ..
+            } => Some((**rule).clone()),
+            _ => None,
+        })
+        .collect();
+    check_with(
+        FileKind::Module,
+        r#"ext = use_extension("//:ext.bzl", "ext")
+ext.parse(hub_name = "pip", requirements_lok = "//:r.txt")
+ext.parze(hub_name = "pip")
+ext.override()
+other = use_extension("//:ext.bzl", "open_ext")
+other.anything(x = 1)
+unknown = use_extension("//:elsewhere.bzl", "e")
+unknown.anything(x = 1)
+"#,
+        &Extensions(extensions),
+        expect![[r#"
+            ext = use_extension("//:ext.bzl", "ext")
+            ext.parse(hub_name = "pip", requirements_lok = "//:r.txt")
+            #                           ^^^^^^^^^^^^^^^^ error[module-extension-tag]: in 'parse' tag, unknown attribute requirements_lok provided (did you mean 'requirements_lock'?)
+            ext.parze(hub_name = "pip")
+            #   ^^^^^ error[module-extension-tag]: The module extension 'ext' does not have a tag class named parze (did you mean 'parse'?)
+            ext.override()
+            other = use_extension("//:ext.bzl", "open_ext")
+            other.anything(x = 1)
+            unknown = use_extension("//:elsewhere.bzl", "e")
+            unknown.anything(x = 1)
+        "#]],
+    );
+}
+
 #[test]
 fn workspace_files() {
     check(

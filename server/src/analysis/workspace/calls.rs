@@ -523,7 +523,35 @@ fn extension_of(ctx: &FileContext<'_>, view: &dyn WorkspaceView, var: &str) -> O
     let [label, name] = strings.as_slice() else {
         return None;
     };
-    let (path, global) = symbol_global(&ctx.package, label, name, view, 0)?;
+    module_extension_named(&ctx.package, view, label, name)
+}
+
+/// The module extensions a MODULE.bazel file of the workspace of `view`
+/// uses, for its semantic checks.
+pub struct ModuleFileLookup<'a> {
+    pub view: &'a dyn WorkspaceView,
+}
+
+impl crate::analysis::semantics::RuleLookup for ModuleFileLookup<'_> {
+    fn loaded_rule(&self, _name: &str) -> Option<Callable> {
+        None
+    }
+
+    fn module_extension(&self, label: &str, name: &str) -> Option<Callable> {
+        module_extension_named("", self.view, label, name)
+    }
+}
+
+/// The module extension `name` of the `.bzl` file `label` (loaded from a
+/// file of `package`), read from that file when it is on disk: its tag
+/// classes are its members.
+pub fn module_extension_named(
+    package: &str,
+    view: &dyn WorkspaceView,
+    label: &str,
+    name: &str,
+) -> Option<Callable> {
+    let (path, global) = symbol_global(package, label, name, view, 0)?;
     let GlobalKind::Variable {
         rule: Some(extension),
         ..
