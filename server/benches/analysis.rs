@@ -240,56 +240,34 @@ fn bench_analysis(c: &mut Criterion) {
 
     // The checks Bazel makes when it loads the file (names, targets), on
     // this file and, with `BZLS_BENCH_BUILD=path`, on a real one.
-    c.bench_function(
-        &format!("semantic diagnostics of a {lines}-line macro BUILD"),
-        |b| {
+    let semantic = |c: &mut Criterion, name: &str, snapshot: &DocumentSnapshot, memo| {
+        let tree = snapshot.tree.as_ref().expect("tree");
+        c.bench_function(&format!("semantic diagnostics of {name}"), |b| {
             b.iter(|| {
                 black_box(semantic_diagnostics(
                     FileKind::Build,
                     tree,
                     &snapshot.rope,
-                    &s.key.package,
+                    "pkg",
                     &NoRules,
-                    None,
+                    memo,
                 ))
             })
-        },
-    );
+        });
+    };
+    semantic(c, &format!("a {lines}-line macro BUILD"), &snapshot, None);
     if let Some(path) = std::env::var_os("BZLS_BENCH_BUILD") {
         let text = std::fs::read_to_string(&path).expect("read BZLS_BENCH_BUILD");
         let real = Document::new(FileKind::Build, 1, &text).snapshot();
-        let real_tree = real.tree.as_ref().expect("tree");
         let name = format!(
             "{} ({} lines)",
             Path::new(&path).display(),
             text.lines().count()
         );
-        c.bench_function(&format!("semantic diagnostics of {name}, fresh"), |b| {
-            b.iter(|| {
-                black_box(semantic_diagnostics(
-                    FileKind::Build,
-                    real_tree,
-                    &real.rope,
-                    "pkg",
-                    &NoRules,
-                    None,
-                ))
-            })
-        });
+        semantic(c, &format!("{name}, fresh"), &real, None);
         // A later version: every statement's names come from the memo.
         let memo = NamesMemo::default();
-        c.bench_function(&format!("semantic diagnostics of {name}, memo"), |b| {
-            b.iter(|| {
-                black_box(semantic_diagnostics(
-                    FileKind::Build,
-                    real_tree,
-                    &real.rope,
-                    "pkg",
-                    &NoRules,
-                    Some(&memo),
-                ))
-            })
-        });
+        semantic(c, &format!("{name}, memo"), &real, Some(&memo));
     }
 
     // Typing inside a `deps` string: the evaluation is reused, labels are

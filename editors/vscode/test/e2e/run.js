@@ -112,6 +112,29 @@ async function goTo(page, line, column) {
   await page.locator("[id='status.editor.selection']", { hasText: `Ln ${line}, Col ${column}` }).waitFor();
 }
 
+/**
+ * The labels of the suggest widget once it shows rows: it opens as typed
+ * text triggers it, else on Ctrl+Space.
+ */
+async function suggestions(page) {
+  const rows = page.locator(".editor-widget.suggest-widget.visible .monaco-list-row");
+  try {
+    await rows.first().waitFor({ state: "visible", timeout: 5_000 });
+  } catch {
+    await page.keyboard.press("Control+Space");
+    await rows.first().waitFor({ state: "visible" });
+  }
+  await page.waitForTimeout(300);
+  return suggestLabels(rows);
+}
+
+/** Undoes the typing in the active editor until it is clean again. */
+async function undoTyping(page) {
+  for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) {
+    await page.keyboard.press("Control+Z");
+  }
+}
+
 /** The labels of the suggest widget's rows (those on screen). */
 async function suggestLabels(rows) {
   return rows.evaluateAll((els) =>
@@ -258,23 +281,11 @@ async function main() {
       await page.keyboard.press("Control+End");
       await page.keyboard.press("Enter");
       await page.keyboard.type("build --config=", { delay: 30 });
-      const widget = page.locator(".editor-widget.suggest-widget.visible");
-      try {
-        await widget.waitFor({ state: "visible", timeout: 5_000 });
-      } catch {
-        await page.keyboard.press("Control+Space");
-        await widget.waitFor({ state: "visible" });
-      }
-      const rows = widget.locator(".monaco-list-row");
-      await rows.first().waitFor({ state: "visible" });
-      await page.waitForTimeout(300);
-      const labels = await suggestLabels(rows);
+      const labels = await suggestions(page);
       await shot(page, "05-completion");
       await page.keyboard.press("Escape");
       // Undo the typing: the file stays as on disk.
-      for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) {
-        await page.keyboard.press("Control+Z");
-      }
+      await undoTyping(page);
       const dirty = (await page.locator(".tab.active.dirty").count()) > 0;
       return { labels, dirty };
     });
@@ -419,42 +430,20 @@ async function main() {
       const signature = (await hints.first().innerText()).replace(/\s+/g, " ").trim();
       await shot(page, "13-starlark-signature");
       await page.keyboard.type("na", { delay: 30 });
-      const widget = page.locator(".editor-widget.suggest-widget.visible");
-      try {
-        await widget.waitFor({ state: "visible", timeout: 5_000 });
-      } catch {
-        await page.keyboard.press("Control+Space");
-        await widget.waitFor({ state: "visible" });
-      }
-      const suggestRows = widget.locator(".monaco-list-row");
-      await suggestRows.first().waitFor({ state: "visible" });
-      await page.waitForTimeout(300);
-      const attributes = await suggestLabels(suggestRows);
+      const attributes = await suggestions(page);
       await shot(page, "14-starlark-attributes");
       await page.keyboard.press("Escape");
       await page.keyboard.press("Escape");
-      for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) {
-        await page.keyboard.press("Control+Z");
-      }
+      await undoTyping(page);
       // Members after `ctx.` in a .bzl file.
       await openFile(page, "star/defs.bzl", "defs.bzl");
       await focusEditor(page);
       await goTo(page, 2, 15);
       await page.keyboard.type(".", { delay: 30 });
-      const members = page.locator(".editor-widget.suggest-widget.visible .monaco-list-row");
-      try {
-        await members.first().waitFor({ state: "visible", timeout: 5_000 });
-      } catch {
-        await page.keyboard.press("Control+Space");
-        await members.first().waitFor({ state: "visible" });
-      }
-      await page.waitForTimeout(300);
-      const ctxMembers = await suggestLabels(members);
+      const ctxMembers = await suggestions(page);
       await shot(page, "15-starlark-ctx");
       await page.keyboard.press("Escape");
-      for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) {
-        await page.keyboard.press("Control+Z");
-      }
+      await undoTyping(page);
       const dirty = (await page.locator(".tab.dirty").count()) > 0;
       return { problems, hover: hoverText, signature, attributes, ctxMembers, dirty };
     });

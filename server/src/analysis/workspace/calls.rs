@@ -352,27 +352,51 @@ fn function_callable(
     };
     let target = match forward.callee.strip_prefix("native.") {
         Some(rule) => Callable::native_rule(rule),
-        None if globals.loaded(&forward.callee).is_some() => {
-            loaded_callable_at(package, globals, view, &forward.callee, depth + 1).flatten()
-        }
-        None => globals.get(&forward.callee).and_then(|g| match &g.kind {
-            GlobalKind::Function { .. } => function_callable(
-                package,
-                globals,
-                view,
-                g,
-                Origin::Function { path: None },
-                depth + 1,
-            ),
-            GlobalKind::Variable { rule, .. } => rule
-                .as_deref()
-                .filter(|r| matches!(r.origin, Origin::StarlarkRule { .. }))
-                .cloned(),
-        }),
+        None => match globals.loaded(&forward.callee) {
+            Some((_, exported)) => {
+                match loaded_callable_at(package, globals, view, &forward.callee, depth + 1) {
+                    Some(found) => found,
+                    // Not on disk: a rule set's wrapper of the native rule
+                    // of that name (`@rules_cc//cc:defs.bzl`'s
+                    // `cc_library`), whose attributes are offered but not
+                    // known to be all.
+                    None => Callable::native_rule(exported).map(|mut rule| {
+                        rule.attrs_known = false;
+                        rule
+                    }),
+                }
+            }
+            None => local_callee(package, globals, view, &forward.callee, depth),
+        },
     };
     Some(match target {
         Some(target) => with_forwarded(callable, forward, target),
         None => callable,
+    })
+}
+
+/// What `callee` (not loaded) names in a `.bzl` file with `globals`: a
+/// function or Starlark rule it defines.
+fn local_callee(
+    package: &str,
+    globals: &BzlGlobals,
+    view: &dyn WorkspaceView,
+    callee: &str,
+    depth: usize,
+) -> Option<Callable> {
+    globals.get(callee).and_then(|g| match &g.kind {
+        GlobalKind::Function { .. } => function_callable(
+            package,
+            globals,
+            view,
+            g,
+            Origin::Function { path: None },
+            depth + 1,
+        ),
+        GlobalKind::Variable { rule, .. } => rule
+            .as_deref()
+            .filter(|r| matches!(r.origin, Origin::StarlarkRule { .. }))
+            .cloned(),
     })
 }
 

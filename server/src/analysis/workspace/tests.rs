@@ -1300,6 +1300,21 @@ fn module_and_workspace_files_see_their_own_functions() {
     assert!(items.contains(&"workspace".to_owned()));
     let items = names("//- /WORKSPACE\nw$0\n");
     assert_eq!(items, ["workspace"]);
+    // Hover on their functions and on a keyword argument.
+    let dep = hover_text("//- /MODULE.bazel\nbazel_d$0ep(name = \"x\")\n").expect("hover");
+    assert!(
+        dep.contains("bazel_dep(") && dep.contains("Builtin"),
+        "{dep}"
+    );
+    let repo = hover_text("//- /MODULE.bazel\nbazel_dep(name = \"x\", repo_na$0me = \"y\")\n")
+        .expect("hover");
+    assert!(repo.starts_with("`repo_name"), "{repo}");
+    let local = hover_text("//- /WORKSPACE\nlocal_repos$0itory(name = \"x\", path = \"p\")\n")
+        .expect("hover");
+    assert!(local.contains("local_repository("), "{local}");
+    // Statement keywords: `load` in WORKSPACE, not in MODULE.bazel.
+    assert!(names("//- /WORKSPACE\nlo$0\n").contains(&"load".to_owned()));
+    assert!(!names("//- /MODULE.bazel\nlo$0\n").contains(&"load".to_owned()));
 }
 
 #[test]
@@ -1693,4 +1708,16 @@ fn macros_take_the_attributes_their_kwargs_reach() {
             "unknown-attribute@4: no such attribute 'templat' in 'gen_rule' rule (did you mean 'template'?)",
         ]
     );
+    // A rule set's wrapper not on disk: the native rule's attributes are
+    // offered, nothing is judged.
+    let wrap = "//- /build/BUILD\n//- /build/wrap.bzl\nload(\"@rules_cc//cc:defs.bzl\", \"cc_library\")\ndef wrap(name, **kwargs):\n    cc_library(name = name, **kwargs)\n";
+    let load = "load(\"//build:wrap.bzl\", \"wrap\")\n";
+    let items = names(&format!(
+        "{wrap}//- /app/BUILD\n{load}wrap(name = \"a\", hd$0)\n"
+    ));
+    assert_eq!(items, ["hdrs = "]);
+    assert!(semantic(&format!(
+        "{wrap}//- /app/BUILD\n{load}wrap(name = \"a\", hdrz = [])\n$0"
+    ))
+    .is_empty());
 }
