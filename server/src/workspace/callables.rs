@@ -3,9 +3,10 @@
 //! the functions `.bzl` files define.
 //!
 //! Where each fact comes from:
-//! - native rules: their attributes, types and whether they are mandatory,
-//!   from Bazel 2.1.0's own `bazel info build-language` ([`super::schema`]);
-//!   that dump has neither defaults nor documentation, so none is shown;
+//! - native rules: their attributes, types, whether they are mandatory and
+//!   the defaults Bazel reports (few), from Bazel 2.1.0's own `bazel info
+//!   build-language` ([`super::schema`]); that dump has no documentation,
+//!   so none is shown;
 //! - builtins of BUILD and `.bzl` files (`glob`, `select`, `package`,
 //!   `rule`, `attr.string`, `ctx.actions.run`, the fields of `ctx`, ...):
 //!   their parameters as Bazel documents them, and a one-line summary
@@ -141,7 +142,7 @@ impl Callable {
                     name: a.name.to_owned(),
                     kind: ParamKind::Keyword,
                     ty: Some(attribute_type(a).to_owned()),
-                    default: None,
+                    default: a.default.map(str::to_owned),
                     mandatory: mandatory(a),
                 })
                 .collect(),

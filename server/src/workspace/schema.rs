@@ -101,6 +101,10 @@ pub struct AttrSchema {
     pub mandatory: bool,
     /// Its labels are not dependencies (`visibility`).
     pub nodep: bool,
+    /// Its default as Bazel reports it, a Starlark literal (`"medium"`,
+    /// `True`, `-1`); `None` for most attributes, whose default is the
+    /// type's empty value or computed.
+    pub default: Option<&'static str>,
 }
 
 impl AttrSchema {
@@ -164,7 +168,8 @@ pub fn rule_schema(name: &str) -> Option<&'static RuleSchema> {
 }
 
 /// Parses the dump's format: `#` comments; a rule name at the start of a
-/// line; then its attributes, indented: `NAME TYPE [mandatory] [nodep]`.
+/// line; then its attributes, indented: `NAME TYPE [mandatory] [nodep] [=
+/// DEFAULT]` (the default a Starlark literal, to the end of the line).
 fn parse(text: &'static str) -> Result<Vec<RuleSchema>, String> {
     let mut rules: Vec<RuleSchema> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -185,6 +190,10 @@ fn parse(text: &'static str) -> Result<Vec<RuleSchema>, String> {
         let rule = rules
             .last_mut()
             .ok_or_else(|| error("an attribute before any rule"))?;
+        let (line, default) = match line.split_once(" = ") {
+            Some((head, default)) => (head, Some(default.trim())),
+            None => (line, None),
+        };
         let mut words = line.split_whitespace();
         let (Some(name), Some(ty)) = (words.next(), words.next()) else {
             return Err(error("an attribute needs a name and a type"));
@@ -195,6 +204,7 @@ fn parse(text: &'static str) -> Result<Vec<RuleSchema>, String> {
             ty,
             mandatory: false,
             nodep: false,
+            default,
         };
         for flag in words {
             match flag {

@@ -1165,6 +1165,13 @@ fn hovers_on_rules_builtins_and_attributes() {
     );
     let name = hover_text("//- /app/BUILD\ngenrule(na$0me = \"g\")\n").expect("hover");
     assert!(name.contains("Mandatory"), "{name}");
+    // The default Bazel reports, where it reports one.
+    let size =
+        hover_text("//- /app/BUILD\ncc_test(name = \"t\", si$0ze = \"small\")\n").expect("hover");
+    assert!(
+        size.starts_with("`size = \"medium\"` of `cc_test`"),
+        "{size}"
+    );
     let glob = hover_text("//- /app/BUILD\nx = gl$0ob([\"*\"])\n").expect("hover");
     assert!(
         glob.contains("glob(include = []") && glob.contains("Builtin"),
