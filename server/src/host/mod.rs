@@ -8,6 +8,7 @@ pub mod eval_process;
 pub mod external;
 pub mod flags;
 pub mod index;
+pub mod memory;
 pub mod priority;
 pub mod programs;
 pub mod rc;

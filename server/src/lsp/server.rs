@@ -1118,6 +1118,8 @@ pub async fn serve_stdio() -> bool {
     let state: SharedState = Arc::new(std::sync::Mutex::new(State::default()));
     let test_hooks = std::env::var_os(TEST_HOOKS_ENV).is_some_and(|v| v == "1");
     let transport = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
+    // Freed memory goes back to the system after each burst of messages.
+    crate::host::memory::trim_when_idle();
     let direct = transport.direct.clone();
     let mut builder = LspService::build(|client| {
         let publisher = Publisher::spawn(state.clone(), direct);

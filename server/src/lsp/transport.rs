@@ -252,7 +252,9 @@ where
     tokio::spawn(async move {
         let mut reader = BufReader::new(stdin);
         loop {
-            match read_frame(&mut reader).await {
+            let read = read_frame(&mut reader).await;
+            crate::host::memory::note_activity();
+            match read {
                 Ok(Some(Frame::Body(body))) => match check_message(&body) {
                     Ok(replaced) => {
                         let body = replaced.unwrap_or(body);

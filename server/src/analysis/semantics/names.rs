@@ -107,12 +107,16 @@ pub struct StatementNames {
 }
 
 /// The names of statements by their text, shared by the versions of one
-/// document (bounded: cleared past four times the file's statements).
-pub type NamesMemo =
-    std::sync::Mutex<crate::hash::FastMap<u64, Vec<(String, Arc<StatementNames>)>>>;
+/// document. Holds exactly the error-free statements of the last version
+/// read: each version keeps the entries it used and drops the rest (the
+/// old texts of edited statements), so the memo is never larger than the
+/// file. Statements with a syntax error are never kept (their names depend
+/// on the tree's error recovery, not on their text alone).
+pub type NamesMemo = std::sync::Mutex<StatementMemo>;
 
-/// At most this many statements are remembered in a [`NamesMemo`].
-const MEMO_LIMIT: usize = 100_000;
+/// Statements' names by a hash of their text (colliding texts share a
+/// bucket).
+pub type StatementMemo = crate::hash::FastMap<u64, Vec<(String, Arc<StatementNames>)>>;
 
 impl StatementNames {
     fn of(stmt: Node<'_>, rope: &Rope) -> StatementNames {
@@ -191,14 +195,16 @@ impl FileNames {
         let mut memo = memo.map(|m| m.lock().unwrap_or_else(|p| p.into_inner()));
         let mut cursor = root.walk();
         let statements: Vec<Node<'_>> = root.named_children(&mut cursor).collect();
-        if let Some(memo) = memo.as_mut() {
-            let limit = (statements.len() * 4).clamp(1_024, MEMO_LIMIT);
-            if memo.values().map(Vec::len).sum::<usize>() > limit {
-                memo.clear();
-            }
-        }
+        // The entries of the last version; those this one uses move to the
+        // new memo, the rest are dropped at the end.
+        let mut old = memo.as_mut().map(|m| std::mem::take(&mut **m));
         for (index, stmt) in statements.into_iter().enumerate() {
-            let Some(memo) = memo.as_mut() else {
+            // A statement with a syntax error is read afresh: error recovery
+            // may shape the same text differently in another tree (an
+            // incremental reparse against a fresh one), and what it binds
+            // follows that shape.
+            let (Some(memo), Some(old), false) = (memo.as_mut(), old.as_mut(), stmt.has_error())
+            else {
                 read_statement(stmt, index, rope, &mut names);
                 continue;
             };
@@ -214,12 +220,23 @@ impl FileNames {
                 hasher.finish()
             };
             let bucket = memo.entry(key).or_default();
-            let found = bucket.iter().find(|(text, _)| slice == text.as_str());
-            let statement = match found {
-                Some((_, statement)) => statement.clone(),
+            let kept = bucket
+                .iter()
+                .find(|(text, _)| slice == text.as_str())
+                .map(|(_, statement)| statement.clone());
+            let statement = match kept {
+                // The same text twice in this version.
+                Some(statement) => statement,
                 None => {
-                    let statement = Arc::new(StatementNames::of(stmt, rope));
-                    bucket.push((slice.to_string(), statement.clone()));
+                    let previous = old.get_mut(&key).and_then(|bucket| {
+                        let at = bucket.iter().position(|(text, _)| slice == text.as_str())?;
+                        Some(bucket.swap_remove(at))
+                    });
+                    let entry = previous.unwrap_or_else(|| {
+                        (slice.to_string(), Arc::new(StatementNames::of(stmt, rope)))
+                    });
+                    let statement = entry.1.clone();
+                    bucket.push(entry);
                     statement
                 }
             };

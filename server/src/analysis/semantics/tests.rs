@@ -643,3 +643,45 @@ ext.tag(name = "t")
         check_all(text);
     }
 }
+
+#[test]
+fn the_memo_holds_the_last_versions_clean_statements_only() {
+    use super::NamesMemo;
+    let memo = NamesMemo::default();
+    let versions = [
+        "load(\":a.bzl\", \"x\")\na = x\nb = [\nc = a\n",
+        "load(\":a.bzl\", \"x\")\na = x\nb = 2\nc = a\n",
+        "load(\":a.bzl\", \"x\")\na = x\nb = 2\nc = a\nc = b\n",
+        "a = 1\n",
+        "a = 1\na = 1\n",
+    ];
+    for text in versions {
+        let tree = parse_str(text);
+        let rope = ropey::Rope::from_str(text);
+        let run = |memo| semantic_diagnostics(FileKind::Bzl, &tree, &rope, "pkg", &NoRules, memo);
+        assert_eq!(
+            render_diagnostics(text, &run(Some(&memo))),
+            render_diagnostics(text, &run(None)),
+            "{text}"
+        );
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        let clean: std::collections::HashSet<&str> = root
+            .named_children(&mut cursor)
+            .filter(|s| !s.has_error())
+            .map(|s| &text[s.byte_range()])
+            .collect();
+        let kept: Vec<String> = memo
+            .lock()
+            .expect("memo")
+            .values()
+            .flatten()
+            .map(|(text, _)| text.clone())
+            .collect();
+        assert_eq!(kept.len(), clean.len(), "{text}: {kept:?}");
+        assert!(
+            kept.iter().all(|k| clean.contains(k.as_str())),
+            "{text}: {kept:?}"
+        );
+    }
+}
