@@ -16,11 +16,14 @@
 //! - rc documents: the incrementally maintained rc parse equals a fresh
 //!   `rc::file::parse` of the text;
 //! - once settled, the diagnostics equal those of a document opened with
-//!   the final text and settled (the server's differential property).
+//!   the final text and settled (the server's differential property);
+//! - the semantic checks' statement memo, fed every version's tree, changes
+//!   nothing: on the settled tree it gives what a fresh check gives.
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
 use bzls::analysis::{Diagnostic, DiagnosticCode, Document};
+use bzls::analysis::semantics::{semantic_diagnostics, NamesMemo, NoRules};
 use bzls::syntax::{parse_str_with, sexp, FileKind, Grammar};
 use bzls::text::{LineCol, PositionEncoding, TextChange, TextRange};
 use bzls_fuzz::{check_diagnostics, floor_boundary, on_big_stack, DOCUMENT_KINDS};
@@ -267,6 +270,9 @@ fn run(
     let mut model = seed.clone();
     let mut doc = Document::new(kind, 1, &seed);
     let mut version = 1;
+    // The semantic checks' memo, fed every version's (incremental) tree as
+    // the analysis host feeds it.
+    let memo = NamesMemo::default();
     for (n, step) in steps.iter().enumerate() {
         let when = format!("step {n}");
         let changes: Vec<TextChange> = step.changes.iter().take(MAX_CHANGES).map(to_change).collect();
@@ -310,6 +316,10 @@ fn run(
             }
         }
         check_current(&doc, &model, &format!("{when} (after {:?})", step.after));
+        if kind.is_starlark() {
+            let list = semantics(&mut doc, Some(&memo));
+            check_diagnostics(&model, &list, &format!("{when}: semantic diagnostics"));
+        }
     }
 
     let text = model;
@@ -343,4 +353,20 @@ fn run(
         fresh.diagnostics(),
         "settled diagnostics after edits differ from those of a fresh document with the final text {text:?}"
     );
+    // The memo carried through the edits changes nothing: the settled
+    // document's semantic diagnostics equal a fresh document's without it.
+    assert_eq!(
+        semantics(&mut doc, Some(&memo)),
+        semantics(&mut fresh, None),
+        "semantic diagnostics with the memo of the edits differ from a fresh check of {text:?}"
+    );
+}
+
+/// The semantic diagnostics of the document's current tree.
+fn semantics(doc: &mut Document, memo: Option<&NamesMemo>) -> Vec<Diagnostic> {
+    let snapshot = doc.snapshot();
+    let Some(tree) = &snapshot.tree else {
+        return Vec::new();
+    };
+    semantic_diagnostics(doc.kind(), tree, &snapshot.rope, "pkg", &NoRules, memo)
 }
