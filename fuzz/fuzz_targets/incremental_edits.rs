@@ -22,8 +22,8 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use bzls::analysis::{Diagnostic, DiagnosticCode, Document};
 use bzls::analysis::semantics::{semantic_diagnostics, NamesMemo, NoRules};
+use bzls::analysis::{Diagnostic, DiagnosticCode, Document};
 use bzls::syntax::{parse_str_with, sexp, FileKind, Grammar};
 use bzls::text::{LineCol, PositionEncoding, TextChange, TextRange};
 use bzls_fuzz::{check_diagnostics, floor_boundary, on_big_stack, DOCUMENT_KINDS};
