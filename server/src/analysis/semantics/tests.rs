@@ -486,6 +486,25 @@ local_path_override(module_name = "x-", path = "..")
     );
 }
 
+/// The module extensions a `.bzl` text defines, as if at `//:ext.bzl`.
+fn extensions_of(bzl: &str) -> Extensions {
+    let tree = parse_str(bzl);
+    let rope = ropey::Rope::from_str(bzl);
+    let globals = crate::workspace::bzl::bzl_globals(&tree, &rope);
+    Extensions(
+        globals
+            .globals
+            .iter()
+            .filter_map(|g| match &g.kind {
+                crate::workspace::bzl::GlobalKind::Variable {
+                    rule: Some(rule), ..
+                } => Some((**rule).clone()),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 #[test]
 fn module_extension_tags() {
     let bzl = r#"_parse = tag_class(attrs = {"hub_name": attr.string(), "requirements_lock": attr.label()})
@@ -602,9 +621,16 @@ genrule(name = "g", outs = ["o", "o/p"], cmd = "")
 exports_files(["o"])
 my_rule(name = "r", **{})
 include("//:x.MODULE.bazel")
-ext = use_extension("//:e.bzl", "e")
-ext.tag(name = "t")
+ext = use_extension("//:ext.bzl", "ext")
+ext.parse(hub_name = "t", x = 1)
+ext.parze()
+bazel_dep(name = "d", repo_name = "r")
+use_repo(ext, "r", s = "r")
+git_override(module_name = "d")
 "#;
+    let extensions = extensions_of(
+        "ext = module_extension(implementation = _i, tag_classes = {\"parse\": tag_class(attrs = {\"hub_name\": attr.string()})})\n",
+    );
     let kinds = [
         FileKind::Build,
         FileKind::Bzl,
@@ -615,7 +641,12 @@ ext.tag(name = "t")
         let tree = parse_str(text);
         let rope = ropey::Rope::from_str(text);
         for kind in kinds {
-            for d in semantic_diagnostics(kind, &tree, &rope, "p", &NoRules, None) {
+            let with_extensions = (kind == FileKind::Module)
+                .then(|| semantic_diagnostics(kind, &tree, &rope, "p", &extensions, None));
+            let all = semantic_diagnostics(kind, &tree, &rope, "p", &NoRules, None)
+                .into_iter()
+                .chain(with_extensions.into_iter().flatten());
+            for d in all {
                 assert!(
                     d.range.start <= d.range.end && d.range.end <= text.len(),
                     "{d:?} in {text:?}"
