@@ -14,7 +14,9 @@ files, and then, until --minutes have passed, takes random steps:
            was added before each check);
   request  definition, hover, completion, references, documentSymbol or
            foldingRange at a random place of an open file (each must get
-           an answer, a result or an error, within --timeout seconds);
+           an answer, a result or an error, within --timeout seconds;
+           the summary gives each method's latency percentiles and the
+           five slowest requests);
   disk     create a package, delete one, rename a created .bzl file, or
            rewrite one, each followed by the watched-files notification an
            editor sends.
@@ -63,6 +65,16 @@ SOAK_TARGET = re.compile(r'\nfilegroup\(name = "soak_[^"]*"(, srcs = \["[^"]*"\]
 MAX_SOAK_TARGETS = 20
 
 
+def percentiles(times):
+    """Median, p95, p99 and max of `times` (seconds), in milliseconds."""
+    ordered = sorted(times)
+
+    def at(q):
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+    return {"count": len(ordered), "p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1] * 1000, 2)}
+
+
 def position(text, offset):
     """LSP position (UTF-16 columns) of a code-point offset."""
     line = text.count("\n", 0, offset)
@@ -90,6 +102,8 @@ class Soak:
         self.counter = 0
         self.requests = 0
         self.unanswered = []
+        self.latencies = {}  # method -> seconds of each answered request
+        self.slowest = []  # (seconds, method, params) of the slowest requests
         self.checks = []
         self.mismatches = []
         self.rss = []
@@ -192,12 +206,23 @@ class Soak:
             ("textDocument/foldingRange", {"textDocument": td}),
         ])
         self.requests += 1
+        began = time.perf_counter()
+        published_before = len(self.client.diagnostics)
         try:
             response = self.client.request(method, params, timeout=self.args.timeout)
             if "result" not in response and "error" not in response:
                 self.unanswered.append((method, params, response))
         except TimeoutError:
             self.unanswered.append((method, params, "timeout"))
+            return
+        took = time.perf_counter() - began
+        # Diagnostics the server published while the request was pending
+        # (written to the client ahead of the answer, or read before it).
+        published = len(self.client.diagnostics) - published_before
+        self.latencies.setdefault(method, []).append(took)
+        self.slowest.append((took, method, dict(params, publishedMeanwhile=published)))
+        self.slowest.sort(key=lambda s: -s[0])
+        del self.slowest[5:]
 
     def disk(self):
         kind = self.rng.randrange(4)
@@ -412,6 +437,12 @@ def main():
         "requests": soak.requests,
         "unanswered": [str(u)[:300] for u in soak.unanswered[:5]],
         "unanswered_count": len(soak.unanswered),
+        "latency_ms": {
+            method.split("/")[-1]: percentiles(times) for method, times in sorted(soak.latencies.items())
+        },
+        "slowest_requests": [
+            "%.1f ms %s %s" % (took * 1000, method, json.dumps(params)[:200]) for took, method, params in soak.slowest
+        ],
         "checks": len(soak.checks),
         "checks_agreed": sum(1 for c in soak.checks if c["agreed"]),
         "mismatches": soak.mismatches[:10],

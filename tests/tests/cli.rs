@@ -588,3 +588,68 @@ fn check_catches_near_misses_in_packages_that_call_unfollowable_macros() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// rules_js's `npm_link_all_packages()` comes from a repository made when
+/// Bazel fetches (`@npm`): bzls reads the names it links from the pnpm lock
+/// file that `npm_translate_lock` names, so typos in `node_modules/...`
+/// labels are caught in a fresh checkout.
+#[test]
+fn check_reads_npm_link_all_packages_from_the_pnpm_lock_file() {
+    let ws = TempDir::new("cli-pnpm");
+    ws.write(
+        "MODULE.bazel",
+        "module(name = \"ws\")\n\
+         bazel_dep(name = \"aspect_rules_js\", version = \"2.0.0\")\n\
+         npm = use_extension(\"@aspect_rules_js//npm:extensions.bzl\", \"npm\")\n\
+         npm.npm_translate_lock(name = \"npm\", pnpm_lock = \"//js:pnpm-lock.yaml\")\n\
+         use_repo(npm, \"npm\")\n",
+    );
+    ws.write(
+        "js/pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    devDependencies:\n      '@types/node':\n        specifier: ^22\n        version: 22.0.0\n      typescript:\n        specifier: ^5\n        version: 5.8.2\n\n  web:\n    dependencies:\n      jasmine:\n        specifier: ^5\n        version: 5.0.0\n\npackages:\n\n  typescript@5.8.2:\n    resolution: {integrity: sha512-x}\n",
+    );
+    // A closed package: every name is known.
+    ws.write(
+        "js/BUILD.bazel",
+        "load(\"@npm//:defs.bzl\", \"npm_link_all_packages\")\n\
+         npm_link_all_packages(name = \"node_modules\")\n\
+         filegroup(name = \"a\", srcs = [\":node_modules\", \":node_modules/typescript\", \":node_modules/typescript/dir\", \":node_modules/@types\", \":node_modules/@types/node\", \":node_modules/lodash\", \":.aspect_rules_js/node_modules/typescript@5.8.2\"])\n",
+    );
+    // An open one (a call bzls cannot follow): near misses only.
+    ws.write(
+        "js/web/BUILD.bazel",
+        "load(\"@npm//:defs.bzl\", \"npm_link_all_packages\")\n\
+         load(\"@other//:defs.bzl\", \"web_package\")\n\
+         npm_link_all_packages()\n\
+         web_package()\n\
+         filegroup(name = \"b\", srcs = [\":node_modules/jasmine\", \":node_modules/jasmne\", \":node_modules/made_by_web_package\", \"//js:node_modules/@types/nod\"])\n",
+    );
+    // Not a pnpm project: npm_link_all_packages() links nothing here.
+    ws.write(
+        "other/BUILD.bazel",
+        "load(\"@npm//:defs.bzl\", \"npm_link_all_packages\")\n\
+         npm_link_all_packages()\n\
+         filegroup(name = \"c\", srcs = [\":node_modules/typescript\"])\n",
+    );
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(
+        stdout(&out),
+        "js/BUILD.bazel:3:161: error[missing-input-file]: missing input file '//js:node_modules/lodash'\n\
+         js/web/BUILD.bazel:2:6: warning[unknown-repository]: No repository visible as '@other' from main repository\n\
+         js/web/BUILD.bazel:5:56: error[missing-input-file]: missing input file '//js/web:node_modules/jasmne' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'node_modules/jasmine')\n\
+         js/web/BUILD.bazel:5:117: error[unresolved-target]: no such target '//js:node_modules/@types/nod': target 'node_modules/@types/nod' not declared in package 'js'\n\
+         other/BUILD.bazel:3:31: error[missing-input-file]: missing input file '//other:node_modules/typescript'\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    // The lock file changes under the server's index as under the CLI: a
+    // new dependency is known at once.
+    ws.write(
+        "js/pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      lodash:\n        specifier: ^4\n        version: 4.17.21\n      typescript:\n        specifier: ^5\n        version: 5.8.2\n      '@types/node':\n        specifier: ^22\n        version: 22.0.0\n",
+    );
+    let out = bzls(ws.path(), &["check", "js/BUILD.bazel"]);
+    assert_eq!(stdout(&out), "", "stderr: {}", stderr(&out));
+}

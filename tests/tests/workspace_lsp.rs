@@ -116,6 +116,47 @@ fn broken_deps_are_flagged_and_fixed() {
     server.shutdown();
 }
 
+/// rules_js's `node_modules/...` targets come from the pnpm lock file: a
+/// dependency added to it (as `pnpm install` does) is known at once.
+#[test]
+fn pnpm_lock_file_changes_reach_open_build_files() {
+    let ws = TempDir::new("workspace-lsp-pnpm");
+    ws.write(
+        "MODULE.bazel",
+        "module(name = \"ws\")\n\
+         npm = use_extension(\"@aspect_rules_js//npm:extensions.bzl\", \"npm\")\n\
+         npm.npm_translate_lock(pnpm_lock = \"//:pnpm-lock.yaml\")\n\
+         use_repo(npm, \"npm\")\n",
+    );
+    let lock = ws.write(
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      typescript:\n        specifier: ^5\n        version: 5.8.2\n",
+    );
+    let text = "load(\"@npm//:defs.bzl\", \"npm_link_all_packages\")\n\
+                npm_link_all_packages()\n\
+                filegroup(name = \"a\", srcs = [\":node_modules/typescript\", \":node_modules/lodash\"])\n";
+    let build = ws.write("BUILD.bazel", text);
+    let mut server = start(&ws);
+    let u = uri(&build);
+    server.open(&u, "starlark", 1, text);
+    let diags = server.diagnostics_where(&u, Some(1), |d| d.len() == 1);
+    assert_eq!(diags[0]["code"], "missing-input-file");
+    assert_eq!(
+        diags[0]["message"],
+        "missing input file '//:node_modules/lodash'"
+    );
+    ws.write(
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      lodash:\n        specifier: ^4\n        version: 4.17.21\n      typescript:\n        specifier: ^5\n        version: 5.8.2\n",
+    );
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&lock), "type": 2}]}),
+    );
+    server.diagnostics_where(&u, Some(1), |d| d.is_empty());
+    server.shutdown();
+}
+
 /// Diagnostics come in two layers per version: the first at once (syntax,
 /// with the last label diagnostics moved through the edit), the second
 /// when the labels of that very text are checked. A squiggle never

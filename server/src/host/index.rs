@@ -595,17 +595,24 @@ impl WorkspaceIndex {
                 .unwrap_or_else(|p| p.into_inner())
                 .clear();
         }
-        if rel.ends_with(".bzl") || rel.ends_with(".scl") {
+        let is_module = rel.ends_with(".bzl") || rel.ends_with(".scl");
+        if is_module || file_name == PNPM_LOCK_FILE {
             if let Ok(mut cache) = self.bzl.lock() {
                 cache.remove(rel);
             }
             // A `.bzl` file the WORKSPACE loads may hold binds and
             // `build_file`s (see `scan_workspace_files`): read them again.
             *self.repos.write().unwrap_or_else(|p| p.into_inner()) = None;
-            self.evaluator.invalidate(Some(&ModuleKey {
-                repo: String::new(),
-                path: rel.to_string(),
-            }));
+            // A lock file is the text of an npm repository's `defs.bzl`
+            // (see `pnpm_defs`), whichever repository that is.
+            self.evaluator.invalidate(
+                is_module
+                    .then(|| ModuleKey {
+                        repo: String::new(),
+                        path: rel.to_string(),
+                    })
+                    .as_ref(),
+            );
             // Packages evaluated with the old module are read again.
             let mut inner = self.write();
             let evaluated: Vec<String> = inner
@@ -850,6 +857,45 @@ impl WorkspaceIndex {
     }
 }
 
+/// The name of pnpm's lock file, which rules_js's `npm_translate_lock`
+/// reads (see [`crate::workspace::pnpm`]).
+const PNPM_LOCK_FILE: &str = "pnpm-lock.yaml";
+
+/// The most of a lock file read: its importers come first, and a larger
+/// file is cut there.
+const MAX_PNPM_LOCK: u64 = 64 * 1024 * 1024;
+
+impl WorkspaceIndex {
+    /// bzls's `defs.bzl` of the npm repository `@repo` that is not on
+    /// disk, made from the lock file of its `npm_translate_lock` (see
+    /// [`crate::workspace::pnpm`]); `None` for any other module or
+    /// repository, or a lock file that cannot be read.
+    fn pnpm_defs(&self, repo: &str, path: &str) -> Option<Arc<str>> {
+        use std::io::Read;
+        if path != "defs.bzl" {
+            return None;
+        }
+        let repositories = self.repositories();
+        let lock = crate::workspace::parse_label(repositories.set.pnpm_lock_of(repo)?).ok()?;
+        // A label of the main repository (`//:pnpm-lock.yaml`; a relative
+        // one, `:pnpm-lock.yaml`, is in the root package).
+        if !matches!(
+            lock.repo,
+            crate::workspace::Repo::Main | crate::workspace::Repo::Current
+        ) {
+            return None;
+        }
+        let package = lock.package.clone().unwrap_or_default();
+        let file = std::fs::File::open(self.root.join(&package).join(&lock.name)).ok()?;
+        let mut bytes = Vec::new();
+        file.take(MAX_PNPM_LOCK).read_to_end(&mut bytes).ok()?;
+        let parsed = crate::workspace::pnpm::parse(&String::from_utf8_lossy(&bytes));
+        Some(Arc::from(crate::workspace::pnpm::defs_module(
+            &parsed, &package,
+        )))
+    }
+}
+
 impl EvalSource for WorkspaceIndex {
     fn module_text(&self, key: &ModuleKey) -> Option<Arc<str>> {
         if key.repo.is_empty() {
@@ -867,7 +913,10 @@ impl EvalSource for WorkspaceIndex {
             self.root.clone()
         } else {
             let name = key.repo.trim_start_matches('@');
-            self.repositories().path_of(name)?.to_path_buf()
+            match self.repositories().path_of(name) {
+                Some(path) => path.to_path_buf(),
+                None => return self.pnpm_defs(name, &key.path),
+            }
         };
         let path = base.join(&key.path);
         match read_text_or_why(&path) {

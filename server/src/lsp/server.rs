@@ -1065,15 +1065,21 @@ impl Backend {
         let Ok(path) = uri.to_file_path() else {
             return Ok(None);
         };
+        let mut timing = RequestTiming::start(label);
         self.opened(&uri).await;
+        timing.opened();
         let state = self.state.clone();
         let req_uri = uri.clone();
-        let (answer, open, generation) = run_blocking(label, move || {
+        let (answer, open, generation, timing) = run_blocking(label, move || {
+            timing.started();
             let req = request_snapshot(&state, &req_uri)?;
+            timing.snapshot();
             let (open, generation) = (req.open, req.snapshot.generation);
-            Ok::<_, tower_lsp::jsonrpc::Error>((compute(req, path, &state), open, generation))
+            let answer = compute(req, path, &state);
+            Ok::<_, tower_lsp::jsonrpc::Error>((answer, open, generation, timing))
         })
         .await??;
+        timing.finish(&uri);
         if open && !is_current(&self.state, &uri, generation) {
             return Err(content_modified());
         }
@@ -1089,17 +1095,80 @@ impl Backend {
         uri: Url,
         compute: impl FnOnce(&RequestSnapshot) -> T + Send + 'static,
     ) -> Result<T> {
+        let mut timing = RequestTiming::start(label);
         self.opened(&uri).await;
+        timing.opened();
         let state = self.state.clone();
         let req_uri = uri.clone();
-        let req = run_blocking(label, move || request_snapshot(&state, &req_uri)).await??;
+        let (req, timing) = run_blocking(label, move || {
+            timing.started();
+            let req = request_snapshot(&state, &req_uri);
+            timing.snapshot();
+            req.map(|req| (req, timing))
+        })
+        .await??;
         let generation = req.snapshot.generation;
         let open = req.open;
         let answer = run_blocking(label, move || compute(&req)).await?;
+        timing.finish(&uri);
         if open && !is_current(&self.state, &uri, generation) {
             return Err(content_modified());
         }
         Ok(answer)
+    }
+}
+
+/// Where the time of one request went, logged (warning) when the whole
+/// took longer than [`RequestTiming::SLOW`]: waiting for the document's
+/// opening, for a thread of the blocking pool, for the document's snapshot
+/// (the state's lock, a deferred reparse), and the work itself.
+struct RequestTiming {
+    label: &'static str,
+    began: std::time::Instant,
+    opened: std::time::Duration,
+    started: std::time::Duration,
+    snapshot: std::time::Duration,
+}
+
+impl RequestTiming {
+    const SLOW: std::time::Duration = std::time::Duration::from_millis(500);
+
+    fn start(label: &'static str) -> RequestTiming {
+        RequestTiming {
+            label,
+            began: std::time::Instant::now(),
+            opened: Default::default(),
+            started: Default::default(),
+            snapshot: Default::default(),
+        }
+    }
+
+    fn opened(&mut self) {
+        self.opened = self.began.elapsed();
+    }
+
+    fn started(&mut self) {
+        self.started = self.began.elapsed();
+    }
+
+    fn snapshot(&mut self) {
+        self.snapshot = self.began.elapsed();
+    }
+
+    fn finish(&self, uri: &Url) {
+        let total = self.began.elapsed();
+        if total >= Self::SLOW {
+            tracing::warn!(
+                label = self.label,
+                %uri,
+                total_ms = total.as_millis() as u64,
+                opening_ms = self.opened.as_millis() as u64,
+                pool_ms = self.started.saturating_sub(self.opened).as_millis() as u64,
+                snapshot_ms = self.snapshot.saturating_sub(self.started).as_millis() as u64,
+                work_ms = total.saturating_sub(self.snapshot).as_millis() as u64,
+                "slow request"
+            );
+        }
     }
 }
 
@@ -1111,6 +1180,29 @@ fn is_dialect_file(uri: &Url) -> bool {
         .is_some_and(|k| matches!(k, FileKind::Module | FileKind::Workspace))
 }
 
+/// Logs (a warning) each time the async runtime could not run a task for
+/// longer than [`STALL`]: every message in and out passes through tasks on
+/// it, so a stall delays every answer, whatever the handler took.
+fn watch_for_stalls() {
+    const TICK: std::time::Duration = std::time::Duration::from_millis(100);
+    const STALL: std::time::Duration = std::time::Duration::from_millis(500);
+    tokio::spawn(async {
+        let mut last = std::time::Instant::now();
+        loop {
+            tokio::time::sleep(TICK).await;
+            let now = std::time::Instant::now();
+            let late = now.duration_since(last).saturating_sub(TICK);
+            if late >= STALL {
+                tracing::warn!(
+                    late_ms = late.as_millis() as u64,
+                    "the message loop stalled"
+                );
+            }
+            last = now;
+        }
+    });
+}
+
 /// Runs the server on stdin/stdout until the client says `exit` or closes
 /// the input. Returns whether `shutdown` came first (LSP asks for exit
 /// status 0 then, and 1 otherwise).
@@ -1120,6 +1212,7 @@ pub async fn serve_stdio() -> bool {
     let transport = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
     // Freed memory goes back to the system after each burst of messages.
     crate::host::memory::trim_when_idle();
+    watch_for_stalls();
     let direct = transport.direct.clone();
     let mut builder = LspService::build(|client| {
         let publisher = Publisher::spawn(state.clone(), direct);

@@ -129,10 +129,72 @@ pub type SharedState = Arc<Mutex<State>>;
 /// Locks the state. A panic while the lock was held leaves it poisoned; the
 /// state itself is still consistent (documents are repaired where they
 /// change, see `text_sync`), so the poison is ignored.
-pub fn lock(state: &SharedState) -> MutexGuard<'_, State> {
-    state
+///
+/// Every handler and the message loop itself (`did_change` locks it inside
+/// `block_in_place`, which stops the task that polls every handler) wait
+/// for this lock, so holding it long stalls the whole server: a wait or a
+/// hold longer than [`StateGuard::SLOW`] is logged (a warning naming the
+/// caller).
+#[track_caller]
+pub fn lock(state: &SharedState) -> StateGuard<'_> {
+    let caller = std::panic::Location::caller();
+    let asked = std::time::Instant::now();
+    let guard = state
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let held_since = std::time::Instant::now();
+    let waited = held_since - asked;
+    if waited >= StateGuard::SLOW {
+        tracing::warn!(
+            %caller,
+            waited_ms = waited.as_millis() as u64,
+            "waited long for the server's state"
+        );
+    }
+    StateGuard {
+        guard,
+        caller,
+        held_since,
+    }
+}
+
+/// The locked state (see [`lock`]).
+pub struct StateGuard<'s> {
+    guard: MutexGuard<'s, State>,
+    caller: &'static std::panic::Location<'static>,
+    held_since: std::time::Instant,
+}
+
+impl StateGuard<'_> {
+    /// The longest wait for, or hold of, the state that is not logged.
+    pub const SLOW: std::time::Duration = std::time::Duration::from_millis(250);
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        let held = self.held_since.elapsed();
+        if held >= StateGuard::SLOW {
+            tracing::warn!(
+                caller = %self.caller,
+                held_ms = held.as_millis() as u64,
+                "held the server's state long"
+            );
+        }
+    }
 }
 
 /// A snapshot of `uri` to compute a request on, and whether it came from an

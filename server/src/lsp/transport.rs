@@ -248,6 +248,8 @@ where
     let (from_server, server_out) = tokio::io::duplex(PIPE_CAPACITY);
     let (errors_tx, errors_rx) = mpsc::unbounded_channel::<Outgoing>();
     let direct = DirectSender(errors_tx.clone());
+    let pending = Pending::default();
+    let answered = pending.clone();
 
     tokio::spawn(async move {
         let mut reader = BufReader::new(stdin);
@@ -258,6 +260,7 @@ where
                 Ok(Some(Frame::Body(body))) => match check_message(&body) {
                     Ok(replaced) => {
                         let body = replaced.unwrap_or(body);
+                        pending.asked(&body);
                         if to_server.write_all(&frame(&body)).await.is_err() {
                             break;
                         }
@@ -294,12 +297,109 @@ where
         let _ = to_server.shutdown().await;
     });
 
-    let writer = tokio::spawn(write_out(from_server, errors_rx, stdout));
+    let writer = tokio::spawn(write_out(from_server, errors_rx, stdout, answered));
     Transport {
         server_in,
         server_out,
         writer,
         direct,
+    }
+}
+
+/// The client's requests not answered yet: when each was read, to log an
+/// answer written long after (see [`Pending::SLOW`]), and whether the time
+/// went before the answer was ready or into writing it (a client that does
+/// not read its input).
+#[derive(Clone, Default)]
+struct Pending(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Asked>>>);
+
+/// A request read from the client.
+struct Asked {
+    method: String,
+    read: std::time::Instant,
+}
+
+/// The head of a JSON-RPC message, read without building the rest.
+#[derive(serde::Deserialize)]
+struct Head {
+    id: Option<Value>,
+    method: Option<serde::de::IgnoredAny>,
+}
+
+impl Pending {
+    /// The longest time from a request read to its answer written that is
+    /// not logged.
+    const SLOW: std::time::Duration = std::time::Duration::from_millis(500);
+
+    /// At most this many requests are tracked (a client may never wait for
+    /// its answers).
+    const MAX: usize = 10_000;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Asked>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes a message the gate lets through, if it is a request.
+    fn asked(&self, body: &[u8]) {
+        #[derive(serde::Deserialize)]
+        struct Request {
+            id: Option<Value>,
+            method: Option<String>,
+        }
+        let Ok(Request {
+            id: Some(id),
+            method: Some(method),
+        }) = serde_json::from_slice::<Request>(body)
+        else {
+            return;
+        };
+        let mut pending = self.lock();
+        if pending.len() < Self::MAX {
+            pending.insert(
+                id.to_string(),
+                Asked {
+                    method,
+                    read: std::time::Instant::now(),
+                },
+            );
+        }
+    }
+
+    /// Notes a frame written to the client (made ready at `ready`), if it
+    /// answers a request; logs the answer if it came late. Returns the
+    /// answered request's method and the time since it was read.
+    fn answered(
+        &self,
+        frame: &[u8],
+        ready: std::time::Instant,
+    ) -> Option<(String, std::time::Duration)> {
+        if self.lock().is_empty() {
+            return None;
+        }
+        let body = frame
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(frame, |at| &frame[at + 4..]);
+        let Ok(Head {
+            id: Some(id),
+            method: None,
+            ..
+        }) = serde_json::from_slice::<Head>(body)
+        else {
+            return None;
+        };
+        let asked = self.lock().remove(&id.to_string())?;
+        let total = asked.read.elapsed();
+        if total >= Self::SLOW {
+            tracing::warn!(
+                method = asked.method,
+                %id,
+                total_ms = total.as_millis() as u64,
+                writing_ms = ready.elapsed().as_millis() as u64,
+                "slow answer"
+            );
+        }
+        Some((asked.method, total))
     }
 }
 
@@ -310,6 +410,7 @@ async fn write_out<O: AsyncWrite + Unpin>(
     from_server: DuplexStream,
     mut direct: mpsc::UnboundedReceiver<Outgoing>,
     mut stdout: O,
+    pending: Pending,
 ) {
     // Frames are read on a task of their own: a read cut short by the
     // `select!` below would lose the bytes it had taken (channels are safe
@@ -342,9 +443,11 @@ async fn write_out<O: AsyncWrite + Unpin>(
                 None => break,
             },
         };
+        let ready = std::time::Instant::now();
         if stdout.write_all(&out).await.is_err() || stdout.flush().await.is_err() {
             break;
         }
+        let _ = pending.answered(&out, ready);
         if let Some(written) = written {
             let _ = written.send(());
         }
@@ -426,6 +529,38 @@ mod tests {
             filled(r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#),
             None
         );
+    }
+
+    /// Answers are matched with the requests they answer (ids as numbers or
+    /// strings); notifications, requests from the server and unknown ids
+    /// are not answers.
+    #[test]
+    fn answers_are_matched_with_their_requests() {
+        let pending = Pending::default();
+        let now = std::time::Instant::now();
+        pending.asked(br#"{"jsonrpc":"2.0","id":7,"method":"textDocument/hover","params":{}}"#);
+        pending.asked(br#"{"jsonrpc":"2.0","id":"a","method":"shutdown"}"#);
+        pending.asked(br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#);
+        let method = |body: &[u8]| pending.answered(&frame(body), now).map(|(m, _)| m);
+        assert_eq!(
+            method(br#"{"jsonrpc":"2.0","method":"x","params":{"id":7}}"#),
+            None
+        );
+        assert_eq!(
+            method(br#"{"jsonrpc":"2.0","id":7,"method":"window/workDoneProgress/create"}"#),
+            None
+        );
+        assert_eq!(method(br#"{"jsonrpc":"2.0","result":null,"id":8}"#), None);
+        assert_eq!(
+            method(br#"{"jsonrpc":"2.0","result":{"contents":"x"},"id":7}"#).as_deref(),
+            Some("textDocument/hover")
+        );
+        assert_eq!(method(br#"{"jsonrpc":"2.0","result":null,"id":7}"#), None);
+        assert_eq!(
+            method(br#"{"jsonrpc":"2.0","error":{"code":1,"message":"m"},"id":"a"}"#).as_deref(),
+            Some("shutdown")
+        );
+        assert!(pending.lock().is_empty());
     }
 
     /// Direct notifications reach stdout whole, in order, ahead of what the

@@ -410,9 +410,11 @@ envoy_cc_library(name = "sink_impl_lib", srcs = ["sink.cc"])
 cc_library(name = "core_util")
 cc_test(name = "test_2")
 genrule(name = "bundle_gen", outs = ["bundle.cjs"], cmd = "")
+filegroup(name = "node_modules/typescript")
+cc_library(name = "any")
 filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "sinc.cc", ":test_3", ":cor", "sink_impl_lib_test", ":bundle_cjs", ":ab"])
 "#;
-        let app = r#"filegroup(name = "a", srcs = ["//open:core_utl", "//open:whatever_else", "//open:sub/dta.txt"])
+        let app = r#"filegroup(name = "a", srcs = ["//open:core_utl", "//open:whatever_else", "//open:sub/dta.txt", "//open:node_modules/typscript", "//open:node_modules/other", "//open:ay", "//open:y"])
 "#;
         let lookup = Memory::new(
             &[("open", open), ("app", app)],
@@ -436,6 +438,8 @@ filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "si
             cc_library(name = "core_util")
             cc_test(name = "test_2")
             genrule(name = "bundle_gen", outs = ["bundle.cjs"], cmd = "")
+            filegroup(name = "node_modules/typescript")
+            cc_library(name = "any")
             filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "sinc.cc", ":test_3", ":cor", "sink_impl_lib_test", ":bundle_cjs", ":ab"])
             #                             ^^^^^^^^^^^ error[missing-input-file]: missing input file '//open:core_utl' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'core_util')
             #                                          ^^^^^^^^^^^^^^^^ error[missing-input-file]: missing input file '//open:sink_impl_lbi' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sink_impl_lib')
@@ -445,11 +449,15 @@ filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "si
             related: did you mean sink.cc?
         "#]].assert_eq(&render("open", open));
         expect_test::expect![[r#"
-            filegroup(name = "a", srcs = ["//open:core_utl", "//open:whatever_else", "//open:sub/dta.txt"])
+            filegroup(name = "a", srcs = ["//open:core_utl", "//open:whatever_else", "//open:sub/dta.txt", "//open:node_modules/typscript", "//open:node_modules/other", "//open:ay", "//open:y"])
             #                             ^^^^^^^^^^^^^^^^^ error[unresolved-target]: no such target '//open:core_utl': target 'core_utl' not declared in package 'open' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'core_util')
             #                                                                        ^^^^^^^^^^^^^^^^^^^^ error[unresolved-target]: no such target '//open:sub/dta.txt': target 'sub/dta.txt' not declared in package 'open' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'sub/data.txt')
+            #                                                                                              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ error[unresolved-target]: no such target '//open:node_modules/typscript': target 'node_modules/typscript' not declared in package 'open' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'node_modules/typescript')
+            #                                                                                                                                                            ^^^^^^^^^^^ error[unresolved-target]: no such target '//open:ay': target 'ay' not declared in package 'open' (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from 'any')
             related: did you mean core_util?
             related: did you mean sub/data.txt?
+            related: did you mean node_modules/typescript?
+            related: did you mean any?
         "#]].assert_eq(&render("app", app));
     }
 

@@ -6,7 +6,8 @@
 //! ([`schema`]); resolution against a
 //! [`resolve::PackageLookup`]; the diagnostics ([`check`]); and the
 //! external repositories `MODULE.bazel` and `WORKSPACE` declare
-//! ([`repos`]). The index on disk is [`crate::host::index`].
+//! ([`repos`]), with the pnpm lock files of rules_js's npm repositories
+//! ([`pnpm`]). The index on disk is [`crate::host::index`].
 
 pub mod bzl;
 pub mod callables;
@@ -16,6 +17,7 @@ pub mod label;
 pub mod mentions;
 pub mod outline;
 pub mod package;
+pub mod pnpm;
 pub mod repos;
 pub mod resolve;
 pub mod schema;

@@ -414,7 +414,7 @@ impl PackageDecls {
 
 /// The fewest characters a name needs for a near miss of it to be reported
 /// where a package may hold undeclared names (see [`PackageDecls::near_miss`]).
-pub const TYPO_MIN_CHARS: usize = 3;
+pub const TYPO_MIN_CHARS: usize = 2;
 
 /// Whether `a` and `b` are the same but for one digit, or one of the
 /// separators `.`, `_`, `-`, in the same place.

@@ -164,6 +164,10 @@ pub struct RepoSet {
     /// `local_path_override(module_name, path)`: `(module, path)`. Applied
     /// to the `bazel_dep`s of `module`, also across merged sets.
     pub local_overrides: Vec<(String, String)>,
+    /// rules_js's `npm_translate_lock(name, pnpm_lock)` (the WORKSPACE
+    /// rule, or the tag of its module extension): `(name, pnpm_lock)`, the
+    /// lock file's label as written. See [`RepoSet::pnpm_lock_of`].
+    pub npm_locks: Vec<(String, String)>,
 }
 
 /// What an apparent repository name means in a workspace.
@@ -191,7 +195,24 @@ impl RepoSet {
         self.open |= other.open;
         self.includes.extend(other.includes);
         self.local_overrides.extend(other.local_overrides);
+        self.npm_locks.extend(other.npm_locks);
         self.apply_overrides();
+    }
+
+    /// The label (as written) of the `pnpm-lock.yaml` that rules_js's
+    /// `npm_translate_lock` makes the repository `@apparent` from: a
+    /// WORKSPACE rule of that name, or the repository of that name the npm
+    /// extension exports, as `use_repo` brings it in.
+    pub fn pnpm_lock_of(&self, apparent: &str) -> Option<&str> {
+        let made_as = match &self.get(apparent)?.source {
+            RepoSource::UseRepo { exported, .. } => exported.as_str(),
+            RepoSource::WorkspaceRule { rule } if rule == NPM_TRANSLATE_LOCK => apparent,
+            _ => return None,
+        };
+        self.npm_locks
+            .iter()
+            .find(|(name, _)| name == made_as)
+            .map(|(_, lock)| lock.as_str())
     }
 
     /// The first declaration of `apparent`.
@@ -529,6 +550,10 @@ pub fn module_repos(tree: &Tree, rope: &Rope) -> RepoSet {
                     set.includes.push(label);
                 }
             }
+            callee if callee.rsplit('.').next() == Some(NPM_TRANSLATE_LOCK) => {
+                // The tag's `name` defaults to "npm".
+                npm_lock(&call, Some("npm"), rope, &mut set);
+            }
             callee if MODULE_FUNCTIONS.contains(&callee) || callee.contains('.') => {}
             callee => {
                 // A `use_repo_rule` proxy. In a valid file no other plain
@@ -692,12 +717,35 @@ pub fn workspace_repos(tree: &Tree, rope: &Rope) -> RepoSet {
             }
             continue;
         }
+        if callee == NPM_TRANSLATE_LOCK {
+            npm_lock(&call, None, rope, &mut set);
+        }
         if !named_repo(&call, workspace_source(callee), rope, &mut set) {
             // A macro (`grpc_deps()`) may declare any number of repositories.
             set.open = true;
         }
     }
     set
+}
+
+/// rules_js's rule (and module extension tag) making a repository from a
+/// pnpm lock file.
+const NPM_TRANSLATE_LOCK: &str = "npm_translate_lock";
+
+/// Records an `npm_translate_lock` call's repository name (`default_name`
+/// when not given) and `pnpm_lock`.
+fn npm_lock(call: &Call<'_>, default_name: Option<&str>, rope: &Rope, set: &mut RepoSet) {
+    let name = match call.string_arg("name", None, rope) {
+        Arg::Str(name, _) => name,
+        Arg::Missing => match default_name {
+            Some(name) => name.to_string(),
+            None => return,
+        },
+        Arg::Dynamic | Arg::None => return,
+    };
+    if let Some(lock) = call.string_arg("pnpm_lock", None, rope).string() {
+        set.npm_locks.push((name, lock));
+    }
 }
 
 #[cfg(test)]
@@ -723,6 +771,31 @@ mod tests {
 
     fn names(set: &RepoSet) -> Vec<&str> {
         set.repos.iter().map(|r| r.apparent.as_str()).collect()
+    }
+
+    #[test]
+    fn pnpm_locks_of_npm_repositories() {
+        let set = module(
+            r#"
+npm = use_extension("@aspect_rules_js//npm:extensions.bzl", "npm")
+npm.npm_translate_lock(pnpm_lock = "//:pnpm-lock.yaml")
+npm.npm_translate_lock(name = "npm_web", pnpm_lock = "//web:pnpm-lock.yaml")
+use_repo(npm, "npm", web_npm = "npm_web", "npm_other")
+"#,
+        );
+        assert_eq!(set.pnpm_lock_of("npm"), Some("//:pnpm-lock.yaml"));
+        assert_eq!(set.pnpm_lock_of("web_npm"), Some("//web:pnpm-lock.yaml"));
+        assert_eq!(set.pnpm_lock_of("npm_web"), None);
+        assert_eq!(set.pnpm_lock_of("npm_other"), None);
+        let set = workspace(
+            r#"
+load("@aspect_rules_js//npm:repositories.bzl", "npm_translate_lock")
+npm_translate_lock(name = "npm", pnpm_lock = "//:pnpm-lock.yaml")
+npm_translate_lock(name = LOCK, pnpm_lock = "//:other.yaml")
+"#,
+        );
+        assert_eq!(set.pnpm_lock_of("npm"), Some("//:pnpm-lock.yaml"));
+        assert_eq!(set.npm_locks.len(), 1);
     }
 
     #[test]

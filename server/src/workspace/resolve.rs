@@ -198,18 +198,14 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
         };
         let prefix = &name[..name.len() - base.len()];
         let entries = lookup.dir_entries(dir);
-        let files = entries
+        // `sub/fiel.txt`: near the files of `sub`, or a target's name
+        // (`node_modules/typscript`).
+        let files: Vec<String> = entries
             .iter()
             .filter(|(_, is_dir)| !is_dir)
-            .map(|(f, _)| f.as_str());
-        if prefix.is_empty() {
-            decls.near_miss(name, files)
-        } else {
-            // `sub/fiel.txt`: near the files of `sub` only.
-            files
-                .map(|f| format!("{prefix}{f}"))
-                .find(|f| decls.near_miss(name, [f.as_str()]).is_some())
-        }
+            .map(|(f, _)| format!("{prefix}{f}"))
+            .collect();
+        decls.near_miss(name, files.iter().map(String::as_str))
     } else {
         None
     };

@@ -12,23 +12,48 @@ const MAX_QUOTE: usize = 24;
 
 /// Syntax diagnostics for the ERROR and MISSING nodes under `root`. An ERROR
 /// node is reported once; nodes inside it are not reported again.
+///
+/// The walk keeps the ancestors of the node it visits: tree-sitter's
+/// `Node::parent` searches down from the root, so walking up from each of
+/// many errors in a deep tree was quadratic (seconds on a few kilobytes of
+/// broken text, found by fuzzing).
 pub fn syntax_errors(root: Node<'_>, rope: &Rope, out: &mut Vec<Diagnostic>) {
     if !root.has_error() {
         return;
     }
-    walk_preorder(root, |node| {
-        if node.is_missing() {
-            out.push(missing_node(node, rope));
-            return false;
-        }
-        if node.is_error() {
+    let mut cursor = root.walk();
+    // The ancestors of the cursor's node, the root first.
+    let mut ancestors: Vec<Node<'_>> = Vec::new();
+    loop {
+        let node = cursor.node();
+        let descend = if node.is_missing() {
+            out.push(missing_node(node, &ancestors, rope));
+            false
+        } else if node.is_error() {
             if !starts_with_soft_keyword(node, rope) {
-                out.push(error_node(node, rope));
+                out.push(error_node(node, &ancestors, rope));
             }
-            return false;
+            false
+        } else {
+            node.has_error()
+        };
+        if descend && cursor.goto_first_child() {
+            ancestors.push(node);
+            continue;
         }
-        node.has_error()
-    });
+        loop {
+            if ancestors.is_empty() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            ancestors.pop();
+        }
+    }
 }
 
 /// Python's soft keywords, which Starlark code uses as plain names
@@ -44,7 +69,7 @@ fn starts_with_soft_keyword(node: Node<'_>, rope: &Rope) -> bool {
     })
 }
 
-fn missing_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
+fn missing_node<'t>(node: Node<'t>, ancestors: &[Node<'t>], rope: &Rope) -> Diagnostic {
     let kind = node.kind();
     let range = node_range(node);
     if let Some(open) = opener_of(kind) {
@@ -54,25 +79,29 @@ fn missing_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
                 range,
                 format!(
                     "expected `{kind}` to close this `{open}`{}",
-                    context(node, rope)
+                    context(ancestors, rope)
                 ),
             )
             .with_related(node_range(opener), format!("the unclosed `{open}`"));
         }
     }
     let message = match kind {
-        "identifier" => format!("expected a name{}", context(node, rope)),
+        "identifier" => format!("expected a name{}", context(ancestors, rope)),
         "string_end" | "\"" | "'" => "unterminated string literal".to_owned(),
-        ":" => format!("expected `:`{}", context(node, rope)),
+        ":" => format!("expected `:`{}", context(ancestors, rope)),
         _ if kind.chars().all(|c| c.is_ascii_punctuation()) => {
-            format!("expected `{kind}`{}", context(node, rope))
+            format!("expected `{kind}`{}", context(ancestors, rope))
         }
-        _ => format!("expected {}{}", describe_kind(kind), context(node, rope)),
+        _ => format!(
+            "expected {}{}",
+            describe_kind(kind),
+            context(ancestors, rope)
+        ),
     };
     Diagnostic::error(DiagnosticCode::Syntax, range, message)
 }
 
-fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
+fn error_node<'t>(node: Node<'t>, ancestors: &[Node<'t>], rope: &Rope) -> Diagnostic {
     let leaves = leaf_tokens(node);
     if let Some((token, message)) = python_keyword(&leaves, rope) {
         return Diagnostic::error(
@@ -81,13 +110,13 @@ fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
             message,
         );
     }
-    if let Some(start) = leaves
+    if let Some((start, _)) = leaves
         .iter()
-        .find(|t| t.kind() == "string_start" && t.parent().is_some_and(|p| p.kind() != "string"))
+        .find(|(t, parent)| t.kind() == "string_start" && parent.kind() != "string")
     {
         // To the end of its line, but never past the statement: diagnostics
         // of a statement depend on its own text only.
-        let end = line_content_end(rope, start.start_byte()).min(statement_end(node));
+        let end = line_content_end(rope, start.start_byte()).min(statement_end(node, ancestors));
         return Diagnostic::error(
             DiagnosticCode::Syntax,
             TextRange::new(start.start_byte(), end.max(start.end_byte())),
@@ -102,25 +131,25 @@ fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
             format!(
                 "`{}` is never closed; expected `{close}`{}",
                 opener.kind(),
-                context(node, rope)
+                context(ancestors, rope)
             ),
         );
     }
     // An operator with nothing after it on its line: `x = 1 +`.
-    let dangling = leaves.iter().enumerate().find(|(i, t)| {
+    let dangling = leaves.iter().enumerate().find(|(i, (t, _))| {
         is_binary_operator(t.kind())
-            && leaves.get(i + 1).is_none_or(|next| {
+            && leaves.get(i + 1).is_none_or(|(next, _)| {
                 rope.byte_to_line(next.start_byte()) > rope.byte_to_line(t.end_byte())
             })
     });
-    if let Some((_, op)) = dangling {
+    if let Some((_, (op, _))) = dangling {
         return Diagnostic::error(
             DiagnosticCode::Syntax,
             node_range(*op),
             format!(
                 "expected an expression after `{}`{}",
                 op.kind(),
-                context(node, rope)
+                context(ancestors, rope)
             ),
         );
     }
@@ -136,20 +165,22 @@ fn error_node(node: Node<'_>, rope: &Rope) -> Diagnostic {
     } else {
         range
     };
-    if missing_comma(node) {
+    if missing_comma(node, ancestors) {
         return Diagnostic::error(
             DiagnosticCode::Syntax,
             range,
-            format!("expected `,` between items{}", context(node, rope)),
+            format!("expected `,` between items{}", context(ancestors, rope)),
         );
     }
     let what = match first {
         Some(token) => describe_token(token, rope),
         None => "end of input".to_owned(),
     };
-    let mut message = format!("unexpected {what}{}", context(node, rope));
+    let mut message = format!("unexpected {what}{}", context(ancestors, rope));
     if first.is_some_and(|f| f.kind() == "=")
-        && node.parent().is_some_and(|p| p.kind() == "argument_list")
+        && ancestors
+            .last()
+            .is_some_and(|p| p.kind() == "argument_list")
     {
         message.push_str("; a keyword argument needs a name before `=`");
     }
@@ -193,21 +224,39 @@ fn is_binary_operator(kind: &str) -> bool {
     )
 }
 
-/// The leaves under `node`, in order, skipping comments.
-fn leaf_tokens(node: Node<'_>) -> Vec<Node<'_>> {
+/// The leaves under `node`, in order, skipping comments, each with its
+/// parent (`node` for itself as a leaf).
+fn leaf_tokens(node: Node<'_>) -> Vec<(Node<'_>, Node<'_>)> {
     let mut out = Vec::new();
-    walk_preorder(node, |n| {
+    let mut cursor = node.walk();
+    let mut ancestors = vec![node];
+    loop {
+        let n = cursor.node();
         if n.child_count() == 0 && !n.is_extra() {
-            out.push(n);
+            out.push((n, *ancestors.last().unwrap_or(&node)));
         }
-        true
-    });
-    out
+        if cursor.goto_first_child() {
+            ancestors.push(n);
+            continue;
+        }
+        loop {
+            if ancestors.len() <= 1 {
+                return out;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+            ancestors.pop();
+        }
+    }
 }
 
 /// Python keywords that Starlark lacks, with what to write instead.
-fn python_keyword<'t>(leaves: &[Node<'t>], rope: &Rope) -> Option<(Node<'t>, String)> {
-    leaves.iter().find_map(|&t| {
+fn python_keyword<'t>(leaves: &[(Node<'t>, Node<'t>)], rope: &Rope) -> Option<(Node<'t>, String)> {
+    leaves.iter().find_map(|&(t, _)| {
         if !matches!(t.kind(), "identifier") && !is_keyword(t.kind()) {
             return None;
         }
@@ -233,9 +282,9 @@ fn python_keyword<'t>(leaves: &[Node<'t>], rope: &Rope) -> Option<(Node<'t>, Str
 }
 
 /// The innermost opening bracket among `leaves` that no closer matches.
-fn unclosed_opener<'t>(leaves: &[Node<'t>]) -> Option<Node<'t>> {
+fn unclosed_opener<'t>(leaves: &[(Node<'t>, Node<'t>)]) -> Option<Node<'t>> {
     let mut stack: Vec<Node<'t>> = Vec::new();
-    for &t in leaves {
+    for &(t, _) in leaves {
         if closer_of(t.kind()).is_some() {
             stack.push(t);
         } else if let Some(open) = opener_of(t.kind()) {
@@ -248,8 +297,8 @@ fn unclosed_opener<'t>(leaves: &[Node<'t>]) -> Option<Node<'t>> {
 }
 
 /// An ERROR between two items of a list, call or dict, with no comma.
-fn missing_comma(node: Node<'_>) -> bool {
-    let Some(parent) = node.parent() else {
+fn missing_comma<'t>(node: Node<'t>, ancestors: &[Node<'t>]) -> bool {
+    let Some(&parent) = ancestors.last() else {
         return false;
     };
     if !matches!(
@@ -276,16 +325,10 @@ fn missing_comma(node: Node<'_>) -> bool {
     first_is_item && (is_item(node.prev_sibling()) || is_item(node.next_sibling()))
 }
 
-/// The end of the top-level statement that contains `node`.
-fn statement_end(node: Node<'_>) -> usize {
-    let mut top = node;
-    while let Some(parent) = top.parent() {
-        if parent.parent().is_none() {
-            break;
-        }
-        top = parent;
-    }
-    top.end_byte()
+/// The end of the top-level statement that contains `node` (whose
+/// ancestors are `ancestors`, the root first).
+fn statement_end(node: Node<'_>, ancestors: &[Node<'_>]) -> usize {
+    ancestors.get(1).copied().unwrap_or(node).end_byte()
 }
 
 fn line_content_end(rope: &Rope, offset: usize) -> usize {
@@ -390,12 +433,16 @@ fn quote(rope: &Rope, range: TextRange) -> String {
     text
 }
 
-/// " in the call to `foo`", " in a list", ... or "" at the top level.
-fn context(node: Node<'_>, rope: &Rope) -> String {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
+/// " in the call to `foo`", " in a list", ... or "" at the top level: the
+/// innermost of `ancestors` (the root first) that says where a node is.
+fn context(ancestors: &[Node<'_>], rope: &Rope) -> String {
+    for (i, n) in ancestors.iter().enumerate().rev() {
         let described = match n.kind() {
-            "argument_list" => match n.parent().filter(|p| p.kind() == "call") {
+            "argument_list" => match i
+                .checked_sub(1)
+                .map(|p| ancestors[p])
+                .filter(|p| p.kind() == "call")
+            {
                 Some(call) => match call.child_by_field_name("function") {
                     Some(f) => format!(" in the arguments of `{}`", quote(rope, node_range(f))),
                     None => " in call arguments".to_owned(),
@@ -414,10 +461,7 @@ fn context(node: Node<'_>, rope: &Rope) -> String {
             "if_statement" | "elif_clause" | "else_clause" => " in an `if` statement".to_owned(),
             "for_statement" => " in a `for` statement".to_owned(),
             "string" => " in a string".to_owned(),
-            _ => {
-                cur = n.parent();
-                continue;
-            }
+            _ => continue,
         };
         return described;
     }
