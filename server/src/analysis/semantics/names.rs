@@ -111,7 +111,8 @@ pub struct StatementNames {
 /// read: each version keeps the entries it used and drops the rest (the
 /// old texts of edited statements), so the memo is never larger than the
 /// file. Statements with a syntax error are never kept (their names depend
-/// on the tree's error recovery, not on their text alone).
+/// on the tree's error recovery, not on their text alone), nor are
+/// statements that do not start their line.
 pub type NamesMemo = std::sync::Mutex<StatementMemo>;
 
 /// Statements' names by a hash of their text (colliding texts share a
@@ -202,9 +203,11 @@ impl FileNames {
             // A statement with a syntax error is read afresh: error recovery
             // may shape the same text differently in another tree (an
             // incremental reparse against a fresh one), and what it binds
-            // follows that shape.
-            let (Some(memo), Some(old), false) = (memo.as_mut(), old.as_mut(), stmt.has_error())
-            else {
+            // follows that shape. So is one that does not start a line
+            // (after a NUL or other junk on it): its blocks are read by the
+            // columns of its lines, which its text alone does not fix.
+            let memoizable = !stmt.has_error() && stmt.start_position().column == 0;
+            let (Some(memo), Some(old), true) = (memo.as_mut(), old.as_mut(), memoizable) else {
                 read_statement(stmt, index, rope, &mut names);
                 continue;
             };
