@@ -652,4 +652,12 @@ fn check_reads_npm_link_all_packages_from_the_pnpm_lock_file() {
     );
     let out = bzls(ws.path(), &["check", "js/BUILD.bazel"]);
     assert_eq!(stdout(&out), "", "stderr: {}", stderr(&out));
+    // A corrupt lock file (here: bytes that are no YAML) says nothing
+    // about what the call links: no false alarm.
+    ws.write(
+        "js/pnpm-lock.yaml",
+        b"\xff\xfe\0garbage: [\n\x01".as_slice(),
+    );
+    let out = bzls(ws.path(), &["check", "js/BUILD.bazel"]);
+    assert_eq!(stdout(&out), "", "stderr: {}", stderr(&out));
 }

@@ -868,8 +868,9 @@ const MAX_PNPM_LOCK: u64 = 64 * 1024 * 1024;
 impl WorkspaceIndex {
     /// bzls's `defs.bzl` of the npm repository `@repo` that is not on
     /// disk, made from the lock file of its `npm_translate_lock` (see
-    /// [`crate::workspace::pnpm`]); `None` for any other module or
-    /// repository, or a lock file that cannot be read.
+    /// [`crate::workspace::pnpm`]); `None` (the module is not followed) for
+    /// any other module or repository, or a lock file that cannot be read
+    /// or is not one.
     fn pnpm_defs(&self, repo: &str, path: &str) -> Option<Arc<str>> {
         use std::io::Read;
         if path != "defs.bzl" {
@@ -889,7 +890,7 @@ impl WorkspaceIndex {
         let file = std::fs::File::open(self.root.join(&package).join(&lock.name)).ok()?;
         let mut bytes = Vec::new();
         file.take(MAX_PNPM_LOCK).read_to_end(&mut bytes).ok()?;
-        let parsed = crate::workspace::pnpm::parse(&String::from_utf8_lossy(&bytes));
+        let parsed = crate::workspace::pnpm::parse(&String::from_utf8_lossy(&bytes))?;
         Some(Arc::from(crate::workspace::pnpm::defs_module(
             &parsed, &package,
         )))

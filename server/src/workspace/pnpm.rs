@@ -48,11 +48,14 @@ const DEPENDENCY_SECTIONS: [(&str, bool); 3] = [
 
 /// Reads the importers of a lock file, any version pnpm writes (5.x with or
 /// without `importers:`, 6, 9): block mappings by indentation, keys plain
-/// or quoted. Whatever cannot be read is skipped; never fails. Stops at
-/// the first top-level `packages:` or `snapshots:` (the bulk of a large
-/// lock file, which names no importer).
-pub fn parse(text: &str) -> PnpmLock {
+/// or quoted. Whatever cannot be read is skipped. Stops at the first
+/// top-level `packages:` or `snapshots:` (the bulk of a large lock file,
+/// which names no importer). `None` for a text without pnpm's top-level
+/// `lockfileVersion` (not a lock file, or a corrupt one): bzls then cannot
+/// say what `npm_link_all_packages()` makes, rather than saying "nothing".
+pub fn parse(text: &str) -> Option<PnpmLock> {
     let mut lock = PnpmLock::default();
+    let mut saw_version = false;
     // The keys of the mappings around the current line, with their indents.
     let mut path: Vec<(usize, String)> = Vec::new();
     let mut saw_importers = false;
@@ -75,6 +78,7 @@ pub fn parse(text: &str) -> PnpmLock {
         let keys: Vec<&str> = path.iter().map(|(_, k)| k.as_str()).collect();
         match keys.as_slice() {
             ["importers"] => saw_importers = true,
+            ["lockfileVersion"] => saw_version = true,
             ["importers", importer, section, name] => {
                 if let Some(importer) = normalize(importer) {
                     add(&mut lock, importer, section, name);
@@ -85,7 +89,7 @@ pub fn parse(text: &str) -> PnpmLock {
             _ => {}
         }
     }
-    lock
+    saw_version.then_some(lock)
 }
 
 fn add(lock: &mut PnpmLock, importer: String, section: &str, name: &str) {
@@ -293,6 +297,10 @@ fn string_list(names: &[String]) -> String {
 mod tests {
     use super::*;
 
+    fn parse_ok(text: &str) -> PnpmLock {
+        parse(text).expect("a lock file")
+    }
+
     fn importer(path: &str, prod: &[&str], dev: &[&str]) -> Importer {
         Importer {
             path: path.to_string(),
@@ -303,7 +311,7 @@ mod tests {
 
     #[test]
     fn version_9_importers() {
-        let lock = parse(
+        let lock = parse_ok(
             "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .:\n    devDependencies:\n      '@bazel/runfiles':\n        specifier: ^6.3.0\n        version: 6.5.0\n      chalk:\n        specifier: 5.1.1\n        version: 5.1.1\n\n  js/private/bundle:\n    dependencies:\n      c8:\n        specifier: 10.1.3\n        version: 10.1.3\n    optionalDependencies:\n      \"fsevents\":\n        specifier: '*'\n        version: 2.3.3\n    devDependencies: {}\n\npackages:\n\n  c8@10.1.3:\n    dependencies:\n      foo: 1.0.0\n",
         );
         assert_eq!(
@@ -317,7 +325,7 @@ mod tests {
 
     #[test]
     fn version_5_with_and_without_importers() {
-        let lock = parse(
+        let lock = parse_ok(
             "lockfileVersion: 5.4\n\nimporters:\n\n  .:\n    specifiers:\n      a: ^1.0.0\n    dependencies:\n      a: 1.0.0\n\n  ./packages/b:\n    specifiers:\n      c: ^2\n    devDependencies:\n      c: 2.0.0\n  ../outside:\n    dependencies:\n      d: 1.0.0\n",
         );
         assert_eq!(
@@ -327,7 +335,7 @@ mod tests {
                 importer("packages/b", &[], &["c"])
             ]
         );
-        let single = parse(
+        let single = parse_ok(
             "lockfileVersion: 5.3\n\nspecifiers:\n  x: ^1\n  y: ^2\n\ndependencies:\n  x: 1.0.0\n\ndevDependencies:\n  y: 2.0.0 # comment\n\npackages:\n\n  /x/1.0.0:\n    dependencies:\n      z: 1.0.0\n",
         );
         assert_eq!(single.importers, vec![importer("", &["x"], &["y"])]);
@@ -335,23 +343,35 @@ mod tests {
 
     #[test]
     fn garbage_gives_what_it_can() {
+        // Not a lock file: nothing is known, not "no dependencies".
         for text in [
             "",
             "\0\u{1}::::",
-            "importers:\n  .:\n    dependencies:\n      'unterminated:\n",
-            "importers: [1, 2]\n- a\n  - b: c\n",
-            "importers:\n\t.:\n",
+            "importers:\n  .:\n    dependencies:\n      a: 1\n",
+            "settings:\n  lockfileVersion: 9\n",
         ] {
-            let lock = parse(text);
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+        for text in [
+            "lockfileVersion: 9\nimporters:\n  .:\n    dependencies:\n      'unterminated:\n",
+            "lockfileVersion: 9\nimporters: [1, 2]\n- a\n  - b: c\n",
+            "lockfileVersion: 9\nimporters:\n\t.:\n",
+        ] {
+            let lock = parse_ok(text);
             assert!(lock
                 .importers
                 .iter()
                 .all(|i| i.prod.len() + i.dev.len() > 0));
         }
-        let lock = parse(
-            "importers:\n  .:\n    dependencies:\n      'a\"b': 1\n      ok: 1\n      ../x: 1\n",
+        let lock = parse_ok(
+            "lockfileVersion: 9\nimporters:\n  .:\n    dependencies:\n      'a\"b': 1\n      ok: 1\n      ../x: 1\n",
         );
         assert_eq!(lock.importers, vec![importer("", &["ok"], &[])]);
+        // A merge conflict in the lock file: both sides' dependencies.
+        let lock = parse_ok(
+            "lockfileVersion: 9\nimporters:\n  .:\n    dependencies:\n<<<<<<< HEAD\n      a: 1\n=======\n      b: 1\n>>>>>>> branch\n",
+        );
+        assert_eq!(lock.importers, vec![importer("", &["a", "b"], &[])]);
     }
 
     #[test]
