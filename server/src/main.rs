@@ -11,6 +11,12 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// With the `count-allocations` feature (soak runs), the system allocator
+/// counting live bytes, which the server logs when it trims its heap.
+#[cfg(all(feature = "count-allocations", not(feature = "mimalloc")))]
+#[global_allocator]
+static ALLOCATOR: bzls::host::memory::Counting = bzls::host::memory::Counting;
+
 fn main() -> std::process::ExitCode {
     limit_malloc_arenas();
     // BUILD files are evaluated in child processes of this binary, whose

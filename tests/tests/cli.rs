@@ -589,6 +589,57 @@ fn check_catches_near_misses_in_packages_that_call_unfollowable_macros() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// An Envoy-style API package: `api_cc_py_proto_library(name = "base")`
+/// comes from a repository that is not on disk and makes `base_cc_proto`.
+/// The labels of other packages show that name exists, so one letter away
+/// from it is a typo; a name nothing else uses stays unknown, and one that
+/// two packages use is taken to exist.
+#[test]
+fn check_takes_names_other_packages_use_as_evidence() {
+    let ws = TempDir::new("cli-evidence");
+    ws.write(
+        "MODULE.bazel",
+        "module(name = \"ws\")\nbazel_dep(name = \"envoy_api\")\n",
+    );
+    ws.write(
+        "api/client/BUILD",
+        "load(\"@envoy_api//bazel:api_build_system.bzl\", \"api_cc_py_proto_library\")\n\
+         api_cc_py_proto_library(name = \"base\", srcs = [\"base.proto\"])\n",
+    );
+    ws.write("api/client/base.proto", "");
+    ws.write(
+        "common/BUILD",
+        "cc_library(name = \"common\", deps = [\"//api/client:base_cc_proto\"])\n",
+    );
+    ws.write(
+        "other/BUILD",
+        "cc_library(name = \"other\", deps = [\"//api/client:base_cc_proto\"])\n",
+    );
+    ws.write(
+        "source/BUILD",
+        "cc_library(name = \"source\", deps = [\"//api/client:base_cc_pproto\", \"//api/client:base_py_pb2\"])\n",
+    );
+    // Two names one letter apart, each used by one package: either may be
+    // the typo, so neither is reported. A name two packages use is taken
+    // to exist, even one letter away from a better known one.
+    ws.write(
+        "tests/BUILD",
+        "cc_test(name = \"t\", deps = [\"//api/client:base_grpc_x\", \"//api/client:base_cc_protoq\"])\n",
+    );
+    ws.write(
+        "tools/BUILD",
+        "cc_binary(name = \"t\", deps = [\"//api/client:base_grpc_y\", \"//api/client:base_cc_protoq\"])\n",
+    );
+    let out = bzls(ws.path(), &["check"]);
+    assert_eq!(
+        stdout(&out),
+        "source/BUILD:1:37: error[unresolved-target]: no such target '//api/client:base_cc_pproto': target 'base_cc_pproto' not declared in package 'api/client' (the package calls macros bzls cannot follow; other BUILD files name its target 'base_cc_proto', one letter away)\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
 /// rules_js's `npm_link_all_packages()` comes from a repository made when
 /// Bazel fetches (`@npm`): bzls reads the names it links from the pnpm lock
 /// file that `npm_translate_lock` names, so typos in `node_modules/...`

@@ -47,7 +47,7 @@ use crate::workspace::eval::{EvalSource, ModuleKey};
 use crate::workspace::outline::Outline;
 use crate::workspace::package::PackageDecls;
 use crate::workspace::repos::RepoStatus;
-use crate::workspace::resolve::{PackageLookup, RepoVisibility};
+use crate::workspace::resolve::{NameEvidence, PackageLookup, RepoVisibility};
 use crate::workspace::summary::{summarize_outline, summarize_text, PackageSummary};
 use starlark::syntax::AstModule;
 
@@ -82,11 +82,29 @@ struct Inner {
     overlay: FastMap<String, Arc<PackageSummary>>,
     /// Absolute label → the packages mentioning it, with the ranges.
     refs: FastMap<Arc<str>, Vec<(Arc<str>, TextRange)>>,
+    /// Package of the main repository → the target names that the labels
+    /// of `refs` give it (exactly the `//package:name` keys of `refs`).
+    referenced: FastMap<String, FastSet<String>>,
+    /// Packages of `disk` whose summary is out of date because a module
+    /// they were evaluated with changed: read again when next asked for,
+    /// but their mentions (read from their unchanged BUILD text) stay in
+    /// `refs` meanwhile.
+    stale: FastSet<String>,
+}
+
+/// The package and name of a main-repository label of `refs`
+/// (`//package:name`); `None` for other repositories' labels.
+fn split_main_label(label: &str) -> Option<(&str, &str)> {
+    label.strip_prefix("//")?.split_once(':')
 }
 
 impl Inner {
     fn effective(&self, package: &str) -> Option<&Arc<PackageSummary>> {
-        self.overlay.get(package).or_else(|| self.disk.get(package))
+        self.overlay.get(package).or_else(|| {
+            self.disk
+                .get(package)
+                .filter(|_| !self.stale.contains(package))
+        })
     }
 
     fn remove_refs(&mut self, package: &str) {
@@ -98,6 +116,14 @@ impl Inner {
                 list.retain(|(p, _)| &**p != package);
                 if list.is_empty() {
                     self.refs.remove(label.as_str());
+                    if let Some((target_package, name)) = split_main_label(label) {
+                        if let Some(names) = self.referenced.get_mut(target_package) {
+                            names.remove(name);
+                            if names.is_empty() {
+                                self.referenced.remove(target_package);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -114,6 +140,12 @@ impl Inner {
                 None => {
                     self.refs
                         .insert(Arc::from(label.as_str()), vec![(package.clone(), *range)]);
+                    if let Some((target_package, name)) = split_main_label(label) {
+                        self.referenced
+                            .entry(target_package.to_string())
+                            .or_default()
+                            .insert(name.to_string());
+                    }
                 }
             }
         }
@@ -130,6 +162,7 @@ impl Inner {
             return;
         }
         self.remove_refs(package);
+        self.stale.remove(package);
         match summary {
             Some(summary) => self.disk.insert(package.to_string(), summary),
             None => self.disk.remove(package),
@@ -144,6 +177,10 @@ pub struct WorkspaceIndex {
     inner: RwLock<Inner>,
     packages_ready: AtomicBool,
     complete: AtomicBool,
+    /// Made by [`WorkspaceIndex::scan`]: read every BUILD file when first
+    /// needed (see `complete_on_demand`), one thread at a time.
+    complete_on_demand: AtomicBool,
+    completing: Mutex<()>,
     /// Top-level bindings of .bzl files, by workspace-relative path.
     bzl: Mutex<FastMap<String, Arc<BzlGlobals>>>,
     bzl_overlay: RwLock<FastMap<String, Arc<BzlGlobals>>>,
@@ -207,6 +244,8 @@ impl WorkspaceIndex {
             inner: RwLock::new(Inner::default()),
             packages_ready: AtomicBool::new(false),
             complete: AtomicBool::new(false),
+            complete_on_demand: AtomicBool::new(false),
+            completing: Mutex::new(()),
             bzl: Mutex::new(FastMap::default()),
             bzl_overlay: RwLock::new(FastMap::default()),
             bzl_text_overlay: RwLock::new(FastMap::default()),
@@ -299,6 +338,7 @@ impl WorkspaceIndex {
         index.note_unlisted(unlisted);
         index.write().packages = packages;
         index.packages_ready.store(true, Ordering::Release);
+        index.complete_on_demand.store(true, Ordering::Release);
         index
     }
 
@@ -324,6 +364,18 @@ impl WorkspaceIndex {
         *self.sorted.write().unwrap_or_else(|p| p.into_inner()) = None;
         self.packages_ready.store(true, Ordering::Release);
         self.bump();
+        self.read_all(names, progress);
+        self.complete.store(true, Ordering::Release);
+        self.bump();
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "BUILD files read and open packages evaluated"
+        );
+    }
+
+    /// Reads the summaries of `names` (sorted) not read yet, on several
+    /// threads, reporting progress.
+    fn read_all(&self, names: Vec<String>, progress: &(dyn Fn(Phase) + Sync)) {
         let total = names.len();
         {
             let mut inner = self.write();
@@ -364,12 +416,6 @@ impl WorkspaceIndex {
                 read();
             }
         });
-        self.complete.store(true, Ordering::Release);
-        self.bump();
-        tracing::info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "BUILD files read and open packages evaluated"
-        );
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
@@ -387,6 +433,23 @@ impl WorkspaceIndex {
     /// The walk is done: a package missing now does not exist.
     pub fn packages_ready(&self) -> bool {
         self.packages_ready.load(Ordering::Acquire)
+    }
+
+    /// Reads every BUILD file not read yet, once, for an index made with
+    /// [`WorkspaceIndex::scan`] (the CLI), when something needs what only
+    /// the whole workspace says ([`PackageLookup::name_evidence`]). An index
+    /// being built ([`WorkspaceIndex::build`]) completes on its own.
+    fn complete_on_demand(&self) {
+        if self.is_complete() || !self.complete_on_demand.load(Ordering::Acquire) {
+            return;
+        }
+        let _once = self.completing.lock().unwrap_or_else(|p| p.into_inner());
+        if self.is_complete() {
+            return;
+        }
+        let names = self.package_names();
+        self.read_all(names, &|_| {});
+        self.complete.store(true, Ordering::Release);
     }
 
     /// Every BUILD file was read: references are complete.
@@ -613,7 +676,8 @@ impl WorkspaceIndex {
                     })
                     .as_ref(),
             );
-            // Packages evaluated with the old module are read again.
+            // Packages evaluated with the old module are read again (their
+            // mentions, which evaluation does not change, stay known).
             let mut inner = self.write();
             let evaluated: Vec<String> = inner
                 .disk
@@ -621,9 +685,7 @@ impl WorkspaceIndex {
                 .filter(|(_, s)| s.evaluated)
                 .map(|(p, _)| p.clone())
                 .collect();
-            for package in &evaluated {
-                inner.replace(package, false, None);
-            }
+            inner.stale.extend(evaluated.iter().cloned());
             return evaluated;
         }
         if crate::workspace::is_build_file_name(file_name) {
@@ -653,6 +715,15 @@ impl WorkspaceIndex {
                     self.write().replace(&enclosing, false, None);
                     changed.push(enclosing);
                 }
+            }
+            if self.is_complete() {
+                // Read them again now, so that `refs` stays complete (see
+                // `name_evidence`), and let what was judged meanwhile be
+                // judged again.
+                for package in &changed {
+                    self.summary(package);
+                }
+                self.bump();
             }
             return changed;
         }
@@ -1379,6 +1450,58 @@ impl WorkspaceView for WorkspaceIndex {
 }
 
 impl PackageLookup for WorkspaceIndex {
+    /// From the labels of the BUILD files on disk (`refs`), so the same
+    /// for the server and `bzls check` on the same files.
+    fn name_evidence(&self, package: &str, name: &str, current: &str) -> NameEvidence {
+        self.complete_on_demand();
+        if !self.is_complete() {
+            // Some BUILD files are not read yet: what they name is not
+            // known, so nothing is concluded (the index is judged again
+            // when it completes).
+            return NameEvidence {
+                named_elsewhere: true,
+                near: Vec::new(),
+            };
+        }
+        let inner = self.read();
+        // How many packages name `//package:n`, and whether one of them is
+        // not `current`.
+        let naming = |n: &str| {
+            let mut packages: Vec<&str> = inner
+                .refs
+                .get(format!("//{package}:{n}").as_str())
+                .into_iter()
+                .flatten()
+                .map(|(p, _)| &**p)
+                .collect();
+            packages.sort_unstable();
+            packages.dedup();
+            (packages.len(), packages.iter().any(|p| *p != current))
+        };
+        let (named_by, named_elsewhere) = naming(name);
+        let near = if named_elsewhere {
+            Vec::new()
+        } else {
+            inner
+                .referenced
+                .get(package)
+                .into_iter()
+                .flatten()
+                .filter(|other| {
+                    other.as_str() != name && crate::suggest::one_edit_apart(other, name) && {
+                        let (count, elsewhere) = naming(other);
+                        elsewhere && count > named_by
+                    }
+                })
+                .cloned()
+                .collect()
+        };
+        NameEvidence {
+            named_elsewhere,
+            near,
+        }
+    }
+
     fn builds_another_repository(&self, package: &str) -> bool {
         let Some(build) = self.read().packages.get(package).cloned() else {
             return false;

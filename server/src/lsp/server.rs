@@ -356,6 +356,7 @@ impl LanguageServer for Backend {
             for change in &params.changes {
                 if let Ok(path) = change.uri.to_file_path() {
                     state.rc_disk.invalidate(&path);
+                    state.disk_ropes.forget(&path);
                     let marker = path
                         .file_name()
                         .and_then(|n| n.to_str())

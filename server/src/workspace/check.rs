@@ -48,6 +48,10 @@ pub fn label_diagnostics_of_outline(
 /// index revision and package declarations).
 pub type LabelMemo = std::sync::Mutex<crate::hash::FastMap<MentionKey, Vec<Diagnostic>>>;
 
+/// At most this many verdicts are kept in a [`LabelMemo`] (and at most four
+/// times as many as the file has label strings, or 1,024).
+const LABEL_MEMO_LIMIT: usize = 100_000;
+
 /// Everything about a label string that its diagnostics depend on, besides
 /// the package and the lookup.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -104,6 +108,12 @@ pub fn label_diagnostics_memoized(
         return out;
     };
     let mut memo = memo.lock().unwrap_or_else(|p| p.into_inner());
+    // Every keystroke in a label string makes a new key: without a bound
+    // tied to the file, the memo of a document typed in all day without a
+    // save (which starts a new one) would only grow.
+    if memo.len() > (mentions.len() * 4).clamp(1_024, LABEL_MEMO_LIMIT) {
+        memo.clear();
+    }
     for mention in mentions {
         let start = mention.range.start;
         let found = memo
@@ -340,6 +350,28 @@ mod tests {
         render_diagnostics(build, &diags)
     }
 
+    /// A label memo changes nothing but the time taken, and a file typed
+    /// in without end (a new label string per keystroke) keeps it bounded.
+    #[test]
+    fn the_label_memo_agrees_and_stays_bounded() {
+        let lookup = Memory::new(&[("lib", "cc_library(name = \"lib\")\n"), ("app", "")], &[]);
+        let memo = LabelMemo::default();
+        for i in 0..3_000 {
+            let build = format!("cc_library(name = \"a\", deps = [\"//lib\", \"//lib:l{i}\"])\n");
+            let tree = parse_str(&build);
+            let outline = Outline::from_tree(&tree, &Rope::from_str(&build));
+            let mentions = outline_mentions(&outline);
+            let memoized =
+                label_diagnostics_memoized(&outline, &mentions, "app", &lookup, Some(&memo));
+            if i % 500 == 0 {
+                let plain = label_diagnostics_memoized(&outline, &mentions, "app", &lookup, None);
+                assert_eq!(memoized, plain);
+                assert_eq!(memoized.len(), 1);
+            }
+            assert!(memo.lock().expect("memo").len() <= 1_025);
+        }
+    }
+
     #[test]
     fn flags_what_bazel_would_reject() {
         expect_test::expect![[r#"
@@ -459,6 +491,56 @@ filegroup(name = "f", srcs = [":core_utl", ":sink_impl_lbi", ":other_thing", "si
             related: did you mean node_modules/typescript?
             related: did you mean any?
         "#]].assert_eq(&render("app", app));
+    }
+
+    /// A tree that builds names only targets that exist: in an open
+    /// package, a name one letter away from one that other labels use is a
+    /// typo, unless another package uses it too.
+    #[test]
+    fn names_other_packages_use_make_near_misses() {
+        let api = r#"load("@envoy//bazel:api_build_system.bzl", "api_proto_package")
+api_proto_package()
+filegroup(name = "protos", srcs = ["base.proto"])
+"#;
+        let common = r#"cc_library(name = "c", deps = ["//api/client:base_cc_proto", "//api/client:base_test1", "//api/client:shared_lib"])
+"#;
+        let other = r#"cc_library(name = "o", deps = ["//api/client:shared_lbi", "//api/client:base_cc_proto"])
+"#;
+        let source = r#"cc_library(name = "s", deps = [
+    "//api/client:base_cc_pproto",
+    "//api/client:base_cc_proto_extra",
+    "//api/client:base_py_proto",
+    "//api/client:base_test2",
+    "//api/client:shared_lbi",
+])
+"#;
+        let lookup = Memory::new(
+            &[
+                ("api/client", api),
+                ("common", common),
+                ("other", other),
+                ("source", source),
+            ],
+            &["api/client/base.proto"],
+        );
+        let tree = parse_str(source);
+        let diags = label_diagnostics(&tree, &Rope::from_str(source), "source", &lookup);
+        expect_test::expect![[r#"
+            cc_library(name = "s", deps = [
+                "//api/client:base_cc_pproto",
+            #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ error[unresolved-target]: no such target '//api/client:base_cc_pproto': target 'base_cc_pproto' not declared in package 'api/client' (the package calls macros bzls cannot follow; other BUILD files name its target 'base_cc_proto', one letter away)
+                "//api/client:base_cc_proto_extra",
+                "//api/client:base_py_proto",
+                "//api/client:base_test2",
+                "//api/client:shared_lbi",
+            ])
+        "#]]
+        .assert_eq(&render_diagnostics(source, &diags));
+        // The fix offers the name the other files use.
+        assert_eq!(
+            diags[0].related.first().map(|r| r.message.as_str()),
+            Some("did you mean base_cc_proto?")
+        );
     }
 
     #[test]

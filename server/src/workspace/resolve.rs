@@ -53,6 +53,30 @@ pub trait PackageLookup {
     fn repository(&self, _name: &str) -> Option<Arc<dyn PackageLookup + Send + Sync>> {
         None
     }
+    /// What the BUILD files of the main repository say, through the labels
+    /// they hold, of a target `name` of `package` that a label in a file of
+    /// package `current` names (see [`NameEvidence`]). Nothing by default.
+    fn name_evidence(&self, _package: &str, _name: &str, _current: &str) -> NameEvidence {
+        NameEvidence::default()
+    }
+}
+
+/// The labels of a workspace that builds name targets that exist: what
+/// they say of one name of an open package, where bzls cannot list the
+/// targets (see [`PackageLookup::name_evidence`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameEvidence {
+    /// A BUILD file of a package other than the one asking names this very
+    /// target: it is taken to exist.
+    pub named_elsewhere: bool,
+    /// Other names that labels give to targets of the package, one edit
+    /// away from the name (by [`crate::suggest::one_edit_apart`]), that
+    /// more packages use than use the name, one of them not the one
+    /// asking. Names only the asking package uses are left out (one package
+    /// using `bundle_cjs` and `bundle_mjs` names two targets), and so are
+    /// names no more packages use than the name itself: a typo in one
+    /// package must not make the right name in another look like one.
+    pub near: Vec<String>,
 }
 
 /// Whether an apparent repository name is visible from the main repository.
@@ -205,7 +229,29 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
             .filter(|(_, is_dir)| !is_dir)
             .map(|(f, _)| format!("{prefix}{f}"))
             .collect();
-        decls.near_miss(name, files.iter().map(String::as_str))
+        decls
+            .near_miss(name, files.iter().map(String::as_str))
+            .map(|near| (near, false))
+            .or_else(|| {
+                // Names the workspace's labels give the package's targets
+                // are as good as declared (a tree that builds names only
+                // targets that exist), unless this name is one of them.
+                let evidence = lookup.name_evidence(package, name, current);
+                if evidence.named_elsewhere {
+                    return None;
+                }
+                // A name used elsewhere is evidence only if it is no typo
+                // itself (of a declared name, or of a file).
+                let plausible = evidence.near.iter().filter(|other| {
+                    decls.may_declare(other)
+                        && decls
+                            .near_miss(other, files.iter().map(String::as_str))
+                            .is_none()
+                });
+                decls
+                    .near_miss(name, plausible.map(String::as_str))
+                    .map(|near| (near, true))
+            })
     } else {
         None
     };
@@ -221,7 +267,7 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
             .into_iter()
             .map(str::to_string)
             .collect();
-    if let Some(near) = &typo {
+    if let Some((near, _)) = &typo {
         if !candidates.contains(near) {
             candidates.insert(0, near.clone());
         }
@@ -236,10 +282,14 @@ fn resolve_in(label: &Label, current: &str, lookup: &dyn PackageLookup, repo: &s
             "no such target '{repo}//{package}:{name}': target '{name}' not declared in package '{package}'"
         )
     };
-    if let Some(near) = typo {
-        message.push_str(&format!(
+    match typo {
+        Some((near, false)) => message.push_str(&format!(
             " (the package calls macros bzls cannot follow, but a macro does not make a name one letter away from '{near}')"
-        ));
+        )),
+        Some((near, true)) => message.push_str(&format!(
+            " (the package calls macros bzls cannot follow; other BUILD files name its target '{near}', one letter away)"
+        )),
+        None => {}
     }
     Resolution::Unresolved(Unresolved::Target {
         message,

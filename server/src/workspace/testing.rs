@@ -7,7 +7,7 @@ use ropey::Rope;
 
 use super::bzl::{bzl_globals, BzlGlobals};
 use super::package::{package_decls, PackageDecls};
-use super::resolve::{PackageLookup, RepoVisibility};
+use super::resolve::{NameEvidence, PackageLookup, RepoVisibility};
 use crate::syntax::parse_str;
 
 /// An in-memory workspace: BUILD texts by package, and other files.
@@ -17,6 +17,8 @@ pub struct Memory {
     bzl: HashMap<String, Arc<BzlGlobals>>,
     /// Declared repositories; `None`: undecidable.
     repos: Option<Vec<String>>,
+    /// The absolute labels the BUILD texts hold, with their package.
+    mentions: Vec<(String, String)>,
 }
 
 impl Memory {
@@ -31,11 +33,22 @@ impl Memory {
                 )
             })
             .collect();
+        let mentions = builds
+            .iter()
+            .flat_map(|(pkg, text)| {
+                let tree = parse_str(text);
+                super::summary::summarize(pkg, &tree, &Rope::from_str(text))
+                    .mentions
+                    .into_iter()
+                    .map(|(label, _)| (label, pkg.to_string()))
+            })
+            .collect();
         Memory {
             packages,
             files: files.iter().map(|f| f.to_string()).collect(),
             bzl: HashMap::new(),
             repos: None,
+            mentions,
         }
     }
 
@@ -89,6 +102,44 @@ impl PackageLookup for Memory {
 
     fn bzl_globals(&self, path: &str) -> Option<Arc<BzlGlobals>> {
         self.bzl.get(path).cloned()
+    }
+
+    fn name_evidence(&self, package: &str, name: &str, current: &str) -> NameEvidence {
+        let naming = |n: &str| {
+            let label = format!("//{package}:{n}");
+            let mut packages: Vec<&str> = self
+                .mentions
+                .iter()
+                .filter(|(l, _)| *l == label)
+                .map(|(_, p)| p.as_str())
+                .collect();
+            packages.sort_unstable();
+            packages.dedup();
+            (packages.len(), packages.iter().any(|p| *p != current))
+        };
+        let (named_by, named_elsewhere) = naming(name);
+        let prefix = format!("//{package}:");
+        let mut near: Vec<String> = self
+            .mentions
+            .iter()
+            .filter_map(|(l, _)| l.strip_prefix(&prefix))
+            .filter(|other| {
+                *other != name && crate::suggest::one_edit_apart(other, name) && {
+                    let (count, elsewhere) = naming(other);
+                    elsewhere && count > named_by
+                }
+            })
+            .map(str::to_string)
+            .collect();
+        near.sort();
+        near.dedup();
+        if named_elsewhere {
+            near.clear();
+        }
+        NameEvidence {
+            named_elsewhere,
+            near,
+        }
     }
 
     fn repo_visibility(&self, name: &str) -> RepoVisibility {

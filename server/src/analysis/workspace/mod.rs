@@ -33,7 +33,7 @@ use crate::text::TextRange;
 use crate::workspace::bzl::BzlGlobals;
 use crate::workspace::outline::Outline;
 use crate::workspace::package::PackageDecls;
-use crate::workspace::resolve::PackageLookup;
+use crate::workspace::resolve::{NameEvidence, PackageLookup};
 use crate::workspace::summary::{summarize_outline, PackageSummary};
 
 /// A range in a file of the workspace.
@@ -265,6 +265,10 @@ impl PackageLookup for CurrentFirst<'_> {
 
     fn builds_another_repository(&self, package: &str) -> bool {
         self.view.builds_another_repository(package)
+    }
+
+    fn name_evidence(&self, package: &str, name: &str, current: &str) -> NameEvidence {
+        self.view.name_evidence(package, name, current)
     }
 }
 
