@@ -107,6 +107,12 @@ impl Inner {
         })
     }
 
+    /// Whether `disk` holds an up-to-date summary of `package` (whatever
+    /// the overlay says: `refs` are read from the disk's).
+    fn has_disk_summary(&self, package: &str) -> bool {
+        self.disk.contains_key(package) && !self.stale.contains(package)
+    }
+
     fn remove_refs(&mut self, package: &str) {
         let Some(old) = self.disk.get(package).cloned() else {
             return;
@@ -514,6 +520,20 @@ impl WorkspaceIndex {
         Some(summary)
     }
 
+    /// Reads the BUILD file of `package` on disk again and records its
+    /// summary, even while the package is open (its overlay then still
+    /// wins for lookups, but `refs` hold what the disk says).
+    fn reread_disk(&self, package: &str) {
+        let Some(path) = self.read().packages.get(package).cloned() else {
+            return;
+        };
+        let summary = Arc::new(self.read_summary(package, &path));
+        let mut inner = self.write();
+        if inner.packages.contains_key(package) {
+            inner.replace(package, false, Some(summary));
+        }
+    }
+
     /// Reads the summaries of `packages` not read yet, and records them
     /// under one lock.
     fn read_packages(&self, packages: &[String]) {
@@ -521,7 +541,7 @@ impl WorkspaceIndex {
             let inner = self.read();
             packages
                 .iter()
-                .filter(|p| inner.effective(p).is_none())
+                .filter(|p| !inner.has_disk_summary(p))
                 .filter_map(|p| Some((p.as_str(), inner.packages.get(p)?.clone())))
                 .collect()
         };
@@ -535,7 +555,7 @@ impl WorkspaceIndex {
         for (package, summary) in summaries {
             // Another thread (or the overlay) may have got there first, or
             // the package may be gone.
-            if inner.effective(package).is_none() && inner.packages.contains_key(package) {
+            if !inner.has_disk_summary(package) && inner.packages.contains_key(package) {
                 inner.replace(package, false, Some(summary));
             }
         }
@@ -645,6 +665,13 @@ impl WorkspaceIndex {
                 .write()
                 .unwrap_or_else(|p| p.into_inner())
                 .clear();
+            // The listing of its directory is out of date, and a deleted
+            // directory's own (and those below it) are of no more use.
+            let parent = path.parent().unwrap_or(path);
+            self.listings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|dir, _| dir != parent && !dir.starts_with(path));
         }
         if matches!(
             file_name,
@@ -721,7 +748,7 @@ impl WorkspaceIndex {
                 // `name_evidence`), and let what was judged meanwhile be
                 // judged again.
                 for package in &changed {
-                    self.summary(package);
+                    self.reread_disk(package);
                 }
                 self.bump();
             }
@@ -1711,6 +1738,56 @@ mod tests {
         index.set_overlay("a", None);
         assert_eq!(packages(&index, "//lib:l").len(), 2);
         assert!(packages(&index, "//lib:l2").is_empty());
+    }
+
+    /// What the disk says (the references map, and the names labels give
+    /// a package's targets) follows a saved BUILD file even while it is
+    /// open, so the server judges as `bzls check` does on the same files.
+    #[test]
+    fn a_saved_open_build_file_updates_what_the_disk_says() {
+        let dir = TempDir::new("refs-saved-open");
+        let root = &dir.0;
+        write(root, "MODULE.bazel", "");
+        write(root, "lib/BUILD", "load(\"@x//:m.bzl\", \"m\")\nm()\n");
+        write(
+            root,
+            "a/BUILD",
+            "filegroup(name = \"a\", srcs = [\"//lib:made\"])\n",
+        );
+        write(
+            root,
+            "b/BUILD",
+            "filegroup(name = \"b\", srcs = [\"//lib:made\"])\n",
+        );
+        let index = WorkspaceIndex::new(root);
+        // Open before the index is built: the disk is read all the same.
+        let open = "filegroup(name = \"a\", srcs = [\"//lib:mad\"])\n";
+        index.set_overlay(
+            "a",
+            Some(Arc::new(crate::workspace::summary::summarize_text(
+                "a", open,
+            ))),
+        );
+        index.build(&|_| {});
+        // Two packages' disks name `made`, none `mad`.
+        let evidence = index.name_evidence("lib", "mad", "a");
+        assert!(!evidence.named_elsewhere);
+        assert_eq!(evidence.near, ["made"]);
+        // Saved: one package names each, so neither is evidence.
+        write(root, "a/BUILD", open);
+        index.file_changed(&root.join("a/BUILD"), FileChange::Changed);
+        let evidence = index.name_evidence("lib", "mad", "a");
+        assert!(evidence.near.is_empty(), "{evidence:?}");
+        assert!(index.name_evidence("lib", "mad", "b").named_elsewhere);
+        // References still read the open document.
+        assert_eq!(
+            index
+                .references("//lib:made")
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
     }
 
     #[test]
